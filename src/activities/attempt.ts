@@ -1,0 +1,61 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { HttpAnswer } from '../contracts';
+import { FailureType, type AttemptFailureDetails } from '../failures';
+import { HttpNetworkError, type HttpClient, type HttpRequest } from '../http/client';
+import { parseRetryAfter, type Verdict } from '../http/judge';
+
+const HEARTBEAT_EVERY_MS = 1_000;
+const EXCERPT_CHARS = 300;
+
+function excerpt(body: unknown): string {
+  if (body === null || body === undefined || body === '') return '';
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return `: ${text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text}`;
+}
+
+/**
+ * Sends one attempt and turns the answer into the activity's result, or into an
+ * `ApplicationFailure` whose type and details tell the workflow how to go on. The activity
+ * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
+ */
+export async function sendAttempt(
+  http: HttpClient,
+  label: string,
+  request: HttpRequest,
+  judge: (status: number) => Verdict,
+): Promise<HttpAnswer> {
+  const context = Context.current();
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  let answer: HttpAnswer;
+  try {
+    context.heartbeat();
+    answer = await http.send({ ...request, signal: context.cancellationSignal });
+  } catch (error) {
+    if (!(error instanceof HttpNetworkError)) throw error;
+    throw ApplicationFailure.create({
+      type: FailureType.Network,
+      message: `${label}: ${error.message}`,
+      nonRetryable: false,
+      details: [{ outcome: error.sent ? 'unknown' : 'not_sent' } satisfies AttemptFailureDetails],
+      cause: error,
+    });
+  } finally {
+    clearInterval(heartbeat);
+  }
+
+  const verdict = judge(answer.status);
+  if (verdict === 'success') return answer;
+  const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
+  throw ApplicationFailure.create({
+    type: verdict === 'transient' ? FailureType.TransientHttp : FailureType.PermanentHttp,
+    message: `${label} answered ${answer.status}${excerpt(answer.body)}`,
+    nonRetryable: verdict === 'permanent',
+    details: [
+      {
+        outcome: 'rejected',
+        status: answer.status,
+        ...(retryAfterMs !== undefined && { retryAfterMs }),
+      } satisfies AttemptFailureDetails,
+    ],
+  });
+}

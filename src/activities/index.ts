@@ -1,0 +1,125 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { TandemConfig, TargetConfig } from '../config/schema';
+import { idempotencyKeyFor, type AttemptInput, type CompensationInput } from '../contracts';
+import { TemplateError } from '../errors';
+import { FailureType, type AttemptFailureDetails } from '../failures';
+import type { HttpClient } from '../http/client';
+import { judgeCompensationStatus, judgeStatus } from '../http/judge';
+import { renderJson, renderText, type TemplateContext } from '../template';
+import { sendAttempt } from './attempt';
+import { resolveHeaderSecrets, resolveSecrets } from './secrets';
+
+/** What the activities are built over. */
+export interface ActivityDependencies {
+  config: TandemConfig;
+  http: HttpClient;
+  /** Where `${VAR}` secrets are read from: the worker's environment. */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+function notSent(type: string, message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],
+    ...(cause && { cause }),
+  });
+}
+
+/**
+ * Builds the activities over one pooled HTTP client. Each call is one attempt: the workflow
+ * owns the retry policy, so it knows every attempt's outcome.
+ */
+export function createActivities({ config, http, env }: ActivityDependencies) {
+  function targetOf(name: string): TargetConfig {
+    const target = config.targets[name];
+    if (!target) {
+      throw notSent(
+        FailureType.WorkerConfig,
+        `This worker's config has no target "${name}"; deploy the config that declares it.`,
+      );
+    }
+    return target;
+  }
+
+  function tandemHeaders(input: AttemptInput, idempotencyKey: string) {
+    return {
+      'content-type': 'application/json',
+      'idempotency-key': idempotencyKey,
+      'x-tandem-delivery': input.deliveryId,
+      'x-tandem-attempt': String(input.attempt),
+    };
+  }
+
+  return {
+    /** Sends the delivery's payload to one target: one attempt. */
+    async deliver(input: AttemptInput) {
+      const target = targetOf(input.target);
+      const key = idempotencyKeyFor(input.deliveryId, input.target);
+      return sendAttempt(
+        http,
+        `${input.target} (attempt ${input.attempt})`,
+        {
+          method: target.request.method,
+          url: resolveSecrets(target.request.url, env),
+          headers: {
+            ...resolveHeaderSecrets(target.request.headers, env),
+            ...tandemHeaders(input, key),
+          },
+          body: JSON.stringify(input.payload),
+          timeoutMs: input.timeoutMs,
+        },
+        (status) => judgeStatus(status, target.successStatuses),
+      );
+    },
+
+    /** Undoes one target's leg: one attempt. A 404 counts as done. */
+    async compensate(input: CompensationInput) {
+      const undo = targetOf(input.target).compensate;
+      if (!undo) {
+        throw notSent(
+          FailureType.WorkerConfig,
+          `Target "${input.target}" declares no compensate call in this worker's config.`,
+        );
+      }
+      const key = `${idempotencyKeyFor(input.deliveryId, input.target)}:compensate`;
+      const context: TemplateContext = {
+        delivery: { id: input.deliveryId },
+        idempotencyKey: idempotencyKeyFor(input.deliveryId, input.target),
+        payload: input.payload,
+        ...(input.response && { response: input.response }),
+      };
+      let url: string, headers: Record<string, string>, body: unknown;
+      try {
+        // Secrets first, then templates: a value from a response must never be read as `${VAR}`.
+        url = renderText(resolveSecrets(undo.url, env), context, encodeURIComponent);
+        headers = Object.fromEntries(
+          Object.entries(resolveHeaderSecrets(undo.headers, env)).map(([name, value]) => [
+            name,
+            renderText(value, context),
+          ]),
+        );
+        body = undo.body === undefined ? undefined : renderJson(undo.body, context);
+      } catch (error) {
+        if (!(error instanceof TemplateError)) throw error;
+        throw notSent(FailureType.Template, `${input.target}: ${error.message}`, error);
+      }
+      return sendAttempt(
+        http,
+        `${input.target} compensation (attempt ${input.attempt})`,
+        {
+          method: undo.method,
+          url,
+          headers: { ...headers, ...tandemHeaders(input, key) },
+          ...(body !== undefined && { body: JSON.stringify(body) }),
+          timeoutMs: input.timeoutMs,
+        },
+        judgeCompensationStatus,
+      );
+    },
+  };
+}
+
+/** The activities a worker registers; workflows import this type only. */
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,163 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { TandemConfig } from './config/schema';
+import {
+  DELIVERY_WORKFLOW,
+  resolveUpdate,
+  retryUpdate,
+  statusQuery,
+  workflowIdFor,
+  type DeliveryRequest,
+  type DeliveryState,
+  type DeliveryStatus,
+} from './contracts';
+import { DeliveryNotFoundError } from './errors';
+import { FailureType } from './failures';
+import { planDelivery } from './plan';
+
+/** What {@link TandemClient.start} did. */
+export interface Started {
+  id: string;
+  workflowId: string;
+  /** False when the delivery already existed: nothing new was sent. */
+  started: boolean;
+}
+
+/** Options of {@link TandemClient.waitFor}. */
+export interface WaitOptions {
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+/**
+ * The typed API apps use to start and steer deliveries. Starting is idempotent: the workflow id
+ * comes from the delivery id, so the same delivery started twice runs (and sends) once.
+ */
+export class TandemClient {
+  private constructor(
+    private readonly client: Client,
+    private readonly config: TandemConfig,
+    private readonly ownConnection?: Connection,
+  ) {}
+
+  /** Connects to the Temporal server the config names (or over a given connection). */
+  static async connect(
+    config: TandemConfig,
+    connection?: Connection,
+  ): Promise<TandemClient> {
+    const own = connection ? undefined : await Connection.connect({ address: config.temporal.address });
+    const client = new Client({
+      connection: connection ?? own!,
+      namespace: config.temporal.namespace,
+    });
+    return new TandemClient(client, config, own);
+  }
+
+  /**
+   * Starts a delivery. Throws before anything starts if the request is invalid or names an
+   * unknown target; returns the existing delivery when its id was started before.
+   */
+  async start(request: DeliveryRequest): Promise<Started> {
+    const input = planDelivery(this.config, request);
+    const workflowId = workflowIdFor(input.id);
+    try {
+      await this.client.workflow.start(DELIVERY_WORKFLOW, {
+        workflowId,
+        taskQueue: this.config.temporal.taskQueue,
+        args: [input],
+        // The server refuses a second run with this id, running or finished: a duplicate
+        // start is answered with the existing delivery and sends nothing.
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        staticSummary: `Deliver ${input.id} to ${input.targets.join(' + ')}`,
+      });
+      return { id: input.id, workflowId, started: true };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        return { id: input.id, workflowId, started: false };
+      }
+      throw error;
+    }
+  }
+
+  /** The delivery's current state and each leg's. */
+  async status(id: string): Promise<DeliveryState> {
+    return this.call(id, (handle) => handle.query(statusQuery));
+  }
+
+  /** Waits until the delivery's run has ended and returns its final state. */
+  async result(id: string): Promise<DeliveryState> {
+    return this.call(id, async (handle) => {
+      try {
+        return (await handle.result()) as DeliveryState;
+      } catch (error) {
+        const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
+        if (failure instanceof ApplicationFailure && failure.type === FailureType.DeliveryCompensated) {
+          return failure.details?.[0] as DeliveryState;
+        }
+        if (!(error instanceof WorkflowFailedError)) throw error;
+        return handle.query(statusQuery);
+      }
+    });
+  }
+
+  /**
+   * Waits until the delivery reaches one of `statuses` (a parked delivery never ends, so this
+   * is how to wait for `needs_attention`) and returns its state.
+   */
+  async waitFor(
+    id: string,
+    statuses: readonly DeliveryStatus[],
+    { timeoutMs = 60_000, pollMs = 200 }: WaitOptions = {},
+  ): Promise<DeliveryState> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = await this.status(id);
+      if (statuses.includes(state.status)) return state;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `Delivery "${id}" is still ${state.status} after ${timeoutMs}ms, not ${statuses.join(' or ')}.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** Asks the delivery to stop: no new attempt starts, and succeeded legs are undone. */
+  async cancel(id: string): Promise<void> {
+    await this.call(id, (handle) => handle.cancel());
+  }
+
+  /** Retries a parked delivery's compensation (all parked legs, or the one named). */
+  async retry(id: string, leg?: string): Promise<void> {
+    await this.call(id, (handle) =>
+      handle.executeUpdate(retryUpdate, { args: [leg === undefined ? {} : { leg }] }),
+    );
+  }
+
+  /** Closes a parked delivery by hand, with a note saying what was done. */
+  async resolve(id: string, note: string): Promise<void> {
+    await this.call(id, (handle) => handle.executeUpdate(resolveUpdate, { args: [{ note }] }));
+  }
+
+  /** Closes the connection this client opened (not one it was given). */
+  async close(): Promise<void> {
+    await this.ownConnection?.close();
+  }
+
+  private async call<T>(id: string, use: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+    try {
+      return await use(this.client.workflow.getHandle(workflowIdFor(id)));
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw new DeliveryNotFoundError(id, { cause: error });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration';
+import { unknownTemplateFields } from '../template';
+
+const duration = z
+  .union([z.string(), z.number()], { error: 'must be a duration like 500ms, 5s, 10m or 1h' })
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : parseDuration(value);
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      ctx.addIssue({ code: 'custom', message: 'must be a positive duration like 500ms, 5s or 10m' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
+  error: 'must be one of GET, POST, PUT, PATCH, DELETE',
+});
+
+const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine(
+  // `${VAR}` and `{{…}}` parts are filled in later; check the rest parses as a URL.
+  (url) => {
+    try {
+      const probe = new URL(url.replace(/\$\{[^}]+\}|\{\{[^}]+\}\}/g, 'x'));
+      return probe.protocol === 'http:' || probe.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an http(s) URL' },
+);
+
+const headers = z.record(z.string(), z.string({ error: 'must be a string' })).prefault({});
+
+const statusCode = z
+  .number({ error: 'must be an HTTP status' })
+  .int('must be an HTTP status')
+  .min(100, 'must be an HTTP status')
+  .max(599, 'must be an HTTP status');
+
+function retrySchema(defaults: {
+  initialInterval: string;
+  maximumInterval: string;
+  maximumAttempts: number;
+  deadline: string;
+}) {
+  return z
+    .strictObject({
+      initialInterval: duration.prefault(defaults.initialInterval),
+      backoffCoefficient: z.number({ error: 'must be a number' }).min(1, 'must be >= 1').prefault(2),
+      maximumInterval: duration.prefault(defaults.maximumInterval),
+      maximumAttempts: z
+        .number({ error: 'must be a whole number' })
+        .int('must be a whole number')
+        .min(0, 'must be >= 0 (0 = unlimited within the deadline)')
+        .prefault(defaults.maximumAttempts),
+      deadline: duration.prefault(defaults.deadline),
+      jitter: z.enum(['none', 'full'], { error: 'must be none or full' }).prefault('none'),
+    })
+    .prefault({})
+    .superRefine((retry, ctx) => {
+      if (retry.maximumInterval < retry.initialInterval) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['maximumInterval'],
+          message: 'must be >= initialInterval',
+        });
+      }
+    });
+}
+
+const templated = <T extends z.ZodType>(schema: T) =>
+  schema.superRefine((value, ctx) => {
+    for (const field of unknownTemplateFields(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `template field "${field}" is unknown; use delivery.id, idempotencyKey, payload.<path>, ` +
+          'response.status, response.headers.<name> or response.body.<path>',
+      });
+    }
+  });
+
+const targetSchema = z.strictObject({
+  request: z.strictObject({
+    method: method.prefault('POST'),
+    url: httpUrl,
+    headers,
+    timeout: duration.prefault('10s'),
+  }),
+  retry: retrySchema({
+    initialInterval: '1s',
+    maximumInterval: '1m',
+    maximumAttempts: 8,
+    deadline: '10m',
+  }),
+  successStatuses: z.array(statusCode).nonempty('must list at least one status').optional(),
+  compensate: z
+    .strictObject({
+      method: method.prefault('DELETE'),
+      url: templated(httpUrl),
+      headers: templated(headers),
+      body: templated(z.unknown()).optional(),
+      timeout: duration.prefault('10s'),
+      retry: retrySchema({
+        initialInterval: '1s',
+        maximumInterval: '5m',
+        maximumAttempts: 10,
+        deadline: '1h',
+      }),
+    })
+    .optional(),
+});
+
+/** Target names become task-queue and header parts, so they are kept plain. */
+export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
+
+/** The schema of `tandem.config.yaml`; parsing it yields a {@link TandemConfig}. */
+export const configSchema = z.strictObject({
+  temporal: z
+    .strictObject({
+      address: z.string().min(1, 'must not be empty').prefault('localhost:7233'),
+      namespace: z.string().min(1, 'must not be empty').prefault('default'),
+      taskQueue: z.string().min(1, 'must not be empty').prefault('tandem'),
+    })
+    .prefault({ address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' }),
+  targets: z
+    .record(z.string(), targetSchema, { error: 'must map target names to their settings' })
+    .refine((targets) => Object.keys(targets).length > 0, 'must declare a target'),
+});
+
+/** A validated config; durations are in milliseconds. */
+export type TandemConfig = z.output<typeof configSchema>;
+/** One target's validated settings. */
+export type TargetConfig = TandemConfig['targets'][string];
+/** A validated retry policy; durations are in milliseconds. */
+export type RetryConfig = TargetConfig['retry'];

@@ -1,0 +1,162 @@
+/**
+ * The messages and shapes shared by the workflow, the worker, the client and every way in.
+ * Safe to import from workflow code: it holds types and Temporal message definitions only.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+
+/** Name of the workflow type that runs one delivery. */
+export const DELIVERY_WORKFLOW = 'delivery';
+
+/** The workflow id of a delivery: derived from its id, so a second start finds the first run. */
+export function workflowIdFor(deliveryId: string): string {
+  return `delivery-${deliveryId}`;
+}
+
+/** The key a target sees on every attempt of one leg; stable over retries and worker crashes. */
+export function idempotencyKeyFor(deliveryId: string, target: string): string {
+  return `${deliveryId}:${target}`;
+}
+
+/** The task queue of one target's activities: each target is its own bulkhead. */
+export function targetTaskQueue(taskQueue: string, target: string): string {
+  return `${taskQueue}.${target}`;
+}
+
+export const DELIVERY_STATUSES = [
+  'running',
+  'completed',
+  'compensated',
+  'cancelled',
+  'needs_attention',
+  'resolved',
+] as const;
+/** Where a delivery is in its lifecycle (see the product contract). */
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** Where one leg is in its lifecycle. */
+export type LegStatus =
+  | 'pending'
+  | 'in_flight'
+  | 'succeeded'
+  | 'failed'
+  | 'compensating'
+  | 'compensated'
+  | 'compensation_failed'
+  | 'cancelled';
+
+/** A target's retry policy, durations in milliseconds. */
+export interface RetryPlan {
+  initialIntervalMs: number;
+  backoffCoefficient: number;
+  maximumIntervalMs: number;
+  /** 0 = unlimited within the deadline. */
+  maximumAttempts: number;
+  /** The whole leg, all attempts. */
+  deadlineMs: number;
+  jitter: 'none' | 'full';
+}
+
+/** How one leg is sent and undone: taken from the config when the delivery starts. */
+export interface LegPlan {
+  target: string;
+  taskQueue: string;
+  timeoutMs: number;
+  retry: RetryPlan;
+  compensation?: {
+    timeoutMs: number;
+    retry: RetryPlan;
+    /** The compensation templates read `response.*`, so it cannot run without the answer. */
+    needsResponse: boolean;
+  };
+}
+
+/** What an app asks for. */
+export interface DeliveryRequest {
+  /** The caller's business key, e.g. `order-1042`. */
+  id: string;
+  targets: string[];
+  payload: unknown;
+}
+
+/** The workflow's input: the request plus the policy of each leg. */
+export interface DeliveryInput extends DeliveryRequest {
+  legs: LegPlan[];
+}
+
+/** A target's answer, as kept for compensation templates. */
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  /** The body was longer than the cap and was cut. */
+  truncated?: boolean;
+}
+
+/** Input of one `deliver` attempt. */
+export interface AttemptInput {
+  deliveryId: string;
+  target: string;
+  attempt: number;
+  payload: unknown;
+  timeoutMs: number;
+}
+
+/** Input of one `compensate` attempt. */
+export interface CompensationInput extends AttemptInput {
+  /** The leg's answer; absent when its outcome is unknown. */
+  response?: HttpAnswer;
+}
+
+/** Attempts and outcome of one phase (sending or undoing) of a leg. */
+export interface PhaseState {
+  attempts: number;
+  lastError?: string;
+  lastHttpStatus?: number;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** One leg as reported by the `status` query. */
+export interface LegState extends PhaseState {
+  target: string;
+  status: LegStatus;
+  /** A request was sent and its answer never came: the target may have acted on it. */
+  outcomeUnknown: boolean;
+  compensation?: PhaseState;
+}
+
+/** One delivery as reported by the `status` query. */
+export interface DeliveryState {
+  id: string;
+  status: DeliveryStatus;
+  /** Why the delivery is not `completed`, in one line. */
+  reason?: string;
+  /** The operator's note when resolved. */
+  note?: string;
+  startedAt: string;
+  finishedAt?: string;
+  legs: LegState[];
+}
+
+/** The current state of a delivery and its legs. */
+export const statusQuery = defineQuery<DeliveryState>('status');
+
+/** Arguments of {@link retryUpdate}. */
+export interface RetryArgs {
+  /** Retry only this leg; all legs that need attention when absent. */
+  leg?: string;
+}
+
+/** Arguments of {@link resolveUpdate}. */
+export interface ResolveArgs {
+  note: string;
+}
+
+/**
+ * Asks a parked delivery to try again: failed compensations run again, and a leg whose outcome
+ * is unknown is re-sent with its Idempotency-Key to learn it. Refused unless `needs_attention`.
+ */
+export const retryUpdate = defineUpdate<void, [RetryArgs]>('retry');
+
+/** Closes a parked delivery by hand, with a note. Refused unless `needs_attention`. */
+export const resolveUpdate = defineUpdate<void, [ResolveArgs]>('resolve');

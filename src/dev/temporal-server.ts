@@ -1,0 +1,105 @@
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import type { DevServerConfig } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
+import { resolveTemporalExecutable } from './temporal-cli';
+
+/** The only interface the dev server listens on: it is for this machine, not the network. */
+const LOOPBACK = '127.0.0.1';
+
+/** Options of {@link startTemporalServer}. */
+export interface StartTemporalServerOptions {
+  /** How to find the Temporal CLI (its `log` is this object's `log`). */
+  readonly cli: Omit<ResolveTemporalCliOptions, 'log'>;
+  /** gRPC port; `undefined` picks a free one. */
+  readonly port?: number;
+  /** Whether to serve the web UI. Default `false`, or `true` when `uiPort` is set. */
+  readonly ui?: boolean;
+  /** UI port; `undefined` with `ui` picks a free one. */
+  readonly uiPort?: number;
+  /** SQLite file that keeps the server's state across restarts; its folder is created. Default: in memory. */
+  readonly dbFilename?: string;
+  /** Namespace created at startup. Default `default`. */
+  readonly namespace?: string;
+  /** Custom search attributes to register, e.g. from `defineSearchAttributeKey`. */
+  readonly searchAttributes?: DevServerConfig['searchAttributes'];
+  /** Receives progress lines (installing the CLI, where the server listens). Default: silent. */
+  readonly log?: (line: string) => void;
+}
+
+/** A running dev server and the environment connected to it. */
+export interface TemporalServer {
+  /** Test environment holding the client `connection` and the worker `nativeConnection`. */
+  readonly env: TestWorkflowEnvironment;
+  /** gRPC address, `127.0.0.1:PORT`. */
+  readonly address: string;
+  readonly namespace: string;
+  /** Web UI address when `ui` is on; the UI may answer a moment after the gRPC port does. */
+  readonly uiUrl?: string;
+  /** How the CLI was found. */
+  readonly cli: ResolvedTemporalCli;
+  /** Closes the connections and kills the server process; later calls wait on the first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a Temporal dev server on 127.0.0.1 with the project's Temporal CLI (installing it on first
+ * use, see {@link resolveTemporalExecutable}) and connects to it.
+ *
+ * The SDK gives the server about 5 seconds to answer before it gives up.
+ */
+export async function startTemporalServer(
+  options: StartTemporalServerOptions,
+): Promise<TemporalServer> {
+  const log = options.log ?? (() => undefined);
+  const cli = await resolveTemporalExecutable({ ...options.cli, log });
+  const namespace = options.namespace ?? 'default';
+  const ui = options.ui ?? options.uiPort !== undefined;
+  // Left alone, the SDK puts the UI on port + 1000, which nothing reserves.
+  const uiPort = ui ? (options.uiPort ?? (await freePort())) : undefined;
+  if (options.dbFilename !== undefined) {
+    await mkdir(path.dirname(options.dbFilename), { recursive: true });
+  }
+
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli.executable,
+      ip: LOOPBACK,
+      port: options.port,
+      ui,
+      uiPort,
+      dbFilename: options.dbFilename,
+      namespace,
+      searchAttributes: options.searchAttributes,
+    },
+  });
+  const uiUrl = uiPort === undefined ? undefined : `http://${LOOPBACK}:${uiPort}`;
+  log(`Temporal dev server on ${env.address}${uiUrl === undefined ? '' : `, UI at ${uiUrl}`}`);
+
+  let stopping: Promise<void> | undefined;
+  return {
+    env,
+    address: env.address,
+    namespace,
+    uiUrl,
+    cli,
+    stop: () => (stopping ??= env.teardown()),
+  };
+}
+
+/** A port free on the loopback interface right now (the server binds it a moment later). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, LOOPBACK, resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') {
+    throw new Error(`Could not read the port of a probe socket on ${LOOPBACK}: got ${address}`);
+  }
+  return address.port;
+}

@@ -1,0 +1,104 @@
+import path from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from './activities';
+import type { TandemConfig } from './config/schema';
+import { targetTaskQueue } from './contracts';
+import { HttpClient } from './http/client';
+
+/**
+ * Where the workflow bundle's entry point is; the worker bundles it at start. Named with this
+ * file's own extension so it resolves from source (`.ts`) and from the build (`.js`) alike.
+ */
+export const workflowsPath = path.join(__dirname, 'workflows', `index${path.extname(__filename)}`);
+
+/** Time given to in-flight attempts, beyond the longest request timeout, on shutdown. */
+const SHUTDOWN_MARGIN_MS = 5_000;
+
+/** Options of {@link createWorkers}. */
+export interface TandemWorkerOptions {
+  config: TandemConfig;
+  connection: NativeConnection;
+  /** The environment `${VAR}` secrets are read from. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** A prebuilt workflow bundle (tests build it once); bundled from source when absent. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Attempts one target may have in flight at once on this worker. Default 100. */
+  concurrencyPerTarget?: number;
+  /** Passed to every worker; tests use it for identity, caching and sticky timeouts. */
+  workerOptions?: Partial<
+    Pick<
+      WorkerOptions,
+      'identity' | 'maxCachedWorkflows' | 'stickyQueueScheduleToStartTimeout' | 'shutdownGraceTime'
+    >
+  >;
+}
+
+/** The workers of one process: one for workflows, one per target (a bulkhead each). */
+export interface TandemWorkers {
+  /** Runs every worker until shutdown; rejects if one of them fails. */
+  run(): Promise<void>;
+  /** Stops polling and lets in-flight attempts finish (within the shutdown grace time). */
+  shutdown(): void;
+}
+
+/**
+ * Creates the workflow worker and one activity worker per configured target, each on its
+ * own task queue so a slow or dead target cannot take the slots another target's legs need.
+ */
+export async function createWorkers(options: TandemWorkerOptions): Promise<TandemWorkers> {
+  const { config, connection } = options;
+  const namespace = config.temporal.namespace;
+  const http = new HttpClient();
+  const longestTimeout = Math.max(
+    ...Object.values(config.targets).flatMap((t) => [
+      t.request.timeout,
+      t.compensate?.timeout ?? 0,
+    ]),
+  );
+  const shared = {
+    connection,
+    namespace,
+    shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
+    ...options.workerOptions,
+  };
+  const activities = createActivities({ config, http, env: options.env });
+
+  const workers = await Promise.all([
+    Worker.create({
+      ...shared,
+      taskQueue: config.temporal.taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    }),
+    ...Object.keys(config.targets).map((target) =>
+      Worker.create({
+        ...shared,
+        taskQueue: targetTaskQueue(config.temporal.taskQueue, target),
+        activities,
+        maxConcurrentActivityTaskExecutions: options.concurrencyPerTarget ?? 100,
+      }),
+    ),
+  ]);
+
+  const shutdown = () => {
+    for (const worker of workers) {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    }
+  };
+  return {
+    shutdown,
+    async run() {
+      try {
+        await Promise.all(
+          workers.map((worker) =>
+            worker.run().catch((error: unknown) => {
+              shutdown();
+              throw error;
+            }),
+          ),
+        );
+      } finally {
+        await http.close();
+      }
+    },
+  };
+}

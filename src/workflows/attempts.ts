@@ -1,0 +1,114 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { PhaseState, RetryPlan } from '../contracts';
+import { formatDuration } from '../duration';
+import type { AttemptFailureDetails, AttemptOutcome } from '../failures';
+import { nextRetryDelay } from './backoff';
+
+/** How to run the attempts of one phase (sending a leg, or undoing it). */
+export interface AttemptsOptions<T> {
+  retry: RetryPlan;
+  timeoutMs: number;
+  /** Attempts, errors and timings are recorded here as they happen, for the status query. */
+  phase: PhaseState;
+  /** When true, no new attempt starts; an attempt already running is let finish. */
+  stopped: () => boolean;
+  /** Runs attempt `n` (numbered across operator retries) with its timeout. */
+  attempt: (n: number, timeoutMs: number) => Promise<T>;
+  onAttemptStart?: () => void;
+  onWaiting?: () => void;
+}
+
+/** How a phase ended. */
+export type AttemptsResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; stopped: boolean; error: string; outcomeUnknown: boolean };
+
+interface FailedAttempt {
+  message: string;
+  permanent: boolean;
+  outcome: AttemptOutcome;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+function describe(error: unknown): FailedAttempt {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  if (cause instanceof ApplicationFailure) {
+    const details = cause.details?.[0] as AttemptFailureDetails | undefined;
+    return {
+      message: cause.message,
+      permanent: cause.nonRetryable === true,
+      outcome: details?.outcome ?? 'unknown',
+      ...(details?.status !== undefined && { status: details.status }),
+      ...(details?.retryAfterMs !== undefined && { retryAfterMs: details.retryAfterMs }),
+    };
+  }
+  if (cause instanceof TimeoutFailure) {
+    const notStarted = cause.timeoutType === TimeoutType.SCHEDULE_TO_START;
+    return {
+      message: notStarted
+        ? 'no worker took the attempt before the deadline'
+        : `the attempt's worker went silent (${(cause.timeoutType ?? 'unknown').toLowerCase()} timeout)`,
+      permanent: false,
+      outcome: notStarted ? 'not_sent' : 'unknown',
+    };
+  }
+  return {
+    message: cause instanceof Error ? cause.message : String(cause),
+    permanent: false,
+    outcome: 'unknown',
+  };
+}
+
+const nowIso = () => new Date().toISOString();
+
+/**
+ * Runs attempts until one succeeds, one fails for good, the policy gives up, the deadline
+ * would pass, or `stopped()` turns true. Each attempt is its own activity so the workflow knows
+ * every outcome: an attempt whose answer never came makes the phase's outcome unknown.
+ */
+export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<AttemptsResult<T>> {
+  const { retry, phase } = options;
+  const deadline = Date.now() + retry.deadlineMs;
+  let outcomeUnknown = false;
+  const give = (error: string, stopped = false): AttemptsResult<T> => {
+    phase.finishedAt = nowIso();
+    return { ok: false, stopped, error, outcomeUnknown };
+  };
+  phase.startedAt ??= nowIso();
+  delete phase.finishedAt;
+
+  for (let tries = 1; ; tries++) {
+    if (options.stopped()) return give(phase.lastError ?? 'stopped before it was sent', true);
+    const n = ++phase.attempts;
+    options.onAttemptStart?.();
+    try {
+      const value = await options.attempt(n, Math.min(options.timeoutMs, deadline - Date.now()));
+      phase.finishedAt = nowIso();
+      return { ok: true, value };
+    } catch (error) {
+      const failed = describe(error);
+      phase.lastError = failed.message;
+      if (failed.status !== undefined) phase.lastHttpStatus = failed.status;
+      if (failed.outcome === 'unknown') outcomeUnknown = true;
+      if (failed.permanent) return give(failed.message);
+      if (retry.maximumAttempts > 0 && tries >= retry.maximumAttempts) {
+        return give(`gave up after ${tries} attempts: ${failed.message}`);
+      }
+      const delay = nextRetryDelay(retry, tries, failed.retryAfterMs, Math.random);
+      if (Date.now() + delay >= deadline) {
+        return give(
+          `the ${formatDuration(retry.deadlineMs)} deadline would pass before the next attempt: ${failed.message}`,
+        );
+      }
+      options.onWaiting?.();
+      await condition(options.stopped, delay);
+    }
+  }
+}

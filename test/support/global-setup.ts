@@ -1,0 +1,34 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
+import { startTemporalServer } from '../../src/dev/temporal-server';
+import { workflowsPath } from '../../src/worker';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+    workflowBundlePath: string;
+  }
+}
+
+/**
+ * One real Temporal dev server and one workflow bundle for the whole run: each test owns its
+ * task queue and delivery ids, so they share the server without seeing each other.
+ */
+export default async function setup(project: TestProject) {
+  const server = await startTemporalServer({
+    cli: { env: process.env },
+    log: (line) => console.log(line),
+  });
+  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const bundlePath = path.resolve('test-results', 'workflow-bundle.js');
+  await mkdir(path.dirname(bundlePath), { recursive: true });
+  await writeFile(bundlePath, bundle.code);
+  project.provide('temporalAddress', server.address);
+  project.provide('workflowBundlePath', bundlePath);
+  return () => server.stop();
+}
+
+const quiet = () => undefined;
+const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error };
