@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -18,7 +19,7 @@ import {
   type DeliveryState,
   type DeliveryStatus,
 } from './contracts';
-import { DeliveryNotFoundError } from './errors';
+import { DeliveryActionRefusedError, DeliveryNotFoundError } from './errors';
 import { FailureType } from './failures';
 import { planDelivery } from './plan';
 
@@ -135,21 +136,54 @@ export class TandemClient {
     await this.call(id, (handle) => handle.cancel());
   }
 
-  /** Retries a parked delivery's compensation (all parked legs, or the one named). */
+  /**
+   * Retries a parked delivery (all legs that need attention, or the one named): failed
+   * compensations run again, and a leg whose outcome is unknown is re-sent to learn it.
+   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
+   */
   async retry(id: string, leg?: string): Promise<void> {
-    await this.call(id, (handle) =>
+    await this.operate(id, 'retry', (handle) =>
       handle.executeUpdate(retryUpdate, { args: [leg === undefined ? {} : { leg }] }),
     );
   }
 
-  /** Closes a parked delivery by hand, with a note saying what was done. */
+  /**
+   * Closes a parked delivery by hand, with a note saying what was done.
+   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
+   */
   async resolve(id: string, note: string): Promise<void> {
-    await this.call(id, (handle) => handle.executeUpdate(resolveUpdate, { args: [{ note }] }));
+    await this.operate(id, 'resolve', (handle) =>
+      handle.executeUpdate(resolveUpdate, { args: [{ note }] }),
+    );
   }
 
   /** Closes the connection this client opened (not one it was given). */
   async close(): Promise<void> {
     await this.ownConnection?.close();
+  }
+
+  private async operate(
+    id: string,
+    action: string,
+    update: (handle: WorkflowHandle) => Promise<void>,
+  ): Promise<void> {
+    // Checked here first so an action on a running delivery is refused at once; the workflow
+    // checks again, as the authority, before it acts.
+    const { status } = await this.status(id);
+    if (status !== 'needs_attention') {
+      throw new DeliveryActionRefusedError(
+        id,
+        action,
+        `Delivery "${id}" is ${status}, not needs_attention: there is nothing to ${action}.`,
+      );
+    }
+    try {
+      await this.call(id, update);
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      const reason = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new DeliveryActionRefusedError(id, action, reason, { cause: error });
+    }
   }
 
   private async call<T>(id: string, use: (handle: WorkflowHandle) => Promise<T>): Promise<T> {

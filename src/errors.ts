@@ -76,3 +76,17 @@ export class DeliveryNotFoundError extends TandemError {
     super(`No delivery "${deliveryId}" was found.`, options);
   }
 }
+
+/** The delivery refused an operator's action (e.g. `retry` on a delivery that is not parked). */
+export class DeliveryActionRefusedError extends TandemError {
+  override readonly name = 'DeliveryActionRefusedError';
+  readonly code = 'TANDEM_ACTION_REFUSED';
+  constructor(
+    readonly deliveryId: string,
+    readonly action: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+  }
+}

@@ -41,7 +41,7 @@ function lookup(context: TemplateContext, field: string, template: string): unkn
   let current: unknown = context;
   for (const part of field.split('.')) {
     const key = current === context.response?.headers ? part.toLowerCase() : part;
-    if (current === null || typeof current !== 'object' || !(key in current)) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) {
       throw new TemplateError(field, template);
     }
     current = (current as Record<string, unknown>)[key];

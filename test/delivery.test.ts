@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startSystem, type System } from './support/system';
+import { historyText } from './support/history';
+import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
 describe('a delivery to two APIs', () => {
   let system: System;
@@ -20,18 +21,100 @@ describe('a delivery to two APIs', () => {
     const state = await client.result(id);
 
     expect(state.status).toBe('completed');
-    expect(state.legs.map((l) => [l.target, l.status, l.attempts])).toEqual([
-      ['inventory', 'succeeded', 1],
-      ['shipping', 'succeeded', 1],
+    expect(state.legs.map((l) => [l.target, l.status, l.attempts, l.lastHttpStatus])).toEqual([
+      ['inventory', 'succeeded', 1, 201],
+      ['shipping', 'succeeded', 1, 201],
     ]);
     const [inventory] = targets.received('inventory', 'create');
     const [shipping] = targets.received('shipping', 'create');
-    // Each request was still unanswered when the other arrived: they overlapped.
+    // Each request was still unanswered when the other arrived: they overlapped, so the
+    // delivery took about the slower leg, not the sum.
     expect(shipping!.at).toBeLessThan(inventory!.answeredAt!);
     expect(inventory!.at).toBeLessThan(shipping!.answeredAt!);
-    expect(inventory!.headers['idempotency-key']).toBe(`${id}:inventory`);
-    expect(inventory!.headers['x-tandem-delivery']).toBe(id);
-    expect(inventory!.headers['x-tandem-attempt']).toBe('1');
-    expect(inventory!.body).toEqual({ sku: 'A-1', qty: 2 });
+    expect(Date.parse(state.finishedAt!) - Date.parse(state.startedAt)).toBeLessThan(2900);
+  });
+
+  it('sends the payload as JSON with the contract headers', async () => {
+    const { client, targets } = system;
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: { sku: 'A-1', qty: 2 } });
+    await client.result(id);
+
+    const [request] = targets.received('inventory', 'create');
+    expect(request!.body).toEqual({ sku: 'A-1', qty: 2 });
+    expect(request!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'idempotency-key': `${id}:inventory`,
+      'x-tandem-delivery': id,
+      'x-tandem-attempt': '1',
+      authorization: `Bearer ${INVENTORY_TOKEN}`,
+    });
+    expect(targets.received('shipping', 'create')[0]!.headers['idempotency-key']).toBe(
+      `${id}:shipping`,
+    );
+  });
+
+  it('retries 503 answers and completes on the fourth attempt with the same Idempotency-Key', async () => {
+    const { client, targets } = system;
+    targets.setFault('inventory', 'create', { status: 503, times: 3 });
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: { n: 1 } });
+    const state = await client.result(id);
+
+    expect(state.status).toBe('completed');
+    expect(state.legs[0]).toMatchObject({ target: 'inventory', status: 'succeeded', attempts: 4 });
+    const attempts = targets.received('inventory', 'create');
+    expect(attempts.map((r) => r.status)).toEqual([503, 503, 503, 201]);
+    expect(attempts.map((r) => r.headers['x-tandem-attempt'])).toEqual(['1', '2', '3', '4']);
+    expect(new Set(attempts.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set([`${id}:inventory`]),
+    );
+    expect(targets.live('inventory')).toHaveLength(1);
+  });
+
+  it('waits out a Retry-After before the next attempt', async () => {
+    const { client, targets } = system;
+    targets.setFault('shipping', 'create', { status: 429, times: 1, retryAfter: '2' });
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
+    const state = await client.result(id);
+
+    expect(state.status).toBe('completed');
+    const [first, second] = targets.received('shipping', 'create');
+    // The policy alone would retry after 200 ms; the target asked for 2 s.
+    expect(second!.at - first!.answeredAt!).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('runs and sends once when the same delivery is started twice', async () => {
+    const { client, targets } = system;
+    const id = system.newId();
+    const request = { id, targets: ['inventory', 'shipping'], payload: { n: 1 } };
+
+    const first = await client.start(request);
+    const second = await client.start(request);
+    await client.result(id);
+    const third = await client.start(request);
+
+    expect([first.started, second.started, third.started]).toEqual([true, false, false]);
+    expect(targets.received('inventory', 'create')).toHaveLength(1);
+    expect(targets.received('shipping', 'create')).toHaveLength(1);
+  });
+
+  it('keeps header secrets out of the workflow history', async () => {
+    const { client, targets, connection } = system;
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: { note: 'visible' } });
+    await client.result(id);
+
+    expect(targets.received('inventory', 'create')[0]!.headers.authorization).toContain(
+      INVENTORY_TOKEN,
+    );
+    const history = await historyText(connection, id);
+    expect(history).toContain('visible'); // payloads are decoded, so absence means something
+    expect(history).not.toContain(INVENTORY_TOKEN);
   });
 });

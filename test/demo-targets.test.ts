@@ -120,7 +120,7 @@ describe('demo targets', () => {
   });
 
   it('makes a request with a pending Idempotency-Key wait for the first and share its answer', async () => {
-    targets.setFault('inventory', 'create', { latencyMs: 300 });
+    targets.setFault('inventory', 'create', { latencyMs: 500, times: 1 });
     const key = { 'Idempotency-Key': 'order-2:inventory' };
     const first = post(reservations, { sku: 'B' }, key);
     await targets.waitFor((r) => isInventoryCreate(r) && r.outcome === 'processed');
@@ -249,12 +249,16 @@ describe('demo targets', () => {
     const invalid = await put('/_faults/inventory/create', JSON.stringify({ retryAfter: '1' }));
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toEqual({
-      error: expect.stringContaining('only sent with a status') as unknown,
+      error: expect.stringMatching(
+        /^invalid fault for inventory create: .*only sent with a status/s,
+      ) as unknown,
     });
   });
 
   it('refuses an invalid fault set in process', () => {
-    expect(() => targets.setFault('inventory', 'create', { status: 42 })).toThrow();
+    expect(() => targets.setFault('inventory', 'create', { status: 42 })).toThrow(
+      /invalid fault for inventory create: .*status/s,
+    );
   });
 
   it('logs requests with lower-cased headers and parsed bodies, also over HTTP', async () => {

@@ -204,7 +204,9 @@ export async function startDemoTargets(options: DemoTargetsOptions = {}): Promis
   const liveIds = (api: DemoApi): string[] => [...(live.get(api) ?? [])];
 
   const setFault = (api: DemoApi, operation: DemoOperation, fault: Fault): void => {
-    const parsed = faultSchema.parse(fault);
+    const result = faultSchema.safeParse(fault);
+    if (!result.success) throw new Error(invalidFault(api, operation, result.error));
+    const parsed = result.data;
     faults.set(faultKey(api, operation), {
       api,
       operation,
@@ -314,15 +316,10 @@ export async function startDemoTargets(options: DemoTargetsOptions = {}): Promis
     }
     const reply = action();
     stored.set(key, reply);
-    let settle = (): void => {};
-    settling.set(key, new Promise<void>((resolve) => (settle = resolve)));
     decide('processed');
-    try {
-      await answerWhenDue(reply);
-    } finally {
-      settling.delete(key);
-      settle();
-    }
+    const answered = answerWhenDue(reply).finally(() => settling.delete(key));
+    settling.set(key, answered);
+    return answered;
   };
 
   const handleControl = (route: ControlRoute, res: ServerResponse, parsed: ParsedBody): void => {
@@ -346,11 +343,12 @@ export async function startDemoTargets(options: DemoTargetsOptions = {}): Promis
           const error = `no fault target ${route.api}/${route.operation}: use ${apiNames.join('|')} and ${operations.join('|')}`;
           return answer(res, undefined, { status: 404, body: { error } });
         }
-        if (!parsed.ok)
+        if (!parsed.ok) {
           return answer(res, undefined, { status: 400, body: { error: parsed.error } });
+        }
         const result = faultSchema.safeParse(parsed.value);
         if (!result.success) {
-          const error = `invalid fault: ${z.prettifyError(result.error)}`;
+          const error = invalidFault(api, operation, result.error);
           return answer(res, undefined, { status: 400, body: { error } });
         }
         setFault(api, operation, result.data);
@@ -470,6 +468,10 @@ function faultKey(api: DemoApi, operation: DemoOperation): string {
   return `${api}.${operation}`;
 }
 
+function invalidFault(api: DemoApi, operation: DemoOperation, error: z.ZodError): string {
+  return `invalid fault for ${api} ${operation}: ${z.prettifyError(error)}`;
+}
+
 function routeOf(method: string, path: string): Route {
   const segments = new URL(path, 'http://demo').pathname.split('/').filter(Boolean);
   const [first, second, third, fourth] = segments;
@@ -540,9 +542,9 @@ function answerTime(
       if (left > 0) timer = setTimeout(waitUntilDue, left);
       else due();
     };
-    if (!fault.hang) waitUntilDue();
     res.once('close', due);
     stopping.addEventListener('abort', due);
+    if (!fault.hang) waitUntilDue();
   });
 }
 

@@ -269,8 +269,9 @@ async function fromPath({ env }: RouteContext): Promise<RouteOutcome> {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
   for (const dir of dirs) {
     const file = path.resolve(dir, EXECUTABLE_NAME);
-    if ((await executableProblem(file)) === undefined)
+    if ((await executableProblem(file)) === undefined) {
       return { found: existing('path', file, false) };
+    }
   }
   return {
     failed: {

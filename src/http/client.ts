@@ -50,8 +50,16 @@ const NOT_SENT_CODES = new Set([
   'ENETUNREACH',
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
-// Headers that must never be kept: they can carry credentials.
-const DROPPED_HEADERS = new Set(['set-cookie', 'authorization', 'proxy-authorization']);
+// Not kept: headers that can carry credentials, and hop-by-hop headers that say nothing
+// about the answer.
+const DROPPED_HEADERS = new Set([
+  'set-cookie',
+  'authorization',
+  'proxy-authorization',
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+]);
 
 function errorCode(error: unknown): string | undefined {
   for (let e = error; e instanceof Error; e = e.cause) {

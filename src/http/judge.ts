@@ -2,6 +2,9 @@
 export type Verdict = 'success' | 'transient' | 'permanent';
 
 const TRANSIENT_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+// The three HTTP-date forms start with a day name and carry a time; Date.parse alone would
+// also read values such as "1.5" or "-5" as dates in 2001.
+const HTTP_DATE = /^[A-Za-z]{3,9},?\s.*\b\d{2}:\d{2}:\d{2}\b/;
 
 /**
  * Judges a target's answer by the contract's table: a listed success status (default 2xx)
@@ -29,6 +32,6 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
+  const date = HTTP_DATE.test(text) ? Date.parse(text) : NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }

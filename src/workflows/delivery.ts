@@ -105,37 +105,45 @@ class DeliveryRun {
       this.cancelled = true;
       this.stop('cancelled by an operator');
     });
+    // Validators check the arguments only. Whether the run is parked is decided in the handler,
+    // after it has waited for the run to leave `running`: a validator can run before the events
+    // of the same workflow task are applied (after a cache eviction), and would see old state.
     setHandler(
       retryUpdate,
-      ({ leg }) => {
+      async ({ leg }) => {
+        await this.requireParked('retry');
+        const chosen = leg !== undefined ? [leg] : [...this.parked.keys()];
+        if (leg !== undefined && !this.parked.has(leg)) {
+          throw ApplicationFailure.nonRetryable(
+            `Leg "${leg}" is not waiting for an operator; these are: ${[...this.parked.keys()].join(', ')}.`,
+            'NotParked',
+          );
+        }
+        if (chosen.every((name) => !this.canRetry(this.leg(name)))) {
+          throw ApplicationFailure.nonRetryable(
+            `${chosen.join(', ')} declare${chosen.length === 1 ? 's' : ''} no compensation, so a retry cannot undo it: ` +
+              'undo it by hand at the target, then resolve the delivery.',
+            'NotRetryable',
+          );
+        }
         this.action = { kind: 'retry', ...(leg !== undefined && { leg }) };
       },
       {
         validator: ({ leg }) => {
-          this.requireParked('retry');
-          if (leg !== undefined && !this.parked.has(leg)) {
-            throw new Error(
-              `Leg "${leg}" is not waiting for an operator; these are: ${[...this.parked.keys()].join(', ')}.`,
-            );
-          }
-          const chosen = leg !== undefined ? [leg] : [...this.parked.keys()];
-          if (chosen.every((name) => !this.canRetry(this.leg(name)))) {
-            throw new Error(
-              `${chosen.join(', ')} declare${chosen.length === 1 ? 's' : ''} no compensation, so a retry cannot undo it: ` +
-                'undo it by hand at the target, then resolve the delivery.',
-            );
+          if (leg !== undefined && !this.legs.some((l) => l.plan.target === leg)) {
+            throw new Error(`Delivery "${this.input.id}" has no leg "${leg}".`);
           }
         },
       },
     );
     setHandler(
       resolveUpdate,
-      ({ note }) => {
+      async ({ note }) => {
+        await this.requireParked('resolve');
         this.action = { kind: 'resolve', note };
       },
       {
         validator: ({ note }) => {
-          this.requireParked('resolve');
           if (typeof note !== 'string' || note.trim() === '') {
             throw new Error('A resolve needs a note saying what was done by hand.');
           }
@@ -144,10 +152,13 @@ class DeliveryRun {
     );
   }
 
-  private requireParked(verb: string): void {
+  /** Waits until the run is parked or closed; refuses unless parked with no action pending. */
+  private async requireParked(verb: string): Promise<void> {
+    await condition(() => this.status !== 'running');
     if (this.status !== 'needs_attention' || this.action !== undefined) {
-      throw new Error(
+      throw ApplicationFailure.nonRetryable(
         `Delivery "${this.input.id}" is ${this.status}, not needs_attention: there is nothing to ${verb}.`,
+        'NotParked',
       );
     }
   }

@@ -29,7 +29,8 @@ export class Saga {
   /** Runs the pending steps (all, or those named) and drops the ones that succeeded. */
   async compensate(names: readonly string[] = this.pending): Promise<SagaReport> {
     const chosen = names.filter((name) => this.steps.has(name));
-    const outcomes = await Promise.allSettled(chosen.map((name) => this.steps.get(name)!()));
+    // `async` turns a step that throws before returning its promise into a rejection.
+    const outcomes = await Promise.allSettled(chosen.map(async (name) => this.steps.get(name)!()));
     const report: SagaReport = { undone: [], failed: [] };
     outcomes.forEach((settled, i) => {
       const name = chosen[i]!;

@@ -1,0 +1,347 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig, parseConfig } from '../src/config/load';
+import { ConfigError } from '../src/errors';
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+async function loadError(promise: Promise<unknown>): Promise<ConfigError> {
+  const error: unknown = await promise.then(
+    () => new Error('expected a ConfigError'),
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return error as ConfigError;
+}
+
+const UNKNOWN_TEMPLATE_HINT =
+  'use delivery.id, idempotencyKey, payload.<path>, response.status, response.headers.<name> or response.body.<path>';
+
+describe('parseConfig', () => {
+  it('fills in every default, with durations in milliseconds', () => {
+    const config = parseConfig({
+      targets: {
+        inventory: {
+          request: { url: 'http://localhost:4001/reservations' },
+          compensate: { url: 'http://localhost:4001/reservations/{{response.body.id}}' },
+        },
+      },
+    });
+
+    expect(config).toEqual({
+      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' },
+      targets: {
+        inventory: {
+          request: {
+            method: 'POST',
+            url: 'http://localhost:4001/reservations',
+            headers: {},
+            timeout: 10_000,
+          },
+          retry: {
+            initialInterval: 1_000,
+            backoffCoefficient: 2,
+            maximumInterval: 60_000,
+            maximumAttempts: 8,
+            deadline: 600_000,
+            jitter: 'none',
+          },
+          compensate: {
+            method: 'DELETE',
+            url: 'http://localhost:4001/reservations/{{response.body.id}}',
+            headers: {},
+            timeout: 10_000,
+            retry: {
+              initialInterval: 1_000,
+              backoffCoefficient: 2,
+              maximumInterval: 300_000,
+              maximumAttempts: 10,
+              deadline: 3_600_000,
+              jitter: 'none',
+            },
+          },
+        },
+      },
+    });
+  });
+
+  it('reads the documented example with its durations in milliseconds', () => {
+    const config = parseConfig({
+      temporal: { address: 'temporal:7233', namespace: 'orders', taskQueue: 'fanout' },
+      targets: {
+        inventory: {
+          request: {
+            method: 'PUT',
+            url: 'http://localhost:4001/reservations',
+            headers: { Authorization: 'Bearer ${INVENTORY_TOKEN}' },
+            timeout: '5s',
+          },
+          retry: {
+            initialInterval: '500ms',
+            backoffCoefficient: 1.5,
+            maximumInterval: '30s',
+            maximumAttempts: 0,
+            deadline: '10m',
+            jitter: 'full',
+          },
+          successStatuses: [200, 201, 409],
+          compensate: {
+            url: 'http://localhost:4001/reservations/{{response.body.id}}',
+            retry: { initialInterval: '1s', maximumAttempts: 10, deadline: '1h' },
+          },
+        },
+      },
+    });
+
+    expect(config.temporal).toEqual({
+      address: 'temporal:7233',
+      namespace: 'orders',
+      taskQueue: 'fanout',
+    });
+    const inventory = config.targets.inventory!;
+    expect(inventory.request).toEqual({
+      method: 'PUT',
+      url: 'http://localhost:4001/reservations',
+      headers: { Authorization: 'Bearer ${INVENTORY_TOKEN}' },
+      timeout: 5_000,
+    });
+    expect(inventory.retry).toEqual({
+      initialInterval: 500,
+      backoffCoefficient: 1.5,
+      maximumInterval: 30_000,
+      maximumAttempts: 0,
+      deadline: 600_000,
+      jitter: 'full',
+    });
+    expect(inventory.successStatuses).toEqual([200, 201, 409]);
+    expect(inventory.compensate?.retry).toMatchObject({
+      initialInterval: 1_000,
+      maximumAttempts: 10,
+      deadline: 3_600_000,
+    });
+  });
+
+  it('lists every mistake of a document in one ConfigError, each by its path', () => {
+    const error = configError(() =>
+      parseConfig(
+        {
+          temporal: { adress: 'localhost:7233' },
+          targets: {
+            inventory: {
+              request: { url: 'not a url', timeout: '5 seconds', verb: 'POST' },
+              retry: { backoffCoefficient: 0.5 },
+              successStatuses: [200, 700],
+              compensate: { url: 'http://localhost:4001/r/{{secrets.token}}' },
+            },
+            Shipping: { request: { url: 'http://localhost:4002/shipments' } },
+          },
+        },
+        'tandem.config.yaml',
+      ),
+    );
+
+    expect(error.code).toBe('TANDEM_CONFIG_INVALID');
+    expect(error.source).toBe('tandem.config.yaml');
+    expect([...error.issues].sort()).toEqual(
+      [
+        'temporal.adress: unknown field',
+        'targets.inventory.request.url: must be an http(s) URL',
+        'targets.inventory.request.timeout: must be a positive duration like 500ms, 5s or 10m',
+        'targets.inventory.request.verb: unknown field',
+        'targets.inventory.retry.backoffCoefficient: must be >= 1',
+        'targets.inventory.successStatuses.1: must be an HTTP status',
+        `targets.inventory.compensate.url: template field "secrets.token" is unknown; ${UNKNOWN_TEMPLATE_HINT}`,
+        'targets.Shipping: target names are lower-case letters, digits, "-" and "_", starting with a letter',
+      ].sort(),
+    );
+    expect(error.message).toContain('Invalid config tandem.config.yaml: 8 problems');
+    for (const issue of error.issues) expect(error.message).toContain(`  - ${issue}`);
+  });
+
+  it.each([
+    [
+      'a method outside the list',
+      { request: { url: 'http://h/x', method: 'FETCH' } },
+      'targets.a.request.method: must be one of GET, POST, PUT, PATCH, DELETE',
+    ],
+    [
+      'a URL that is not http(s)',
+      { request: { url: 'ftp://h/x' } },
+      'targets.a.request.url: must be an http(s) URL',
+    ],
+    ['a missing URL', { request: {} }, 'targets.a.request.url: must be an http(s) URL'],
+    [
+      'a non-positive duration',
+      { request: { url: 'http://h/x' }, retry: { deadline: '0s' } },
+      'targets.a.retry.deadline: must be a positive duration like 500ms, 5s or 10m',
+    ],
+    [
+      'a fractional maximumAttempts',
+      { request: { url: 'http://h/x' }, retry: { maximumAttempts: 1.5 } },
+      'targets.a.retry.maximumAttempts: must be a whole number',
+    ],
+    [
+      'a negative maximumAttempts',
+      { request: { url: 'http://h/x' }, retry: { maximumAttempts: -1 } },
+      'targets.a.retry.maximumAttempts: must be >= 0 (0 = unlimited within the deadline)',
+    ],
+    [
+      'an unknown jitter',
+      { request: { url: 'http://h/x' }, retry: { jitter: 'some' } },
+      'targets.a.retry.jitter: must be none or full',
+    ],
+    [
+      'a maximumInterval below initialInterval',
+      { request: { url: 'http://h/x' }, retry: { initialInterval: '10s', maximumInterval: '1s' } },
+      'targets.a.retry.maximumInterval: must be >= initialInterval',
+    ],
+    [
+      'an empty successStatuses',
+      { request: { url: 'http://h/x' }, successStatuses: [] },
+      'targets.a.successStatuses: must list at least one status',
+    ],
+    [
+      'a non-string header',
+      { request: { url: 'http://h/x', headers: { 'X-Count': 3 } } },
+      'targets.a.request.headers.X-Count: must be a string',
+    ],
+    [
+      'an unknown template field in a compensation header',
+      {
+        request: { url: 'http://h/x' },
+        compensate: { url: 'http://h/x', headers: { 'If-Match': '{{response.etag}}' } },
+      },
+      `targets.a.compensate.headers: template field "response.etag" is unknown; ${UNKNOWN_TEMPLATE_HINT}`,
+    ],
+    [
+      'a whole payload in a compensation body',
+      { request: { url: 'http://h/x' }, compensate: { url: 'http://h/x', body: '{{payload}}' } },
+      `targets.a.compensate.body: template field "payload" is unknown; ${UNKNOWN_TEMPLATE_HINT}`,
+    ],
+  ])('refuses %s', (_what, target, issue) => {
+    expect(configError(() => parseConfig({ targets: { a: target } })).issues).toEqual([issue]);
+  });
+
+  it('refuses a document without targets, or with none declared', () => {
+    expect(configError(() => parseConfig(undefined)).issues).toEqual([
+      'targets: must map target names to their settings',
+    ]);
+    expect(configError(() => parseConfig({ targets: {} })).issues).toEqual([
+      'targets: must declare a target',
+    ]);
+  });
+
+  it('accepts ${VAR} and {{template}} parts in URLs, leaving them as written', () => {
+    const config = parseConfig({
+      targets: {
+        billing: {
+          request: { url: 'https://${BILLING_HOST}/invoices' },
+          compensate: { url: 'https://${BILLING_HOST}/invoices/{{response.headers.Location}}' },
+        },
+      },
+    });
+
+    expect(config.targets.billing!.request.url).toBe('https://${BILLING_HOST}/invoices');
+    expect(config.targets.billing!.compensate!.url).toBe(
+      'https://${BILLING_HOST}/invoices/{{response.headers.Location}}',
+    );
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tandem-config-'));
+  });
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function writeConfig(text: string): Promise<string> {
+    const file = path.join(dir, 'tandem.config.yaml');
+    await writeFile(file, text);
+    return file;
+  }
+
+  it('reads a YAML file and leaves ${VAR} unresolved, even when the variable is set', async () => {
+    vi.stubEnv('TANDEM_TEST_INVENTORY_TOKEN', 'must-not-appear');
+    const file = await writeConfig(
+      [
+        'temporal: { address: localhost:7233, namespace: default, taskQueue: tandem }',
+        'targets:',
+        '  inventory:',
+        '    request:',
+        '      method: POST',
+        '      url: http://localhost:4001/reservations',
+        '      headers: { Authorization: "Bearer ${TANDEM_TEST_INVENTORY_TOKEN}" }',
+        '      timeout: 5s',
+        '    retry: { initialInterval: 1s, maximumInterval: 30s, deadline: 10m, jitter: full }',
+        '    compensate:',
+        '      url: http://localhost:4001/reservations/{{response.body.id}}',
+        '      retry: { maximumAttempts: 10, deadline: 1h }',
+        '',
+      ].join('\n'),
+    );
+
+    const config = await loadConfig(file);
+
+    const inventory = config.targets.inventory!;
+    expect(inventory.request.headers).toEqual({
+      Authorization: 'Bearer ${TANDEM_TEST_INVENTORY_TOKEN}',
+    });
+    expect(JSON.stringify(config)).not.toContain('must-not-appear');
+    expect(inventory.request.timeout).toBe(5_000);
+    expect(inventory.retry).toMatchObject({
+      initialInterval: 1_000,
+      maximumInterval: 30_000,
+      deadline: 600_000,
+      jitter: 'full',
+    });
+    expect(inventory.compensate?.retry.deadline).toBe(3_600_000);
+  });
+
+  it('reports the file path with every problem found in it', async () => {
+    const file = await writeConfig(
+      'targets:\n  inventory:\n    request: { url: http://h/x }\n    retry: { backoffCoefficient: 0 }\n',
+    );
+
+    const error = await loadError(loadConfig(file));
+
+    expect(error.source).toBe(file);
+    expect(error.issues).toEqual(['targets.inventory.retry.backoffCoefficient: must be >= 1']);
+    expect(error.message).toContain(file);
+  });
+
+  it('refuses a YAML syntax error, naming the file', async () => {
+    const file = await writeConfig('targets:\n  inventory: { request: [\n');
+
+    const error = await loadError(loadConfig(file));
+
+    expect(error.source).toBe(file);
+    expect(error.issues.length).toBeGreaterThan(0);
+    for (const issue of error.issues) expect(issue).toMatch(/^YAML: \S/);
+    expect(error.message).toContain(file);
+  });
+
+  it('refuses a missing file, naming its path', async () => {
+    const file = path.join(dir, 'absent.yaml');
+
+    const error = await loadError(loadConfig(file));
+
+    expect(error.source).toBe(file);
+    expect(error.issues).toEqual([expect.stringContaining('cannot read the file')]);
+    expect(error.message).toContain(file);
+    expect(error.cause).toMatchObject({ code: 'ENOENT' });
+  });
+});

@@ -1,0 +1,211 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load';
+import type { DeliveryRequest } from '../src/contracts';
+import { InvalidDeliveryError, UnknownTargetError } from '../src/errors';
+import { planDelivery } from '../src/plan';
+
+const config = parseConfig({
+  temporal: { taskQueue: 'orders' },
+  targets: {
+    inventory: {
+      request: { url: 'http://localhost:4001/reservations', timeout: '5s' },
+      retry: {
+        initialInterval: '500ms',
+        backoffCoefficient: 3,
+        maximumInterval: '20s',
+        maximumAttempts: 5,
+        deadline: '2m',
+        jitter: 'full',
+      },
+      compensate: {
+        url: 'http://localhost:4001/reservations/{{response.body.id}}',
+        timeout: '3s',
+        retry: { initialInterval: '2s', maximumAttempts: 0, deadline: '1h' },
+      },
+    },
+    shipping: {
+      request: { url: 'http://localhost:4002/shipments' },
+      compensate: { url: 'http://localhost:4002/shipments/by-order/{{delivery.id}}' },
+    },
+    billing: {
+      request: { url: 'http://localhost:4003/invoices' },
+      compensate: {
+        url: 'http://localhost:4003/invoices/{{payload.invoice}}',
+        headers: { 'If-Match': '{{response.headers.ETag}}' },
+      },
+    },
+    crm: { request: { url: 'http://localhost:4004/events' } },
+  },
+});
+
+function request(overrides: Partial<Record<keyof DeliveryRequest, unknown>>): DeliveryRequest {
+  return {
+    id: 'order-1042',
+    targets: ['inventory'],
+    payload: { sku: 'A-1' },
+    ...overrides,
+  } as DeliveryRequest;
+}
+
+function invalidDelivery(run: () => unknown): InvalidDeliveryError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidDeliveryError);
+    return error as InvalidDeliveryError;
+  }
+  throw new Error('expected an InvalidDeliveryError');
+}
+
+describe('planDelivery', () => {
+  it('builds one leg per target, in the order asked, with its task queue and policy in ms', () => {
+    const payload = { sku: 'A-1', qty: 2 };
+
+    const input = planDelivery(config, {
+      id: 'order-1042',
+      targets: ['inventory', 'crm'],
+      payload,
+    });
+
+    expect(input).toEqual({
+      id: 'order-1042',
+      targets: ['inventory', 'crm'],
+      payload,
+      legs: [
+        {
+          target: 'inventory',
+          taskQueue: 'orders.inventory',
+          timeoutMs: 5_000,
+          retry: {
+            initialIntervalMs: 500,
+            backoffCoefficient: 3,
+            maximumIntervalMs: 20_000,
+            maximumAttempts: 5,
+            deadlineMs: 120_000,
+            jitter: 'full',
+          },
+          compensation: {
+            timeoutMs: 3_000,
+            retry: {
+              initialIntervalMs: 2_000,
+              backoffCoefficient: 2,
+              maximumIntervalMs: 300_000,
+              maximumAttempts: 0,
+              deadlineMs: 3_600_000,
+              jitter: 'none',
+            },
+            needsResponse: true,
+          },
+        },
+        {
+          target: 'crm',
+          taskQueue: 'orders.crm',
+          timeoutMs: 10_000,
+          retry: {
+            initialIntervalMs: 1_000,
+            backoffCoefficient: 2,
+            maximumIntervalMs: 60_000,
+            maximumAttempts: 8,
+            deadlineMs: 600_000,
+            jitter: 'none',
+          },
+        },
+      ],
+    });
+  });
+
+  it('marks a compensation as needing the response only when a template reads response.*', () => {
+    const input = planDelivery(
+      config,
+      request({ targets: ['shipping', 'billing', 'inventory'], payload: { invoice: 'inv-1' } }),
+    );
+
+    expect(input.legs.map((leg) => [leg.target, leg.compensation?.needsResponse])).toEqual([
+      ['shipping', false],
+      ['billing', true],
+      ['inventory', true],
+    ]);
+  });
+
+  it('leaves out the compensation of a target that declares none', () => {
+    const [leg] = planDelivery(config, request({ targets: ['crm'] })).legs;
+
+    expect(leg).not.toHaveProperty('compensation');
+  });
+
+  it('accepts any JSON payload, including null and falsy values', () => {
+    for (const payload of [null, 0, '', false, []]) {
+      expect(planDelivery(config, request({ payload })).payload).toBe(payload);
+    }
+  });
+
+  it('names every bad field at once: id, empty targets and missing payload', () => {
+    const error = invalidDelivery(() =>
+      planDelivery(config, request({ id: '-bad id', targets: [], payload: undefined })),
+    );
+
+    expect(error.code).toBe('TANDEM_INVALID_DELIVERY');
+    expect(error.issues).toEqual([
+      'id: must be 1-200 characters of letters, digits and . _ : @ -, starting with a letter or digit',
+      'targets: must name at least one target',
+      'payload: is required',
+    ]);
+    for (const issue of error.issues) expect(error.message).toContain(issue);
+  });
+
+  it.each([
+    ['an empty id', ''],
+    ['an id with a slash', 'order/1'],
+    ['an id of 201 characters', 'a'.repeat(201)],
+    ['an id that is not a string', 1042],
+  ])('refuses %s', (_what, id) => {
+    expect(invalidDelivery(() => planDelivery(config, request({ id }))).issues).toEqual([
+      expect.stringMatching(/^id: /),
+    ]);
+  });
+
+  it.each(['o', 'order-1042', 'Order_7.v2:retry@eu', 'a'.repeat(200)])(
+    'accepts the id %j',
+    (id) => {
+      expect(planDelivery(config, request({ id })).id).toBe(id);
+    },
+  );
+
+  it('refuses a target named twice', () => {
+    const error = invalidDelivery(() =>
+      planDelivery(config, request({ targets: ['inventory', 'shipping', 'inventory'] })),
+    );
+
+    expect(error.issues).toEqual(['targets: must not name a target twice']);
+  });
+
+  it('refuses targets that are not a list', () => {
+    const error = invalidDelivery(() => planDelivery(config, request({ targets: 'inventory' })));
+
+    expect(error.issues).toEqual(['targets: must name at least one target']);
+  });
+
+  it('refuses unknown targets, naming them and the targets the config declares', () => {
+    let error: unknown;
+    try {
+      planDelivery(config, request({ targets: ['inventory', 'ledger', 'mail'] }));
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    expect(error).toBeInstanceOf(UnknownTargetError);
+    const unknown = error as UnknownTargetError;
+    expect(unknown.code).toBe('TANDEM_UNKNOWN_TARGET');
+    expect(unknown.unknown).toEqual(['ledger', 'mail']);
+    expect(unknown.known).toEqual(['inventory', 'shipping', 'billing', 'crm']);
+    expect(unknown.message).toBe(
+      'Unknown targets "ledger", "mail"; the config declares "inventory", "shipping", "billing", "crm".',
+    );
+  });
+
+  it('does not take an inherited property name for a declared target', () => {
+    expect(() => planDelivery(config, request({ targets: ['constructor'] }))).toThrow(
+      UnknownTargetError,
+    );
+  });
+});
