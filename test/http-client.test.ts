@@ -265,9 +265,12 @@ describe('HttpClient', () => {
     const server = await startServer((_req, res) => res.end());
     const client = newClient();
 
-    const error = await networkError(client.send(get(server.url, { signal: AbortSignal.abort() })));
+    const error = await networkError(
+      client.send(get(`${server.url}/aborted`, { signal: AbortSignal.abort() })),
+    );
 
     expect(error.kind).toBe('aborted');
-    expect(server.received).toEqual([]);
+    await client.send(get(`${server.url}/after`));
+    expect(server.received.map((r) => r.path)).toEqual(['/after']);
   });
 });

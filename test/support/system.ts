@@ -23,6 +23,8 @@ type Doc = ReturnType<typeof demoConfigDocument>;
 
 /** Everything one test drives: real demo targets, real workers, a client, on the shared server. */
 export interface System {
+  /** The config document as a user would write it, before validation. */
+  document: Doc;
   config: TandemConfig;
   targets: DemoTargets;
   client: TandemClient;
@@ -92,6 +94,7 @@ export async function startSystem(
   if (options.workers !== false) await startWorkers();
 
   return {
+    document: doc,
     config,
     targets,
     client,

@@ -1,0 +1,30 @@
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig } from '../config/load';
+import { targetTaskQueue } from '../contracts';
+import { createWorkers } from '../worker';
+import { connectNative } from './connect';
+
+/**
+ * `tandem worker`: validates the config before connecting (a bad config starts nothing), then
+ * runs the workers until SIGINT/SIGTERM, when in-flight attempts are let finish.
+ */
+export async function runWorker(
+  configPath: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<void> {
+  const config = await loadConfig(configPath);
+  const connection: NativeConnection = await connectNative(config.temporal.address);
+  try {
+    const workers = await createWorkers({ config, connection, env });
+    const queues = [
+      config.temporal.taskQueue,
+      ...Object.keys(config.targets).map((t) => targetTaskQueue(config.temporal.taskQueue, t)),
+    ];
+    console.log(
+      `tandem worker: polling ${queues.join(', ')} on ${config.temporal.address} (Ctrl-C stops after in-flight attempts)`,
+    );
+    await workers.run();
+  } finally {
+    await connection.close();
+  }
+}

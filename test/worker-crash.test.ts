@@ -1,0 +1,55 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawnTandem, type TandemProcess } from './support/processes';
+import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
+
+describe('a worker process that dies mid-delivery', () => {
+  let system: System;
+  const workers: TandemProcess[] = [];
+  afterEach(async () => {
+    for (const worker of workers) worker.child.kill('SIGKILL');
+    await system.stop();
+  });
+
+  async function startWorker(configPath: string): Promise<TandemProcess> {
+    const worker = spawnTandem(['worker'], {
+      TANDEM_CONFIG: configPath,
+      INVENTORY_TOKEN,
+    });
+    workers.push(worker);
+    await worker.waitForOutput('tandem worker: polling');
+    return worker;
+  }
+
+  it('is replaced by a new worker that finishes the delivery, and the target acts once', async () => {
+    system = await startSystem(() => undefined, { workers: false });
+    const { client, targets } = system;
+    const configPath = path.join(await mkdtemp(path.join(tmpdir(), 'tandem-')), 'tandem.config.yaml');
+    await writeFile(configPath, stringify(system.document));
+    // Inventory acts at once but answers late: the worker is killed while the answer is due.
+    targets.setFault('inventory', 'create', { latencyMs: 4000, times: 1 });
+    const first = await startWorker(configPath);
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: { sku: 'A-1' } });
+    await targets.waitFor((r) => r.api === 'inventory' && r.operation === 'create');
+    first.child.kill('SIGKILL');
+    expect((await first.exited).code).toBeNull();
+    await startWorker(configPath);
+    const state = await client.result(id);
+
+    expect(state.status).toBe('completed');
+    expect(state.legs[0]).toMatchObject({ target: 'inventory', status: 'succeeded' });
+    expect(state.legs[0]!.attempts).toBeGreaterThanOrEqual(2);
+    const sends = targets.received('inventory', 'create');
+    expect(sends.length).toBe(state.legs[0]!.attempts);
+    expect(new Set(sends.map((r) => r.headers['idempotency-key']))).toEqual(
+      new Set([`${id}:inventory`]),
+    );
+    expect(sends.slice(1).every((r) => r.outcome === 'replayed')).toBe(true);
+    expect(targets.live('inventory')).toHaveLength(1);
+  }, 120_000);
+});
