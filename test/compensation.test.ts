@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordHistory } from './support/history';
 import { startSystem, type System } from './support/system';
 
 const both = ['inventory', 'shipping'];
@@ -14,7 +15,7 @@ describe('when a delivery cannot complete', () => {
     ['before', { latencyMs: 800 }, { latencyMs: 0 }],
   ])(
     'undoes inventory once when shipping rejects the order %s inventory answers',
-    async (_when, inventoryFault, shippingDelay) => {
+    async (when, inventoryFault, shippingDelay) => {
       system = await startSystem();
       const { client, targets } = system;
       targets.setFault('inventory', 'create', inventoryFault);
@@ -27,6 +28,7 @@ describe('when a delivery cannot complete', () => {
 
       await client.start({ id, targets: both, payload: { sku: 'A-1' } });
       const state = await client.result(id);
+      await recordHistory(system.connection, id, `rejected-${when}-compensated`);
 
       expect(state.status).toBe('compensated');
       expect(state.reason).toMatch(/shipping failed: .*422.*unknown address.*undone: inventory/);
@@ -55,6 +57,7 @@ describe('when a delivery cannot complete', () => {
 
     await client.start({ id, targets: both, payload: {} });
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'stopped-while-retrying');
 
     expect(state.status).toBe('compensated');
     const inventory = state.legs[0]!;
@@ -110,6 +113,7 @@ describe('when a delivery cannot complete', () => {
     // reservation id is learnt and the reservation undone.
     await client.retry(id);
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'outcome-unknown-retried');
 
     expect(state.status).toBe('compensated');
     expect(state.legs[0]).toMatchObject({ status: 'compensated', outcomeUnknown: false });
@@ -128,6 +132,7 @@ describe('when a delivery cannot complete', () => {
     await targets.waitFor((r) => r.api === 'shipping', { count: 2 });
     await client.cancel(id);
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'cancelled');
 
     expect(state.status).toBe('cancelled');
     expect(state.legs.map((l) => [l.target, l.status])).toEqual([
@@ -160,6 +165,7 @@ describe('when a delivery cannot complete', () => {
     targets.clearFaults();
     await client.retry(id);
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'compensation-failed-retried');
 
     expect(state.status).toBe('compensated');
     expect(state.legs[0]).toMatchObject({ status: 'compensated', compensation: { attempts: 3 } });
@@ -179,6 +185,7 @@ describe('when a delivery cannot complete', () => {
     await client.waitFor(id, ['needs_attention']);
     await client.resolve(id, 'released reservation by hand');
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'resolved');
 
     expect(state).toMatchObject({ status: 'resolved', note: 'released reservation by hand' });
     await expect(client.retry(id)).rejects.toThrow();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { historyText } from './support/history';
+import { historyText, recordHistory } from './support/history';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
 describe('a delivery to two APIs', () => {
@@ -19,6 +19,7 @@ describe('a delivery to two APIs', () => {
 
     await client.start({ id, targets: ['inventory', 'shipping'], payload: { sku: 'A-1', qty: 2 } });
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'completed');
 
     expect(state.status).toBe('completed');
     expect(state.legs.map((l) => [l.target, l.status, l.attempts, l.lastHttpStatus])).toEqual([
@@ -62,6 +63,7 @@ describe('a delivery to two APIs', () => {
 
     await client.start({ id, targets: ['inventory', 'shipping'], payload: { n: 1 } });
     const state = await client.result(id);
+    await recordHistory(system.connection, id, 'retried-then-completed');
 
     expect(state.status).toBe('completed');
     expect(state.legs[0]).toMatchObject({ target: 'inventory', status: 'succeeded', attempts: 4 });

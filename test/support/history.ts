@@ -1,5 +1,30 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowIdFor } from '../../src/contracts';
+
+/** Where the histories of the main paths are kept for the replay test. */
+export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
+
+/**
+ * Saves a finished delivery's history as `test/histories/<name>.json` when the run records
+ * (`TANDEM_RECORD_HISTORIES=1`); otherwise does nothing. Histories are recorded once, committed,
+ * and replayed by every later run so a change that breaks determinism fails in CI.
+ */
+export async function recordHistory(
+  connection: Connection,
+  deliveryId: string,
+  name: string,
+): Promise<void> {
+  if (process.env.TANDEM_RECORD_HISTORIES !== '1') return;
+  const handle = new Client({ connection }).workflow.getHandle(workflowIdFor(deliveryId));
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  await writeFile(
+    path.join(HISTORIES_DIR, `${name}.json`),
+    historyToJSON(await handle.fetchHistory()),
+  );
+}
 
 /** Every byte of a delivery's history as text, with payloads decoded from their binary form. */
 export async function historyText(connection: Connection, deliveryId: string): Promise<string> {

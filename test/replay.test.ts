@@ -1,0 +1,29 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { HISTORIES_DIR } from './support/history';
+
+describe('recorded histories of the main paths', () => {
+  it('replay against today’s workflow code without non-determinism', async () => {
+    const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json'));
+    // The main paths: completed, retried, compensated both ways, stopped, cancelled, parked.
+    expect(files.length).toBeGreaterThanOrEqual(9);
+    const histories = await Promise.all(
+      files.map(async (file) => ({
+        workflowId: path.basename(file, '.json'),
+        history: JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')) as unknown,
+      })),
+    );
+
+    const results = Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      histories,
+    );
+    const failures: string[] = [];
+    for await (const result of results) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+  });
+});
