@@ -49,11 +49,10 @@ export class TandemClient {
   ) {}
 
   /** Connects to the Temporal server the config names (or over a given connection). */
-  static async connect(
-    config: TandemConfig,
-    connection?: Connection,
-  ): Promise<TandemClient> {
-    const own = connection ? undefined : await Connection.connect({ address: config.temporal.address });
+  static async connect(config: TandemConfig, connection?: Connection): Promise<TandemClient> {
+    const own = connection
+      ? undefined
+      : await Connection.connect({ address: config.temporal.address });
     const client = new Client({
       connection: connection ?? own!,
       namespace: config.temporal.namespace,
@@ -100,7 +99,10 @@ export class TandemClient {
         return (await handle.result()) as DeliveryState;
       } catch (error) {
         const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
-        if (failure instanceof ApplicationFailure && failure.type === FailureType.DeliveryCompensated) {
+        if (
+          failure instanceof ApplicationFailure &&
+          failure.type === FailureType.DeliveryCompensated
+        ) {
           return failure.details?.[0] as DeliveryState;
         }
         if (!(error instanceof WorkflowFailedError)) throw error;
@@ -190,7 +192,8 @@ export class TandemClient {
     try {
       return await use(this.client.workflow.getHandle(workflowIdFor(id)));
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) throw new DeliveryNotFoundError(id, { cause: error });
+      if (error instanceof WorkflowNotFoundError)
+        throw new DeliveryNotFoundError(id, { cause: error });
       throw error;
     }
   }

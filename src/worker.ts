@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import type { TandemConfig } from './config/schema';
 import { targetTaskQueue } from './contracts';

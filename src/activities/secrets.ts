@@ -29,6 +29,9 @@ export function resolveHeaderSecrets(
   env: Readonly<Record<string, string | undefined>>,
 ): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), resolveSecrets(value, env)]),
+    Object.entries(headers).map(([name, value]) => [
+      name.toLowerCase(),
+      resolveSecrets(value, env),
+    ]),
   );
 }

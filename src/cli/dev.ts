@@ -56,7 +56,9 @@ export async function runDev(
     log('');
     log(`Temporal Web UI   ${server.uiUrl}`);
     log(`Temporal gRPC     ${server.address}`);
-    log(`Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`);
+    log(
+      `Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`,
+    );
     log(`Faults            curl -X PUT ${targets.url}/_faults/shipping/create -d '{"status":422}'`);
     log('');
 
@@ -69,7 +71,9 @@ export async function runDev(
     const state = await client.result(id);
     log(`Sample delivery ${id}: ${state.status}`);
     for (const leg of state.legs) {
-      log(`  ${leg.target.padEnd(10)} ${leg.status} after ${leg.attempts} attempt(s), HTTP ${leg.lastHttpStatus ?? '-'}`);
+      log(
+        `  ${leg.target.padEnd(10)} ${leg.status} after ${leg.attempts} attempt(s), HTTP ${leg.lastHttpStatus ?? '-'}`,
+      );
     }
     log(`  see it in the UI: ${runUrl(id)}`);
     log('');

@@ -1,4 +1,4 @@
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/load';
 import { targetTaskQueue } from '../contracts';
 import { createWorkers } from '../worker';

@@ -7,7 +7,10 @@ const duration = z
   .transform((value, ctx) => {
     const ms = typeof value === 'number' ? value : parseDuration(value);
     if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({ code: 'custom', message: 'must be a positive duration like 500ms, 5s or 10m' });
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a positive duration like 500ms, 5s or 10m',
+      });
       return z.NEVER;
     }
     return ms;
@@ -47,7 +50,10 @@ function retrySchema(defaults: {
   return z
     .strictObject({
       initialInterval: duration.prefault(defaults.initialInterval),
-      backoffCoefficient: z.number({ error: 'must be a number' }).min(1, 'must be >= 1').prefault(2),
+      backoffCoefficient: z
+        .number({ error: 'must be a number' })
+        .min(1, 'must be >= 1')
+        .prefault(2),
       maximumInterval: duration.prefault(defaults.maximumInterval),
       maximumAttempts: z
         .number({ error: 'must be a whole number' })

@@ -26,8 +26,7 @@ export interface AttemptsOptions<T> {
 
 /** How a phase ended. */
 export type AttemptsResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; stopped: boolean; error: string; outcomeUnknown: boolean };
+  { ok: true; value: T } | { ok: false; stopped: boolean; error: string; outcomeUnknown: boolean };
 
 interface FailedAttempt {
   message: string;

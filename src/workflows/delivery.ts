@@ -37,7 +37,12 @@ interface Leg {
   response?: HttpAnswer;
 }
 
-function activitiesFor(plan: LegPlan, phase: 'deliver' | 'compensate', n: number, timeoutMs: number) {
+function activitiesFor(
+  plan: LegPlan,
+  phase: 'deliver' | 'compensate',
+  n: number,
+  timeoutMs: number,
+) {
   return proxyActivities<Activities>({
     taskQueue: plan.taskQueue,
     startToCloseTimeout: timeoutMs + REPORT_GRACE_MS,
@@ -249,12 +254,7 @@ class DeliveryRun {
       phase: compensation,
       stopped: () => false,
       attempt: (n, timeoutMs) =>
-        activitiesFor(
-          { ...plan, retry: undo.retry },
-          'compensate',
-          n,
-          timeoutMs,
-        ).compensate({
+        activitiesFor({ ...plan, retry: undo.retry }, 'compensate', n, timeoutMs).compensate({
           deliveryId: this.input.id,
           target: plan.target,
           attempt: n,

@@ -30,8 +30,8 @@ export function spawnTandem(args: string[], env: Record<string, string> = {}): T
     waiters.forEach((check) => check());
   });
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>(
-    (resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })),
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, stdout, stderr })),
   );
   return {
     child,
@@ -40,7 +40,9 @@ export function spawnTandem(args: string[], env: Record<string, string> = {}): T
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no "${text}" within ${timeoutMs}ms; stdout: ${stdout}; stderr: ${stderr}`));
+          reject(
+            new Error(`no "${text}" within ${timeoutMs}ms; stdout: ${stdout}; stderr: ${stderr}`),
+          );
         }, timeoutMs);
         const check = () => {
           if (!stdout.includes(text)) return;

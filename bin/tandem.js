@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+// Runs the built CLI when there is one (an installed package), the TypeScript sources otherwise
+// (a checkout), so `npx tandem` works in both.
+const { existsSync } = require('node:fs');
+const path = require('node:path');
+
+const built = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (existsSync(built)) {
+  require(built);
+} else {
+  require('tsx/cjs');
+  require('../src/cli/main.ts');
+}
