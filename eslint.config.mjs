@@ -30,7 +30,10 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*'], message: 'Workflow code must not use Node built-ins.' },
             { group: ['undici', '**/http/*', '**/http'], message: 'HTTP belongs in activities.' },
-            { group: ['**/config/*', '**/config', 'yaml'], message: 'Workflows get their policy as input.' },
+            {
+              group: ['**/config/*', '**/config', 'yaml'],
+              message: 'Workflows get their policy as input.',
+            },
           ],
         },
       ],

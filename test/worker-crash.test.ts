@@ -27,7 +27,10 @@ describe('a worker process that dies mid-delivery', () => {
   it('is replaced by a new worker that finishes the delivery, and the target acts once', async () => {
     system = await startSystem(() => undefined, { workers: false });
     const { client, targets } = system;
-    const configPath = path.join(await mkdtemp(path.join(tmpdir(), 'tandem-')), 'tandem.config.yaml');
+    const configPath = path.join(
+      await mkdtemp(path.join(tmpdir(), 'tandem-')),
+      'tandem.config.yaml',
+    );
     await writeFile(configPath, stringify(system.document));
     // Inventory acts at once but answers late: the worker is killed while the answer is due.
     targets.setFault('inventory', 'create', { latencyMs: 4000, times: 1 });

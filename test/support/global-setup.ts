@@ -31,4 +31,11 @@ export default async function setup(project: TestProject) {
 }
 
 const quiet = () => undefined;
-const quietLogger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error };
+const quietLogger = {
+  log: quiet,
+  trace: quiet,
+  debug: quiet,
+  info: quiet,
+  warn: quiet,
+  error: console.error,
+};

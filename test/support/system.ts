@@ -31,7 +31,9 @@ export interface System {
   connection: Connection;
   nativeConnection: NativeConnection;
   /** Starts (another) worker process-equivalent over the same config. */
-  startWorkers(options?: Parameters<typeof createWorkers>[0]['workerOptions']): Promise<RunningWorkers>;
+  startWorkers(
+    options?: Parameters<typeof createWorkers>[0]['workerOptions'],
+  ): Promise<RunningWorkers>;
   /** A fresh delivery id for this test. */
   newId(prefix?: string): string;
   stop(): Promise<void>;
