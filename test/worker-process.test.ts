@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { spawnTandem, type TandemProcess } from './support/processes';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
-describe('a worker process that dies mid-delivery', () => {
+describe('the worker process', () => {
   let system: System;
   const workers: TandemProcess[] = [];
   afterEach(async () => {
@@ -24,7 +24,7 @@ describe('a worker process that dies mid-delivery', () => {
     return worker;
   }
 
-  it('is replaced by a new worker that finishes the delivery, and the target acts once', async () => {
+  it('killed mid-delivery is replaced by a new worker that finishes it, and the target acts once', async () => {
     system = await startSystem(() => undefined, { workers: false });
     const { client, targets } = system;
     const configPath = path.join(
@@ -54,5 +54,33 @@ describe('a worker process that dies mid-delivery', () => {
     );
     expect(sends.slice(1).every((r) => r.outcome === 'replayed')).toBe(true);
     expect(targets.live('inventory')).toHaveLength(1);
+  }, 120_000);
+
+  it('stops on SIGTERM only after its in-flight attempts have finished', async () => {
+    system = await startSystem(() => undefined, { workers: false });
+    const { client, targets } = system;
+    const configPath = path.join(
+      await mkdtemp(path.join(tmpdir(), 'tandem-')),
+      'tandem.config.yaml',
+    );
+    await writeFile(configPath, stringify(system.document));
+    targets.setFault('inventory', 'create', { latencyMs: 2000 });
+    const worker = await startWorker(configPath);
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
+    await targets.waitFor((r) => r.api === 'inventory' && r.operation === 'create');
+    worker.child.kill('SIGTERM');
+    const { code } = await worker.exited;
+
+    expect(code).toBe(0);
+    // The answer reached the worker before it exited, so the attempt completed there.
+    const [sent] = targets.received('inventory', 'create');
+    expect(sent!.status).toBe(201);
+    await startWorker(configPath);
+    const state = await client.result(id);
+    expect(state.status).toBe('completed');
+    expect(state.legs[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(targets.received('inventory', 'create')).toHaveLength(1);
   }, 120_000);
 });
