@@ -232,6 +232,17 @@ describe('parseConfig', () => {
     expect(configError(() => parseConfig({ targets: { a: target } })).issues).toEqual([issue]);
   });
 
+  it('raises the default maximumInterval to a long initialInterval instead of refusing it', () => {
+    const config = parseConfig({
+      targets: { a: { request: { url: 'http://h/x' }, retry: { initialInterval: '5m' } } },
+    });
+
+    expect(config.targets.a!.retry).toMatchObject({
+      initialInterval: 300_000,
+      maximumInterval: 300_000,
+    });
+  });
+
   it('refuses a document without targets, or with none declared', () => {
     expect(configError(() => parseConfig(undefined)).issues).toEqual([
       'targets: must map target names to their settings',

@@ -269,7 +269,7 @@ describe('HttpClient', () => {
       client.send(get(`${server.url}/aborted`, { signal: AbortSignal.abort() })),
     );
 
-    expect(error.kind).toBe('aborted');
+    expect(error).toMatchObject({ kind: 'aborted', sent: false });
     await client.send(get(`${server.url}/after`));
     expect(server.received.map((r) => r.path)).toEqual(['/after']);
   });

@@ -47,32 +47,42 @@ function retrySchema(defaults: {
   maximumAttempts: number;
   deadline: string;
 }) {
-  return z
-    .strictObject({
-      initialInterval: duration.prefault(defaults.initialInterval),
-      backoffCoefficient: z
-        .number({ error: 'must be a number' })
-        .min(1, 'must be >= 1')
-        .prefault(2),
-      maximumInterval: duration.prefault(defaults.maximumInterval),
-      maximumAttempts: z
-        .number({ error: 'must be a whole number' })
-        .int('must be a whole number')
-        .min(0, 'must be >= 0 (0 = unlimited within the deadline)')
-        .prefault(defaults.maximumAttempts),
-      deadline: duration.prefault(defaults.deadline),
-      jitter: z.enum(['none', 'full'], { error: 'must be none or full' }).prefault('none'),
-    })
-    .prefault({})
-    .superRefine((retry, ctx) => {
-      if (retry.maximumInterval < retry.initialInterval) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['maximumInterval'],
-          message: 'must be >= initialInterval',
-        });
-      }
-    });
+  return (
+    z
+      .strictObject({
+        initialInterval: duration.prefault(defaults.initialInterval),
+        backoffCoefficient: z
+          .number({ error: 'must be a number' })
+          .min(1, 'must be >= 1')
+          .prefault(2),
+        maximumInterval: duration.optional(),
+        maximumAttempts: z
+          .number({ error: 'must be a whole number' })
+          .int('must be a whole number')
+          .min(0, 'must be >= 0 (0 = unlimited within the deadline)')
+          .prefault(defaults.maximumAttempts),
+        deadline: duration.prefault(defaults.deadline),
+        jitter: z.enum(['none', 'full'], { error: 'must be none or full' }).prefault('none'),
+      })
+      .prefault({})
+      .superRefine((retry, ctx) => {
+        if (retry.maximumInterval !== undefined && retry.maximumInterval < retry.initialInterval) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['maximumInterval'],
+            message: 'must be >= initialInterval',
+          });
+        }
+      })
+      // Left out, the cap is the default or the initial interval, whichever is longer, so a
+      // long initialInterval alone is never an error about a field the user did not write.
+      .transform((retry) => ({
+        ...retry,
+        maximumInterval:
+          retry.maximumInterval ??
+          Math.max(parseDuration(defaults.maximumInterval)!, retry.initialInterval),
+      }))
+  );
 }
 
 const templated = <T extends z.ZodType>(schema: T) =>

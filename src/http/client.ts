@@ -84,6 +84,13 @@ export class HttpClient {
 
   /** Sends one request; throws {@link HttpNetworkError} when no complete answer arrives. */
   async send(request: HttpRequest): Promise<HttpAnswer> {
+    if (request.signal?.aborted) {
+      throw new HttpNetworkError(
+        'aborted',
+        false,
+        `${request.method} ${request.url} was not sent: aborted`,
+      );
+    }
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
     const url = new URL(request.url);
