@@ -11,6 +11,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { TandemConfig } from './config/schema';
 import {
   DELIVERY_WORKFLOW,
+  DELIVERY_STATUSES,
+  deliveryIdOf,
+  idempotencyKeyFor,
   resolveUpdate,
   retryUpdate,
   statusQuery,
@@ -22,6 +25,7 @@ import {
 import { DeliveryActionRefusedError, DeliveryNotFoundError } from './errors';
 import { FailureType } from './failures';
 import { planDelivery } from './plan';
+import { TandemStatus, TandemTargets } from './search-attributes';
 
 /** What {@link TandemClient.start} did. */
 export interface Started {
@@ -29,6 +33,23 @@ export interface Started {
   workflowId: string;
   /** False when the delivery already existed: nothing new was sent. */
   started: boolean;
+}
+
+/** One delivery as listed from Temporal's visibility store. */
+export interface DeliverySummary {
+  id: string;
+  workflowId: string;
+  status: DeliveryStatus;
+  targets: string[];
+  startedAt: string;
+  closedAt?: string;
+}
+
+/** Options of {@link TandemClient.list}. */
+export interface ListOptions {
+  status?: DeliveryStatus;
+  /** Most deliveries returned; default 100. */
+  limit?: number;
 }
 
 /** Options of {@link TandemClient.waitFor}. */
@@ -77,6 +98,13 @@ export class TandemClient {
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         staticSummary: `Deliver ${input.id} to ${input.targets.join(' + ')}`,
+        staticDetails: input.targets
+          .map((t) => `- **${t}**: Idempotency-Key \`${idempotencyKeyFor(input.id, t)}\``)
+          .join('\n'),
+        typedSearchAttributes: [
+          { key: TandemStatus, value: 'running' },
+          { key: TandemTargets, value: input.targets },
+        ],
       });
       return { id: input.id, workflowId, started: true };
     } catch (error) {
@@ -131,6 +159,30 @@ export class TandemClient {
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  /**
+   * Lists deliveries, newest first, from Temporal's visibility store (which lags a moment
+   * behind the runs), optionally those in one status.
+   */
+  async list({ status, limit = 100 }: ListOptions = {}): Promise<DeliverySummary[]> {
+    const query =
+      `WorkflowType = "${DELIVERY_WORKFLOW}"` +
+      (status === undefined ? '' : ` AND ${TandemStatus.name} = "${status}"`);
+    const found: DeliverySummary[] = [];
+    for await (const run of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+      const known = run.typedSearchAttributes.get(TandemStatus);
+      found.push({
+        id: deliveryIdOf(run.workflowId),
+        workflowId: run.workflowId,
+        status: DELIVERY_STATUSES.find((s) => s === known) ?? 'running',
+        targets: run.typedSearchAttributes.get(TandemTargets) ?? [],
+        startedAt: run.startTime.toISOString(),
+        ...(run.closeTime && { closedAt: run.closeTime.toISOString() }),
+      });
+      if (found.length >= limit) break;
+    }
+    return found;
   }
 
   /** Asks the delivery to stop: no new attempt starts, and succeeded legs are undone. */

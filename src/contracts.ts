@@ -12,6 +12,11 @@ export function workflowIdFor(deliveryId: string): string {
   return `delivery-${deliveryId}`;
 }
 
+/** The delivery id of a delivery's workflow id (the inverse of {@link workflowIdFor}). */
+export function deliveryIdOf(workflowId: string): string {
+  return workflowId.replace(/^delivery-/, '');
+}
+
 /** The key a target sees on every attempt of one leg; stable over retries and worker crashes. */
 export function idempotencyKeyFor(deliveryId: string, target: string): string {
   return `${deliveryId}:${target}`;

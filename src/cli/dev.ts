@@ -7,6 +7,7 @@ import { demoConfigDocument } from '../demo/config';
 import { startDemoTargets } from '../demo/targets';
 import { findProjectRoot } from '../dev/temporal-cli';
 import { startTemporalServer } from '../dev/temporal-server';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { createWorkers } from '../worker';
 
 /** Ports `tandem dev` listens on (all on 127.0.0.1). */
@@ -34,6 +35,7 @@ export async function runDev(
     ui: true,
     uiPort: ports.uiPort,
     dbFilename: path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
+    searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
     log,
   });
   const targets = await startDemoTargets({ port: ports.targetsPort });

@@ -4,7 +4,10 @@ import {
   CancelledFailure,
   condition,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
@@ -17,9 +20,11 @@ import {
   type HttpAnswer,
   type LegPlan,
   type LegState,
+  type LegStatus,
   type PhaseState,
 } from '../contracts';
 import { FailureType } from '../failures';
+import { TandemStatus, TandemTargets } from '../search-attributes';
 import { runAttempts, type AttemptsResult } from './attempts';
 import { Saga, type StepOutcome } from './saga';
 
@@ -90,6 +95,15 @@ class DeliveryRun {
 
   async run(): Promise<DeliveryState> {
     this.listen();
+    // Runs started by Tandem's client carry their search attributes from the start; others
+    // (the plain Temporal CLI, tests) get them here, so every run is findable.
+    if (workflowInfo().typedSearchAttributes.get(TandemStatus) === undefined) {
+      upsertSearchAttributes([
+        { key: TandemStatus, value: this.status },
+        { key: TandemTargets, value: this.input.targets },
+      ]);
+    }
+    this.showDetails();
     // Compensation must run even when the delivery is being cancelled: the whole run is shielded,
     // and a cancel request is turned into "stop, undo, then end as cancelled".
     return CancellationScope.nonCancellable(async () => {
@@ -168,6 +182,32 @@ class DeliveryRun {
     }
   }
 
+  /** Changes the delivery's status, and what operators see of it in the UI and in searches. */
+  private setStatus(status: DeliveryStatus): void {
+    if (status !== this.status) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
+    this.status = status;
+    this.showDetails();
+  }
+
+  private setLeg(leg: Leg, status: LegStatus): void {
+    leg.state.status = status;
+    this.showDetails();
+  }
+
+  /** The run's current details in the UI: the story of each leg, without decoding payloads. */
+  private showDetails(): void {
+    const legs = this.legs.map(({ state }) => {
+      const http = state.lastHttpStatus === undefined ? '' : `, last HTTP ${state.lastHttpStatus}`;
+      const undo = state.compensation
+        ? `; undo: ${state.compensation.attempts} attempt(s)${state.compensation.lastError ? ` (${state.compensation.lastError})` : ''}`
+        : '';
+      return `- **${state.target}**: ${state.status}, ${state.attempts} attempt(s)${http}${undo}`;
+    });
+    setCurrentDetails(
+      [`**${this.status}**${this.reason ? `: ${this.reason}` : ''}`, ...legs].join('\n'),
+    );
+  }
+
   private stop(reason: string): void {
     this.stopReason ??= reason;
   }
@@ -184,8 +224,8 @@ class DeliveryRun {
       timeoutMs: plan.timeoutMs,
       phase: state,
       stopped,
-      onAttemptStart: () => (state.status = 'in_flight'),
-      onWaiting: () => (state.status = 'pending'),
+      onAttemptStart: () => this.setLeg(leg, 'in_flight'),
+      onWaiting: () => this.setLeg(leg, 'pending'),
       attempt: (n, timeoutMs) =>
         activitiesFor(plan, 'deliver', n, timeoutMs).deliver({
           deliveryId: this.input.id,
@@ -202,14 +242,14 @@ class DeliveryRun {
     const { state } = leg;
     if (result.ok) {
       leg.response = result.value;
-      state.status = 'succeeded';
+      this.setLeg(leg, 'succeeded');
       state.outcomeUnknown = false;
       delete state.lastError;
       state.lastHttpStatus = result.value.status;
       return;
     }
     state.outcomeUnknown = result.outcomeUnknown;
-    state.status = result.stopped ? 'cancelled' : 'failed';
+    this.setLeg(leg, result.stopped ? 'cancelled' : 'failed');
     if (!result.stopped) this.stop(`${state.target} failed: ${result.error}`);
   }
 
@@ -247,7 +287,7 @@ class DeliveryRun {
     const { plan, state } = leg;
     const compensation: PhaseState = (state.compensation ??= { attempts: 0 });
     const undo = plan.compensation!;
-    state.status = 'compensating';
+    this.setLeg(leg, 'compensating');
     const result = await runAttempts({
       retry: undo.retry,
       timeoutMs: undo.timeoutMs,
@@ -264,11 +304,11 @@ class DeliveryRun {
         }),
     });
     if (result.ok) {
-      state.status = 'compensated';
+      this.setLeg(leg, 'compensated');
       compensation.lastHttpStatus = result.value.status;
       return { ok: true };
     }
-    state.status = 'compensation_failed';
+    this.setLeg(leg, 'compensation_failed');
     this.parked.set(plan.target, `${plan.target} compensation failed: ${result.error}`);
     return { ok: false, error: result.error };
   }
@@ -276,8 +316,8 @@ class DeliveryRun {
   /** Parks the run while legs need an operator; returns once none does, or it is resolved. */
   private async waitForOperator(): Promise<void> {
     while (this.parked.size > 0) {
-      this.status = 'needs_attention';
       this.reason = [...this.parked.values()].join('; ');
+      this.setStatus('needs_attention');
       // Durable: the run sleeps here, for days if need be, until an operator's update arrives.
       await condition(() => this.action !== undefined);
       const action = this.action!;
@@ -287,7 +327,7 @@ class DeliveryRun {
         this.finish('resolved');
         return;
       }
-      this.status = 'running';
+      this.setStatus('running');
       const chosen = (action.leg !== undefined ? [action.leg] : [...this.parked.keys()])
         .map((name) => this.leg(name))
         .filter((leg) => this.canRetry(leg));
@@ -307,8 +347,8 @@ class DeliveryRun {
   }
 
   private finish(status: DeliveryStatus): DeliveryState {
-    this.status = status;
     this.finishedAt = new Date().toISOString();
+    this.setStatus(status);
     return this.snapshot();
   }
 

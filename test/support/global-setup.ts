@@ -3,6 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startTemporalServer } from '../../src/dev/temporal-server';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
 import { workflowsPath } from '../../src/worker';
 
 declare module 'vitest' {
@@ -19,6 +20,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const server = await startTemporalServer({
     cli: { env: process.env },
+    searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
     log: (line) => console.log(line),
   });
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
