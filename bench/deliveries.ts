@@ -8,6 +8,7 @@
  * Progress goes to stderr and results to stdout. Exits non-zero when any delivery fails.
  */
 import { randomUUID } from 'node:crypto';
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -22,6 +23,7 @@ import { demoConfigDocument } from '../src/demo/config';
 import { startDemoTargets, type DemoApi, type DemoTargets } from '../src/demo/targets';
 import { startTemporalServer } from '../src/dev/temporal-server';
 import { judgeStatus } from '../src/http/judge';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 import { createWorkers } from '../src/worker';
 
 const TARGETS: readonly DemoApi[] = ['inventory', 'shipping'];
@@ -60,12 +62,28 @@ interface RunReport {
   p95Ms: number;
   p99Ms: number;
   rssPeakBytes: number;
+  /**
+   * CPU time of this whole process (client, workers, targets, every thread; not the server)
+   * over the wall time, in % of one core: near or above 100 means this process is the limit.
+   */
+  cpuPercent: number;
   failures: string[];
   /**
    * Medians of where the time went, from the targets' log (ms resolution): before the first
    * leg reached a target, between it and the last leg's answer, and from there to the result.
    */
   phasesP50Ms: { toFirstRequest: number; atTargets: number; afterLastAnswer: number };
+}
+
+/** Both sides' results, as printed (and as `--json` prints them). */
+interface BenchReport {
+  options: BenchOptions;
+  runs: [tandem: RunReport, baseline: RunReport];
+  /** Tandem divided by the baseline. */
+  ratio: { perSecond: number; p50: number };
+  rssPeakBytes: number;
+  /** The machine, since other load on it moves every figure. */
+  host: { cpus: number; loadAverage1m: number };
 }
 
 /** Everything the benchmark drives, and how to stop it. */
@@ -118,7 +136,12 @@ async function startBenchSystem(
     for (let undo = started.pop(); undo; undo = started.pop()) await undo();
   };
   try {
-    const server = await startTemporalServer({ cli: { env }, log });
+    const server = await startTemporalServer({
+      cli: { env },
+      // The client tags each run with these; an unregistered one fails the start.
+      searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
+      log,
+    });
     started.push(() => server.stop());
     const targets = await startDemoTargets();
     started.push(() => targets.stop());
@@ -201,7 +224,7 @@ function baselineDeliver(config: TandemConfig, agent: Dispatcher): Deliver {
         }
       }),
     );
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [describe(r.reason)] : []));
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [messageOf(r.reason)] : []));
     if (failed.length > 0) throw new Error(`Delivery ${id} failed: ${failed.join('; ')}`);
   };
 }
@@ -225,7 +248,7 @@ async function drive(count: number, concurrency: number, deliver: Deliver) {
         await deliver(id);
         samples.push({ id, startedAt, endedAt: Date.now(), ms: performance.now() - began });
       } catch (error) {
-        failures.push(describe(error));
+        failures.push(messageOf(error));
       }
     }
   };
@@ -260,43 +283,6 @@ function sampleRss() {
   };
 }
 
-/** Warms a side up with `concurrency` uncounted deliveries, then measures `deliveries`. */
-async function measure(
-  name: RunReport['name'],
-  deliver: Deliver,
-  options: BenchOptions,
-  system: BenchSystem,
-  rss: ReturnType<typeof sampleRss>,
-  log: (line: string) => void,
-): Promise<RunReport> {
-  log(`${name}: warming up with ${options.concurrency} deliveries…`);
-  const warmUp = await drive(options.concurrency, options.concurrency, deliver);
-  if (warmUp.failures.length > 0) {
-    throw new Error(`${name}: the warm-up failed, so nothing was measured: ${warmUp.failures[0]}`);
-  }
-  log(`${name}: ${options.deliveries} deliveries at concurrency ${options.concurrency}…`);
-  rss.takePhasePeak();
-  const { samples, failures, wallMs } = await drive(
-    options.deliveries,
-    options.concurrency,
-    deliver,
-  );
-  const rssPeakBytes = rss.takePhasePeak();
-  const sorted = samples.map((s) => s.ms).sort((a, b) => a - b);
-  return {
-    name,
-    count: samples.length,
-    wallMs,
-    perSecond: samples.length / (wallMs / 1000),
-    p50Ms: percentile(sorted, 50),
-    p95Ms: percentile(sorted, 95),
-    p99Ms: percentile(sorted, 99),
-    rssPeakBytes,
-    failures,
-    phasesP50Ms: phases(samples, system.targets),
-  };
-}
-
 /** Splits each delivery's time at the targets' log: see {@link RunReport.phasesP50Ms}. */
 function phases(samples: readonly Sample[], targets: DemoTargets): RunReport['phasesP50Ms'] {
   const legs = new Map<string, { firstAt: number; lastAnsweredAt: number }>();
@@ -319,7 +305,7 @@ function phases(samples: readonly Sample[], targets: DemoTargets): RunReport['ph
     atTargets.push(leg.lastAnsweredAt - leg.firstAt);
     afterLastAnswer.push(sample.endedAt - leg.lastAnsweredAt);
   }
-  const median = (values: number[]) => percentile(values.sort((a, b) => a - b), 50);
+  const median = (values: number[]) => percentile(values.sort(ascending), 50);
   return {
     toFirstRequest: median(toFirstRequest),
     atTargets: median(atTargets),
@@ -334,24 +320,96 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? NaN;
 }
 
-function describe(error: unknown): string {
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The human-readable report. */
-function formatTable(
+/**
+ * Starts everything, measures the baseline and then Tandem (so that Tandem's leftovers, such as
+ * server tasks and cached runs, cannot slow the baseline), and stops everything again.
+ */
+async function runBench(
   options: BenchOptions,
-  runs: readonly RunReport[],
-  ratio: { perSecond: number; p50: number },
-  rssPeakBytes: number,
-): string {
+  env: Readonly<Record<string, string | undefined>>,
+  log: (line: string) => void,
+): Promise<BenchReport> {
+  const host = { cpus: availableParallelism(), loadAverage1m: loadavg()[0] ?? NaN };
+  const rss = sampleRss();
+  const system = await startBenchSystem(options, env, log);
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+
+  /** Warms a side up with `concurrency` uncounted deliveries, then measures `deliveries`. */
+  const measure = async (name: RunReport['name'], deliver: Deliver): Promise<RunReport> => {
+    log(`${name}: warming up with ${options.concurrency} deliveries…`);
+    const warmUp = await drive(options.concurrency, options.concurrency, deliver);
+    if (warmUp.failures.length > 0) {
+      throw new Error(`${name}: the warm-up failed, nothing was measured: ${warmUp.failures[0]}`);
+    }
+    log(`${name}: ${options.deliveries} deliveries at concurrency ${options.concurrency}…`);
+    rss.takePhasePeak();
+    const cpuBefore = process.cpuUsage();
+    const { samples, failures, wallMs } = await drive(
+      options.deliveries,
+      options.concurrency,
+      deliver,
+    );
+    const rssPeakBytes = rss.takePhasePeak();
+    const cpu = process.cpuUsage(cpuBefore);
+    const sorted = samples.map((s) => s.ms).sort(ascending);
+    return {
+      name,
+      count: samples.length,
+      wallMs,
+      perSecond: samples.length / (wallMs / 1000),
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      p99Ms: percentile(sorted, 99),
+      rssPeakBytes,
+      cpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
+      failures,
+      phasesP50Ms: phases(samples, system.targets),
+    };
+  };
+
+  let runs: [RunReport, RunReport];
+  try {
+    const workersStopped = system.workersRunning.then(() => {
+      throw new Error('The workers stopped before the benchmark ended.');
+    });
+    const measured = (async (): Promise<[RunReport, RunReport]> => {
+      const baseline = await measure('baseline', baselineDeliver(system.config, agent));
+      return [await measure('tandem', tandemDeliver(system.client)), baseline];
+    })();
+    runs = await Promise.race([measured, workersStopped]);
+  } finally {
+    await agent.close();
+    await system.stop();
+    rss.stop();
+  }
+  const [tandem, baseline] = runs;
+  return {
+    options,
+    runs,
+    ratio: { perSecond: tandem.perSecond / baseline.perSecond, p50: tandem.p50Ms / baseline.p50Ms },
+    rssPeakBytes: rss.overallPeak(),
+    host,
+  };
+}
+
+/** The human-readable report. */
+function formatTable({ options, runs, ratio, rssPeakBytes, host }: BenchReport): string {
   const num = (value: number, digits = 1) => value.toFixed(digits);
-  const columns = ['count', 'wall s', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', 'RSS MiB'];
+  const columns = ['count', 'wall s', 'deliv/s', 'p50 ms', 'p95 ms', 'p99 ms', 'RSS MiB', 'CPU %'];
   const row = (label: string, cells: readonly string[]) =>
     label.padEnd(16) + cells.map((cell) => cell.padStart(9)).join('');
-  const lines = [
+  return [
     `${options.deliveries} deliveries, concurrency ${options.concurrency}, ` +
-      `${options.latencyMs} ms per request on each target`,
+      `${options.latencyMs} ms per request on each target; ` +
+      `${host.cpus} CPUs, load average ${num(host.loadAverage1m, 2)} at start`,
     row('', columns),
     ...runs.map((r) =>
       row(r.name, [
@@ -362,64 +420,30 @@ function formatTable(
         num(r.p95Ms),
         num(r.p99Ms),
         num(r.rssPeakBytes / MIB, 0),
+        num(r.cpuPercent, 0),
       ]),
     ),
     row('tandem/baseline', ['', '', `${num(ratio.perSecond, 2)}x`, `${num(ratio.p50, 2)}x`]),
     '',
-    'p50 split (ms): start → first request | first request → last answer | last answer → end',
+    'p50 split, ms: start → first request | first request → last answer | last answer → end',
     ...runs.map(
-      (r) =>
-        `  ${r.name.padEnd(9)} ${r.phasesP50Ms.toFirstRequest} | ` +
-        `${r.phasesP50Ms.atTargets} | ${r.phasesP50Ms.afterLastAnswer}`,
+      ({ name, phasesP50Ms: p }) =>
+        `  ${name.padEnd(9)} ${p.toFirstRequest} | ${p.atTargets} | ${p.afterLastAnswer}`,
     ),
-    `RSS peak (whole run, sampled): ${num(rssPeakBytes / MIB, 0)} MiB`,
+    `RSS peak (whole run, sampled every ${RSS_SAMPLE_EVERY_MS} ms): ${num(rssPeakBytes / MIB, 0)} MiB`,
     `failures: ${runs.reduce((sum, r) => sum + r.failures.length, 0)}`,
-  ];
-  return lines.join('\n');
+  ].join('\n');
 }
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
-  const log = (line: string) => console.error(line);
   // Before any connection or worker exists: the runtime is process-wide and installed once.
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const rss = sampleRss();
-  const system = await startBenchSystem(options, process.env, log);
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
-  let runs: RunReport[];
-  try {
-    const workersStopped = system.workersRunning.then(() => {
-      throw new Error('The workers stopped before the benchmark ended.');
-    });
-    // The baseline goes first so that Tandem's leftovers (server tasks, cached runs) cannot
-    // slow it; Tandem's own warm-up comes first of all, as bundling dwarfs everything else.
-    const tandem = tandemDeliver(system.client);
-    const baseline = baselineDeliver(system.config, agent);
-    runs = await Promise.race([
-      (async () => {
-        await drive(options.concurrency, options.concurrency, tandem);
-        const base = await measure('baseline', baseline, options, system, rss, log);
-        return [await measure('tandem', tandem, options, system, rss, log), base];
-      })(),
-      workersStopped,
-    ]);
-  } finally {
-    await agent.close();
-    await system.stop();
-    rss.stop();
-  }
-
-  const [tandemRun, baselineRun] = runs;
-  if (!tandemRun || !baselineRun) throw new Error('Both sides must have been measured.');
-  const ratio = {
-    perSecond: tandemRun.perSecond / baselineRun.perSecond,
-    p50: tandemRun.p50Ms / baselineRun.p50Ms,
-  };
-  console.log(formatTable(options, runs, ratio, rss.overallPeak()));
-  if (options.json) {
-    console.log(JSON.stringify({ options, runs, ratio, rssPeakBytes: rss.overallPeak() }, null, 2));
-  }
-  const failures = runs.flatMap((r) => r.failures.map((failure) => `${r.name}: ${failure}`));
+  const report = await runBench(options, process.env, (line) => console.error(line));
+  console.log(formatTable(report));
+  // One line, printed last: the dev server's banner shares stdout, so `tail -n 1` finds it.
+  if (options.json) console.log(JSON.stringify(report));
+  const failures = report.runs.flatMap((r) => r.failures.map((f) => `${r.name}: ${f}`));
   for (const failure of failures.slice(0, 5)) console.error(failure);
   if (failures.length > 0) process.exitCode = 1;
 }

@@ -22,10 +22,14 @@ import {
   type DeliveryState,
   type DeliveryStatus,
 } from './contracts';
-import { DeliveryActionRefusedError, DeliveryNotFoundError } from './errors';
+import { DeliveryActionRefusedError, DeliveryConflictError, DeliveryNotFoundError } from './errors';
 import { FailureType } from './failures';
+import { requestFingerprint } from './fingerprint';
 import { planDelivery } from './plan';
 import { TandemStatus, TandemTargets } from './search-attributes';
+
+/** The memo field that keeps a digest of the request a delivery was started with. */
+const FINGERPRINT_MEMO = 'tandemRequest';
 
 /** What {@link TandemClient.start} did. */
 export interface Started {
@@ -83,11 +87,13 @@ export class TandemClient {
 
   /**
    * Starts a delivery. Throws before anything starts if the request is invalid or names an
-   * unknown target; returns the existing delivery when its id was started before.
+   * unknown target. The same id again with the same targets and payload returns the existing
+   * delivery (`started: false`); with others it throws {@link DeliveryConflictError}.
    */
   async start(request: DeliveryRequest): Promise<Started> {
     const input = planDelivery(this.config, request);
     const workflowId = workflowIdFor(input.id);
+    const fingerprint = requestFingerprint(input.targets, input.payload);
     try {
       await this.client.workflow.start(DELIVERY_WORKFLOW, {
         workflowId,
@@ -101,6 +107,7 @@ export class TandemClient {
         staticDetails: input.targets
           .map((t) => `- **${t}**: Idempotency-Key \`${idempotencyKeyFor(input.id, t)}\``)
           .join('\n'),
+        memo: { [FINGERPRINT_MEMO]: fingerprint },
         typedSearchAttributes: [
           { key: TandemStatus, value: 'running' },
           { key: TandemTargets, value: input.targets },
@@ -109,6 +116,10 @@ export class TandemClient {
       return { id: input.id, workflowId, started: true };
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
+        const existing = await this.client.workflow.getHandle(workflowId).describe();
+        if (existing.memo?.[FINGERPRINT_MEMO] !== fingerprint) {
+          throw new DeliveryConflictError(input.id);
+        }
         return { id: input.id, workflowId, started: false };
       }
       throw error;

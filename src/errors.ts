@@ -90,3 +90,15 @@ export class DeliveryActionRefusedError extends TandemError {
     super(reason, options);
   }
 }
+
+/** A delivery with this id was started before with other targets or another payload. */
+export class DeliveryConflictError extends TandemError {
+  override readonly name = 'DeliveryConflictError';
+  readonly code = 'TANDEM_DELIVERY_CONFLICT';
+  constructor(readonly deliveryId: string) {
+    super(
+      `Delivery "${deliveryId}" was already started with other targets or another payload; ` +
+        'use a new id for a new delivery.',
+    );
+  }
+}

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DeliveryConflictError } from '../src/errors';
 import { historyText, recordHistory } from './support/history';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
@@ -103,6 +104,22 @@ describe('a delivery to two APIs', () => {
     expect([first.started, second.started, third.started]).toEqual([true, false, false]);
     expect(targets.received('inventory', 'create')).toHaveLength(1);
     expect(targets.received('shipping', 'create')).toHaveLength(1);
+  });
+
+  it('refuses the same id with another payload as a conflict, and sends nothing more', async () => {
+    const { client, targets } = system;
+    const id = system.newId();
+
+    await client.start({ id, targets: ['inventory', 'shipping'], payload: { qty: 1 } });
+    await expect(
+      client.start({ id, targets: ['inventory', 'shipping'], payload: { qty: 2 } }),
+    ).rejects.toThrow(DeliveryConflictError);
+    // Key order and target order do not make a different request.
+    await expect(
+      client.start({ id, targets: ['shipping', 'inventory'], payload: { qty: 1 } }),
+    ).resolves.toMatchObject({ started: false });
+    await client.result(id);
+    expect(targets.received('inventory', 'create')).toHaveLength(1);
   });
 
   it('keeps header secrets out of the workflow history', async () => {

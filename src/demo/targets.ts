@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -196,6 +197,8 @@ export async function startDemoTargets(options: DemoTargetsOptions = {}): Promis
   const log: LogEntry[] = [];
   const waiters = new Set<Waiter>();
   const stopping = new AbortController();
+  // Every delayed answer listens for the stop; a benchmark keeps hundreds waiting at once.
+  setMaxListeners(0, stopping.signal);
 
   const notify = (): void => {
     for (const waiter of waiters) waiter.check();
