@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', '.tools', '.tandem', 'test-results', 'bin'] },
+  { ignores: ['node_modules', 'dist', '.tools', '.tandem', 'test-results', 'bin', 'scripts/*.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -18,8 +18,11 @@ export interface AttemptsOptions<T> {
   phase: PhaseState;
   /** When true, no new attempt starts; an attempt already running is let finish. */
   stopped: () => boolean;
-  /** Runs attempt `n` (numbered across operator retries) with its timeout. */
-  attempt: (n: number, timeoutMs: number) => Promise<T>;
+  /**
+   * Runs attempt `n` (numbered across operator retries) with its HTTP timeout and the time
+   * left before the deadline, which bounds how long it may wait for a worker.
+   */
+  attempt: (n: number, timeoutMs: number, remainingMs: number) => Promise<T>;
   onAttemptStart?: () => void;
   onWaiting?: () => void;
 }
@@ -88,7 +91,8 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
     const n = ++phase.attempts;
     options.onAttemptStart?.();
     try {
-      const value = await options.attempt(n, Math.min(options.timeoutMs, deadline - Date.now()));
+      const remainingMs = deadline - Date.now();
+      const value = await options.attempt(n, Math.min(options.timeoutMs, remainingMs), remainingMs);
       phase.finishedAt = nowIso();
       return { ok: true, value };
     } catch (error) {

@@ -47,12 +47,13 @@ function activitiesFor(
   phase: 'deliver' | 'compensate',
   n: number,
   timeoutMs: number,
+  remainingMs: number,
 ) {
   return proxyActivities<Activities>({
     taskQueue: plan.taskQueue,
     startToCloseTimeout: timeoutMs + REPORT_GRACE_MS,
     // An attempt no worker has taken was never sent; it may wait for one until the deadline.
-    scheduleToStartTimeout: plan.retry.deadlineMs,
+    scheduleToStartTimeout: remainingMs,
     heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
     // One activity per attempt: the workflow applies the target's policy itself, so it sees
     // each outcome and can stop a leg between attempts.
@@ -226,8 +227,8 @@ class DeliveryRun {
       stopped,
       onAttemptStart: () => this.setLeg(leg, 'in_flight'),
       onWaiting: () => this.setLeg(leg, 'pending'),
-      attempt: (n, timeoutMs) =>
-        activitiesFor(plan, 'deliver', n, timeoutMs).deliver({
+      attempt: (n, timeoutMs, remainingMs) =>
+        activitiesFor(plan, 'deliver', n, timeoutMs, remainingMs).deliver({
           deliveryId: this.input.id,
           target: plan.target,
           attempt: n,
@@ -293,8 +294,8 @@ class DeliveryRun {
       timeoutMs: undo.timeoutMs,
       phase: compensation,
       stopped: () => false,
-      attempt: (n, timeoutMs) =>
-        activitiesFor({ ...plan, retry: undo.retry }, 'compensate', n, timeoutMs).compensate({
+      attempt: (n, timeoutMs, remainingMs) =>
+        activitiesFor(plan, 'compensate', n, timeoutMs, remainingMs).compensate({
           deliveryId: this.input.id,
           target: plan.target,
           attempt: n,
@@ -304,8 +305,9 @@ class DeliveryRun {
         }),
     });
     if (result.ok) {
-      this.setLeg(leg, 'compensated');
       compensation.lastHttpStatus = result.value.status;
+      delete compensation.lastError;
+      this.setLeg(leg, 'compensated');
       return { ok: true };
     }
     this.setLeg(leg, 'compensation_failed');

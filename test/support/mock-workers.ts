@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { TandemClient } from '../../src/client';
+import { parseConfig } from '../../src/config/load';
+import type { TandemConfig } from '../../src/config/schema';
+import { targetTaskQueue, workflowIdFor, type DeliveryState } from '../../src/contracts';
+import { ScriptedActivities } from './mock-activities';
+
+/** A retry policy as written in the config file. */
+type RetryDoc = Partial<
+  Record<'initialInterval' | 'maximumInterval' | 'deadline' | 'jitter', string> &
+    Record<'maximumAttempts' | 'backoffCoefficient', number>
+>;
+
+/** How a test target is configured. Its URLs are never called: the activities are mocked. */
+export interface MockTarget {
+  retry?: RetryDoc;
+  /**
+   * `needs-answer`: the undo URL reads `{{response.body.id}}`; `by-key`: it reads only the
+   * idempotency key, so it can run without the answer; `none`: the target declares no undo.
+   */
+  compensate?: 'needs-answer' | 'by-key' | 'none';
+  compensateRetry?: RetryDoc;
+}
+
+/** Short intervals so a test waits milliseconds, not the production defaults. */
+const FAST_RETRY: RetryDoc = {
+  initialInterval: '50ms',
+  maximumInterval: '200ms',
+  maximumAttempts: 5,
+  deadline: '30s',
+};
+
+const UNDO_URL = {
+  'needs-answer': (name: string) => `http://${name}.invalid/things/{{response.body.id}}`,
+  'by-key': (name: string) => `http://${name}.invalid/things?key={{idempotencyKey}}`,
+};
+
+function configFor(targets: Record<string, MockTarget>, taskQueue: string): TandemConfig {
+  const document = {
+    temporal: { address: inject('temporalAddress'), namespace: 'default', taskQueue },
+    targets: Object.fromEntries(
+      Object.entries(targets).map(([name, target]) => {
+        const undo = target.compensate ?? 'by-key';
+        return [
+          name,
+          {
+            request: { url: `http://${name}.invalid/things`, timeout: '2s' },
+            retry: { ...FAST_RETRY, ...target.retry },
+            ...(undo !== 'none' && {
+              compensate: {
+                url: UNDO_URL[undo](name),
+                timeout: '2s',
+                retry: { ...FAST_RETRY, ...target.compensateRetry },
+              },
+            }),
+          },
+        ];
+      }),
+    ),
+  };
+  return parseConfig(document, 'mocked test config');
+}
+
+let runtimeInstalled = false;
+function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  // Failing attempts are the point of these tests: keep their warnings out of the output.
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
+}
+
+/** The workflow on real workers and a real server, with its activities scripted by the test. */
+export interface MockedDeliveries {
+  client: TandemClient;
+  mocks: ScriptedActivities;
+  /** Starts a delivery to `targets` under a fresh id and returns the id. */
+  deliver: (targets: string[], payload?: unknown) => Promise<string>;
+  /** Polls the status query until `ready` holds for the state. */
+  until: (
+    id: string,
+    ready: (state: DeliveryState) => boolean,
+    timeoutMs?: number,
+  ) => Promise<DeliveryState>;
+  /** Stops the worker of one target and waits until it has stopped: no new attempt is taken. */
+  stopServing: (target: string) => Promise<void>;
+  /**
+   * Releases held attempts, terminates the runs still open, stops the workers, and returns the
+   * workflow task failures found in the histories of the runs (a replay that broke shows here).
+   */
+  stop: () => Promise<string[]>;
+}
+
+/**
+ * Starts, on a task queue of the test's own, the workflow worker (prebuilt bundle, no cache, so
+ * every task replays the whole history) and one worker per target serving the scripted
+ * activities. Targets named in `unserved` get no worker.
+ */
+export async function startMockedDeliveries(
+  targets: Record<string, MockTarget>,
+  { unserved = [] }: { unserved?: string[] } = {},
+): Promise<MockedDeliveries> {
+  installRuntime();
+  const address = inject('temporalAddress');
+  const taskQueue = `workflow-test-${randomUUID()}`;
+  const config = configFor(targets, taskQueue);
+  const mocks = new ScriptedActivities();
+  const native = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  const client = await TandemClient.connect(config, connection);
+  const served = Object.keys(targets).filter((name) => !unserved.includes(name));
+  const workers = await Promise.all([
+    Worker.create({
+      connection: native,
+      taskQueue,
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+      maxCachedWorkflows: 0,
+    }),
+    ...served.map((name) =>
+      Worker.create({
+        connection: native,
+        taskQueue: targetTaskQueue(taskQueue, name),
+        activities: mocks.activities(),
+        // A worker told to stop lets its attempt in flight report its outcome.
+        shutdownGraceTime: '10s',
+      }),
+    ),
+  ]);
+  const running = workers.map((worker) => worker.run());
+  const ids: string[] = [];
+
+  return {
+    client,
+    mocks,
+    async deliver(names, payload = { order: 1042 }) {
+      const id = `order-${randomUUID().slice(0, 8)}`;
+      ids.push(id);
+      await client.start({ id, targets: names, payload });
+      return id;
+    },
+    async until(id, ready, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const state = await client.status(id);
+        if (ready(state)) return state;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Delivery "${id}" never reached the expected state: ${JSON.stringify(state)}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stopServing(target) {
+      if (!served.includes(target)) throw new Error(`No worker serves target "${target}".`);
+      // Workers are the workflow worker first, then one per served target in order.
+      const index = served.indexOf(target) + 1;
+      workers[index]!.shutdown();
+      await running[index];
+    },
+    async stop() {
+      mocks.release();
+      const workflows = new Client({ connection }).workflow;
+      const failures = await Promise.all(
+        ids.map(async (id) => {
+          const handle = workflows.getHandle(workflowIdFor(id));
+          // Parked runs wait for an operator forever: end them so they do not outlive the test.
+          const { status } = await handle.describe();
+          if (status.name === 'RUNNING') await handle.terminate('test over');
+          const { events } = await handle.fetchHistory();
+          return (events ?? []).flatMap((event) => {
+            const failed = event.workflowTaskFailedEventAttributes;
+            return failed ? [`${id}: ${failed.failure?.message ?? String(failed.cause)}`] : [];
+          });
+        }),
+      );
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+      await Promise.all(running);
+      await connection.close();
+      await native.close();
+      return failures.flat();
+    },
+  };
+}
