@@ -1,7 +1,3 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnTandem, type TandemProcess } from './support/processes';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
@@ -27,11 +23,7 @@ describe('the worker process', () => {
   it('killed mid-delivery is replaced by a new worker that finishes it, and the target acts once', async () => {
     system = await startSystem(() => undefined, { workers: false });
     const { client, targets } = system;
-    const configPath = path.join(
-      await mkdtemp(path.join(tmpdir(), 'tandem-')),
-      'tandem.config.yaml',
-    );
-    await writeFile(configPath, stringify(system.document));
+    const configPath = await system.writeConfigFile();
     // Inventory acts at once but answers late: the worker is killed while the answer is due.
     targets.setFault('inventory', 'create', { latencyMs: 4000, times: 1 });
     const first = await startWorker(configPath);
@@ -59,11 +51,7 @@ describe('the worker process', () => {
   it('stops on SIGTERM only after its in-flight attempts have finished', async () => {
     system = await startSystem(() => undefined, { workers: false });
     const { client, targets } = system;
-    const configPath = path.join(
-      await mkdtemp(path.join(tmpdir(), 'tandem-')),
-      'tandem.config.yaml',
-    );
-    await writeFile(configPath, stringify(system.document));
+    const configPath = await system.writeConfigFile();
     targets.setFault('inventory', 'create', { latencyMs: 2000 });
     const worker = await startWorker(configPath);
     const id = system.newId();

@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -34,6 +38,8 @@ export interface System {
   startWorkers(
     options?: Parameters<typeof createWorkers>[0]['workerOptions'],
   ): Promise<RunningWorkers>;
+  /** Writes the config document as YAML to a new temp file, for `tandem` child processes. */
+  writeConfigFile(): Promise<string>;
   /** A fresh delivery id for this test. */
   newId(prefix?: string): string;
   stop(): Promise<void>;
@@ -103,6 +109,11 @@ export async function startSystem(
     connection,
     nativeConnection,
     startWorkers,
+    async writeConfigFile() {
+      const file = path.join(await mkdtemp(path.join(tmpdir(), 'tandem-')), 'tandem.config.yaml');
+      await writeFile(file, stringify(doc));
+      return file;
+    },
     newId: (prefix = 'order') => `${prefix}-${randomUUID().slice(0, 8)}`,
     async stop() {
       await Promise.all(running.map((r) => r.stop().catch(() => undefined)));
