@@ -205,7 +205,8 @@ class DeliveryRun {
       return `- **${state.target}**: ${state.status}, ${state.attempts} attempt(s)${http}${undo}`;
     });
     setCurrentDetails(
-      [`**${this.status}**${this.reason ? `: ${this.reason}` : ''}`, ...legs].join('\n'),
+      // Markdown: the blank line makes the legs a list.
+      [`**${this.status}**${this.reason ? `: ${this.reason}` : ''}`, '', ...legs].join('\n'),
     );
   }
 
