@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
+  isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   WorkflowNotFoundError,
@@ -196,9 +198,30 @@ export class TandemClient {
     return found;
   }
 
-  /** Asks the delivery to stop: no new attempt starts, and succeeded legs are undone. */
-  async cancel(id: string): Promise<void> {
-    await this.call(id, (handle) => handle.cancel());
+  /**
+   * Asks the delivery to stop: no new attempt starts, and succeeded legs are undone. A `reason`
+   * is kept in the run's history, on the cancel request's event, beside who asked.
+   */
+  async cancel(id: string, reason?: string): Promise<void> {
+    await this.call(id, async (handle) => {
+      if (reason === undefined) return handle.cancel();
+      // handle.cancel() in SDK 1.24 sends no reason; the service request carries one.
+      try {
+        return await this.client.workflowService.requestCancelWorkflowExecution({
+          namespace: this.config.temporal.namespace,
+          workflowExecution: { workflowId: handle.workflowId },
+          identity: this.client.options.identity,
+          requestId: randomUUID(),
+          reason,
+        });
+      } catch (error) {
+        // gRPC status 5 is NOT_FOUND, which handle.cancel() turns into WorkflowNotFoundError too.
+        if (isGrpcServiceError(error) && Number(error.code) === 5) {
+          throw new WorkflowNotFoundError(error.details, handle.workflowId, undefined);
+        }
+        throw error;
+      }
+    });
   }
 
   /**

@@ -1,39 +1,326 @@
-import { Command } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../contracts';
+import { parseDuration } from '../duration';
 import { TandemError } from '../errors';
+import {
+  cancelDelivery,
+  deliver,
+  listDeliveries,
+  resolveDelivery,
+  retryDelivery,
+  showStatus,
+} from './deliveries';
 import { runDev } from './dev';
+import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
+import { runGateway } from './gateway';
 import { runWorker } from './worker';
 
+type Env = Readonly<Record<string, string | undefined>>;
+
+const print = (line: string) => console.log(line);
+
+const MAIN_HELP = `
+Every verb but dev reads the config file named by TANDEM_CONFIG (default
+./tandem.config.yaml): the Temporal address, namespace and task queue, and the targets.
+A delivery with id ID is the Temporal workflow delivery-ID: the Temporal UI and the
+temporal CLI show it too. Read commands (status, list, deliver --wait) print a table,
+or JSON with --json. A failure prints one line "tandem: <reason>" on stderr.
+
+Examples:
+  $ npm start                                  # = tandem dev: server, UI, worker, demo APIs
+  $ tandem deliver --id order-1042 --targets inventory,shipping --payload @order.json
+  $ tandem status order-1042
+  $ tandem list --status needs_attention
+  $ tandem retry order-1042
+  $ tandem resolve order-1042 --note "released reservation res_12 by hand"
+  $ tandem cancel order-1042 --reason "customer withdrew the order"
+
+Environment:
+  TANDEM_CONFIG  path of the config file (default: tandem.config.yaml)
+  TANDEM_DEBUG   set to 1 to print the stack of an unexpected error after its line
+
+${EXIT_CODES_HELP}
+
+Runbook (finding stuck deliveries, retry vs resolve vs cancel): README.md, "Runbook".`;
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+}
+
+function targetList(value: string): string[] {
+  const targets = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (targets.length === 0)
+    throw new InvalidArgumentError('Name at least one target, e.g. inventory,shipping.');
+  return targets;
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError('Give a duration like 30s, 10m or 1h.');
+  }
+  return ms;
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError('Give a whole number above 0.');
+  return n;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new InvalidArgumentError('Give a port number from 1 to 65535.');
+  }
+  return n;
+}
+
+function note(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('Say what was done by hand.');
+  return value;
+}
+
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
-export function program(env: Readonly<Record<string, string | undefined>>): Command {
+export function program(env: Env): Command {
   const configPath = () => env.TANDEM_CONFIG ?? 'tandem.config.yaml';
   const cli = new Command('tandem')
-    .description('Send one event to several HTTP APIs, durably, on Temporal.')
-    .showHelpAfterError();
+    .description(
+      'Send one event to several HTTP APIs, durably, on Temporal: start deliveries, see them, ' +
+        'and steer the ones that need an operator.',
+    )
+    .exitOverride()
+    .addHelpText('after', MAIN_HELP);
+
+  cli
+    .command('deliver')
+    .summary('start a delivery of one payload to several targets')
+    .description(
+      'Start a delivery of one JSON payload to the named targets, in parallel, each retried by its ' +
+        "own policy; a leg's success is undone if another leg fails for good. The same --id again " +
+        'with the same targets and payload sends nothing new; with others it is refused (exit 6). ' +
+        'Nothing starts when the payload or a target is bad. With --wait, follow the delivery ' +
+        'until it ends or parks, print it like "tandem status", and exit 0 only if it completed.',
+    )
+    .requiredOption('--id <id>', "the delivery's id: your business key, e.g. order-1042")
+    .requiredOption(
+      '--targets <names>',
+      'comma-separated targets declared in the config, e.g. inventory,shipping',
+      targetList,
+    )
+    .requiredOption(
+      '--payload <json>',
+      'the payload: @file.json, @- for standard input, or JSON text',
+    )
+    .option('--wait', 'wait until the delivery ends or parks, then print it')
+    .option(
+      '--timeout <duration>',
+      'with --wait: stop waiting after this long (e.g. 10m)',
+      duration,
+    )
+    .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      examples(
+        '$ tandem deliver --id order-1042 --targets inventory,shipping --payload @order.json',
+        `$ echo '{"sku":"A-1","qty":2}' | tandem deliver --id order-1043 --targets inventory --payload @-`,
+        '$ tandem deliver --id order-1044 --targets inventory,shipping --payload @order.json --wait --json',
+      ),
+    )
+    .action(
+      (options: {
+        id: string;
+        targets: string[];
+        payload: string;
+        wait?: boolean;
+        timeout?: number;
+        json?: boolean;
+      }) =>
+        deliver(
+          configPath(),
+          {
+            id: options.id,
+            targets: options.targets,
+            payload: options.payload,
+            ...(options.wait && { wait: true }),
+            ...(options.timeout !== undefined && { timeoutMs: options.timeout }),
+            ...(options.json && { json: true }),
+          },
+          print,
+        ),
+    );
+
+  cli
+    .command('status')
+    .summary('show a delivery and each of its legs')
+    .description(
+      "Show a delivery's status (running, completed, compensated, cancelled, needs_attention, " +
+        'resolved) with the reason, and each leg: status, attempts, last HTTP status, undo ' +
+        'attempts and the last error. Asked of a worker, which must be running.',
+    )
+    .argument('<id>', "the delivery's id")
+    .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      examples('$ tandem status order-1042', "$ tandem status order-1042 --json | jq '.legs[]'"),
+    )
+    .action((id: string, options: { json?: boolean }) =>
+      showStatus(configPath(), id, options, print),
+    );
+
+  cli
+    .command('list')
+    .summary('list deliveries, newest first, optionally those in one status')
+    .description(
+      "List deliveries, newest first, from Temporal's visibility store (the TandemStatus search " +
+        'attribute), which lags a second or so behind the runs. No worker needed.',
+    )
+    .addOption(
+      new Option('--status <status>', 'only deliveries in this status').choices(DELIVERY_STATUSES),
+    )
+    .option('--limit <n>', 'at most this many', positiveInteger, 100)
+    .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      examples(
+        '$ tandem list --status needs_attention',
+        '$ tandem list --status running --limit 20 --json',
+      ),
+    )
+    .action((options: { status?: DeliveryStatus; limit: number; json?: boolean }) =>
+      listDeliveries(configPath(), options, print),
+    );
+
+  cli
+    .command('cancel')
+    .summary('stop a running delivery and undo what succeeded')
+    .description(
+      'Stop a running delivery: no new attempt starts, an attempt on the wire finishes, every ' +
+        'leg that succeeded is undone, and the delivery ends cancelled. Refused (exit 6) when the ' +
+        "delivery is parked (retry or resolve it) or has ended. The reason is kept in the run's " +
+        'history (the cancel request event), with the identity of who asked.',
+    )
+    .argument('<id>', "the delivery's id")
+    .option('--reason <text>', 'why, for whoever reads the history later')
+    .addHelpText(
+      'after',
+      examples('$ tandem cancel order-1042 --reason "customer withdrew the order"'),
+    )
+    .action((id: string, options: { reason?: string }) =>
+      cancelDelivery(configPath(), id, options, print),
+    );
+
+  cli
+    .command('retry')
+    .summary('make a parked (needs_attention) delivery try again')
+    .description(
+      'Make a delivery parked as needs_attention try again: failed undos run again, and a leg ' +
+        'whose outcome is unknown is re-sent with its Idempotency-Key to learn it, then undone. ' +
+        'Refused (exit 6) unless the delivery is needs_attention. Use it once the target is ' +
+        'healthy again; follow the delivery with "tandem status".',
+    )
+    .argument('<id>', "the delivery's id")
+    .option('--leg <target>', 'retry only this leg (default: every leg that needs attention)')
+    .addHelpText(
+      'after',
+      examples('$ tandem retry order-1042', '$ tandem retry order-1042 --leg inventory'),
+    )
+    .action((id: string, options: { leg?: string }) =>
+      retryDelivery(configPath(), id, options, print),
+    );
+
+  cli
+    .command('resolve')
+    .summary('close a parked delivery by hand, with a note')
+    .description(
+      'Close a delivery parked as needs_attention after fixing things by hand at the target; it ' +
+        'ends resolved, with your note in its status and history. Refused (exit 6) unless the ' +
+        'delivery is needs_attention.',
+    )
+    .argument('<id>', "the delivery's id")
+    .requiredOption('--note <text>', 'what was done by hand', note)
+    .addHelpText(
+      'after',
+      examples('$ tandem resolve order-1042 --note "deleted reservation res_12 in the admin UI"'),
+    )
+    .action((id: string, options: { note: string }) =>
+      resolveDelivery(configPath(), id, options, print),
+    );
+
   cli
     .command('worker')
+    .summary('run the workers (config from TANDEM_CONFIG)')
     .description(
-      'Run the workflow worker and one activity worker per target (config from TANDEM_CONFIG).',
+      'Run the workflow worker and one activity worker per target. Ctrl-C or SIGTERM stops ' +
+        'polling and lets in-flight attempts finish. Run as many as you like.',
+    )
+    .addHelpText(
+      'after',
+      examples('$ TANDEM_CONFIG=/etc/tandem.yaml INVENTORY_TOKEN=… tandem worker'),
     )
     .action(() => runWorker(configPath(), env));
+
+  cli
+    .command('gateway')
+    .summary('serve the HTTP API for apps in any language (config from TANDEM_CONFIG)')
+    .description(
+      'Serve the HTTP gateway: POST /v1/deliveries, GET /v1/deliveries/{id}, POST ' +
+        '/v1/deliveries/{id}/cancel|retry|resolve, GET /v1/deliveries?status=…, /healthz, ' +
+        '/metrics and /openapi.json.',
+    )
+    .addHelpText('after', examples('$ TANDEM_CONFIG=/etc/tandem.yaml tandem gateway'))
+    .action(() => runGateway(configPath(), env));
+
   cli
     .command('dev')
+    .summary('run everything on this machine: server, UI, worker, gateway, demo APIs')
     .description(
-      'Start a Temporal dev server with its UI, the worker and two demo target APIs on this machine, ' +
-        'run one sample delivery, and keep running until Ctrl-C.',
+      'Start a Temporal dev server with its UI (state kept in .tandem/temporal.sqlite), the ' +
+        'worker, the HTTP gateway and two demo target APIs with switchable faults on this ' +
+        'machine, run one sample delivery, and keep running until Ctrl-C.',
     )
-    .option('--port <port>', 'Temporal gRPC port', '7233')
-    .option('--ui-port <port>', 'Temporal Web UI port', '8233')
-    .option('--targets-port <port>', 'demo target APIs port', '4001')
-    .action((options: { port: string; uiPort: string; targetsPort: string }) =>
-      runDev(
-        {
-          port: Number(options.port),
-          uiPort: Number(options.uiPort),
-          targetsPort: Number(options.targetsPort),
-        },
-        env,
-      ),
+    .option('--port <port>', 'Temporal gRPC port', port, 7233)
+    .option('--ui-port <port>', 'Temporal Web UI port', port, 8233)
+    .option('--targets-port <port>', 'demo target APIs port', port, 4001)
+    .option(
+      '--gateway-port <port>',
+      'HTTP gateway port (default: 8080, or a free one if taken)',
+      port,
+    )
+    .addHelpText(
+      'after',
+      examples('$ tandem dev', '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100'),
+    )
+    .action(
+      (options: { port: number; uiPort: number; targetsPort: number; gatewayPort?: number }) =>
+        runDev(
+          {
+            port: options.port,
+            uiPort: options.uiPort,
+            targetsPort: options.targetsPort,
+            ...(options.gatewayPort !== undefined && { gatewayPort: options.gatewayPort }),
+          },
+          env,
+        ),
     );
+
+  // A usage mistake is one line naming where to read more, not the whole help.
+  for (const command of [cli, ...cli.commands]) {
+    const help = command === cli ? 'tandem --help' : `tandem ${command.name()} --help`;
+    command.exitOverride().configureOutput({
+      outputError: (text, write) =>
+        write(
+          `tandem: ${text
+            .trim()
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')} (see ${help})\n`,
+        ),
+    });
+  }
   return cli;
 }
 
@@ -42,7 +329,13 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  // Our errors carry a message written for the reader; anything else is shown with its stack.
-  console.error(error instanceof TandemError ? `tandem: ${error.message}` : error);
-  process.exit(1);
+  if (error instanceof CommanderError) {
+    // Commander has printed the help, the version or the one-line usage error already.
+    const shown = ['commander.helpDisplayed', 'commander.version'].includes(error.code);
+    process.exit(shown ? ExitCode.ok : ExitCode.usage);
+  }
+  const { exitCode, message } = describeFailure(error);
+  console.error(`tandem: ${message}`);
+  if (!(error instanceof TandemError) && process.env.TANDEM_DEBUG) console.error(error);
+  process.exit(exitCode);
 });

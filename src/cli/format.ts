@@ -1,0 +1,95 @@
+import type { DeliverySummary } from '../client';
+import { workflowIdFor, type DeliveryState, type LegState } from '../contracts';
+
+/** Left-aligned columns two spaces apart; the last column is not padded. */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** `2026-11-23T10:56:21.597Z` → `2026-11-23 10:56:21Z`: what a person scans for. */
+function shortTime(iso: string | undefined): string {
+  return iso === undefined ? '-' : iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+function legStatus(leg: LegState): string {
+  return leg.outcomeUnknown && leg.status !== 'compensated'
+    ? `${leg.status} (outcome unknown)`
+    : leg.status;
+}
+
+function undo(leg: LegState): string {
+  const phase = leg.compensation;
+  if (phase === undefined) return '-';
+  const http = phase.lastHttpStatus === undefined ? '' : `, HTTP ${phase.lastHttpStatus}`;
+  return `${phase.attempts} attempt${phase.attempts === 1 ? '' : 's'}${http}`;
+}
+
+function lastError(leg: LegState): string {
+  // An undo that succeeded in the end keeps the error of its failed attempts: not news.
+  const undoing = leg.status === 'compensating' || leg.status === 'compensation_failed';
+  return (undoing ? leg.compensation?.lastError : undefined) ?? leg.lastError ?? '-';
+}
+
+/** What an operator can do next with a delivery in this state, as commands to type. */
+function nextSteps(state: DeliveryState): string[] {
+  switch (state.status) {
+    case 'needs_attention':
+      return [
+        `next: tandem retry ${state.id}    (run the failed undo again, or re-send a leg whose outcome is unknown)`,
+        `      tandem resolve ${state.id} --note "what you did by hand"`,
+      ];
+    case 'running':
+      return [`next: wait, or stop it with tandem cancel ${state.id} --reason "why"`];
+    default:
+      return [];
+  }
+}
+
+/** A delivery and its legs, for a terminal. */
+export function formatState(state: DeliveryState): string[] {
+  const header = table([
+    ['delivery', `${state.id}  (workflow ${workflowIdFor(state.id)})`],
+    ['status', state.reason === undefined ? state.status : `${state.status}: ${state.reason}`],
+    ...(state.note === undefined ? [] : [['note', state.note]]),
+    ['started', shortTime(state.startedAt)],
+    ['finished', shortTime(state.finishedAt)],
+  ]);
+  const legs = table([
+    ['TARGET', 'STATUS', 'ATTEMPTS', 'HTTP', 'UNDO', 'LAST ERROR'],
+    ...state.legs.map((leg) => [
+      leg.target,
+      legStatus(leg),
+      String(leg.attempts),
+      leg.lastHttpStatus === undefined ? '-' : String(leg.lastHttpStatus),
+      undo(leg),
+      lastError(leg),
+    ]),
+  ]);
+  const next = nextSteps(state);
+  return [...header, '', ...legs, ...(next.length > 0 ? ['', ...next] : [])];
+}
+
+/** Deliveries as listed from the visibility store, one per line. */
+export function formatList(
+  deliveries: readonly (Omit<DeliverySummary, 'status'> & { status: string })[],
+): string[] {
+  return table([
+    ['ID', 'STATUS', 'TARGETS', 'STARTED', 'CLOSED'],
+    ...deliveries.map((d) => [
+      d.id,
+      d.status,
+      d.targets.join(',') || '-',
+      shortTime(d.startedAt),
+      shortTime(d.closedAt),
+    ]),
+  ]);
+}

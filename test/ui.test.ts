@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext } from 'playwright-core';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliverySummary } from '../src/client';
+import { workflowIdFor, type DeliveryState } from '../src/contracts';
+import { demoConfigDocument } from '../src/demo/config';
+import { ensureChromium } from '../src/dev/chromium';
+import { spawnTandem, type TandemProcess } from './support/processes';
+
+/** Where the screenshots are kept (git-ignored). */
+const ARTIFACTS = path.resolve(__dirname, '..', 'test-results');
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** A port free on 127.0.0.1 right now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port for a probe');
+  return address.port;
+}
+
+describe('the Temporal UI of tandem dev', () => {
+  let dev: TandemProcess;
+  let browser: BrowserContext;
+  let chromiumPath: string;
+  let profile: string;
+  const ports = { grpc: 0, ui: 0, targets: 0 };
+
+  beforeAll(async () => {
+    // Installs Debian's chromium on first use, so `npm test` alone works on a fresh machine.
+    chromiumPath = (await ensureChromium({ env: process.env, log: (line) => console.log(line) }))
+      .path;
+    ports.grpc = await freePort();
+    ports.ui = await freePort();
+    ports.targets = await freePort();
+    dev = spawnTandem([
+      'dev',
+      '--port',
+      String(ports.grpc),
+      '--ui-port',
+      String(ports.ui),
+      '--targets-port',
+      String(ports.targets),
+    ]);
+    await dev.waitForOutput('Running. Ctrl-C stops everything.', 120_000);
+    profile = await mkdtemp(path.join(tmpdir(), 'tandem-chromium-'));
+    try {
+      browser = await chromium.launchPersistentContext(profile, {
+        executablePath: chromiumPath,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1400, height: 1000 },
+      });
+    } catch (error) {
+      throw new Error(`Chromium at ${chromiumPath} did not start: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }, 600_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+    if (dev && dev.child.exitCode === null) dev.child.kill('SIGKILL');
+  });
+
+  it('lists a parked delivery under TandemStatus="needs_attention" and shows its summary', async () => {
+    const ui = `http://127.0.0.1:${ports.ui}`;
+    const targetsUrl = `http://127.0.0.1:${ports.targets}`;
+    const dir = await mkdtemp(path.join(tmpdir(), 'tandem-ui-'));
+    const config = path.join(dir, 'tandem.config.yaml');
+    await writeFile(
+      config,
+      stringify(demoConfigDocument({ targetsUrl, address: `127.0.0.1:${ports.grpc}` })),
+    );
+    await writeFile(path.join(dir, 'order.json'), JSON.stringify({ sku: 'UI-1', qty: 1 }));
+    const env = { TANDEM_CONFIG: config };
+    const id = `ui-${randomUUID().slice(0, 8)}`;
+
+    // Inventory's answer never comes (given up after 5 s) and shipping rejects the order, so
+    // inventory's outcome is unknown and its undo needs the answer: the delivery parks.
+    for (const [api, fault] of [
+      ['inventory', { hang: true, times: 1 }],
+      ['shipping', { status: 422 }],
+    ] as const) {
+      const response = await fetch(`${targetsUrl}/_faults/${api}/create`, {
+        method: 'PUT',
+        body: JSON.stringify(fault),
+      });
+      expect(response.status).toBe(200);
+    }
+    const delivered = await spawnTandem(
+      [
+        'deliver',
+        ...['--id', id, '--targets', 'inventory,shipping', '--payload', `@${dir}/order.json`],
+        ...['--wait', '--json'],
+      ],
+      env,
+    ).exited;
+    expect(delivered.code).toBe(7);
+    expect((JSON.parse(delivered.stdout) as DeliveryState).status).toBe('needs_attention');
+    await fetch(`${targetsUrl}/_faults`, { method: 'DELETE' });
+
+    // The UI lists runs from the visibility store, which lags the run: wait until it has it.
+    await expect
+      .poll(
+        async () => {
+          const { stdout } = await spawnTandem(
+            ['list', '--status', 'needs_attention', '--json'],
+            env,
+          ).exited;
+          return (JSON.parse(stdout) as DeliverySummary[]).map((d) => d.id);
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toContain(id);
+
+    const page = await browser.newPage();
+    await mkdir(ARTIFACTS, { recursive: true });
+    const query = encodeURIComponent('TandemStatus="needs_attention"');
+    await page.goto(`${ui}/namespaces/default/workflows?query=${query}`);
+    const row = page.getByRole('link', { name: workflowIdFor(id), exact: true }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-needs-attention-list.png') });
+
+    await row.click();
+    await page.waitForURL(new RegExp(`/workflows/${workflowIdFor(id)}/`));
+    await page.getByTestId('user-metadata-tab').click();
+    // The UI renders the summary and the details as markdown, each in a frame of its own.
+    const summary = page
+      .frameLocator('#user-metadata-summary')
+      .getByText(`Deliver ${id} to inventory + shipping`);
+    await summary.waitFor({ timeout: 30_000 });
+    await page
+      .frameLocator('#user-metadata-current-details')
+      .getByText('needs_attention', { exact: true })
+      .waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-needs-attention-run.png') });
+
+    // Close the parked run: the dev server keeps its state, and it should not greet the next
+    // `npm start` as something to fix.
+    const resolved = await spawnTandem(['resolve', id, '--note', 'closed by the UI test'], env)
+      .exited;
+    expect(resolved.code).toBe(0);
+
+    dev.child.kill('SIGINT');
+    const { code } = await dev.exited;
+    expect(code).toBe(0);
+  }, 300_000);
+});
