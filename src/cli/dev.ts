@@ -1,12 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { TandemClient } from '../client';
 import { parseConfig } from '../config/load';
+import { gatewaySettings } from '../config/schema';
 import { workflowIdFor } from '../contracts';
 import { demoConfigDocument } from '../demo/config';
 import { startDemoTargets } from '../demo/targets';
 import { findProjectRoot } from '../dev/temporal-cli';
 import { startTemporalServer } from '../dev/temporal-server';
+import { apiKeysFrom } from '../gateway/auth';
+import { createGateway, type Gateway } from '../gateway/server';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { createWorkers } from '../worker';
 
@@ -15,12 +19,98 @@ export interface DevPorts {
   port: number;
   uiPort: number;
   targetsPort: number;
+  /** The HTTP gateway's port; when absent, 8080, or a free port if 8080 is taken. */
+  gatewayPort?: number;
+}
+
+const DEFAULT_GATEWAY_PORT = 8080;
+
+/**
+ * The SDK's warnings, less the expected ones: a failed attempt or a compensated delivery is the
+ * product at work (the delivery's status tells it), and each worker serves workflows or
+ * activities, not both, by design.
+ */
+class DevLogger extends DefaultLogger {
+  private static readonly expected = [
+    'Activity failed',
+    'Workflow failed',
+    'No activities registered, not polling for activity tasks',
+    'No workflows registered, not polling for workflow tasks',
+  ];
+
+  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
+    if (!DevLogger.expected.includes(message)) super.log(level, message, meta);
+  }
+}
+
+/** Listens on the port asked for, or on 8080 falling back to a free port when none was asked. */
+async function listenGateway(gateway: Gateway, port: number | undefined): Promise<string> {
+  if (port !== undefined) return gateway.listen({ host: '127.0.0.1', port });
+  try {
+    return await gateway.listen({ host: '127.0.0.1', port: DEFAULT_GATEWAY_PORT });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return gateway.listen({ host: '127.0.0.1', port: 0 });
+  }
+}
+
+/**
+ * Ready-to-paste `curl` lines that walk through the gateway against the demo targets: start,
+ * status, cancel (of a delivery kept retrying by a fault), and retry or resolve (of one parked
+ * by a fault). Each command stands on one line, with the API key in it.
+ */
+export function curlWalkthrough(
+  gatewayUrl: string,
+  targetsUrl: string,
+  apiKey: string,
+  stamp: string,
+): string[] {
+  const auth = `-H 'Authorization: Bearer ${apiKey}'`;
+  const json = `-H 'Content-Type: application/json'`;
+  const start = (id: string) =>
+    `curl -i -X POST ${gatewayUrl}/v1/deliveries ${auth} ${json} -d '{"id":"${id}","targets":["inventory","shipping"],"payload":{"sku":"A-1","qty":2}}'`;
+  const get = (id: string) => `curl -s ${gatewayUrl}/v1/deliveries/${id} ${auth}`;
+  const act = (id: string, action: string, body = '') =>
+    `curl -i -X POST ${gatewayUrl}/v1/deliveries/${id}/${action} ${auth}${body && ` ${json} -d '${body}'`}`;
+  const fault = (api: string, fault: string) =>
+    `curl -s -X PUT ${targetsUrl}/_faults/${api}/create -d '${fault}'`;
+  const order = `order-${stamp}`;
+  const cancelled = `${order}-c`;
+  const parked = `${order}-r`;
+  return [
+    'Try the gateway (paste the curl lines into another terminal):',
+    '  1. Start a delivery: 202 Accepted with a Location. Again: the same answer, nothing sent twice.',
+    `     ${start(order)}`,
+    "  2. Its status and each leg's:",
+    `     ${get(order)}`,
+    "  3. Cancel: shipping answers 503 and asks for a minute's pause (Retry-After); cancel meanwhile, and",
+    '     inventory is undone (read it again: cancelled).',
+    `     ${fault('shipping', '{"status":503,"retryAfter":"60","times":1}')}`,
+    `     ${start(cancelled)}`,
+    `     ${act(cancelled, 'cancel')}`,
+    `     ${get(cancelled)}`,
+    "  4. Retry: inventory's answer never comes and shipping refuses, so the delivery parks as",
+    '     needs_attention ("outcome unknown") after the 5 s timeout; retry learns the outcome and undoes it.',
+    `     ${fault('inventory', '{"hang":true,"times":1}')}`,
+    `     ${fault('shipping', '{"status":422,"times":1}')}`,
+    `     ${start(parked)}`,
+    `     ${get(parked)}`,
+    `     ${act(parked, 'retry')}`,
+    `     (or close it by hand instead: ${act(parked, 'resolve', '{"note":"released by hand"}')})`,
+    '  5. Refusals start nothing: an unknown target (422), no API key (401), a bad body (400):',
+    `     curl -s -X POST ${gatewayUrl}/v1/deliveries ${auth} ${json} -d '{"id":"${order}-x","targets":["ledger"],"payload":{}}'`,
+    `     curl -s ${gatewayUrl}/v1/deliveries`,
+    `     curl -s -X POST ${gatewayUrl}/v1/deliveries ${auth} ${json} -d '{"id":7,"targets":"inventory"}'`,
+    `  More: ${gatewayUrl}/v1/deliveries?status=completed, ${gatewayUrl}/metrics, ${gatewayUrl}/openapi.json`,
+  ];
 }
 
 /**
  * `tandem dev`: the whole system on one machine. A Temporal dev server (Web UI on, state in
- * `.tandem/temporal.sqlite`), two demo target APIs, the workers; then one sample delivery, and
- * everything keeps running until Ctrl-C, which stops the workers, the targets and the server.
+ * `.tandem/temporal.sqlite`), two demo target APIs, the workers and the HTTP gateway (with an API
+ * key made for this run, plus any in `TANDEM_API_KEYS`); then one sample delivery and `curl`
+ * lines to try the gateway, and everything keeps running until Ctrl-C, which stops the workers,
+ * the gateway, the targets and the server.
  */
 export async function runDev(
   ports: DevPorts,
@@ -28,7 +118,7 @@ export async function runDev(
 ): Promise<void> {
   const log = (line: string) => console.log(line);
   // The SDK's start-up chatter (bundle statistics, worker states) would bury what matters here.
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DevLogger('WARN') });
   const server = await startTemporalServer({
     cli: { env },
     port: ports.port,
@@ -39,11 +129,19 @@ export async function runDev(
     log,
   });
   const targets = await startDemoTargets({ port: ports.targetsPort });
+  let gateway: Gateway | undefined;
   try {
     const config = parseConfig(
       demoConfigDocument({ targetsUrl: targets.url, address: server.address }),
       'demo config',
     );
+    const apiKey = `tandem-dev-${randomBytes(12).toString('hex')}`;
+    gateway = await createGateway({
+      config,
+      connection: server.env.connection,
+      apiKeys: [apiKey, ...apiKeysFrom(gatewaySettings(config), env)],
+    });
+    const gatewayUrl = await listenGateway(gateway, ports.gatewayPort);
     const workers = await createWorkers({
       config,
       connection: server.env.nativeConnection,
@@ -58,13 +156,16 @@ export async function runDev(
     log('');
     log(`Temporal Web UI   ${server.uiUrl}`);
     log(`Temporal gRPC     ${server.address}`);
+    log(`HTTP gateway      ${gatewayUrl}  (OpenAPI: ${gatewayUrl}/openapi.json)`);
+    log(`API key           ${apiKey}  (this run only; TANDEM_API_KEYS adds your own)`);
     log(
       `Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`,
     );
     log(`Faults            curl -X PUT ${targets.url}/_faults/shipping/create -d '{"status":422}'`);
     log('');
 
-    const id = `demo-${new Date().toISOString().replace(/[-:.TZ]/g, '')}`;
+    const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '');
+    const id = `demo-${stamp}`;
     await client.start({
       id,
       targets: ['inventory', 'shipping'],
@@ -79,9 +180,12 @@ export async function runDev(
     }
     log(`  see it in the UI: ${runUrl(id)}`);
     log('');
+    for (const line of curlWalkthrough(gatewayUrl, targets.url, apiKey, stamp)) log(line);
+    log('');
     log('Running. Ctrl-C stops everything.');
     await running;
   } finally {
+    await gateway?.close();
     await targets.stop();
     await server.stop();
   }

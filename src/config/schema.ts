@@ -128,6 +128,57 @@ const targetSchema = z.strictObject({
     .optional(),
 });
 
+const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
+const BYTE_SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)$/i;
+
+const byteSize = z
+  .union([z.string(), z.number()], {
+    error: 'must be a size like 512kb or 1mb, or a number of bytes',
+  })
+  .transform((value, ctx) => {
+    const match = typeof value === 'string' ? BYTE_SIZE.exec(value.trim()) : undefined;
+    const bytes =
+      typeof value === 'number'
+        ? value
+        : match
+          ? Math.floor(
+              Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase() as keyof typeof BYTE_UNITS],
+            )
+          : Number.NaN;
+    if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a positive size like 512kb or 1mb, or a number of bytes',
+      });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/**
+ * The HTTP gateway's settings (`tandem gateway`, and the gateway inside `tandem dev`). API keys
+ * are better given in `TANDEM_API_KEYS` than written here; both are accepted.
+ */
+export const gatewaySchema = z.strictObject({
+  host: z
+    .string({ error: 'must be a host name or IP address' })
+    .min(1, 'must not be empty')
+    .prefault('127.0.0.1'),
+  port: z
+    .number({ error: 'must be a port number (0-65535)' })
+    .int('must be a port number (0-65535)')
+    .min(0, 'must be a port number (0-65535)')
+    .max(65535, 'must be a port number (0-65535)')
+    .prefault(8080),
+  /** Largest request body accepted; a larger one is refused with 413 before it is parsed. */
+  bodyLimit: byteSize.prefault('1mb'),
+  apiKeys: z
+    .array(z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters'), {
+      error: 'must be a list of keys',
+    })
+    .optional(),
+});
+
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -143,6 +194,8 @@ export const configSchema = z.strictObject({
   targets: z
     .record(z.string(), targetSchema, { error: 'must map target names to their settings' })
     .refine((targets) => Object.keys(targets).length > 0, 'must declare a target'),
+  /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
+  gateway: gatewaySchema.optional(),
 });
 
 /** A validated config; durations are in milliseconds. */
@@ -151,3 +204,10 @@ export type TandemConfig = z.output<typeof configSchema>;
 export type TargetConfig = TandemConfig['targets'][string];
 /** A validated retry policy; durations are in milliseconds. */
 export type RetryConfig = TargetConfig['retry'];
+/** The gateway's validated settings; `bodyLimit` is in bytes. */
+export type GatewayConfig = z.output<typeof gatewaySchema>;
+
+/** The config's gateway settings, with the defaults when the file has no `gateway:` section. */
+export function gatewaySettings(config: TandemConfig): GatewayConfig {
+  return config.gateway ?? gatewaySchema.parse({});
+}

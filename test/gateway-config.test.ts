@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/load';
+import { gatewaySettings } from '../src/config/schema';
+import { ConfigError } from '../src/errors';
+import {
+  ApiKeys,
+  apiKeysFrom,
+  GatewaySetupError,
+  isLoopback,
+  presentedKey,
+} from '../src/gateway/auth';
+
+const targets = { inventory: { request: { url: 'http://localhost:4001/reservations' } } };
+
+function issuesOf(document: unknown): readonly string[] {
+  try {
+    parseConfig(document);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('the gateway section of the config', () => {
+  it('is optional: without it the gateway listens on 127.0.0.1:8080 with a 1 MiB body limit', () => {
+    const config = parseConfig({ targets });
+
+    expect(config.gateway).toBeUndefined();
+    expect(gatewaySettings(config)).toEqual({
+      host: '127.0.0.1',
+      port: 8080,
+      bodyLimit: 1_048_576,
+    });
+  });
+
+  it.each([
+    ['512kb', 524_288],
+    ['1mb', 1_048_576],
+    ['1.5MB', 1_572_864],
+    ['100b', 100],
+    [4096, 4096],
+  ])('reads a body limit of %s as %i bytes', (bodyLimit, bytes) => {
+    const config = parseConfig({ targets, gateway: { bodyLimit } });
+    expect(gatewaySettings(config).bodyLimit).toBe(bytes);
+  });
+
+  it('keeps what is given and fills in the rest', () => {
+    const config = parseConfig({
+      targets,
+      gateway: { host: '0.0.0.0', apiKeys: ['k'.repeat(16)] },
+    });
+    expect(gatewaySettings(config)).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      bodyLimit: 1_048_576,
+      apiKeys: ['k'.repeat(16)],
+    });
+  });
+
+  it('lists every problem by its path', () => {
+    const issues = issuesOf({
+      targets,
+      gateway: { port: 70_000, bodyLimit: '1 gigabyte', apiKeys: ['short'], hots: 'x' },
+    });
+
+    expect([...issues].sort()).toEqual(
+      [
+        'gateway.apiKeys.0: must be at least 16 characters',
+        'gateway.bodyLimit: must be a positive size like 512kb or 1mb, or a number of bytes',
+        'gateway.hots: unknown field',
+        'gateway.port: must be a port number (0-65535)',
+      ].sort(),
+    );
+  });
+
+  it('leaves the errors of the other sections as they were', () => {
+    expect(issuesOf({ targets: {} })).toEqual(['targets: must declare a target']);
+  });
+});
+
+describe('API keys', () => {
+  const gateway = gatewaySettings(parseConfig({ targets }));
+
+  it('come from TANDEM_API_KEYS, comma-separated, and from the config, without repeats', () => {
+    const fromConfig = gatewaySettings(
+      parseConfig({ targets, gateway: { apiKeys: ['c'.repeat(20), 'a'.repeat(16)] } }),
+    );
+    const keys = apiKeysFrom(fromConfig, {
+      TANDEM_API_KEYS: ` ${'a'.repeat(16)} ,${'b'.repeat(32)},, `,
+    });
+    expect(keys).toEqual(['a'.repeat(16), 'b'.repeat(32), 'c'.repeat(20)]);
+    expect(apiKeysFrom(gateway, {})).toEqual([]);
+  });
+
+  it('refuses a short key in TANDEM_API_KEYS without showing it', () => {
+    const attempt = () => apiKeysFrom(gateway, { TANDEM_API_KEYS: `${'a'.repeat(16)},tiny-key` });
+    expect(attempt).toThrow(GatewaySetupError);
+    expect(attempt).toThrow(/key 2 is shorter than 16 characters/);
+    expect(attempt).not.toThrow(/tiny-key/);
+  });
+
+  it('accept exactly the configured keys', () => {
+    const keys = new ApiKeys(['k'.repeat(16), 'z'.repeat(40)]);
+    expect(keys.required).toBe(true);
+    expect(keys.accepts('k'.repeat(16))).toBe(true);
+    expect(keys.accepts('z'.repeat(40))).toBe(true);
+    expect(keys.accepts('k'.repeat(15))).toBe(false);
+    expect(keys.accepts('')).toBe(false);
+    expect(new ApiKeys([]).required).toBe(false);
+  });
+
+  it('are read from Authorization: Bearer or X-API-Key', () => {
+    expect(presentedKey({ authorization: 'Bearer abc' })).toBe('abc');
+    expect(presentedKey({ authorization: 'bearer  abc ' })).toBe('abc');
+    expect(presentedKey({ authorization: 'Basic abc' })).toBe('');
+    expect(presentedKey({ 'x-api-key': 'abc' })).toBe('abc');
+    expect(presentedKey({})).toBeUndefined();
+  });
+
+  it('may be left out only on loopback addresses', () => {
+    expect(['127.0.0.1', '127.1.2.3', 'localhost', '::1'].map(isLoopback)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['0.0.0.0', '::', '10.0.0.5', 'example.com'].map(isLoopback)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+  });
+});

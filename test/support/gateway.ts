@@ -1,0 +1,122 @@
+import { expect } from 'vitest';
+import type { GatewayConfig } from '../../src/config/schema';
+import { gatewaySettings } from '../../src/config/schema';
+import type { DeliveryState } from '../../src/contracts';
+import { DeliveryNotFoundError } from '../../src/errors';
+import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server';
+import { startSystem, type System } from './system';
+
+/** The key the tests' gateways accept. */
+export const API_KEY = 'test-key-0123456789abcdef';
+
+/** One HTTP answer, its body parsed when it is JSON. */
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  headers: Headers;
+  contentType: string;
+  body: T;
+}
+
+/** What {@link GatewaySystem.http} sends. */
+export interface HttpRequest {
+  /** Sent as JSON, unless `raw` is given. */
+  json?: unknown;
+  /** Sent as is, with `contentType`. */
+  raw?: string;
+  contentType?: string;
+  /** The API key to send; `null` sends none. Default {@link API_KEY}. */
+  key?: string | null;
+  headers?: Record<string, string>;
+}
+
+/** A test's system (demo targets, workers) with a real gateway in front of it. */
+export interface GatewaySystem extends System {
+  gateway: Gateway;
+  /** The gateway's base URL, `http://127.0.0.1:<port>`. */
+  url: string;
+  http<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    request?: HttpRequest,
+  ): Promise<HttpAnswer<T>>;
+  /** Polls `GET /v1/deliveries/{id}` until `ready` holds. */
+  until(
+    id: string,
+    ready: (state: DeliveryState) => boolean,
+    timeoutMs?: number,
+  ): Promise<DeliveryState>;
+  /** Asserts that Temporal has no run for the delivery `id`. */
+  expectNoRun(id: string): Promise<void>;
+}
+
+/**
+ * Starts {@link startSystem}'s demo targets and workers, and a gateway over the same config,
+ * listening on 127.0.0.1 on a free port.
+ */
+export async function startGatewaySystem(
+  options: {
+    gateway?: Partial<GatewayConfig>;
+    apiKeys?: string[];
+    deadlines?: GatewayOptions['deadlines'];
+    tune?: Parameters<typeof startSystem>[0];
+    /** Whether to start workers; default true. */
+    workers?: boolean;
+  } = {},
+): Promise<GatewaySystem> {
+  const system = await startSystem(options.tune, { workers: options.workers ?? true });
+  const config = {
+    ...system.config,
+    gateway: { ...gatewaySettings(system.config), ...options.gateway },
+  };
+  const gateway = await createGateway({
+    config,
+    connection: system.connection,
+    apiKeys: options.apiKeys ?? [API_KEY],
+    ...(options.deadlines && { deadlines: options.deadlines }),
+  });
+  const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+
+  const http: GatewaySystem['http'] = async (method, path, request = {}) => {
+    const key = request.key === undefined ? API_KEY : request.key;
+    const headers: Record<string, string> = { ...request.headers };
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined;
+    if (request.raw !== undefined) body = request.raw;
+    else if (request.json !== undefined) body = JSON.stringify(request.json);
+    if (body !== undefined) headers['content-type'] = request.contentType ?? 'application/json';
+    const response = await fetch(url + path, { method, headers, body });
+    const text = await response.text();
+    const contentType = response.headers.get('content-type') ?? '';
+    return {
+      status: response.status,
+      headers: response.headers,
+      contentType,
+      body: (contentType.includes('json') && text !== '' ? JSON.parse(text) : text) as never,
+    };
+  };
+
+  return {
+    ...system,
+    gateway,
+    url,
+    http,
+    async until(id, ready, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { status, body } = await http<DeliveryState>('GET', `/v1/deliveries/${id}`);
+        if (status === 200 && ready(body)) return body;
+        if (Date.now() > deadline) {
+          throw new Error(`Delivery "${id}" never got ready: ${status} ${JSON.stringify(body)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async expectNoRun(id) {
+      await expect(system.client.status(id)).rejects.toThrow(DeliveryNotFoundError);
+    },
+    async stop() {
+      await gateway.close();
+      await system.stop();
+    },
+  };
+}
