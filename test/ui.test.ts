@@ -53,8 +53,12 @@ describe('the Temporal UI of tandem dev', () => {
     ports.grpc = await freePort();
     ports.ui = await freePort();
     ports.targets = await freePort();
+    profile = await mkdtemp(path.join(tmpdir(), 'tandem-chromium-'));
     dev = spawnTandem([
       'dev',
+      // Its own state file: a developer's `npm start` may be running on the project's one.
+      '--db',
+      path.join(profile, 'temporal.sqlite'),
       '--port',
       String(ports.grpc),
       '--ui-port',
@@ -63,7 +67,6 @@ describe('the Temporal UI of tandem dev', () => {
       String(ports.targets),
     ]);
     await dev.waitForOutput('Running. Ctrl-C stops everything.', 120_000);
-    profile = await mkdtemp(path.join(tmpdir(), 'tandem-chromium-'));
     try {
       browser = await chromium.launchPersistentContext(profile, {
         executablePath: chromiumPath,

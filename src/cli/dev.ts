@@ -14,8 +14,10 @@ import { createGateway, type Gateway } from '../gateway/server';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
 import { createWorkers } from '../worker';
 
-/** Ports `tandem dev` listens on (all on 127.0.0.1). */
-export interface DevPorts {
+/** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
+export interface DevOptions {
+  /** The dev server's SQLite state file; default `.tandem/temporal.sqlite` in the project. */
+  db?: string;
   port: number;
   uiPort: number;
   targetsPort: number;
@@ -113,7 +115,7 @@ export function curlWalkthrough(
  * the gateway, the targets and the server.
  */
 export async function runDev(
-  ports: DevPorts,
+  options: DevOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const log = (line: string) => console.log(line);
@@ -121,14 +123,14 @@ export async function runDev(
   Runtime.install({ logger: new DevLogger('WARN') });
   const server = await startTemporalServer({
     cli: { env },
-    port: ports.port,
+    port: options.port,
     ui: true,
-    uiPort: ports.uiPort,
-    dbFilename: path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
+    uiPort: options.uiPort,
+    dbFilename: options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
     searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
     log,
   });
-  const targets = await startDemoTargets({ port: ports.targetsPort });
+  const targets = await startDemoTargets({ port: options.targetsPort });
   let gateway: Gateway | undefined;
   try {
     const config = parseConfig(
@@ -141,7 +143,7 @@ export async function runDev(
       connection: server.env.connection,
       apiKeys: [apiKey, ...apiKeysFrom(gatewaySettings(config), env)],
     });
-    const gatewayUrl = await listenGateway(gateway, ports.gatewayPort);
+    const gatewayUrl = await listenGateway(gateway, options.gatewayPort);
     const workers = await createWorkers({
       config,
       connection: server.env.nativeConnection,

@@ -286,6 +286,7 @@ export function program(env: Env): Command {
     .option('--port <port>', 'Temporal gRPC port', port, 7233)
     .option('--ui-port <port>', 'Temporal Web UI port', port, 8233)
     .option('--targets-port <port>', 'demo target APIs port', port, 4001)
+    .option('--db <file>', "the dev server's SQLite state file (default .tandem/temporal.sqlite)")
     .option(
       '--gateway-port <port>',
       'HTTP gateway port (default: 8080, or a free one if taken)',
@@ -296,13 +297,20 @@ export function program(env: Env): Command {
       examples('$ tandem dev', '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100'),
     )
     .action(
-      (options: { port: number; uiPort: number; targetsPort: number; gatewayPort?: number }) =>
+      (options: {
+        port: number;
+        uiPort: number;
+        targetsPort: number;
+        gatewayPort?: number;
+        db?: string;
+      }) =>
         runDev(
           {
             port: options.port,
             uiPort: options.uiPort,
             targetsPort: options.targetsPort,
             ...(options.gatewayPort !== undefined && { gatewayPort: options.gatewayPort }),
+            ...(options.db !== undefined && { db: options.db }),
           },
           env,
         ),

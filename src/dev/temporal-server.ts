@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { DevServerConfig } from '@temporalio/testing';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
 import { resolveTemporalExecutable } from './temporal-cli';
@@ -75,6 +76,9 @@ export async function startTemporalServer(
       searchAttributes: options.searchAttributes,
     },
   });
+  if (options.searchAttributes !== undefined) {
+    await registerSearchAttributes(env, namespace, options.searchAttributes);
+  }
   const uiUrl = uiPort === undefined ? undefined : `http://${LOOPBACK}:${uiPort}`;
   log(`Temporal dev server on ${env.address}${uiUrl === undefined ? '' : `, UI at ${uiUrl}`}`);
 
@@ -87,6 +91,28 @@ export async function startTemporalServer(
     cli,
     stop: () => (stopping ??= env.teardown()),
   };
+}
+
+/**
+ * Registers the search attributes the namespace lacks. The dev server applies its
+ * `--search-attribute` flags only when it creates its state file, so a file from an older
+ * version would otherwise refuse every start that sets them.
+ */
+async function registerSearchAttributes(
+  env: TestWorkflowEnvironment,
+  namespace: string,
+  keys: NonNullable<DevServerConfig['searchAttributes']>,
+): Promise<void> {
+  const operator = env.connection.operatorService;
+  const { customAttributes } = await operator.listSearchAttributes({ namespace });
+  const missing = keys.filter((key) => !(key.name in (customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await operator.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
+    ),
+  });
 }
 
 /** A port free on the loopback interface right now (the server binds it a moment later). */
