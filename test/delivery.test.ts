@@ -137,3 +137,32 @@ describe('a delivery to two APIs', () => {
     expect(history).not.toContain(INVENTORY_TOKEN);
   });
 });
+
+describe('bulkheads', () => {
+  it("keep a target whose slots are all taken from holding up another target's legs", async () => {
+    const system = await startSystem(() => undefined, { workers: false });
+    try {
+      const { client, targets } = system;
+      await system.startWorkers({}, 1);
+      targets.setFault('inventory', 'create', { latencyMs: 3000 });
+      const first = system.newId();
+      const second = system.newId();
+
+      await client.start({ id: first, targets: ['inventory', 'shipping'], payload: {} });
+      await targets.waitFor((r) => r.api === 'inventory');
+      await client.start({ id: second, targets: ['inventory', 'shipping'], payload: {} });
+      // The second delivery's shipping leg goes out while inventory's only slot is still busy.
+      const [shipping] = await targets.waitFor(
+        (r) => r.api === 'shipping' && r.headers['x-tandem-delivery'] === second,
+      );
+      const [busy] = targets.received('inventory', 'create');
+      expect(busy!.answeredAt === undefined || shipping!.at < busy!.answeredAt).toBe(true);
+      expect(targets.received('inventory', 'create')).toHaveLength(1);
+
+      expect((await client.result(second)).status).toBe('completed');
+      expect((await client.result(first)).status).toBe('completed');
+    } finally {
+      await system.stop();
+    }
+  });
+});

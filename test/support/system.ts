@@ -37,6 +37,7 @@ export interface System {
   /** Starts (another) worker process-equivalent over the same config. */
   startWorkers(
     options?: Parameters<typeof createWorkers>[0]['workerOptions'],
+    concurrencyPerTarget?: number,
   ): Promise<RunningWorkers>;
   /** Writes the config document as YAML to a new temp file, for `tandem` child processes. */
   writeConfigFile(): Promise<string>;
@@ -79,9 +80,10 @@ export async function startSystem(
   const client = await TandemClient.connect(config, connection);
   const running: RunningWorkers[] = [];
 
-  const startWorkers: System['startWorkers'] = async (workerOptions) => {
+  const startWorkers: System['startWorkers'] = async (workerOptions, concurrencyPerTarget) => {
     const workers = await createWorkers({
       config,
+      ...(concurrencyPerTarget !== undefined && { concurrencyPerTarget }),
       connection: nativeConnection,
       env: { INVENTORY_TOKEN },
       workflowBundle: { codePath: inject('workflowBundlePath') },
