@@ -553,11 +553,15 @@ describe('the delivery workflow, with its activities mocked', () => {
 
     expect(state.status).toBe('compensated');
     const a = leg(state, 'a');
-    expect(a).toMatchObject({
-      status: 'failed',
-      attempts: 2,
-      lastError: 'no worker took the attempt before the deadline',
-    });
+    expect(a.status).toBe('failed');
+    // On a busy machine the retry timer can fire after the deadline: then no second attempt is
+    // scheduled at all. Either way the leg ends by its deadline, with the reason said.
+    expect(a).toSatisfy(
+      (l: typeof a) =>
+        (l.attempts === 2 && l.lastError === 'no worker took the attempt before the deadline') ||
+        (l.attempts === 1 &&
+          /^the 3s deadline passed before the next attempt: /.test(l.lastError ?? '')),
+    );
     expect(mocks.inputs('deliver', 'a')).toHaveLength(1);
     // "deadline: the whole leg, all attempts". The second attempt starts 2.5 s in; waiting a
     // whole deadline for a worker from there ends the leg near 5.5 s instead of 3 s.

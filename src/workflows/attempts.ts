@@ -88,10 +88,17 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
 
   for (let tries = 1; ; tries++) {
     if (options.stopped()) return give(phase.lastError ?? 'stopped before it was sent', true);
+    // A retry timer can fire later than asked when workers are busy: past the deadline, no
+    // attempt starts (and none could be scheduled with a negative timeout).
+    const remainingMs = deadline - Date.now();
+    if (remainingMs <= 0) {
+      return give(
+        `the ${formatDuration(retry.deadlineMs)} deadline passed before the next attempt: ${phase.lastError ?? 'no attempt was made'}`,
+      );
+    }
     const n = ++phase.attempts;
     options.onAttemptStart?.();
     try {
-      const remainingMs = deadline - Date.now();
       const value = await options.attempt(n, Math.min(options.timeoutMs, remainingMs), remainingMs);
       phase.finishedAt = nowIso();
       return { ok: true, value };
