@@ -9,7 +9,7 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
 import type { TandemConfig } from './config/schema';
 import {
   DELIVERY_WORKFLOW,
@@ -49,6 +49,19 @@ export interface DeliverySummary {
   targets: string[];
   startedAt: string;
   closedAt?: string;
+}
+
+/** A delivery as the server knows it without a worker; see {@link TandemClient.describe}. */
+export interface DeliveryRun {
+  status: DeliveryStatus;
+  startedAt: string;
+  open: boolean;
+}
+
+/** A run's delivery status from its `TandemStatus` search attribute. */
+function statusOf(run: { typedSearchAttributes: TypedSearchAttributes }): DeliveryStatus {
+  const known = run.typedSearchAttributes.get(TandemStatus);
+  return DELIVERY_STATUSES.find((s) => s === known) ?? 'running';
 }
 
 /** Options of {@link TandemClient.list}. */
@@ -175,6 +188,19 @@ export class TandemClient {
   }
 
   /**
+   * What the server alone knows of a delivery, with no worker needed: its status (as last
+   * recorded in `TandemStatus`), when it started, and whether its run is still open.
+   */
+  async describe(id: string): Promise<DeliveryRun> {
+    const run = await this.call(id, (handle) => handle.describe());
+    return {
+      status: statusOf(run),
+      startedAt: run.startTime.toISOString(),
+      open: run.status.name === 'RUNNING',
+    };
+  }
+
+  /**
    * Lists deliveries, newest first, from Temporal's visibility store (which lags a moment
    * behind the runs), optionally those in one status.
    */
@@ -188,11 +214,10 @@ export class TandemClient {
       (open ? ' AND ExecutionStatus = "Running"' : '');
     const found: DeliverySummary[] = [];
     for await (const run of this.client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
-      const known = run.typedSearchAttributes.get(TandemStatus);
       found.push({
         id: deliveryIdOf(run.workflowId),
         workflowId: run.workflowId,
-        status: DELIVERY_STATUSES.find((s) => s === known) ?? 'running',
+        status: statusOf(run),
         targets: run.typedSearchAttributes.get(TandemTargets) ?? [],
         startedAt: run.startTime.toISOString(),
         ...(run.closeTime && { closedAt: run.closeTime.toISOString() }),

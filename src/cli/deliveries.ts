@@ -1,12 +1,11 @@
-import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import { Connection, isGrpcServiceError } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client';
 import { loadConfig } from '../config/load';
 import type { TandemConfig } from '../config/schema';
-import { workflowIdFor, type DeliveryState, type DeliveryStatus } from '../contracts';
+import type { DeliveryState, DeliveryStatus } from '../contracts';
 import { formatDuration } from '../duration';
-import { DeliveryActionRefusedError, DeliveryNotFoundError } from '../errors';
+import { DeliveryActionRefusedError } from '../errors';
 import { planDelivery } from '../plan';
-import { TandemStatus } from '../search-attributes';
 import { TemporalUnreachableError } from './connect';
 import { DeliveryNotCompletedError, TimedOutError, UnknownLegError } from './exit-codes';
 import { formatList, formatState } from './format';
@@ -218,22 +217,9 @@ export async function cancelDelivery(
   options: { reason?: string },
   print: Print,
 ): Promise<void> {
-  await withSession(configPath, async ({ config, connection, client }) => {
-    const handle = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-    }).workflow.getHandle(workflowIdFor(id));
-    let description;
-    try {
-      description = await handle.describe();
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) {
-        throw new DeliveryNotFoundError(id, { cause: error });
-      }
-      throw error;
-    }
-    const status = description.typedSearchAttributes.get(TandemStatus) ?? 'running';
-    if (description.status.name !== 'RUNNING') {
+  await withSession(configPath, async ({ client }) => {
+    const { status, open } = await client.describe(id);
+    if (!open) {
       throw new DeliveryActionRefusedError(
         id,
         'cancel',

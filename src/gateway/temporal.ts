@@ -1,19 +1,7 @@
-import {
-  Client,
-  WorkflowNotFoundError,
-  isGrpcServiceError,
-  type Connection,
-} from '@temporalio/client';
-import { TandemClient } from '../client';
+import { Client, isGrpcServiceError, type Connection } from '@temporalio/client';
+import { TandemClient, type DeliveryRun } from '../client';
 import type { TandemConfig } from '../config/schema';
-import {
-  DELIVERY_STATUSES,
-  DELIVERY_WORKFLOW,
-  workflowIdFor,
-  type DeliveryState,
-  type DeliveryStatus,
-} from '../contracts';
-import { DeliveryNotFoundError } from '../errors';
+import { DELIVERY_WORKFLOW, type DeliveryState, type DeliveryStatus } from '../contracts';
 import { TandemStatus } from '../search-attributes';
 import { ProblemError } from './problems';
 
@@ -109,25 +97,8 @@ export class TemporalLink {
    * What the server alone knows of a delivery (no worker needed): its status search attribute,
    * its start time, and whether its run is still open. Throws {@link DeliveryNotFoundError}.
    */
-  async describe(
-    id: string,
-  ): Promise<{ status: DeliveryStatus; startedAt: string; open: boolean }> {
-    try {
-      const run = await this.within(this.deadlines.query, () =>
-        this.raw.workflow.getHandle(workflowIdFor(id)).describe(),
-      );
-      const known = run.typedSearchAttributes.get(TandemStatus);
-      return {
-        status: DELIVERY_STATUSES.find((s) => s === known) ?? 'running',
-        startedAt: run.startTime.toISOString(),
-        open: run.status.name === 'RUNNING',
-      };
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) {
-        throw new DeliveryNotFoundError(id, { cause: error });
-      }
-      throw error;
-    }
+  describe(id: string): Promise<DeliveryRun> {
+    return this.within(this.deadlines.query, () => this.client.describe(id));
   }
 
   /** How many deliveries of this config's task queue are in `status` now. */
