@@ -40,6 +40,7 @@ describe('parseConfig', () => {
 
     expect(config).toEqual({
       temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' },
+      limits: { payload: 512 * 1024 },
       targets: {
         inventory: {
           request: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration';
+import { DEFAULT_PAYLOAD_LIMIT_BYTES, MAX_PAYLOAD_LIMIT_BYTES } from '../limits';
 import { unknownTemplateFields } from '../template';
 
 const duration = z
@@ -179,6 +180,16 @@ export const gatewaySchema = z.strictObject({
     .optional(),
 });
 
+/** Limits that every way in enforces (see `src/limits.ts` for the fixed ones). */
+export const limitsSchema = z.strictObject({
+  /** Largest delivery payload, as serialized JSON; bounded by Temporal's blob limit. */
+  payload: byteSize
+    .refine((bytes) => bytes <= MAX_PAYLOAD_LIMIT_BYTES, {
+      message: `must be at most ${MAX_PAYLOAD_LIMIT_BYTES} bytes (1mb): a payload travels in one Temporal event, whose limit is 2 MiB`,
+    })
+    .prefault(DEFAULT_PAYLOAD_LIMIT_BYTES),
+});
+
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -194,6 +205,7 @@ export const configSchema = z.strictObject({
   targets: z
     .record(z.string(), targetSchema, { error: 'must map target names to their settings' })
     .refine((targets) => Object.keys(targets).length > 0, 'must declare a target'),
+  limits: limitsSchema.prefault({}),
   /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
   gateway: gatewaySchema.optional(),
 });
@@ -204,6 +216,8 @@ export type TandemConfig = z.output<typeof configSchema>;
 export type TargetConfig = TandemConfig['targets'][string];
 /** A validated retry policy; durations are in milliseconds. */
 export type RetryConfig = TargetConfig['retry'];
+/** The validated limits; sizes are in bytes. */
+export type LimitsConfig = z.output<typeof limitsSchema>;
 /** The gateway's validated settings; `bodyLimit` is in bytes. */
 export type GatewayConfig = z.output<typeof gatewaySchema>;
 

@@ -1,0 +1,37 @@
+/**
+ * Tandem's limits, one number each. Every way in (client, CLI, gateway) enforces these, the
+ * OpenAPI document states them, and README lists them. Safe to import from workflow code.
+ */
+
+/** Temporal's default blob size limit: a larger payload in one event is refused by the server. */
+export const TEMPORAL_BLOB_LIMIT_BYTES = 2 * 1024 * 1024;
+
+/** Default of `limits.payload`: the largest delivery payload, as serialized JSON bytes. */
+export const DEFAULT_PAYLOAD_LIMIT_BYTES = 512 * 1024;
+
+/**
+ * The most `limits.payload` may be set to: a payload travels once in the run's start event,
+ * beside the plan of every leg, and must leave room for them under the blob limit.
+ */
+export const MAX_PAYLOAD_LIMIT_BYTES = 1024 * 1024;
+
+/** The most targets one delivery may name. */
+export const MAX_TARGETS_PER_DELIVERY = 32;
+
+/** The longest delivery id. */
+export const MAX_DELIVERY_ID_LENGTH = 200;
+
+/** The largest part of a target's response body that a leg keeps (for templates and status). */
+export const KEPT_RESPONSE_BODY_BYTES = 64 * 1024;
+
+/** Deepest nesting of a payload or of a kept response body. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Largest page of a list. */
+export const MAX_PAGE_SIZE = 200;
+
+/**
+ * A run's own history budget, in bytes: past it, no new attempt starts and the run compensates
+ * or parks with a reason. Well under Temporal's 50 MiB hard limit (and its 10 MiB warning).
+ */
+export const HISTORY_BUDGET_BYTES = 8 * 1024 * 1024;
