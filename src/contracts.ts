@@ -27,6 +27,12 @@ export function targetTaskQueue(taskQueue: string, target: string): string {
   return `${taskQueue}.${target}`;
 }
 
+/**
+ * The memo field where a run keeps its current {@link DeliveryState}, upserted at every change,
+ * so that reads (status, a repeated start, list) are answered by `describe` with no worker.
+ */
+export const STATE_MEMO = 'tandemState';
+
 export const DELIVERY_STATUSES = [
   'running',
   'completed',
