@@ -8,6 +8,6 @@ const built = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
 if (existsSync(built)) {
   require(built);
 } else {
-  require('tsx/cjs');
-  require('../src/cli/main.ts');
+  // tsx's loader hooks both require() and import(): `tandem dev` loads its module on use.
+  import('tsx').then(() => require('../src/cli/main.ts'));
 }

@@ -1,6 +1,10 @@
-import { ChromiumUnavailableError, ensureChromium } from '../src/dev/chromium';
+import { ChromiumUnavailableError } from '../src/errors';
+import { ensureChromium } from './chromium';
 
-/** Puts a Chromium where the browser test finds it (the test also does this on first use). */
+/**
+ * `npm run browser:install`: puts a Chromium where the UI test finds it. `npm test` runs this
+ * before vitest; the test itself never installs anything.
+ */
 async function main(): Promise<void> {
   const chromium = await ensureChromium({ env: process.env, log: (line) => console.log(line) });
   console.log(

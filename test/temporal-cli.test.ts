@@ -2,16 +2,17 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CommandResult, CommandRunner } from '../src/dev/temporal-cli';
+import { runCommand, type CommandResult, type CommandRunner } from '../src/dev/host';
 import {
   findProjectRoot,
   resolveTemporalExecutable,
-  runCommand,
   TEMPORAL_CLI_VERSION,
+} from '../src/dev/temporal-cli';
+import {
   TemporalCliErrorCode,
   TemporalCliInvalidPathError,
   TemporalCliNotFoundError,
-} from '../src/dev/temporal-cli';
+} from '../src/errors';
 
 let dir: string;
 let root: string;

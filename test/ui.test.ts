@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -9,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../src/client';
 import { workflowIdFor, type DeliveryState } from '../src/contracts';
 import { demoConfigDocument } from '../src/demo/config';
-import { ensureChromium } from '../src/dev/chromium';
-import { spawnTandem, type TandemProcess } from './support/processes';
+import { ensureChromium } from '../scripts/chromium';
+import { freePort } from '../src/dev/host';
+import { spawnTandem, type SpawnedProcess } from './support/processes';
 
 /** Where the screenshots are kept (git-ignored). */
 const ARTIFACTS = path.resolve(__dirname, '..', 'test-results');
@@ -26,30 +26,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-/** A port free on 127.0.0.1 right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port for a probe');
-  return address.port;
-}
-
 describe('the Temporal UI of tandem dev', () => {
-  let dev: TandemProcess;
+  let dev: SpawnedProcess;
   let browser: BrowserContext;
   let chromiumPath: string;
   let profile: string;
   const ports = { grpc: 0, ui: 0, targets: 0 };
 
   beforeAll(async () => {
-    // Installs Debian's chromium on first use, so `npm test` alone works on a fresh machine.
-    chromiumPath = (await ensureChromium({ env: process.env, log: (line) => console.log(line) }))
-      .path;
+    // Installing is `npm run browser:install`'s job (npm test runs it first): here, only look.
+    chromiumPath = (await ensureChromium({ env: process.env, allowInstall: false })).path;
     ports.grpc = await freePort();
     ports.ui = await freePort();
     ports.targets = await freePort();
@@ -84,7 +70,7 @@ describe('the Temporal UI of tandem dev', () => {
   afterAll(async () => {
     await browser?.close();
     if (profile) await rm(profile, { recursive: true, force: true });
-    if (dev && dev.child.exitCode === null) dev.child.kill('SIGKILL');
+    dev?.kill('SIGKILL');
   });
 
   it('lists a parked delivery under TandemStatus="needs_attention" and shows its summary', async () => {

@@ -1,16 +1,17 @@
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnTandem, type TandemProcess } from './support/processes';
+import { spawnProcess, spawnTandem, type SpawnedProcess } from './support/processes';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
 describe('the worker process', () => {
   let system: System;
-  const workers: TandemProcess[] = [];
+  const workers: SpawnedProcess[] = [];
   afterEach(async () => {
-    for (const worker of workers) worker.child.kill('SIGKILL');
+    for (const worker of workers) worker.kill('SIGKILL');
     await system.stop();
   });
 
-  async function startWorker(configPath: string): Promise<TandemProcess> {
+  async function startWorker(configPath: string): Promise<SpawnedProcess> {
     const worker = spawnTandem(['worker'], {
       TANDEM_CONFIG: configPath,
       INVENTORY_TOKEN,
@@ -70,5 +71,56 @@ describe('the worker process', () => {
     expect(state.status).toBe('completed');
     expect(state.legs[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(targets.received('inventory', 'create')).toHaveLength(1);
+  }, 120_000);
+});
+
+/**
+ * Runs `require(module)` in a Node process with tsx, `argv` as its command line, and reports on
+ * exit how many files of @temporalio/testing it had loaded.
+ */
+function modulesOfTestingLoadedBy(
+  module: string,
+  argv: string[],
+  env: Record<string, string> = {},
+): { process: SpawnedProcess; count: Promise<number> } {
+  const marker = 'testing modules loaded: ';
+  const probe = [
+    `process.on('exit', () => process.stderr.write('\\n${marker}' + Object.keys(require.cache)`,
+    `.filter((file) => file.includes(${JSON.stringify(`@temporalio${path.sep}testing`)})).length + '\\n'));`,
+    `process.argv.splice(1, 0, ${JSON.stringify(module)});`,
+    `require(${JSON.stringify(module)});`,
+  ].join('');
+  const spawned = spawnProcess(process.execPath, ['--import', 'tsx', '-e', probe, ...argv], {
+    env,
+  });
+  const count = spawned.exited.then(({ stderr }) => {
+    const line = stderr.split('\n').find((l) => l.startsWith(marker));
+    if (line === undefined) throw new Error(`The probe reported nothing; stderr: ${stderr}`);
+    return Number(line.slice(marker.length));
+  });
+  return { process: spawned, count };
+}
+
+describe('the worker command', () => {
+  let system: System | undefined;
+  afterEach(async () => {
+    await system?.stop();
+    system = undefined;
+  });
+
+  it('runs without loading @temporalio/testing, which only tandem dev needs', async () => {
+    system = await startSystem(() => undefined, { workers: false });
+    const worker = modulesOfTestingLoadedBy('./src/cli/main.ts', ['worker'], {
+      TANDEM_CONFIG: await system.writeConfigFile(),
+      INVENTORY_TOKEN,
+    });
+    await worker.process.waitForOutput('tandem worker: polling');
+    worker.process.kill('SIGTERM');
+
+    expect(await worker.count).toBe(0);
+    // The probe does see the package when a module loads it.
+    expect(
+      await modulesOfTestingLoadedBy('./src/dev/temporal-server.ts', []).count,
+    ).toBeGreaterThan(0);
   }, 120_000);
 });

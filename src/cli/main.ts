@@ -10,7 +10,7 @@ import {
   retryDelivery,
   showStatus,
 } from './deliveries';
-import { runDev } from './dev';
+import type { runDev as RunDev } from './dev';
 import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runGateway } from './gateway';
 import { runWorker } from './worker';
@@ -18,6 +18,9 @@ import { runWorker } from './worker';
 type Env = Readonly<Record<string, string | undefined>>;
 
 const print = (line: string) => console.log(line);
+
+// Loaded on use: the dev server pulls in @temporalio/testing, which the other verbs must not load.
+const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runDev(...args);
 
 const MAIN_HELP = `
 Every verb but dev reads the config file named by TANDEM_CONFIG (default

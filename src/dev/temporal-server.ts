@@ -1,14 +1,11 @@
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import type { DevServerConfig } from '@temporalio/testing';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
+import { freePort, LOOPBACK } from './host';
 import { resolveTemporalExecutable } from './temporal-cli';
-
-/** The only interface the dev server listens on: it is for this machine, not the network. */
-const LOOPBACK = '127.0.0.1';
 
 /** Options of {@link startTemporalServer}. */
 export interface StartTemporalServerOptions {
@@ -113,19 +110,4 @@ async function registerSearchAttributes(
       missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
     ),
   });
-}
-
-/** A port free on the loopback interface right now (the server binds it a moment later). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') {
-    throw new Error(`Could not read the port of a probe socket on ${LOOPBACK}: got ${address}`);
-  }
-  return address.port;
 }

@@ -1,7 +1,12 @@
-import { constants as fsConstants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand, type CommandResult, type CommandRunner } from './temporal-cli';
+import { ChromiumUnavailableError } from '../src/errors';
+import {
+  executableProblem,
+  lastLines,
+  runCommand,
+  type CommandResult,
+  type CommandRunner,
+} from '../src/dev/host';
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';
@@ -32,21 +37,9 @@ export interface FoundChromium {
   readonly installed: boolean;
 }
 
-/** No Chromium was found and none could be installed; the message says what to do instead. */
-export class ChromiumUnavailableError extends Error {
-  override readonly name = 'ChromiumUnavailableError';
-  readonly code = 'ERR_CHROMIUM_UNAVAILABLE';
-  constructor(message: string, options?: ErrorOptions) {
-    super(
-      `${message}\nInstall it by hand (as root: apt-get update && apt-get install -y chromium), ` +
-        'or set CHROMIUM_PATH to a Chromium or Chrome executable, then run again.',
-      options,
-    );
-  }
-}
-
 /**
- * Finds a Chromium for the browser tests, installing Debian's `chromium` package on first use:
+ * Finds a Chromium for the browser test, installing Debian's `chromium` package when allowed
+ * (`npm run browser:install`, which `npm test` runs first; the test itself only looks):
  * `CHROMIUM_PATH`, then `/usr/bin/chromium`, then `chromium` on `PATH`, then
  * `apt-get install -y chromium` (after `apt-get update` when apt does not know the package yet).
  * Never downloads a browser build of its own.
@@ -61,7 +54,9 @@ export async function ensureChromium(options: EnsureChromiumOptions): Promise<Fo
     const file = path.resolve(configured);
     const problem = await executableProblem(file);
     if (problem !== undefined) {
-      throw new ChromiumUnavailableError(`CHROMIUM_PATH=${file} ${problem}.`);
+      throw new ChromiumUnavailableError(`CHROMIUM_PATH=${file} ${problem.message}.`, {
+        cause: problem,
+      });
     }
     return { path: file, version: await versionOf(run, file, options.env), installed: false };
   }
@@ -156,9 +151,9 @@ async function attempt(
     );
   }
   if (result.exitCode !== 0) {
-    const tail = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-3).join(' | ');
+    const tail = lastLines(result.stderr.trim() || result.stdout, 3);
     throw new ChromiumUnavailableError(
-      `\`${command} ${args.join(' ')}\` exited with code ${result.exitCode}: ${tail || '(no output)'}`,
+      `\`${command} ${args.join(' ')}\` exited with code ${result.exitCode}: ${tail}`,
     );
   }
   return result;
@@ -171,18 +166,4 @@ async function versionOf(
 ): Promise<string> {
   const { stdout } = await attempt(run, file, ['--version'], env);
   return stdout.trim();
-}
-
-/** Why `file` cannot be run, or `undefined` when it is an executable file. */
-async function executableProblem(file: string): Promise<string | undefined> {
-  try {
-    if (!(await stat(file)).isFile()) return 'is not a file';
-    await access(file, fsConstants.X_OK);
-    return undefined;
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return 'does not exist';
-    if (code === 'EACCES') return 'is not executable';
-    return `cannot be checked (${String(error)})`;
-  }
 }
