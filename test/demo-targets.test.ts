@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoApis, startDemoTargets } from '../src/demo/targets';
-import type { DemoTargets, ReceivedRequest } from '../src/demo/targets';
+import { demoApis } from '../src/demo/apis';
+import type { ReceivedRequest } from '../src/demo/request-log';
+import { startDemoTargets, type DemoTargets } from '../src/demo/targets';
 
 let targets: DemoTargets;
 

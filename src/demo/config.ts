@@ -1,4 +1,4 @@
-import { demoApis } from './targets';
+import { demoApis } from './apis';
 
 /**
  * The config document (before validation) that points Tandem at the demo targets: used by
