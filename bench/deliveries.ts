@@ -15,17 +15,13 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Agent, request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { resolveHeaderSecrets } from '../src/activities/secrets';
-import { TandemClient } from '../src/client';
-import { parseConfig } from '../src/config/load';
+import type { TandemClient } from '../src/client';
 import type { TandemConfig } from '../src/config/schema';
-import { idempotencyKeyFor } from '../src/contracts';
-import { demoConfigDocument } from '../src/demo/config';
+import { idempotencyKeyFor, TANDEM_HEADERS } from '../src/contracts';
 import type { DemoApi } from '../src/demo/apis';
-import { startDemoTargets, type DemoTargets } from '../src/demo/targets';
-import { startTemporalServer } from '../src/dev/temporal-server';
+import type { DemoTargets } from '../src/demo/targets';
+import { startLocalSystem } from '../src/dev/local-system';
 import { judgeStatus } from '../src/http/judge';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
-import { createWorkers } from '../src/worker';
 
 const TARGETS: readonly DemoApi[] = ['inventory', 'shipping'];
 /** The secret the demo config's inventory header asks for. */
@@ -124,55 +120,34 @@ function parseBenchArgs(args: readonly string[]): BenchOptions {
 }
 
 /**
- * Starts the dev server (state in memory), the demo targets with `latencyMs` on every create,
- * the workers and a client. On a failure half-way, stops what had started.
+ * Starts the local system (dev server with state in memory, demo targets, workers, client) and
+ * gives every create `latencyMs`. On a failure half-way, the local system stops what had started.
  */
 async function startBenchSystem(
   options: BenchOptions,
   env: Readonly<Record<string, string | undefined>>,
   log: (line: string) => void,
 ): Promise<BenchSystem> {
-  const started: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (let undo = started.pop(); undo; undo = started.pop()) await undo();
-  };
-  try {
-    const server = await startTemporalServer({
-      cli: { env },
-      // The client tags each run with these; an unregistered one fails the start.
-      searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
-      log,
-    });
-    started.push(() => server.stop());
-    const targets = await startDemoTargets();
-    started.push(() => targets.stop());
-    for (const api of TARGETS) targets.setFault(api, 'create', { latencyMs: options.latencyMs });
-
-    const document = demoConfigDocument({
-      targetsUrl: targets.url,
-      address: server.address,
-      taskQueue: `bench-${randomUUID()}`,
-    });
-    const config = parseConfig(document, 'bench config');
-    log('Bundling the workflows and starting the workers…');
-    const workers = await createWorkers({
-      config,
-      connection: server.env.nativeConnection,
-      env: WORKER_ENV,
-      // As many activity slots as legs in flight, so a high --concurrency is never capped.
-      concurrencyPerTarget: options.concurrency,
-    });
-    const workersRunning = workers.run();
-    started.push(async () => {
-      workers.shutdown();
-      await workersRunning;
-    });
-    const client = await TandemClient.connect(config, server.env.connection);
-    return { config, targets, client, workersRunning, stop };
-  } catch (error) {
-    await stop();
-    throw error;
+  log('Starting the dev server, the targets and the workers…');
+  const system = await startLocalSystem({
+    temporal: { start: { cli: { env }, log } },
+    taskQueue: `bench-${randomUUID()}`,
+    configSource: 'bench config',
+    env: WORKER_ENV,
+    // As many activity slots as legs in flight, so a high --concurrency is never capped.
+    workers: { concurrencyPerTarget: options.concurrency },
+  });
+  for (const api of TARGETS) {
+    system.targets.setFault(api, 'create', { latencyMs: options.latencyMs });
   }
+  const { config, targets, client } = system;
+  return {
+    config,
+    targets,
+    client,
+    workersRunning: system.workers!.done,
+    stop: () => system.stop(),
+  };
 }
 
 /** A delivery through Tandem: `start`, then `result` must say `completed`. */
@@ -210,9 +185,9 @@ function baselineDeliver(config: TandemConfig, agent: Dispatcher): Deliver {
           headers: {
             ...leg.headers,
             'content-type': 'application/json',
-            'idempotency-key': idempotencyKeyFor(id, leg.target),
-            'x-tandem-delivery': id,
-            'x-tandem-attempt': '1',
+            [TANDEM_HEADERS.idempotencyKey]: idempotencyKeyFor(id, leg.target),
+            [TANDEM_HEADERS.delivery]: id,
+            [TANDEM_HEADERS.attempt]: '1',
           },
           body,
           headersTimeout: leg.timeout,
@@ -288,7 +263,7 @@ function sampleRss() {
 function phases(samples: readonly Sample[], targets: DemoTargets): RunReport['phasesP50Ms'] {
   const legs = new Map<string, { firstAt: number; lastAnsweredAt: number }>();
   for (const entry of TARGETS.flatMap((api) => targets.received(api, 'create'))) {
-    const id = entry.headers['x-tandem-delivery'];
+    const id = entry.headers[TANDEM_HEADERS.delivery];
     if (id === undefined || entry.answeredAt === undefined) continue;
     const seen = legs.get(id);
     legs.set(id, {

@@ -17,6 +17,13 @@ export function deliveryIdOf(workflowId: string): string {
   return workflowId.replace(/^delivery-/, '');
 }
 
+/** The headers Tandem adds to every request it sends a target (names as undici sends them). */
+export const TANDEM_HEADERS = {
+  idempotencyKey: 'idempotency-key',
+  delivery: 'x-tandem-delivery',
+  attempt: 'x-tandem-attempt',
+} as const;
+
 /** The key a target sees on every attempt of one leg; stable over retries and worker crashes. */
 export function idempotencyKeyFor(deliveryId: string, target: string): string {
   return `${deliveryId}:${target}`;

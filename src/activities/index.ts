@@ -1,6 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { TandemConfig, TargetConfig } from '../config/schema';
-import { idempotencyKeyFor, type AttemptInput, type CompensationInput } from '../contracts';
+import {
+  idempotencyKeyFor,
+  TANDEM_HEADERS,
+  type AttemptInput,
+  type CompensationInput,
+} from '../contracts';
 import { TemplateError } from '../errors';
 import { FailureType, type AttemptFailureDetails } from '../failures';
 import type { HttpClient } from '../http/client';
@@ -46,9 +51,9 @@ export function createActivities({ config, http, env }: ActivityDependencies) {
   function tandemHeaders(input: AttemptInput, idempotencyKey: string) {
     return {
       'content-type': 'application/json',
-      'idempotency-key': idempotencyKey,
-      'x-tandem-delivery': input.deliveryId,
-      'x-tandem-attempt': String(input.attempt),
+      [TANDEM_HEADERS.idempotencyKey]: idempotencyKey,
+      [TANDEM_HEADERS.delivery]: input.deliveryId,
+      [TANDEM_HEADERS.attempt]: String(input.attempt),
     };
   }
 

@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import { TandemClient } from '../client';
-import { parseConfig } from '../config/load';
 import { gatewaySettings } from '../config/schema';
 import { workflowIdFor } from '../contracts';
-import { demoConfigDocument } from '../demo/config';
-import { startDemoTargets } from '../demo/targets';
+import { startLocalSystem } from '../dev/local-system';
 import { findProjectRoot } from '../dev/temporal-cli';
-import { startTemporalServer } from '../dev/temporal-server';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
-import { createWorkers } from '../worker';
 
 /** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
 export interface DevOptions {
@@ -121,37 +115,33 @@ export async function runDev(
   const log = (line: string) => console.log(line);
   // The SDK's start-up chatter (bundle statistics, worker states) would bury what matters here.
   Runtime.install({ logger: new DevLogger('WARN') });
-  const server = await startTemporalServer({
-    cli: { env },
-    port: options.port,
-    ui: true,
-    uiPort: options.uiPort,
-    dbFilename: options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
-    searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
-    log,
+  const system = await startLocalSystem({
+    temporal: {
+      start: {
+        cli: { env },
+        port: options.port,
+        ui: true,
+        uiPort: options.uiPort,
+        dbFilename: options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
+        log,
+      },
+    },
+    targets: { port: options.targetsPort },
+    configSource: 'demo config',
+    // The demo config sends a secret header; the local system supplies one unless the user did.
+    env,
   });
-  const targets = await startDemoTargets({ port: options.targetsPort });
+  const { config, targets, client } = system;
+  const server = system.server!;
   let gateway: Gateway | undefined;
   try {
-    const config = parseConfig(
-      demoConfigDocument({ targetsUrl: targets.url, address: server.address }),
-      'demo config',
-    );
     const apiKey = `tandem-dev-${randomBytes(12).toString('hex')}`;
     gateway = await createGateway({
       config,
-      connection: server.env.connection,
+      connection: system.connection,
       apiKeys: [apiKey, ...apiKeysFrom(gatewaySettings(config), env)],
     });
     const gatewayUrl = await listenGateway(gateway, options.gatewayPort);
-    const workers = await createWorkers({
-      config,
-      connection: server.env.nativeConnection,
-      // The demo config sends a secret header; the demo supplies one unless the user did.
-      env: { INVENTORY_TOKEN: 'demo-token', ...env },
-    });
-    const running = workers.run();
-    const client = await TandemClient.connect(config, server.env.connection);
     const runUrl = (id: string) =>
       `${server.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${workflowIdFor(id)}`;
 
@@ -185,10 +175,10 @@ export async function runDev(
     for (const line of curlWalkthrough(gatewayUrl, targets.url, apiKey, stamp)) log(line);
     log('');
     log('Running. Ctrl-C stops everything.');
-    await running;
+    // The runtime turns Ctrl-C into a worker shutdown, which ends this wait.
+    await system.workers?.done;
   } finally {
     await gateway?.close();
-    await targets.stop();
-    await server.stop();
+    await system.stop();
   }
 }

@@ -2,8 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { startTemporalServer } from '../../src/dev/temporal-server';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../../src/search-attributes';
+import { startLocalTemporal } from '../../src/dev/local-system';
 import { workflowsPath } from '../../src/worker';
 
 declare module 'vitest' {
@@ -14,13 +13,13 @@ declare module 'vitest' {
 }
 
 /**
- * One real Temporal dev server and one workflow bundle for the whole run: each test owns its
- * task queue and delivery ids, so they share the server without seeing each other.
+ * One real Temporal dev server (the local system's, see `startLocalTemporal`) and one workflow
+ * bundle for the whole run: each test starts the rest of the local system on it with a task
+ * queue and delivery ids of its own, so they share the server without seeing each other.
  */
 export default async function setup(project: TestProject) {
-  const server = await startTemporalServer({
+  const server = await startLocalTemporal({
     cli: { env: process.env },
-    searchAttributes: TANDEM_SEARCH_ATTRIBUTES,
     log: (line) => console.log(line),
   });
   const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });

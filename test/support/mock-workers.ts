@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { TandemClient } from '../../src/client';
 import { parseConfig } from '../../src/config/load';
 import type { TandemConfig } from '../../src/config/schema';
 import { targetTaskQueue, workflowIdFor, type DeliveryState } from '../../src/contracts';
 import { ScriptedActivities } from './mock-activities';
+import { installQuietRuntime } from './runtime';
 
 /** A retry policy as written in the config file. */
 type RetryDoc = Partial<
@@ -64,17 +65,6 @@ function configFor(targets: Record<string, MockTarget>, taskQueue: string): Tand
   return parseConfig(document, 'mocked test config');
 }
 
-let runtimeInstalled = false;
-function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  // Failing attempts are the point of these tests: keep their warnings out of the output.
-  Runtime.install({
-    logger: new DefaultLogger('ERROR'),
-    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
-  });
-}
-
 /** The workflow on real workers and a real server, with its activities scripted by the test. */
 export interface MockedDeliveries {
   client: TandemClient;
@@ -105,7 +95,7 @@ export async function startMockedDeliveries(
   targets: Record<string, MockTarget>,
   { unserved = [] }: { unserved?: string[] } = {},
 ): Promise<MockedDeliveries> {
-  installRuntime();
+  installQuietRuntime();
   const address = inject('temporalAddress');
   const taskQueue = `workflow-test-${randomUUID()}`;
   const config = configFor(targets, taskQueue);
