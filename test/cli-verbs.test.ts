@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
@@ -37,19 +36,7 @@ describe('the tandem CLI, run as a user types it', () => {
 
   /** Runs `tandem <args>` with `input` on its standard input, as `echo … | tandem …` does. */
   function tandemWithStdin(args: string[], input: string) {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: path.resolve(__dirname, '..'),
-      env: { ...process.env, TANDEM_CONFIG: configPath },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    child.stdin.end(input);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-      child.on('close', (code) => resolve({ code, stdout, stderr })),
-    );
+    return spawnTandem(args, { TANDEM_CONFIG: configPath }, { stdin: input }).exited;
   }
 
   const payloadFile = () => `@${path.join(dir, 'order.json')}`;

@@ -4,25 +4,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load';
 import { ConfigError } from '../src/errors';
+import { caught } from './support/wait';
 
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (run: () => unknown): ConfigError => caught(ConfigError, run);
 
-async function loadError(promise: Promise<unknown>): Promise<ConfigError> {
-  const error: unknown = await promise.then(
-    () => new Error('expected a ConfigError'),
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
-}
+const loadError = (promise: Promise<unknown>): Promise<ConfigError> =>
+  caught(ConfigError, () => promise);
 
 const UNKNOWN_TEMPLATE_HINT =
   'use delivery.id, idempotencyKey, payload.<path>, response.status, response.headers.<name> or response.body.<path>';

@@ -14,7 +14,7 @@ import {
   API_KEY,
   startGatewaySystem,
   type GatewaySystem,
-  type HttpAnswer,
+  type GatewayReply,
 } from './support/gateway';
 import { historyText } from './support/history';
 import { spawnTandem } from './support/processes';
@@ -24,7 +24,7 @@ const both = ['inventory', 'shipping'];
 type Accepted = DeliveryState & { workflowId: string; started: boolean };
 
 /** Asserts an RFC 9457 answer of `status` and `kind`, and returns its body. */
-function expectProblem(answer: HttpAnswer<unknown>, status: number, kind: string): Problem {
+function expectProblem(answer: GatewayReply<unknown>, status: number, kind: string): Problem {
   expect(answer.status, JSON.stringify(answer.body)).toBe(status);
   expect(answer.contentType).toMatch(/^application\/problem\+json/);
   const problem = answer.body as Problem;

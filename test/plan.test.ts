@@ -3,6 +3,7 @@ import { parseConfig } from '../src/config/load';
 import type { DeliveryRequest } from '../src/contracts';
 import { InvalidDeliveryError, UnknownTargetError } from '../src/errors';
 import { planDelivery } from '../src/plan';
+import { caught } from './support/wait';
 
 const config = parseConfig({
   temporal: { taskQueue: 'orders' },
@@ -47,15 +48,8 @@ function request(overrides: Partial<Record<keyof DeliveryRequest, unknown>>): De
   } as DeliveryRequest;
 }
 
-function invalidDelivery(run: () => unknown): InvalidDeliveryError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidDeliveryError);
-    return error as InvalidDeliveryError;
-  }
-  throw new Error('expected an InvalidDeliveryError');
-}
+const invalidDelivery = (run: () => unknown): InvalidDeliveryError =>
+  caught(InvalidDeliveryError, run);
 
 describe('planDelivery', () => {
   it('builds one leg per target, in the order asked, with its task queue and policy in ms', () => {
@@ -186,15 +180,9 @@ describe('planDelivery', () => {
   });
 
   it('refuses unknown targets, naming them and the targets the config declares', () => {
-    let error: unknown;
-    try {
-      planDelivery(config, request({ targets: ['inventory', 'ledger', 'mail'] }));
-    } catch (thrown) {
-      error = thrown;
-    }
-
-    expect(error).toBeInstanceOf(UnknownTargetError);
-    const unknown = error as UnknownTargetError;
+    const unknown = caught(UnknownTargetError, () =>
+      planDelivery(config, request({ targets: ['inventory', 'ledger', 'mail'] })),
+    );
     expect(unknown.code).toBe('TANDEM_UNKNOWN_TARGET');
     expect(unknown.unknown).toEqual(['ledger', 'mail']);
     expect(unknown.known).toEqual(['inventory', 'shipping', 'billing', 'crm']);

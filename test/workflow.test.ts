@@ -14,6 +14,7 @@ import {
   type MockedDeliveries,
   type MockTarget,
 } from './support/mock-workers';
+import { caught } from './support/wait';
 
 /** The legs of a state as `[target, status]` pairs. */
 const legs = (state: DeliveryState) => state.legs.map((l) => [l.target, l.status]);
@@ -176,9 +177,8 @@ describe('the delivery workflow, with its activities mocked', () => {
       ['stock', 'compensated'],
       ['shipping', 'failed'],
     ]);
-    const refused = await client.retry(id).catch((error: unknown) => error);
-    expect(refused).toBeInstanceOf(DeliveryActionRefusedError);
-    expect((refused as Error).message).toBe(
+    const refused = await caught(DeliveryActionRefusedError, () => client.retry(id));
+    expect(refused.message).toBe(
       'ledger declares no compensation, so a retry cannot undo it: ' +
         'undo it by hand at the target, then resolve the delivery.',
     );

@@ -5,12 +5,13 @@ import type { DeliveryState } from '../../src/contracts';
 import { DeliveryNotFoundError } from '../../src/errors';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server';
 import { startSystem, type System } from './system';
+import { until } from './wait';
 
 /** The key the tests' gateways accept. */
 export const API_KEY = 'test-key-0123456789abcdef';
 
-/** One HTTP answer, its body parsed when it is JSON. */
-export interface HttpAnswer<T = unknown> {
+/** One answer of the test's gateway, its body parsed when it is JSON. */
+export interface GatewayReply<T = unknown> {
   status: number;
   headers: Headers;
   contentType: string;
@@ -38,7 +39,7 @@ export interface GatewaySystem extends System {
     method: string,
     path: string,
     request?: HttpRequest,
-  ): Promise<HttpAnswer<T>>;
+  ): Promise<GatewayReply<T>>;
   /** Polls `GET /v1/deliveries/{id}` until `ready` holds. */
   until(
     id: string,
@@ -103,15 +104,16 @@ export async function startGatewaySystem(
     url,
     http,
     async until(id, ready, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const { status, body } = await http<DeliveryState>('GET', `/v1/deliveries/${id}`);
-        if (status === 200 && ready(body)) return body;
-        if (Date.now() > deadline) {
-          throw new Error(`Delivery "${id}" never got ready: ${status} ${JSON.stringify(body)}`);
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
+      const reply = await until(
+        () => http<DeliveryState>('GET', `/v1/deliveries/${id}`),
+        ({ status, body }) => status === 200 && ready(body),
+        {
+          timeoutMs,
+          message: ({ status, body }) =>
+            `Delivery "${id}" never got ready: ${status} ${JSON.stringify(body)}`,
+        },
+      );
+      return reply.body;
     },
     async expectNoRun(id) {
       await expect(system.client.status(id)).rejects.toThrow(DeliveryNotFoundError);

@@ -8,6 +8,7 @@ import type { TandemConfig } from '../../src/config/schema';
 import { targetTaskQueue, workflowIdFor, type DeliveryState } from '../../src/contracts';
 import { ScriptedActivities } from './mock-activities';
 import { installQuietRuntime } from './runtime';
+import { until } from './wait';
 
 /** A retry policy as written in the config file. */
 type RetryDoc = Partial<
@@ -133,19 +134,13 @@ export async function startMockedDeliveries(
       await client.start({ id, targets: names, payload });
       return id;
     },
-    async until(id, ready, timeoutMs = 15_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const state = await client.status(id);
-        if (ready(state)) return state;
-        if (Date.now() > deadline) {
-          throw new Error(
-            `Delivery "${id}" never reached the expected state: ${JSON.stringify(state)}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    },
+    until: (id, ready, timeoutMs = 15_000) =>
+      until(() => client.status(id), ready, {
+        timeoutMs,
+        intervalMs: 50,
+        message: (state) =>
+          `Delivery "${id}" never reached the expected state: ${JSON.stringify(state)}`,
+      }),
     async stopServing(target) {
       if (!served.includes(target)) throw new Error(`No worker serves target "${target}".`);
       // Workers are the workflow worker first, then one per served target in order.
