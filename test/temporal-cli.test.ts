@@ -2,12 +2,13 @@ import { chmod, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCommand, type CommandResult, type CommandRunner } from '../src/dev/host';
 import {
   findProjectRoot,
-  resolveTemporalExecutable,
-  TEMPORAL_CLI_VERSION,
-} from '../src/dev/temporal-cli';
+  runCommand,
+  type CommandResult,
+  type CommandRunner,
+} from '../src/dev/host';
+import { resolveTemporalExecutable, TEMPORAL_CLI_VERSION } from '../src/dev/temporal-cli';
 import {
   TemporalCliErrorCode,
   TemporalCliInvalidPathError,

@@ -4,7 +4,7 @@ import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@tempor
 import { gatewaySettings } from '../config/schema';
 import { workflowIdFor } from '../contracts';
 import { startLocalSystem } from '../dev/local-system';
-import { findProjectRoot } from '../dev/temporal-cli';
+import { findProjectRoot } from '../dev/host';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
 

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, existsSync } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import path from 'node:path';
 
 /** The only interface the local tools listen on: they are for this machine, not the network. */
 export const LOOPBACK = '127.0.0.1';
@@ -75,4 +76,17 @@ export async function freePort(): Promise<number> {
     throw new Error(`Could not read the port of a probe socket on ${LOOPBACK}: got ${address}`);
   }
   return address.port;
+}
+
+/**
+ * The project root: nearest folder above `from` holding a package.json. A `dist` folder is stepped
+ * over because the build may copy package.json into it, and tools belong beside the sources.
+ */
+export function findProjectRoot(from: string = __dirname): string {
+  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
+    if (path.basename(dir) !== 'dist' && existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) {
+      throw new Error(`No package.json above ${from}: cannot tell where the project root is.`);
+    }
+  }
 }

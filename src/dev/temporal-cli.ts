@@ -10,6 +10,7 @@ import {
 } from '../errors';
 import {
   executableProblem,
+  findProjectRoot,
   lastLines,
   runCommand,
   type CommandResult,
@@ -124,19 +125,6 @@ export async function resolveTemporalExecutable(
     `go install ${TEMPORAL_CLI_GO_PACKAGE}@v${TEMPORAL_CLI_GO_VERSION}  (GOBIN on PATH)`,
     'TEMPORAL_CLI=/path/to/temporal  (a binary you already have)',
   ]);
-}
-
-/**
- * The project root: nearest folder above `from` holding a package.json. A `dist` folder is stepped
- * over because the build may copy package.json into it, and tools belong beside the sources.
- */
-export function findProjectRoot(from: string = __dirname): string {
-  for (let dir = path.resolve(from); ; dir = path.dirname(dir)) {
-    if (path.basename(dir) !== 'dist' && existsSync(path.join(dir, 'package.json'))) return dir;
-    if (path.dirname(dir) === dir) {
-      throw new Error(`No package.json above ${from}: cannot tell where the project root is.`);
-    }
-  }
 }
 
 interface RouteContext {
