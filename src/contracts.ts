@@ -40,6 +40,7 @@ export function targetTaskQueue(taskQueue: string, target: string): string {
  */
 export const STATE_MEMO = 'tandemState';
 
+/** Every {@link DeliveryStatus}, for schemas and checks at the ways in. */
 export const DELIVERY_STATUSES = [
   'running',
   'completed',
@@ -51,16 +52,19 @@ export const DELIVERY_STATUSES = [
 /** Where a delivery is in its lifecycle (see the product contract). */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
+/** Every {@link LegStatus}, for schemas and checks at the ways in. */
+export const LEG_STATUSES = [
+  'pending',
+  'in_flight',
+  'succeeded',
+  'failed',
+  'compensating',
+  'compensated',
+  'compensation_failed',
+  'cancelled',
+] as const;
 /** Where one leg is in its lifecycle. */
-export type LegStatus =
-  | 'pending'
-  | 'in_flight'
-  | 'succeeded'
-  | 'failed'
-  | 'compensating'
-  | 'compensated'
-  | 'compensation_failed'
-  | 'cancelled';
+export type LegStatus = (typeof LEG_STATUSES)[number];
 
 /** A target's retry policy, durations in milliseconds. */
 export interface RetryPlan {
@@ -96,9 +100,17 @@ export interface DeliveryRequest {
   payload: unknown;
 }
 
-/** The workflow's input: the request plus the policy of each leg. */
+/**
+ * The workflow's input: the request plus the policy of each leg. This is the only place the
+ * payload is stored in the run's history: attempts read it from here (the run's start event).
+ */
 export interface DeliveryInput extends DeliveryRequest {
   legs: LegPlan[];
+  /**
+   * A history budget below the default (`HISTORY_BUDGET_BYTES`), in bytes; a larger value is
+   * ignored. Lets a test reach the budget with a small payload.
+   */
+  historyBudgetBytes?: number;
 }
 
 /** A target's answer, as kept for compensation templates. */
@@ -110,12 +122,14 @@ export interface HttpAnswer {
   truncated?: boolean;
 }
 
-/** Input of one `deliver` attempt. */
+/**
+ * Input of one `deliver` attempt. It carries no payload: the activity reads that from its run's
+ * start event, so a run's history grows by O(1) in the payload's size per attempt.
+ */
 export interface AttemptInput {
   deliveryId: string;
   target: string;
   attempt: number;
-  payload: unknown;
   timeoutMs: number;
 }
 

@@ -14,8 +14,16 @@ export const FailureType = {
   Template: 'TemplateError',
   /** The worker cannot build the request (unknown target, unset secret). */
   WorkerConfig: 'WorkerConfigError',
+  /** The worker could not read the delivery's payload from its run's start event. */
+  PayloadUnavailable: 'PayloadUnavailableError',
   /** The delivery ended with its successful legs undone. */
   DeliveryCompensated: 'DeliveryCompensated',
+  /** An operator action (retry, resolve) on a delivery or leg that is not waiting for one. */
+  NotParked: 'NotParked',
+  /** An operator retry of legs that declare no compensation: only resolving can close them. */
+  NotRetryable: 'NotRetryable',
+  /** An operator action whose arguments are wrong (an unknown leg, an empty note). */
+  InvalidAction: 'InvalidOperatorAction',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -35,3 +35,12 @@ export const MAX_PAGE_SIZE = 200;
  * or parks with a reason. Well under Temporal's 50 MiB hard limit (and its 10 MiB warning).
  */
 export const HISTORY_BUDGET_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A run's own budget of history events, beside {@link HISTORY_BUDGET_BYTES}: well under
+ * Temporal's hard limit of 51,200 events (and at its 10,240 warning).
+ */
+export const HISTORY_BUDGET_EVENTS = 10_000;
+
+/** The longest error text or reason a delivery's state keeps; longer ones are cut. */
+export const STATE_TEXT_CHARS = 500;

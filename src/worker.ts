@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
+import { RunPayloads } from './activities/run-payloads';
 import type { TandemConfig } from './config/schema';
 import { targetTaskQueue } from './contracts';
 import { HttpClient } from './http/client';
@@ -62,7 +63,13 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...options.workerOptions,
   };
-  const activities = createActivities({ config, http, env: options.env });
+  const payloads = new RunPayloads(connection.workflowService);
+  const activities = createActivities({
+    config,
+    http,
+    env: options.env,
+    payloadOfRun: () => payloads.current(),
+  });
 
   const workers = await Promise.all([
     Worker.create({

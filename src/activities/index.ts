@@ -20,6 +20,8 @@ export interface ActivityDependencies {
   http: HttpClient;
   /** Where `${VAR}` secrets are read from: the worker's environment. */
   env: Readonly<Record<string, string | undefined>>;
+  /** The payload of the run whose attempt is running (see `RunPayloads`). */
+  payloadOfRun: () => Promise<unknown>;
 }
 
 function notSent(type: string, message: string, cause?: Error): ApplicationFailure {
@@ -36,7 +38,7 @@ function notSent(type: string, message: string, cause?: Error): ApplicationFailu
  * Builds the activities over one pooled HTTP client. Each call is one attempt: the workflow
  * owns the retry policy, so it knows every attempt's outcome.
  */
-export function createActivities({ config, http, env }: ActivityDependencies) {
+export function createActivities({ config, http, env, payloadOfRun }: ActivityDependencies) {
   function targetOf(name: string): TargetConfig {
     const target = config.targets[name];
     if (!target) {
@@ -72,7 +74,7 @@ export function createActivities({ config, http, env }: ActivityDependencies) {
             ...resolveHeaderSecrets(target.request.headers, env),
             ...tandemHeaders(input, key),
           },
-          body: JSON.stringify(input.payload),
+          body: JSON.stringify(await payloadOfRun()),
           timeoutMs: input.timeoutMs,
         },
         (status) => judgeStatus(status, target.successStatuses),
@@ -92,7 +94,7 @@ export function createActivities({ config, http, env }: ActivityDependencies) {
       const context: TemplateContext = {
         delivery: { id: input.deliveryId },
         idempotencyKey: idempotencyKeyFor(input.deliveryId, input.target),
-        payload: input.payload,
+        payload: await payloadOfRun(),
         ...(input.response && { response: input.response }),
       };
       let url: string, headers: Record<string, string>, body: unknown;

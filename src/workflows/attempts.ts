@@ -19,6 +19,11 @@ export interface AttemptsOptions<T> {
   /** When true, no new attempt starts; an attempt already running is let finish. */
   stopped: () => boolean;
   /**
+   * Says why the run's history has no room for another attempt, if it has none: then the phase
+   * fails with that reason instead of starting one.
+   */
+  historyFull?: () => string | undefined;
+  /**
    * Runs attempt `n` (numbered across operator retries) with its HTTP timeout and the time
    * left before the deadline, which bounds how long it may wait for a worker.
    */
@@ -39,7 +44,8 @@ interface FailedAttempt {
   retryAfterMs?: number;
 }
 
-function describe(error: unknown): FailedAttempt {
+/** What a failed attempt's error says: its message, whether to retry, and the outcome. */
+function classifyFailure(error: unknown): FailedAttempt {
   const cause = error instanceof ActivityFailure ? error.cause : error;
   if (cause instanceof ApplicationFailure) {
     const details = cause.details?.[0] as AttemptFailureDetails | undefined;
@@ -72,14 +78,14 @@ const nowIso = () => new Date().toISOString();
 
 /**
  * Runs attempts until one succeeds, one fails for good, the policy gives up, the deadline
- * would pass, or `stopped()` turns true. Each attempt is its own activity so the workflow knows
+ * would pass, the run's history is full, or `stopped()` turns true. Each attempt is its own activity so the workflow knows
  * every outcome: an attempt whose answer never came makes the phase's outcome unknown.
  */
 export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<AttemptsResult<T>> {
   const { retry, phase } = options;
   const deadline = Date.now() + retry.deadlineMs;
   let outcomeUnknown = false;
-  const give = (error: string, stopped = false): AttemptsResult<T> => {
+  const fail = (error: string, stopped = false): AttemptsResult<T> => {
     phase.finishedAt = nowIso();
     return { ok: false, stopped, error, outcomeUnknown };
   };
@@ -87,13 +93,19 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
   delete phase.finishedAt;
 
   for (let tries = 1; ; tries++) {
-    if (options.stopped()) return give(phase.lastError ?? 'stopped before it was sent', true);
+    if (options.stopped()) return fail(phase.lastError ?? 'stopped before it was sent', true);
     // A retry timer can fire later than asked when workers are busy: past the deadline, no
     // attempt starts (and none could be scheduled with a negative timeout).
     const remainingMs = deadline - Date.now();
     if (remainingMs <= 0) {
-      return give(
+      return fail(
         `the ${formatDuration(retry.deadlineMs)} deadline passed before the next attempt: ${phase.lastError ?? 'no attempt was made'}`,
+      );
+    }
+    const full = options.historyFull?.();
+    if (full !== undefined) {
+      return fail(
+        `${full} before attempt ${phase.attempts + 1}; last error: ${phase.lastError ?? 'none'}`,
       );
     }
     const n = ++phase.attempts;
@@ -103,17 +115,17 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
       phase.finishedAt = nowIso();
       return { ok: true, value };
     } catch (error) {
-      const failed = describe(error);
+      const failed = classifyFailure(error);
       phase.lastError = failed.message;
       if (failed.status !== undefined) phase.lastHttpStatus = failed.status;
       if (failed.outcome === 'unknown') outcomeUnknown = true;
-      if (failed.permanent) return give(failed.message);
+      if (failed.permanent) return fail(failed.message);
       if (retry.maximumAttempts > 0 && tries >= retry.maximumAttempts) {
-        return give(`gave up after ${tries} attempts: ${failed.message}`);
+        return fail(`gave up after ${tries} attempts: ${failed.message}`);
       }
       const delay = nextRetryDelay(retry, tries, failed.retryAfterMs, Math.random);
       if (Date.now() + delay >= deadline) {
-        return give(
+        return fail(
           `the ${formatDuration(retry.deadlineMs)} deadline would pass before the next attempt: ${failed.message}`,
         );
       }

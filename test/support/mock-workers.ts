@@ -5,7 +5,12 @@ import { inject } from 'vitest';
 import { TandemClient } from '../../src/client';
 import { parseConfig } from '../../src/config/load';
 import type { TandemConfig } from '../../src/config/schema';
-import { targetTaskQueue, workflowIdFor, type DeliveryState } from '../../src/contracts';
+import {
+  STATE_MEMO,
+  targetTaskQueue,
+  workflowIdFor,
+  type DeliveryState,
+} from '../../src/contracts';
 import { ScriptedActivities } from './mock-activities';
 import { installQuietRuntime } from './runtime';
 import { until } from './wait';
@@ -78,11 +83,20 @@ export interface MockedDeliveries {
     ready: (state: DeliveryState) => boolean,
     timeoutMs?: number,
   ) => Promise<DeliveryState>;
+  /** The state the run keeps in its memo, as `describe` (with no worker) returns it. */
+  memo: (id: string) => Promise<DeliveryState | undefined>;
   /** Stops the worker of one target and waits until it has stopped: no new attempt is taken. */
   stopServing: (target: string) => Promise<void>;
+  /** Stops the workflow worker (no workflow task runs, no query is answered) until restarted. */
+  stopWorkflows: () => Promise<void>;
+  /** Starts a new workflow worker after {@link stopWorkflows}. */
+  restartWorkflows: () => Promise<void>;
+  /** The connection the client uses, for reading histories. */
+  connection: Connection;
   /**
-   * Releases held attempts, terminates the runs still open, stops the workers, and returns the
-   * workflow task failures found in the histories of the runs (a replay that broke shows here).
+   * Releases held attempts, terminates the runs still open, stops the workers, and returns what
+   * went wrong: workflow task failures found in the histories of the runs (a replay that broke
+   * shows here), and runs whose memo is not their final (or parked) state.
    */
   stop: () => Promise<string[]>;
 }
@@ -105,13 +119,15 @@ export async function startMockedDeliveries(
   const connection = await Connection.connect({ address });
   const client = await TandemClient.connect(config, connection);
   const served = Object.keys(targets).filter((name) => !unserved.includes(name));
-  const workers = await Promise.all([
+  const workflowWorker = () =>
     Worker.create({
       connection: native,
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       maxCachedWorkflows: 0,
-    }),
+    });
+  const workers = await Promise.all([
+    workflowWorker(),
     ...served.map((name) =>
       Worker.create({
         connection: native,
@@ -125,9 +141,18 @@ export async function startMockedDeliveries(
   const running = workers.map((worker) => worker.run());
   const ids: string[] = [];
 
+  const memo = async (id: string) => {
+    const { memo } = await new Client({ connection }).workflow
+      .getHandle(workflowIdFor(id))
+      .describe();
+    return memo?.[STATE_MEMO] as DeliveryState | undefined;
+  };
+
   return {
     client,
     mocks,
+    connection,
+    memo,
     async deliver(names, payload = { order: 1042 }) {
       const id = `order-${randomUUID().slice(0, 8)}`;
       ids.push(id);
@@ -148,20 +173,39 @@ export async function startMockedDeliveries(
       workers[index]!.shutdown();
       await running[index];
     },
+    async stopWorkflows() {
+      workers[0]!.shutdown();
+      await running[0];
+    },
+    async restartWorkflows() {
+      workers[0] = await workflowWorker();
+      running[0] = workers[0].run();
+    },
     async stop() {
       mocks.release();
       const workflows = new Client({ connection }).workflow;
       const failures = await Promise.all(
         ids.map(async (id) => {
           const handle = workflows.getHandle(workflowIdFor(id));
+          const problems: string[] = [];
+          const { status, memo } = await handle.describe();
+          const kept = memo?.[STATE_MEMO] as DeliveryState | undefined;
+          // A closed run's memo is its final state; a parked one's is what it reports now.
+          if (status.name !== 'RUNNING' || kept?.status === 'needs_attention') {
+            const state =
+              status.name === 'RUNNING' ? await client.status(id) : await client.result(id);
+            if (JSON.stringify(kept) !== JSON.stringify(state)) {
+              problems.push(`${id}: memo ${JSON.stringify(kept)} is not ${JSON.stringify(state)}`);
+            }
+          }
           // Parked runs wait for an operator forever: end them so they do not outlive the test.
-          const { status } = await handle.describe();
           if (status.name === 'RUNNING') await handle.terminate('test over');
           const { events } = await handle.fetchHistory();
-          return (events ?? []).flatMap((event) => {
+          for (const event of events ?? []) {
             const failed = event.workflowTaskFailedEventAttributes;
-            return failed ? [`${id}: ${failed.failure?.message ?? String(failed.cause)}`] : [];
-          });
+            if (failed) problems.push(`${id}: ${failed.failure?.message ?? String(failed.cause)}`);
+          }
+          return problems;
         }),
       );
       for (const worker of workers) {

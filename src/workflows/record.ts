@@ -1,0 +1,147 @@
+import {
+  CancellationScope,
+  condition,
+  patched,
+  setCurrentDetails,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  STATE_MEMO,
+  type DeliveryInput,
+  type DeliveryState,
+  type DeliveryStatus,
+  type HttpAnswer,
+  type LegPlan,
+  type LegState,
+  type LegStatus,
+} from '../contracts';
+import { TandemStatus, TandemTargets } from '../search-attributes';
+import { detailsMarkdown, snapshotOf } from './view';
+
+/** Runs recorded before the memo kept the state replay as they ran: they never upserted it. */
+const STATE_MEMO_PATCH = 'state-memo';
+
+/** One leg: its plan, its state as reported, and the target's answer. */
+export interface Leg {
+  plan: LegPlan;
+  state: LegState;
+  /** The target's answer, kept for compensation templates. */
+  response?: HttpAnswer;
+}
+
+/**
+ * Everything a delivery run knows, and where it shows it: every change reaches the status
+ * query at once, and the memo (`STATE_MEMO`, for reads that need no worker) and the UI details
+ * at the end of the workflow task, coalesced into one upsert, and none when nothing changed.
+ */
+export class DeliveryRecord {
+  status: DeliveryStatus = 'running';
+  reason?: string;
+  note?: string;
+  readonly startedAt = new Date().toISOString();
+  finishedAt?: string;
+  readonly legs: Leg[];
+  /** Legs waiting for an operator, with why. */
+  readonly parked = new Map<string, string>();
+  /** Legs undone so far. */
+  readonly undone = new Set<string>();
+  /** Set once the delivery cannot complete: no leg starts a new attempt after it. */
+  stopReason?: string;
+  /** Whether an operator's cancel is what stopped the delivery. */
+  cancelled = false;
+  private published: string | undefined;
+  private dirty = false;
+
+  constructor(readonly input: DeliveryInput) {
+    this.legs = input.legs.map((plan) => ({
+      plan,
+      state: { target: plan.target, status: 'pending', attempts: 0, outcomeUnknown: false },
+    }));
+    // The client writes the initial state at start: no need to write it again unchanged.
+    const initial = workflowInfo().memo?.[STATE_MEMO];
+    this.published = initial === undefined ? undefined : JSON.stringify(initial);
+  }
+
+  /** Makes the run findable and shows its first state. */
+  announce(): void {
+    // Runs started by Tandem's client carry their search attributes from the start; others
+    // (the plain Temporal CLI, tests) get them here, so every run is findable.
+    if (workflowInfo().typedSearchAttributes.get(TandemStatus) === undefined) {
+      upsertSearchAttributes([
+        { key: TandemStatus, value: this.status },
+        { key: TandemTargets, value: this.input.targets },
+      ]);
+    }
+    this.changed();
+    // Conditions are checked once the task's other code has run (its microtasks drained), so
+    // this publishes the changes of a workflow task together, at its end. Shielded: it keeps
+    // publishing while a cancelled run undoes its legs.
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.dirty);
+        this.publish();
+      }
+    });
+  }
+
+  leg(target: string): Leg {
+    return this.legs.find((leg) => leg.plan.target === target)!;
+  }
+
+  /** Stops the delivery (the first reason wins): no leg starts a new attempt after it. */
+  stop(reason: string): void {
+    this.stopReason ??= reason;
+  }
+
+  /** Changes the delivery's status, and what operators see of it in the UI and in searches. */
+  setStatus(status: DeliveryStatus): void {
+    // At once, not at the end of the task: this is a command, and its place among the
+    // commands of the task is part of what a replay checks.
+    if (status !== this.status) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
+    this.status = status;
+    this.changed();
+  }
+
+  setLeg(leg: Leg, status: LegStatus): void {
+    leg.state.status = status;
+    this.changed();
+  }
+
+  /** Ends the run in `status` and returns its final state, published with the run's end. */
+  finish(status: DeliveryStatus): DeliveryState {
+    this.finishedAt = new Date().toISOString();
+    this.setStatus(status);
+    this.publish();
+    return this.snapshot();
+  }
+
+  snapshot(): DeliveryState {
+    const { status, reason, note, startedAt, finishedAt } = this;
+    return snapshotOf({
+      id: this.input.id,
+      status,
+      ...(reason !== undefined && { reason }),
+      ...(note !== undefined && { note }),
+      startedAt,
+      ...(finishedAt !== undefined && { finishedAt }),
+      legs: this.legs.map((leg) => leg.state),
+    });
+  }
+
+  /** Marks the state changed: it is published once the task's other changes are made. */
+  changed(): void {
+    this.dirty = true;
+  }
+
+  private publish(): void {
+    this.dirty = false;
+    const state = this.snapshot();
+    setCurrentDetails(detailsMarkdown(state));
+    const json = JSON.stringify(state);
+    if (json === this.published || !patched(STATE_MEMO_PATCH)) return;
+    this.published = json;
+    upsertMemo({ [STATE_MEMO]: state });
+  }
+}
