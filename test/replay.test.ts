@@ -7,8 +7,20 @@ import { HISTORIES_DIR } from './support/history';
 describe('recorded histories of the main paths', () => {
   it('replay against today’s workflow code without non-determinism', async () => {
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json'));
-    // The main paths: completed, retried, compensated both ways, stopped, cancelled, parked.
-    expect(files.length).toBeGreaterThanOrEqual(9);
+    // The main paths: completed, retried, compensated both ways, stopped, cancelled, parked;
+    // those recorded before the state memo, the history budget and the cancel-after-failure
+    // rule (they replay through `patched`), and those recorded after, with their markers.
+    expect(files.length).toBeGreaterThanOrEqual(12);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'completed.json',
+        'cancelled.json',
+        'resolved.json',
+        'history-budget-reached.json',
+        'cancelled-after-failure.json',
+        'cancelled-while-parked-retried.json',
+      ]),
+    );
     const histories = await Promise.all(
       files.map(async (file) => ({
         workflowId: path.basename(file, '.json'),

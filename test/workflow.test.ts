@@ -664,6 +664,7 @@ describe('the delivery workflow, with its activities mocked', () => {
     mocks.script('compensate', 'a', answer(204));
     await client.retry(id);
     const state = await client.result(id);
+    await recordHistory(connection, id, 'cancelled-while-parked-retried');
 
     expect(state.status).toBe('compensated');
     expect(state.reason).toBe('b failed: b (attempt 1) answered 400: rejected; undone: a');

@@ -174,7 +174,7 @@ export async function startMockedDeliveries(
       await running[index];
     },
     async stopWorkflows() {
-      workers[0]!.shutdown();
+      workers[0].shutdown();
       await running[0];
     },
     async restartWorkflows() {
