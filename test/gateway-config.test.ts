@@ -9,18 +9,12 @@ import {
   isLoopback,
   presentedKey,
 } from '../src/gateway/auth';
+import { caught } from './support/wait';
 
 const targets = { inventory: { request: { url: 'http://localhost:4001/reservations' } } };
 
-function issuesOf(document: unknown): readonly string[] {
-  try {
-    parseConfig(document);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.issues;
-    throw error;
-  }
-  throw new Error('the config was accepted');
-}
+const issuesOf = (document: unknown): readonly string[] =>
+  caught(ConfigError, () => parseConfig(document)).issues;
 
 describe('the gateway section of the config', () => {
   it('is optional: without it the gateway listens on 127.0.0.1:8080 with a 1 MiB body limit', () => {
