@@ -7,6 +7,7 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type ConnectionLike,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
@@ -85,11 +86,21 @@ export class TandemClient {
   private constructor(
     private readonly client: Client,
     private readonly config: TandemConfig,
+    private readonly eagerStart: boolean,
     private readonly ownConnection?: Connection,
   ) {}
 
-  /** Connects to the Temporal server the config names (or over a given connection). */
-  static async connect(config: TandemConfig, connection?: Connection): Promise<TandemClient> {
+  /**
+   * Connects to the Temporal server the config names (or over a given connection). Given the
+   * `NativeConnection` of workers in this process (with `eagerStart`), a start asks the server
+   * to hand the run's first workflow task straight back to them (Eager Workflow Start), which
+   * saves a trip through matching; the server falls back to the task queue when they are busy.
+   */
+  static async connect(
+    config: TandemConfig,
+    connection?: ConnectionLike,
+    { eagerStart = false }: { eagerStart?: boolean } = {},
+  ): Promise<TandemClient> {
     const own = connection
       ? undefined
       : await Connection.connect({ address: config.temporal.address });
@@ -97,7 +108,7 @@ export class TandemClient {
       connection: connection ?? own!,
       namespace: config.temporal.namespace,
     });
-    return new TandemClient(client, config, own);
+    return new TandemClient(client, config, eagerStart, own);
   }
 
   /**
@@ -118,6 +129,7 @@ export class TandemClient {
         // start is answered with the existing delivery and sends nothing.
         workflowIdConflictPolicy: 'FAIL',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        requestEagerStart: this.eagerStart,
         staticSummary: `Deliver ${input.id} to ${input.targets.join(' + ')}`,
         staticDetails: input.targets
           .map((t) => `- **${t}**: Idempotency-Key \`${idempotencyKeyFor(input.id, t)}\``)

@@ -26,11 +26,19 @@ export interface TandemWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Attempts one target may have in flight at once on this worker. Default 100. */
   concurrencyPerTarget?: number;
-  /** Passed to every worker; tests use it for identity, caching and sticky timeouts. */
+  /**
+   * Passed to every worker; tests use it for identity, caching and sticky timeouts, the
+   * benchmark for poller behaviour.
+   */
   workerOptions?: Partial<
     Pick<
       WorkerOptions,
-      'identity' | 'maxCachedWorkflows' | 'stickyQueueScheduleToStartTimeout' | 'shutdownGraceTime'
+      | 'identity'
+      | 'maxCachedWorkflows'
+      | 'stickyQueueScheduleToStartTimeout'
+      | 'shutdownGraceTime'
+      | 'workflowTaskPollerBehavior'
+      | 'activityTaskPollerBehavior'
     >
   >;
 }

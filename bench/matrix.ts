@@ -1,0 +1,183 @@
+/**
+ * What the bench runs: rows, each a load against one setup of server and workers (its
+ * {@link Setup}, the levers). Every row measures the bare `Promise.allSettled` baseline and
+ * Tandem side by side in the same run.
+ */
+
+/** Server and worker settings: a change of setup restarts the processes it touches. */
+export interface Setup {
+  /** Task-queue read and write partitions on the dev server; absent: the server's default. */
+  partitions?: number;
+  /** Workflow task pollers: a fixed maximum, or `autoscaling`; absent: the SDK's default. */
+  workflowPollers?: number | 'autoscaling';
+  /** Activity task pollers per target worker, likewise. */
+  activityPollers?: number | 'autoscaling';
+  /** Sticky cache size (runs kept in the worker); absent: the SDK's default. */
+  maxCachedWorkflows?: number;
+  /** Who starts Tandem deliveries: a client in the driver, an app hosting the workers, the gateway. */
+  starter: 'client' | 'app' | 'gateway';
+  /** With `starter: 'app'`: request Eager Workflow Start. */
+  eagerStart?: boolean;
+}
+
+/** One row of the report. */
+export interface RowSpec {
+  name: string;
+  /** Which table and plot the row belongs to. */
+  group: 'idle' | 'latency' | 'concurrency' | 'legs' | 'saturated' | 'gateway' | 'parked' | 'lever';
+  concurrency: number;
+  latencyMs: number;
+  legs: number;
+  /** Closed loop for this many deliveries… */
+  deliveries?: number;
+  /** …or for this long. */
+  durationMs?: number;
+  /** Open loop at this rate (for `durationMs`); `concurrency` is then unused. */
+  ratePerSecond?: number;
+  setup: Setup;
+}
+
+/** The setup rows use unless they test a lever: the winners of the lever rows. */
+export const CHOSEN: Setup = { starter: 'client', partitions: 1 };
+
+/** How long a row runs: counts scaled for `--quick`. */
+interface Scale {
+  quick: boolean;
+}
+
+const row = (spec: Omit<RowSpec, 'setup'> & { setup?: Setup }): RowSpec => ({
+  setup: CHOSEN,
+  ...spec,
+});
+
+/** The standard report (`npm run bench`), or its quick form (`--quick`). */
+export function standardRows({ quick }: Scale): RowSpec[] {
+  const n = (full: number, small: number) => (quick ? small : full);
+  return [
+    ...[0, 20, 100, 500].map((latencyMs) =>
+      row({
+        name: `idle ${latencyMs} ms`,
+        group: latencyMs === 20 || latencyMs === 100 ? 'idle' : 'latency',
+        concurrency: 1,
+        latencyMs,
+        legs: 2,
+        deliveries: latencyMs === 500 ? n(20, 5) : n(100, 25),
+      }),
+    ),
+    ...[1, 10, 50, 100, 200].map((concurrency) =>
+      row({
+        name: `c=${concurrency} 20 ms`,
+        group: 'concurrency',
+        concurrency,
+        latencyMs: 20,
+        legs: 2,
+        deliveries: Math.max(n(200, 40), concurrency * n(6, 2)),
+      }),
+    ),
+    ...[2, 4, 8].map((legs) =>
+      row({
+        name: `${legs} legs c=10`,
+        group: 'legs',
+        concurrency: 10,
+        latencyMs: 20,
+        legs,
+        deliveries: n(200, 40),
+      }),
+    ),
+    row({
+      name: `sustained c=50 ${n(60, 10)} s`,
+      group: 'saturated',
+      concurrency: 50,
+      latencyMs: 20,
+      legs: 2,
+      durationMs: n(60_000, 10_000),
+    }),
+    row({
+      name: 'gateway 100/s',
+      group: 'gateway',
+      concurrency: 0,
+      latencyMs: 20,
+      legs: 2,
+      ratePerSecond: 100,
+      durationMs: n(10_000, 4_000),
+      setup: { ...CHOSEN, starter: 'gateway' },
+    }),
+    row({
+      name: `parked ${n(10_000, 1_000)}`,
+      group: 'parked',
+      concurrency: 50,
+      latencyMs: 0,
+      legs: 2,
+      deliveries: n(10_000, 1_000),
+    }),
+  ];
+}
+
+/** The lever comparison (`--levers`): each lever against the setup it changes. */
+export function leverRows({ quick }: Scale): RowSpec[] {
+  const idle = (name: string, setup: Setup): RowSpec[] => [
+    row({
+      name: `${name}, idle`,
+      group: 'lever',
+      concurrency: 1,
+      latencyMs: 20,
+      legs: 2,
+      deliveries: quick ? 30 : 100,
+      setup,
+    }),
+    row({
+      name: `${name}, c=50`,
+      group: 'lever',
+      concurrency: 50,
+      latencyMs: 20,
+      legs: 2,
+      deliveries: quick ? 200 : 1000,
+      setup,
+    }),
+  ];
+  const base: Setup = { starter: 'client' };
+  return [
+    ...idle('server default partitions', base),
+    ...idle('1 partition', { ...base, partitions: 1 }),
+    ...idle('1 partition, autoscaling pollers', {
+      ...base,
+      partitions: 1,
+      workflowPollers: 'autoscaling',
+      activityPollers: 'autoscaling',
+    }),
+    ...idle('1 partition, app-hosted start', { starter: 'app', partitions: 1 }),
+    ...idle('1 partition, app-hosted eager start', {
+      starter: 'app',
+      partitions: 1,
+      eagerStart: true,
+    }),
+  ];
+}
+
+/** A single row from `--deliveries`/`--concurrency`/`--latency-ms` (the old interface). */
+export function customRow(options: {
+  deliveries: number;
+  concurrency: number;
+  latencyMs: number;
+  legs: number;
+  setup: Setup;
+}): RowSpec {
+  return { name: 'custom', group: 'idle', ...options };
+}
+
+/** The key under which setups share server and worker processes. */
+export function serverKey(setup: Setup): string {
+  return JSON.stringify({ partitions: setup.partitions });
+}
+
+/** The key under which setups share a worker process. */
+export function workerKey(setup: Setup): string {
+  const { workflowPollers, activityPollers, maxCachedWorkflows, starter, eagerStart } = setup;
+  return JSON.stringify({
+    workflowPollers,
+    activityPollers,
+    maxCachedWorkflows,
+    app: starter === 'app',
+    eagerStart,
+  });
+}

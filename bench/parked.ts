@@ -1,0 +1,77 @@
+/**
+ * The parked-runs row: many deliveries waiting as `needs_attention` must cost the worker no
+ * memory beyond its sticky cache. Starts them (each fails for good on `refuse` while `keep`,
+ * which cannot be undone, has acted), waits until the server lists them all as parked, and
+ * reads the worker's RSS before and after.
+ */
+import { randomUUID } from 'node:crypto';
+import { PARKING_TARGETS } from './config';
+import { driveLanes } from './drive';
+import type { RowSpec } from './matrix';
+import { loadAverage, rssBytes } from './processes';
+import { payloadFor, setLatency } from './row';
+import type { Running } from './system';
+
+/** What the parked row measured. */
+export interface ParkedReport {
+  name: string;
+  group: 'parked';
+  loadAverage1m: number;
+  parked: number;
+  failures: string[];
+  /** From the first start until the server listed every run as parked. */
+  secondsToPark: number;
+  workerRssBeforeBytes: number;
+  workerRssAfterBytes: number;
+}
+
+const POLL_MS = 500;
+
+export async function runParked(
+  running: Running,
+  spec: RowSpec,
+  log: (line: string) => void,
+): Promise<ParkedReport> {
+  const loadAverage1m = loadAverage();
+  await setLatency(running.targetsUrl, spec.latencyMs);
+  const count = spec.deliveries ?? 1000;
+  const batch = `parked-${randomUUID().slice(0, 8)}`;
+  const workerRssBeforeBytes = rssBytes(running.worker.pid);
+  const began = Date.now();
+  log(`${spec.name}: starting ${count} deliveries that park…`);
+  const started = await driveLanes(
+    async (id) => {
+      await running.client.start({
+        id: `${batch}-${id}`,
+        targets: [...PARKING_TARGETS],
+        payload: payloadFor(id),
+      });
+    },
+    { concurrency: spec.concurrency, count },
+  );
+  const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
+  const deadline = Date.now() + 10 * 60_000;
+  let parked = 0;
+  for (;;) {
+    parked = (await running.temporal.workflow.count(query)).count;
+    if (parked >= started.samples.length || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  const secondsToPark = (Date.now() - began) / 1000;
+  const workerRssAfterBytes = rssBytes(running.worker.pid);
+  return {
+    name: spec.name,
+    group: 'parked',
+    loadAverage1m,
+    parked,
+    failures: [
+      ...started.failures,
+      ...(parked < started.samples.length
+        ? [`only ${parked} of ${started.samples.length} parked`]
+        : []),
+    ],
+    secondsToPark,
+    workerRssBeforeBytes,
+    workerRssAfterBytes,
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * The processes a row runs against, kept across rows and restarted only when a row's setup
+ * changes what they run with: the dev server (partitions), the worker process (pollers, cache,
+ * app-hosted starts) and the gateway (started for the rows that go through it).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { stringify } from 'yaml';
+import { TandemClient } from '../src/client';
+import { parseConfig } from '../src/config/load';
+import type { TandemConfig } from '../src/config/schema';
+import { workflowsPath } from '../src/worker';
+import { BENCH_ENV, benchConfigDocument } from './config';
+import { serverKey, workerKey, type Setup } from './matrix';
+import { startChild, startNodeChild, ROOT, type Child } from './processes';
+import { freePort, startBenchServer, type BenchServer } from './server';
+import type { WorkerProcessOptions } from './worker-main';
+
+/** The API key the bench's gateway accepts. */
+export const GATEWAY_KEY = `bench-${randomUUID()}`;
+
+/** What a row drives, for its setup. */
+export interface Running {
+  server: BenchServer;
+  targetsUrl: string;
+  targets: Child;
+  worker: Child<{ url?: string }>;
+  gateway?: { child: Child; url: string };
+  config: TandemConfig;
+  client: TandemClient;
+  /** The raw client, for histories. */
+  temporal: Client;
+}
+
+/** Keeps the processes matching the setups asked for. */
+export class BenchSystem {
+  private server?: BenchServer;
+  private serverSetup?: string;
+  private connection?: Connection;
+  private worker?: Child<{ url?: string }>;
+  private workerSetup?: string;
+  private gateway?: { child: Child; url: string };
+  private current?: Running;
+
+  private constructor(
+    private readonly targets: Child<{ url: string }>,
+    private readonly bundlePath: string,
+    private readonly concurrencyPerTarget: number,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Starts the targets and bundles the workflows once for every worker process. */
+  static async start(concurrencyPerTarget: number, log: (line: string) => void) {
+    const targets = await startNodeChild<{ url: string }>('targets', 'targets-main.ts', {});
+    try {
+      log('Bundling the workflows once for every worker process…');
+      const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+      const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
+      const bundlePath = path.join(dir, 'workflows.js');
+      await writeFile(bundlePath, code);
+      return new BenchSystem(targets, bundlePath, concurrencyPerTarget, log);
+    } catch (error) {
+      await targets.stop();
+      throw error;
+    }
+  }
+
+  /** Brings the processes to `setup`, restarting only what differs. */
+  async prepare(setup: Setup): Promise<Running> {
+    const sKey = serverKey(setup);
+    const wKey = workerKey(setup);
+    if (this.serverSetup !== sKey) {
+      await this.stopAll();
+      this.log(`Starting the Temporal dev server (${sKey})…`);
+      this.server = await startBenchServer(
+        setup.partitions === undefined
+          ? {}
+          : {
+              'matching.numTaskqueueReadPartitions': setup.partitions,
+              'matching.numTaskqueueWritePartitions': setup.partitions,
+            },
+        this.log,
+      );
+      this.serverSetup = sKey;
+      this.connection = await Connection.connect({ address: this.server.address });
+    }
+    const server = this.server!;
+    const connection = this.connection!;
+    const document = benchConfigDocument({
+      targetsUrl: this.targets.ready.url,
+      address: server.address,
+      taskQueue: 'bench',
+      gatewayPort: this.gateway === undefined ? await freePort() : portOf(this.gateway.url),
+    });
+    const config = parseConfig(document, 'bench config');
+    if (this.workerSetup !== wKey || this.worker === undefined) {
+      await this.worker?.stop();
+      this.log(`Starting the worker process (${wKey})…`);
+      const options: WorkerProcessOptions = {
+        document,
+        bundlePath: this.bundlePath,
+        concurrencyPerTarget: this.concurrencyPerTarget,
+        ...(setup.maxCachedWorkflows !== undefined && {
+          maxCachedWorkflows: setup.maxCachedWorkflows,
+        }),
+        ...(setup.workflowPollers !== undefined && {
+          workflowPollers: pollers(setup.workflowPollers),
+        }),
+        ...(setup.activityPollers !== undefined && {
+          activityPollers: pollers(setup.activityPollers),
+        }),
+        serveStarts: setup.starter === 'app',
+        eagerStart: setup.eagerStart ?? false,
+      };
+      this.worker = await startNodeChild('worker', 'worker-main.ts', {
+        BENCH_WORKER: JSON.stringify(options),
+      });
+      this.workerSetup = wKey;
+    }
+    if (setup.starter !== 'gateway' && this.gateway !== undefined) {
+      await this.gateway.child.stop();
+      this.gateway = undefined;
+    }
+    if (setup.starter === 'gateway' && this.gateway === undefined) {
+      this.log('Starting the gateway (tandem gateway)…');
+      const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
+      const file = path.join(dir, 'tandem.config.yaml');
+      await writeFile(file, stringify(document));
+      const child = await startChild<string>(
+        'gateway',
+        process.execPath,
+        ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'gateway'],
+        {
+          env: { TANDEM_CONFIG: file, TANDEM_API_KEYS: GATEWAY_KEY, ...BENCH_ENV },
+          readyLine: /tandem gateway: listening on /,
+        },
+      );
+      const url = /listening on (\S+)/.exec(child.ready)?.[1];
+      if (url === undefined) throw new Error(`The gateway's ready line has no URL: ${child.ready}`);
+      this.gateway = { child, url };
+    }
+    this.current = {
+      server,
+      targetsUrl: this.targets.ready.url,
+      targets: this.targets,
+      worker: this.worker,
+      ...(setup.starter === 'gateway' && this.gateway && { gateway: this.gateway }),
+      config,
+      client: await TandemClient.connect(config, connection),
+      temporal: new Client({ connection, namespace: config.temporal.namespace }),
+    };
+    return this.current;
+  }
+
+  private async stopAll(): Promise<void> {
+    await this.gateway?.child.stop();
+    this.gateway = undefined;
+    await this.worker?.stop();
+    this.worker = undefined;
+    await this.connection?.close();
+    this.connection = undefined;
+    await this.server?.stop();
+    this.server = undefined;
+    this.serverSetup = undefined;
+  }
+
+  /** Stops everything, the targets last. */
+  async stop(): Promise<void> {
+    await this.stopAll();
+    await this.targets.stop();
+  }
+}
+
+function pollers(value: number | 'autoscaling') {
+  return value === 'autoscaling'
+    ? ({ type: 'autoscaling' } as const)
+    : ({ type: 'simple-maximum', maximum: value } as const);
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.error(message),
+  error: (message: string) => console.error(message),
+};
