@@ -16,6 +16,8 @@ import type { Running } from './system';
 export interface ParkedReport {
   name: string;
   group: 'parked';
+  /** How many the row asked for; fewer are started when the cap passes first. */
+  asked: number;
   loadAverage1m: number;
   parked: number;
   failures: string[];
@@ -38,7 +40,7 @@ export async function runParked(
   const batch = `parked-${randomUUID().slice(0, 8)}`;
   const workerRssBeforeBytes = rssBytes(running.worker.pid);
   const began = Date.now();
-  log(`${spec.name}: starting ${count} deliveries that park…`);
+  log(`${spec.name}: starting up to ${count} deliveries that park…`);
   const started = await driveLanes(
     async (id) => {
       await running.client.start({
@@ -47,7 +49,11 @@ export async function runParked(
         payload: payloadFor(id),
       });
     },
-    { concurrency: spec.concurrency, count },
+    {
+      concurrency: spec.concurrency,
+      count,
+      ...(spec.capMs !== undefined && { durationMs: spec.capMs }),
+    },
   );
   const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
   const deadline = Date.now() + 10 * 60_000;
@@ -62,6 +68,7 @@ export async function runParked(
   return {
     name: spec.name,
     group: 'parked',
+    asked: count,
     loadAverage1m,
     parked,
     failures: [

@@ -109,7 +109,7 @@ export function formatReport(report: BenchReport): string {
     ...(report.parked
       ? [
           '',
-          `${report.parked.name}: ${report.parked.parked} parked in ${num(report.parked.secondsToPark, 0)} s; ` +
+          `${report.parked.name}: ${report.parked.parked} of ${report.parked.asked} asked parked (start capped by time) in ${num(report.parked.secondsToPark, 0)} s; ` +
             `worker RSS ${num(report.parked.workerRssBeforeBytes / MIB, 0)} MiB before, ` +
             `${num(report.parked.workerRssAfterBytes / MIB, 0)} MiB after`,
         ]

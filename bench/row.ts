@@ -114,7 +114,7 @@ async function side(
   log: (line: string) => void,
 ): Promise<{ report: RunReport; drive: Drive }> {
   const warmUp = await driveLanes(deliver, {
-    concurrency: Math.max(1, spec.concurrency),
+    concurrency: Math.min(WARM_UP_MAX, Math.max(1, spec.concurrency)),
     count: Math.min(WARM_UP_MAX, Math.max(spec.concurrency, 5)),
   });
   if (warmUp.failures.length > 0) {
@@ -141,7 +141,9 @@ async function side(
       : await driveLanes(deliver, {
           concurrency: spec.concurrency,
           ...(spec.deliveries !== undefined && { count: spec.deliveries }),
-          ...(spec.durationMs !== undefined && { durationMs: spec.durationMs }),
+          ...((spec.durationMs ?? spec.capMs) !== undefined && {
+            durationMs: spec.durationMs ?? spec.capMs,
+          }),
         });
   const driverCpu = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
