@@ -18,10 +18,13 @@ export interface BenchConfigOptions {
   address: string;
   taskQueue: string;
   gatewayPort?: number;
+  /** `false` puts every target's attempts on the workflow's task queue (eager dispatch). */
+  bulkhead?: boolean;
 }
 
-function target(url: string, compensateUrl?: string) {
+function target(url: string, bulkhead: boolean, compensateUrl?: string) {
   return {
+    bulkhead,
     request: {
       method: 'POST',
       url,
@@ -43,17 +46,22 @@ function target(url: string, compensateUrl?: string) {
 /** The config document (before validation). */
 export function benchConfigDocument(options: BenchConfigOptions) {
   const { targetsUrl } = options;
+  const bulkhead = options.bulkhead ?? true;
   return {
     temporal: { address: options.address, namespace: 'default', taskQueue: options.taskQueue },
     targets: {
       ...Object.fromEntries(
         LEG_TARGETS.map((name) => [
           name,
-          target(`${targetsUrl}/t/${name}`, `${targetsUrl}/t/${name}/{{response.body.id}}`),
+          target(
+            `${targetsUrl}/t/${name}`,
+            bulkhead,
+            `${targetsUrl}/t/${name}/{{response.body.id}}`,
+          ),
         ]),
       ),
-      keep: target(`${targetsUrl}/t/keep`),
-      refuse: target(`${targetsUrl}/reject`),
+      keep: target(`${targetsUrl}/t/keep`, bulkhead),
+      refuse: target(`${targetsUrl}/reject`, bulkhead),
     },
     ...(options.gatewayPort !== undefined && {
       gateway: { host: '127.0.0.1', port: options.gatewayPort },

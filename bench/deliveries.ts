@@ -10,7 +10,7 @@
  * - `--deliveries N --concurrency C --latency-ms MS [--legs L]`: one custom row.
  * - Setup flags, for any of these: `--partitions N`, `--workflow-pollers N|autoscaling`,
  *   `--activity-pollers N|autoscaling`, `--cache N`, `--starter client|app|gateway`,
- *   `--eager-start`. `--only TEXT` keeps the rows whose name contains TEXT.
+ *   `--eager-start`, `--bulkhead on|off`. `--only TEXT` keeps the rows whose name contains TEXT.
  * - `--json`: the report as one JSON line, printed last; `--out FILE` also writes it to FILE.
  *
  * Progress goes to stderr. Exits non-zero when any delivery fails.
@@ -44,6 +44,7 @@ const optionsSchema = z.strictObject({
   cache: z.coerce.number().int().nonnegative().optional(),
   starter: z.enum(['client', 'app', 'gateway']).optional(),
   eagerStart: z.boolean().optional(),
+  bulkhead: z.enum(['on', 'off']).optional(),
 });
 
 /** The benchmark's flags, parsed. */
@@ -83,6 +84,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions {
       cache: text,
       starter: text,
       'eager-start': flag,
+      bulkhead: text,
     },
   });
   const {
@@ -116,6 +118,7 @@ function withFlags(setup: Setup, o: BenchOptions): Setup {
     ...(o.cache !== undefined && { maxCachedWorkflows: o.cache }),
     ...(o.starter !== undefined && { starter: o.starter }),
     ...(o.eagerStart !== undefined && { eagerStart: o.eagerStart }),
+    ...(o.bulkhead !== undefined && { bulkhead: o.bulkhead === 'on' }),
   };
 }
 

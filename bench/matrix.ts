@@ -18,6 +18,8 @@ export interface Setup {
   starter: 'client' | 'app' | 'gateway';
   /** With `starter: 'app'`: request Eager Workflow Start. */
   eagerStart?: boolean;
+  /** `false`: every target's attempts on the workflow's task queue (eager activity dispatch). */
+  bulkhead?: boolean;
 }
 
 /** One row of the report. */
@@ -161,6 +163,18 @@ export function leverRows({ quick }: Scale): RowSpec[] {
       partitions: 1,
       eagerStart: true,
     }),
+    ...idle('1 partition, no bulkhead (eager activities)', {
+      ...base,
+      partitions: 1,
+      bulkhead: false,
+    }),
+    ...idle('1 partition, no bulkhead, app-hosted eager start', {
+      starter: 'app',
+      partitions: 1,
+      eagerStart: true,
+      bulkhead: false,
+    }),
+    ...idle('1 partition, cache 200', { ...base, partitions: 1, maxCachedWorkflows: 200 }),
   ];
 }
 
@@ -184,6 +198,7 @@ export function serverKey(setup: Setup): string {
 export function workerKey(setup: Setup): string {
   const { workflowPollers, activityPollers, maxCachedWorkflows, starter, eagerStart } = setup;
   return JSON.stringify({
+    bulkhead: setup.bulkhead ?? true,
     workflowPollers,
     activityPollers,
     maxCachedWorkflows,

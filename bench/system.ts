@@ -43,7 +43,7 @@ export class BenchSystem {
   private connection?: Connection;
   private worker?: Child<{ url?: string }>;
   private workerSetup?: string;
-  private gateway?: { child: Child; url: string };
+  private gateway?: { child: Child; url: string; bulkhead: boolean };
   private current?: Running;
 
   private constructor(
@@ -95,6 +95,7 @@ export class BenchSystem {
       address: server.address,
       taskQueue: 'bench',
       gatewayPort: this.gateway === undefined ? await freePort() : portOf(this.gateway.url),
+      bulkhead: setup.bulkhead ?? true,
     });
     const config = parseConfig(document, 'bench config');
     if (this.workerSetup !== wKey || this.worker === undefined) {
@@ -121,7 +122,8 @@ export class BenchSystem {
       });
       this.workerSetup = wKey;
     }
-    if (setup.starter !== 'gateway' && this.gateway !== undefined) {
+    const gatewayStale = this.gateway?.bulkhead !== (setup.bulkhead ?? true);
+    if (this.gateway !== undefined && (setup.starter !== 'gateway' || gatewayStale)) {
       await this.gateway.child.stop();
       this.gateway = undefined;
     }
@@ -141,7 +143,7 @@ export class BenchSystem {
       );
       const url = /listening on (\S+)/.exec(child.ready)?.[1];
       if (url === undefined) throw new Error(`The gateway's ready line has no URL: ${child.ready}`);
-      this.gateway = { child, url };
+      this.gateway = { child, url, bulkhead: setup.bulkhead ?? true };
     }
     this.current = {
       server,

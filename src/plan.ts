@@ -54,7 +54,9 @@ export function planDelivery(config: TandemConfig, request: DeliveryRequest): De
       const undo = settings.compensate;
       return {
         target,
-        taskQueue: targetTaskQueue(config.temporal.taskQueue, target),
+        taskQueue: settings.bulkhead
+          ? targetTaskQueue(config.temporal.taskQueue, target)
+          : config.temporal.taskQueue,
         timeoutMs: settings.request.timeout,
         retry: retryPlan(settings.retry),
         ...(undo && {

@@ -54,6 +54,7 @@ export interface TandemWorkers {
 /**
  * Creates the workflow worker and one activity worker per configured target, each on its
  * own task queue so a slow or dead target cannot take the slots another target's legs need.
+ * A target with `bulkhead: false` has no worker of its own: the workflow worker runs its attempts.
  */
 export async function createWorkers(options: TandemWorkerOptions): Promise<TandemWorkers> {
   const { config, connection } = options;
@@ -78,19 +79,28 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     env: options.env,
     payloadOfRun: () => payloads.current(),
   });
+  const slots = options.concurrencyPerTarget ?? 100;
+  const names = Object.keys(config.targets);
+  const bulkheaded = names.filter((name) => config.targets[name]!.bulkhead);
+  // Targets with `bulkhead: false` run on the workflow's queue, so its worker serves them too.
+  const sharing = names.length - bulkheaded.length;
 
   const workers = await Promise.all([
     Worker.create({
       ...shared,
       taskQueue: config.temporal.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+      ...(sharing > 0 && {
+        activities,
+        maxConcurrentActivityTaskExecutions: slots * sharing,
+      }),
     }),
-    ...Object.keys(config.targets).map((target) =>
+    ...bulkheaded.map((target) =>
       Worker.create({
         ...shared,
         taskQueue: targetTaskQueue(config.temporal.taskQueue, target),
         activities,
-        maxConcurrentActivityTaskExecutions: options.concurrencyPerTarget ?? 100,
+        maxConcurrentActivityTaskExecutions: slots,
       }),
     ),
   ]);

@@ -18,7 +18,9 @@ export async function runWorker(
     const workers = await createWorkers({ config, connection, env });
     const queues = [
       config.temporal.taskQueue,
-      ...Object.keys(config.targets).map((t) => targetTaskQueue(config.temporal.taskQueue, t)),
+      ...Object.entries(config.targets)
+        .filter(([, target]) => target.bulkhead)
+        .map(([name]) => targetTaskQueue(config.temporal.taskQueue, name)),
     ];
     console.log(
       `tandem worker: polling ${queues.join(', ')} on ${config.temporal.address} (Ctrl-C stops after in-flight attempts)`,

@@ -112,6 +112,14 @@ const targetSchema = z.strictObject({
     deadline: '10m',
   }),
   successStatuses: z.array(statusCode).nonempty('must list at least one status').optional(),
+  /**
+   * `true` (default): the target's attempts run on a task queue of their own, with slots of their
+   * own, so a target that hangs cannot take the slots another target's legs need. `false`: they
+   * run on the workflow's task queue, where the server hands an attempt straight to the worker
+   * that scheduled it (eager dispatch, one trip through matching fewer), sharing that worker's
+   * slots with every other target that does the same.
+   */
+  bulkhead: z.boolean({ error: 'must be true or false' }).prefault(true),
   compensate: z
     .strictObject({
       method: method.prefault('DELETE'),

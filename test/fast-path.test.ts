@@ -1,0 +1,89 @@
+import { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { describe, expect, it } from 'vitest';
+import { TandemClient } from '../src/client';
+import { parseConfig } from '../src/config/load';
+import { targetTaskQueue, workflowIdFor } from '../src/contracts';
+import { demoConfigDocument } from '../src/demo/config';
+import { startSystem, type System } from './support/system';
+
+const { EventType } = temporal.api.enums.v1;
+
+async function events(system: System, id: string) {
+  const handle = new Client({ connection: system.connection }).workflow.getHandle(
+    workflowIdFor(id),
+  );
+  return (await handle.fetchHistory()).events ?? [];
+}
+
+/** The task queue each target's attempts were scheduled on, from the run's history. */
+async function attemptQueues(system: System, id: string): Promise<Record<string, string>> {
+  const queues: Record<string, string> = {};
+  for (const event of await events(system, id)) {
+    if (event.eventType !== EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) continue;
+    const attributes = event.activityTaskScheduledEventAttributes!;
+    const input = attributes.input?.payloads?.[0]?.data;
+    const { target } = JSON.parse(Buffer.from(input!).toString('utf8')) as { target: string };
+    queues[target] = attributes.taskQueue!.name!;
+  }
+  return queues;
+}
+
+describe('config: bulkhead', () => {
+  const doc = () => demoConfigDocument({ targetsUrl: 'http://127.0.0.1:1', address: 'x:1' });
+
+  it('keeps every target behind its own bulkhead unless it says otherwise', () => {
+    const config = parseConfig(doc(), 'test');
+    expect(Object.values(config.targets).map((t) => t.bulkhead)).toEqual([true, true]);
+  });
+
+  it('refuses a bulkhead that is not true or false, naming the field', () => {
+    const bad = doc();
+    Object.assign(bad.targets.shipping, { bulkhead: 'no' });
+    expect(() => parseConfig(bad, 'test')).toThrow(/targets\.shipping\.bulkhead.*true or false/s);
+  });
+});
+
+describe('the fast path', () => {
+  it("runs a target with bulkhead: false on the workflow's task queue, and a bulkheaded one on its own", async () => {
+    const system = await startSystem((doc) => {
+      Object.assign(doc.targets.shipping, { bulkhead: false });
+    });
+    try {
+      const id = system.newId();
+      await system.client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
+
+      expect((await system.client.result(id)).status).toBe('completed');
+      const taskQueue = system.config.temporal.taskQueue;
+      expect(await attemptQueues(system, id)).toEqual({
+        inventory: targetTaskQueue(taskQueue, 'inventory'),
+        shipping: taskQueue,
+      });
+      expect(system.targets.received('shipping', 'create')).toHaveLength(1);
+    } finally {
+      await system.stop();
+    }
+  });
+
+  it("hands a run's first workflow task straight to a worker on the client's connection when asked to", async () => {
+    const system = await startSystem();
+    const eager = await TandemClient.connect(system.config, system.nativeConnection, {
+      eagerStart: true,
+    });
+    try {
+      const [fast, plain] = [system.newId(), system.newId()];
+      await eager.start({ id: fast, targets: ['inventory', 'shipping'], payload: {} });
+      await system.client.start({ id: plain, targets: ['inventory', 'shipping'], payload: {} });
+
+      expect((await system.client.result(fast)).status).toBe('completed');
+      expect((await system.client.result(plain)).status).toBe('completed');
+      const accepted = async (id: string) =>
+        (await events(system, id))[0]!.workflowExecutionStartedEventAttributes!
+          .eagerExecutionAccepted;
+      expect(await accepted(fast)).toBe(true);
+      expect(await accepted(plain)).toBe(false);
+    } finally {
+      await system.stop();
+    }
+  });
+});
