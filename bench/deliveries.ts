@@ -12,6 +12,8 @@
  *   `--activity-pollers N|autoscaling`, `--cache N`, `--starter client|app|gateway`,
  *   `--eager-start`, `--bulkhead on|off`. `--only TEXT` keeps the rows whose name contains TEXT.
  * - `--json`: the report as one JSON line, printed last; `--out FILE` also writes it to FILE.
+ * - `--cpu-prof DIR`: the worker and gateway processes write V8 CPU profiles to DIR
+ *   (summarised by `npx tsx bench/profile.ts DIR`).
  *
  * Progress goes to stderr. Exits non-zero when any delivery fails.
  */
@@ -19,7 +21,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { customRow, leverRows, standardRows, CHOSEN, type RowSpec, type Setup } from './matrix';
+import { customRow, leverRows, standardRows, DEFAULTS, type RowSpec, type Setup } from './matrix';
 import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
 import { formatReport } from './report';
@@ -45,6 +47,7 @@ const optionsSchema = z.strictObject({
   starter: z.enum(['client', 'app', 'gateway']).optional(),
   eagerStart: z.boolean().optional(),
   bulkhead: z.enum(['on', 'off']).optional(),
+  cpuProf: z.string().optional(),
 });
 
 /** The benchmark's flags, parsed. */
@@ -85,6 +88,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions {
       starter: text,
       'eager-start': flag,
       bulkhead: text,
+      'cpu-prof': text,
     },
   });
   const {
@@ -92,6 +96,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions {
     'workflow-pollers': workflowPollers,
     'activity-pollers': activityPollers,
     'eager-start': eagerStart,
+    'cpu-prof': cpuProf,
     ...plain
   } = values;
   const result = optionsSchema.safeParse({
@@ -100,6 +105,7 @@ function parseBenchArgs(args: readonly string[]): BenchOptions {
     workflowPollers,
     activityPollers,
     eagerStart,
+    cpuProf,
   });
   if (!result.success) throw new Error(`Invalid bench flags:\n${z.prettifyError(result.error)}`);
   return result.data;
@@ -132,7 +138,7 @@ function rowsFor(o: BenchOptions): RowSpec[] {
             concurrency: o.concurrency ?? 20,
             latencyMs: o.latencyMs ?? 50,
             legs: o.legs ?? 2,
-            setup: CHOSEN,
+            setup: DEFAULTS,
           }),
         ]
       : o.levers
@@ -155,7 +161,9 @@ async function main(): Promise<void> {
     loadAverage1m: loadAverage(),
   };
   const maxConcurrency = Math.max(...rows.map((r) => r.concurrency));
-  const system = await BenchSystem.start(Math.max(100, maxConcurrency), log);
+  const nodeFlags =
+    options.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`];
+  const system = await BenchSystem.start(Math.max(100, maxConcurrency), log, nodeFlags);
   const reports: RowReport[] = [];
   let parked: ParkedReport | undefined;
   try {

@@ -41,8 +41,14 @@ export interface RowSpec {
   setup: Setup;
 }
 
-/** The setup rows use unless they test a lever: the winners of the lever rows. */
-export const CHOSEN: Setup = { starter: 'client', partitions: 1 };
+/** Tandem as configured by default: a client in another process, every target bulkheaded. */
+export const DEFAULTS: Setup = { starter: 'client' };
+
+/**
+ * The fast path the bench's figures chose: an app process hosting the workers starts eagerly
+ * on their connection, and targets opt out of their bulkhead so attempts are dispatched eagerly.
+ */
+export const FAST: Setup = { starter: 'app', eagerStart: true, bulkhead: false };
 
 /** How long a row runs: `--quick` keeps fewer rows and shorter caps. */
 interface Scale {
@@ -50,37 +56,39 @@ interface Scale {
 }
 
 const row = (spec: Omit<RowSpec, 'setup'> & { setup?: Setup }): RowSpec => ({
-  setup: CHOSEN,
+  setup: DEFAULTS,
   ...spec,
 });
 
 /** The standard report (`npm run bench`), or its quick form (`--quick`). */
 export function standardRows({ quick }: Scale): RowSpec[] {
   const n = (full: number, small: number) => (quick ? small : full);
-  const capMs = n(8_000, 2_500);
+  const capMs = n(6_000, 2_000);
+  const idle = (latencyMs: number, setup: Setup, prefix = '') =>
+    row({
+      name: `${prefix}idle ${latencyMs} ms`,
+      group: latencyMs === 20 || latencyMs === 100 ? 'idle' : 'latency',
+      concurrency: 1,
+      latencyMs,
+      legs: 2,
+      deliveries: latencyMs === 500 ? 12 : n(100, 20),
+      capMs: latencyMs === 500 ? 10_000 : capMs,
+      setup,
+    });
+  const concurrency = (c: number, setup: Setup, prefix = '') =>
+    row({
+      name: `${prefix}c=${c} 20 ms`,
+      group: 'concurrency',
+      concurrency: c,
+      latencyMs: 20,
+      legs: 2,
+      deliveries: Math.max(200, c * 10),
+      capMs,
+      setup,
+    });
   return [
-    ...(quick ? [0, 20, 100] : [0, 20, 100, 500]).map((latencyMs) =>
-      row({
-        name: `idle ${latencyMs} ms`,
-        group: latencyMs === 20 || latencyMs === 100 ? 'idle' : 'latency',
-        concurrency: 1,
-        latencyMs,
-        legs: 2,
-        deliveries: latencyMs === 500 ? 15 : n(100, 20),
-        capMs: latencyMs === 500 ? 12_000 : capMs,
-      }),
-    ),
-    ...(quick ? [10, 50] : [1, 10, 50, 100, 200]).map((concurrency) =>
-      row({
-        name: `c=${concurrency} 20 ms`,
-        group: 'concurrency',
-        concurrency,
-        latencyMs: 20,
-        legs: 2,
-        deliveries: Math.max(200, concurrency * 10),
-        capMs,
-      }),
-    ),
+    ...(quick ? [20] : [0, 20, 100, 500]).map((ms) => idle(ms, DEFAULTS)),
+    ...(quick ? [10, 50] : [1, 10, 50, 100, 200]).map((c) => concurrency(c, DEFAULTS)),
     ...(quick ? [2, 8] : [2, 4, 8]).map((legs) =>
       row({
         name: `${legs} legs c=10`,
@@ -89,7 +97,7 @@ export function standardRows({ quick }: Scale): RowSpec[] {
         latencyMs: 20,
         legs,
         deliveries: 200,
-        capMs: n(6_000, 2_000),
+        capMs,
       }),
     ),
     row({
@@ -108,7 +116,7 @@ export function standardRows({ quick }: Scale): RowSpec[] {
       legs: 2,
       ratePerSecond: 100,
       durationMs: n(10_000, 3_000),
-      setup: { ...CHOSEN, starter: 'gateway' },
+      setup: { ...DEFAULTS, starter: 'gateway' },
     }),
     // Scaled to what the machine can start within the cap: the report says how many parked.
     row({
@@ -118,8 +126,10 @@ export function standardRows({ quick }: Scale): RowSpec[] {
       latencyMs: 0,
       legs: 2,
       deliveries: n(10_000, 500),
-      capMs: n(60_000, 8_000),
+      capMs: n(40_000, 6_000),
     }),
+    ...(quick ? [20] : [20, 100]).map((ms) => idle(ms, FAST, 'fast: ')),
+    concurrency(50, FAST, 'fast: '),
   ];
 }
 

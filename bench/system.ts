@@ -28,7 +28,7 @@ export interface Running {
   server: BenchServer;
   targetsUrl: string;
   targets: Child;
-  worker: Child<{ url?: string }>;
+  worker: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
   gateway?: { child: Child; url: string };
   config: TandemConfig;
   client: TandemClient;
@@ -41,7 +41,7 @@ export class BenchSystem {
   private server?: BenchServer;
   private serverSetup?: string;
   private connection?: Connection;
-  private worker?: Child<{ url?: string }>;
+  private worker?: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
   private workerSetup?: string;
   private gateway?: { child: Child; url: string; bulkhead: boolean };
   private current?: Running;
@@ -51,10 +51,16 @@ export class BenchSystem {
     private readonly bundlePath: string,
     private readonly concurrencyPerTarget: number,
     private readonly log: (line: string) => void,
+    /** Node flags for the worker and gateway processes (`--cpu-prof …`). */
+    private readonly nodeFlags: readonly string[],
   ) {}
 
   /** Starts the targets and bundles the workflows once for every worker process. */
-  static async start(concurrencyPerTarget: number, log: (line: string) => void) {
+  static async start(
+    concurrencyPerTarget: number,
+    log: (line: string) => void,
+    nodeFlags: readonly string[] = [],
+  ) {
     const targets = await startNodeChild<{ url: string }>('targets', 'targets-main.ts', {});
     try {
       log('Bundling the workflows once for every worker process…');
@@ -62,7 +68,7 @@ export class BenchSystem {
       const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
       const bundlePath = path.join(dir, 'workflows.js');
       await writeFile(bundlePath, code);
-      return new BenchSystem(targets, bundlePath, concurrencyPerTarget, log);
+      return new BenchSystem(targets, bundlePath, concurrencyPerTarget, log, nodeFlags);
     } catch (error) {
       await targets.stop();
       throw error;
@@ -117,10 +123,18 @@ export class BenchSystem {
         serveStarts: setup.starter === 'app',
         eagerStart: setup.eagerStart ?? false,
       };
-      this.worker = await startNodeChild('worker', 'worker-main.ts', {
-        BENCH_WORKER: JSON.stringify(options),
-      });
+      this.worker = await startNodeChild(
+        'worker',
+        'worker-main.ts',
+        { BENCH_WORKER: JSON.stringify(options) },
+        this.nodeFlags,
+      );
       this.workerSetup = wKey;
+      const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+      const { rss, heapUsed, external } = this.worker.ready.memory;
+      this.log(
+        `  worker ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`,
+      );
     }
     const gatewayStale = this.gateway?.bulkhead !== (setup.bulkhead ?? true);
     if (this.gateway !== undefined && (setup.starter !== 'gateway' || gatewayStale)) {
@@ -135,7 +149,7 @@ export class BenchSystem {
       const child = await startChild<string>(
         'gateway',
         process.execPath,
-        ['--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'gateway'],
+        [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'gateway'],
         {
           env: { TANDEM_CONFIG: file, TANDEM_API_KEYS: GATEWAY_KEY, ...BENCH_ENV },
           readyLine: /tandem gateway: listening on /,

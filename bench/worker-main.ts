@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     url = await serveStarts(
       await TandemClient.connect(config, connection, { eagerStart: options.eagerStart ?? false }),
     );
-  console.log(`bench-ready ${JSON.stringify({ url })}`);
+  // Memory at ready, by kind, to tell the runtime's fixed cost from what deliveries add.
+  console.log(`bench-ready ${JSON.stringify({ url, memory: process.memoryUsage() })}`);
   process.once('SIGTERM', () => workers.shutdown());
   await running;
   await connection.close();

@@ -44,6 +44,7 @@ describe('parseConfig', () => {
             deadline: 600_000,
             jitter: 'none',
           },
+          bulkhead: true,
           compensate: {
             method: 'DELETE',
             url: 'http://localhost:4001/reservations/{{response.body.id}}',
