@@ -5,7 +5,7 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { resolveHeaderSecrets } from '../src/activities/secrets';
-import { idempotencyKeyFor, workflowIdFor } from '../src/contracts';
+import { idempotencyKeyFor, TANDEM_HEADERS, workflowIdFor } from '../src/contracts';
 import { judgeStatus } from '../src/http/judge';
 import { BENCH_ENV, LEG_TARGETS } from './config';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';
@@ -245,9 +245,9 @@ function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): De
           headers: {
             ...leg.headers,
             'content-type': 'application/json',
-            'idempotency-key': idempotencyKeyFor(id, leg.target),
-            'x-tandem-delivery': id,
-            'x-tandem-attempt': '1',
+            [TANDEM_HEADERS.idempotencyKey]: idempotencyKeyFor(id, leg.target),
+            [TANDEM_HEADERS.delivery]: id,
+            [TANDEM_HEADERS.attempt]: '1',
           },
           body,
           headersTimeout: leg.timeout,

@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TANDEM_HEADERS } from '../src/contracts';
 
 let latencyMs = 0;
 let nextId = 0;
@@ -14,7 +15,7 @@ let nextId = 0;
 let log = new Map<string, [number, number]>();
 
 function record(request: IncomingMessage, at: number, answeredAt: number): void {
-  const id = request.headers['x-tandem-delivery'];
+  const id = request.headers[TANDEM_HEADERS.delivery];
   if (typeof id !== 'string') return;
   const seen = log.get(id);
   log.set(id, [Math.min(seen?.[0] ?? at, at), Math.max(seen?.[1] ?? answeredAt, answeredAt)]);

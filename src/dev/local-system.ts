@@ -147,7 +147,11 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       return { workers, done, stop };
     };
     const workers = options.workers === false ? undefined : await startWorkers(options.workers);
-    const client = await TandemClient.connect(config, connection);
+    // With workers in this process, starts share their connection and hand each run's first
+    // workflow task straight to them (Eager Workflow Start): one trip through matching fewer.
+    const client = workers
+      ? await TandemClient.connect(config, nativeConnection, { eagerStart: true })
+      : await TandemClient.connect(config, connection);
     started.push(() => client.close());
 
     let stopping: Promise<void> | undefined;
