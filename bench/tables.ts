@@ -1,0 +1,163 @@
+/**
+ * `npx tsx bench/tables.ts FILE [BEFORE]`: the report's tables as Markdown, from bench JSON, for
+ * BENCHMARKS.md; given BEFORE, a before/after table of the rows both runs share.
+ */
+import { readFile } from 'node:fs/promises';
+import type { BenchReport } from './deliveries';
+import type { RowReport } from './row';
+
+const MIB = 1024 * 1024;
+const num = (value: number | undefined, digits = 1) =>
+  value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '–';
+
+function markdown(header: readonly string[], lines: readonly (readonly string[])[]): string {
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
+    ...lines.map((line) => `| ${line.join(' | ')} |`),
+  ].join('\n');
+}
+
+function latency(rows: readonly RowReport[]): string {
+  return markdown(
+    [
+      'row',
+      'n',
+      'Tandem/s',
+      'bare/s',
+      'p50 ms',
+      'bare p50',
+      'p50 ×',
+      'p99 ms',
+      'bare p99',
+      'p99 ×',
+      '202 p50/p99 ms',
+      'failures',
+      'load',
+    ],
+    rows.map((row) => {
+      const [t, b] = row.runs;
+      return [
+        row.name,
+        String(t.count),
+        num(t.perSecond),
+        num(b.perSecond),
+        num(t.p50Ms),
+        num(b.p50Ms),
+        num(row.ratio.p50, 2),
+        num(t.p99Ms),
+        num(b.p99Ms),
+        num(row.ratio.p99, 2),
+        t.acceptedMs ? `${num(t.acceptedMs.p50)} / ${num(t.acceptedMs.p99)}` : '',
+        String(t.failures.length + b.failures.length),
+        num(row.loadAverage1m, 1),
+      ];
+    }),
+  );
+}
+
+function costs(rows: readonly RowReport[]): string {
+  return markdown(
+    [
+      'row',
+      'server',
+      'worker',
+      'gateway',
+      'driver',
+      'targets',
+      'bare (driver+targets)',
+      'events',
+      'bytes',
+      'WFT',
+      'matching tasks',
+      'eager WF',
+      'eager act.',
+      'worker RSS MiB',
+      'p50 split ms',
+    ],
+    rows.map((row) => {
+      const [t, b] = row.runs;
+      const cpu = t.cpuMsPerDelivery;
+      const p = t.phasesP50Ms;
+      return [
+        row.name,
+        num(cpu.server, 1),
+        num(cpu.worker, 1),
+        num(cpu.gateway, 1),
+        num(cpu.driver, 1),
+        num(cpu.targets, 1),
+        num((b.cpuMsPerDelivery.driver ?? NaN) + (b.cpuMsPerDelivery.targets ?? NaN), 1),
+        num(row.history.events, 0),
+        num(row.history.bytes, 0),
+        num(row.history.workflowTasks, 1),
+        num(row.serverPerDelivery.poll_success, 1),
+        num(row.serverPerDelivery.workflow_eager_execution, 2),
+        num(row.serverPerDelivery.activity_eager_execution, 2),
+        num(row.workerRssPeakBytes / MIB, 0),
+        `${num(p.toFirstRequest, 0)} / ${num(p.atTargets, 0)} / ${num(p.afterLastAnswer, 0)}`,
+      ];
+    }),
+  );
+}
+
+function beforeAfter(now: BenchReport, before: BenchReport): string {
+  const earlier = new Map(before.rows.map((row) => [row.name, row]));
+  const shared = now.rows.filter((row) => earlier.has(row.name));
+  return markdown(
+    [
+      'row',
+      'p50 × before',
+      'p50 × now',
+      'p99 × before',
+      'p99 × now',
+      'Tandem/s before',
+      'Tandem/s now',
+      'CPU-ms before',
+      'CPU-ms now',
+      'matching tasks before',
+      'now',
+    ],
+    shared.map((row) => {
+      const old = earlier.get(row.name)!;
+      const total = (r: RowReport) =>
+        Object.values(r.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0);
+      return [
+        row.name,
+        num(old.ratio.p50, 2),
+        num(row.ratio.p50, 2),
+        num(old.ratio.p99, 2),
+        num(row.ratio.p99, 2),
+        num(old.runs[0].perSecond),
+        num(row.runs[0].perSecond),
+        num(total(old), 0),
+        num(total(row), 0),
+        num(old.serverPerDelivery.poll_success, 1),
+        num(row.serverPerDelivery.poll_success, 1),
+      ];
+    }),
+  );
+}
+
+async function main(): Promise<void> {
+  const [file, beforeFile] = process.argv.slice(2);
+  if (file === undefined) throw new Error('Usage: npx tsx bench/tables.ts FILE [BEFORE]');
+  const read = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as BenchReport;
+  const report = await read(file);
+  const parts = [latency(report.rows), '', costs(report.rows)];
+  if (report.parked) {
+    const p = report.parked;
+    parts.push(
+      '',
+      `Parked: ${p.parked} of ${p.asked} asked parked in ${num(p.secondsToPark, 0)} s; worker RSS ` +
+        `${num(p.workerRssBeforeBytes / MIB, 0)} MiB before, ${num(p.workerRssAfterBytes / MIB, 0)} MiB after ` +
+        `(load ${num(p.loadAverage1m, 1)}).`,
+    );
+  }
+  if (beforeFile !== undefined) parts.push('', beforeAfter(report, await read(beforeFile)));
+  console.log(parts.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
