@@ -201,15 +201,52 @@ export const limitsSchema = z.strictObject({
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
+const filePath = z.string({ error: 'must be a file path' }).min(1, 'must be a file path');
+
+/**
+ * TLS to the Temporal frontend: `true` for TLS with the system's CAs (Temporal Cloud with an API
+ * key), or the files for a private CA and mTLS (client certificate and key, both or neither).
+ */
+const temporalTlsSchema = z.union(
+  [
+    z.boolean(),
+    z
+      .strictObject({
+        ca: filePath.optional(),
+        cert: filePath.optional(),
+        key: filePath.optional(),
+        serverName: z.string().min(1, 'must not be empty').optional(),
+      })
+      .superRefine((tls, ctx) => {
+        if ((tls.cert === undefined) !== (tls.key === undefined)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [tls.cert === undefined ? 'cert' : 'key'],
+            message: 'mTLS needs both cert and key',
+          });
+        }
+      }),
+  ],
+  { error: 'must be true, false, or { ca, cert, key, serverName }' },
+);
+
+/**
+ * Where Temporal is and how to reach it. `apiKey` (Temporal Cloud) is best written as
+ * `${TEMPORAL_API_KEY}`: it is then read from the environment when connecting.
+ */
+export const temporalSchema = z
+  .strictObject({
+    address: z.string().min(1, 'must not be empty').prefault('localhost:7233'),
+    namespace: z.string().min(1, 'must not be empty').prefault('default'),
+    taskQueue: z.string().min(1, 'must not be empty').prefault('tandem'),
+    tls: temporalTlsSchema.optional(),
+    apiKey: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+  })
+  .prefault({ address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' });
+
 /** The schema of `tandem.config.yaml`; parsing it yields a {@link TandemConfig}. */
 export const configSchema = z.strictObject({
-  temporal: z
-    .strictObject({
-      address: z.string().min(1, 'must not be empty').prefault('localhost:7233'),
-      namespace: z.string().min(1, 'must not be empty').prefault('default'),
-      taskQueue: z.string().min(1, 'must not be empty').prefault('tandem'),
-    })
-    .prefault({ address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' }),
+  temporal: temporalSchema,
   targets: z
     .record(z.string(), targetSchema, { error: 'must map target names to their settings' })
     .refine((targets) => Object.keys(targets).length > 0, 'must declare a target'),
@@ -220,6 +257,8 @@ export const configSchema = z.strictObject({
 
 /** A validated config; durations are in milliseconds. */
 export type TandemConfig = z.output<typeof configSchema>;
+/** The validated `temporal` section. */
+export type TemporalSettings = TandemConfig['temporal'];
 /** One target's validated settings. */
 export type TargetConfig = TandemConfig['targets'][string];
 /** A validated retry policy; durations are in milliseconds. */
