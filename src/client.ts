@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Connection } from '@temporalio/client';
 import {
   Client,
-  Connection,
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
 import type { TandemConfig } from './config/schema';
+import { connectClient } from './connection';
 import {
   DELIVERY_WORKFLOW,
   DELIVERY_STATUSES,
@@ -91,19 +92,21 @@ export class TandemClient {
   ) {}
 
   /**
-   * Connects to the Temporal server the config names (or over a given connection). Given the
-   * `NativeConnection` of workers in this process (with `eagerStart`), a start asks the server
-   * to hand the run's first workflow task straight back to them (Eager Workflow Start), which
-   * saves a trip through matching; the server falls back to the task queue when they are busy.
+   * Connects to the Temporal server the config names, with its TLS and API key (`env` fills in
+   * a `${VAR}` key), or over a given connection. Given the `NativeConnection` of workers in this
+   * process (with `eagerStart`), a start asks the server to hand the run's first workflow task
+   * straight back to them (Eager Workflow Start), which saves a trip through matching; the
+   * server falls back to the task queue when they are busy.
    */
   static async connect(
     config: TandemConfig,
     connection?: ConnectionLike,
-    { eagerStart = false }: { eagerStart?: boolean } = {},
+    {
+      eagerStart = false,
+      env = {},
+    }: { eagerStart?: boolean; env?: Readonly<Record<string, string | undefined>> } = {},
   ): Promise<TandemClient> {
-    const own = connection
-      ? undefined
-      : await Connection.connect({ address: config.temporal.address });
+    const own = connection ? undefined : await connectClient(config.temporal, env);
     const client = new Client({
       connection: connection ?? own!,
       namespace: config.temporal.namespace,

@@ -1,5 +1,7 @@
-import { NativeConnection } from '@temporalio/worker';
-import { TandemError } from '../errors';
+import type { NativeConnection } from '@temporalio/worker';
+import type { TemporalSettings } from '../config/schema';
+import { connectWorker } from '../connection';
+import { ConfigError, TandemError } from '../errors';
 
 /** Temporal is not reachable at the configured address. */
 export class TemporalUnreachableError extends TandemError {
@@ -16,11 +18,15 @@ export class TemporalUnreachableError extends TandemError {
   }
 }
 
-/** Connects a worker connection, turning a refusal into a one-line reason. */
-export async function connectNative(address: string): Promise<NativeConnection> {
+/** Connects a worker connection (TLS, API key), turning a refusal into a one-line reason. */
+export async function connectNative(
+  temporal: TemporalSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<NativeConnection> {
   try {
-    return await NativeConnection.connect({ address });
+    return await connectWorker(temporal, env);
   } catch (cause) {
-    throw new TemporalUnreachableError(address, { cause });
+    if (cause instanceof ConfigError) throw cause;
+    throw new TemporalUnreachableError(temporal.address, { cause });
   }
 }

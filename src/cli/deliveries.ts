@@ -1,10 +1,12 @@
-import { Connection, isGrpcServiceError } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { isGrpcServiceError } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client';
 import { loadConfig } from '../config/load';
 import type { TandemConfig } from '../config/schema';
 import type { DeliveryState, DeliveryStatus } from '../contracts';
 import { formatDuration } from '../duration';
-import { DeliveryActionRefusedError } from '../errors';
+import { connectClient } from '../connection';
+import { ConfigError, DeliveryActionRefusedError } from '../errors';
 import { planDelivery } from '../plan';
 import { TemporalUnreachableError } from './connect';
 import { DeliveryNotCompletedError, TimedOutError, UnknownLegError } from './exit-codes';
@@ -53,8 +55,9 @@ async function withSession<T>(
   const { address } = loaded.temporal;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT });
+    connection = await connectClient(loaded.temporal, {}, { connectTimeout: CONNECT_TIMEOUT });
   } catch (cause) {
+    if (cause instanceof ConfigError) throw cause;
     throw new TemporalUnreachableError(address, { cause });
   }
   try {

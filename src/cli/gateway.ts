@@ -1,6 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config/load';
 import { gatewaySettings } from '../config/schema';
+import { clientConnectionOptions } from '../connection';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway } from '../gateway/server';
 
@@ -29,7 +30,7 @@ export async function runGateway(
   const config = await loadConfig(configPath);
   const apiKeys = apiKeysFrom(gatewaySettings(config), env);
   const { address, namespace } = config.temporal;
-  const connection = Connection.lazy({ address });
+  const connection = Connection.lazy(await clientConnectionOptions(config.temporal, env));
   try {
     const gateway = await createGateway({ config, connection, apiKeys, logger: { level: 'info' } });
     try {

@@ -10,6 +10,7 @@ import {
   retryDelivery,
   showStatus,
 } from './deliveries';
+import { registerCluster } from './cluster';
 import type { runDev as RunDev } from './dev';
 import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
 import { runGateway } from './gateway';
@@ -318,6 +319,8 @@ export function program(env: Env): Command {
           env,
         ),
     );
+
+  registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.
   for (const command of [cli, ...cli.commands]) {

@@ -1,5 +1,6 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../config/load';
+import { describeTemporal } from '../connection';
 import { targetTaskQueue } from '../contracts';
 import { createWorkers } from '../worker';
 import { connectNative } from './connect';
@@ -13,7 +14,7 @@ export async function runWorker(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const config = await loadConfig(configPath);
-  const connection: NativeConnection = await connectNative(config.temporal.address);
+  const connection: NativeConnection = await connectNative(config.temporal, env);
   try {
     const workers = await createWorkers({ config, connection, env });
     const queues = [
@@ -23,7 +24,7 @@ export async function runWorker(
         .map(([name]) => targetTaskQueue(config.temporal.taskQueue, name)),
     ];
     console.log(
-      `tandem worker: polling ${queues.join(', ')} on ${config.temporal.address} (Ctrl-C stops after in-flight attempts)`,
+      `tandem worker: polling ${queues.join(', ')} on ${describeTemporal(config.temporal)} (Ctrl-C stops after in-flight attempts)`,
     );
     await workers.run();
   } finally {

@@ -1,0 +1,155 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { endpoints, startCluster, stopCluster } from '../cluster/cluster';
+import { readState } from '../cluster/state';
+import { findProjectRoot } from '../dev/temporal-cli';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function count(what: string, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`Give a number of ${what} from 1 to ${max}.`);
+    }
+    return n;
+  };
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 32767) {
+    throw new InvalidArgumentError('Give a port number from 1 to 32767.');
+  }
+  return n;
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+interface UpOptions {
+  dir: string;
+  workers?: number;
+  shards?: number;
+  port?: number;
+  uiPort?: number;
+  gatewayPort?: number;
+}
+
+async function up(options: UpOptions, configPath: string, env: Env): Promise<void> {
+  const print = (line: string) => console.log(line);
+  const started = Date.now();
+  const cluster = await startCluster({
+    dir: options.dir,
+    configPath,
+    env,
+    log: print,
+    ...(options.workers !== undefined && { workers: options.workers }),
+    ...(options.shards !== undefined && { historyShards: options.shards }),
+    ports: {
+      ...(options.port !== undefined && { frontend: options.port }),
+      ...(options.uiPort !== undefined && { ui: options.uiPort }),
+      ...(options.gatewayPort !== undefined && { gateway: options.gatewayPort }),
+    },
+  });
+  const { state } = cluster;
+  const { ports } = state;
+  const logs = path.join(state.dir, 'logs');
+  const key = env.TANDEM_API_KEYS ? '(from TANDEM_API_KEYS)' : state.gatewayKey;
+  print(`\nTandem on a Temporal cluster, up in ${((Date.now() - started) / 1000).toFixed(0)} s:`);
+  print(
+    `Temporal frontend  ${cluster.address}  (namespace ${state.namespace}${state.tls ? ', mTLS' : ''})`,
+  );
+  print(
+    `Temporal services  history 127.0.0.1:${ports.history} (${state.historyShards} shards), ` +
+      `matching 127.0.0.1:${ports.matching}, worker 127.0.0.1:${ports.worker}`,
+  );
+  print(`Temporal Web UI    ${cluster.uiUrl}`);
+  print(
+    `PostgreSQL         127.0.0.1:${ports.postgres}  (temporal, temporal_visibility; data in ${path.join(state.dir, 'postgres')})`,
+  );
+  print(`Tandem workers     ${state.workers} processes`);
+  print(`HTTP gateway       ${cluster.gatewayUrl}  (API key ${key})`);
+  print(
+    `Tandem config      ${state.tandemConfig}  (TANDEM_CONFIG=${state.tandemConfig} npx tandem list)`,
+  );
+  print(`Logs               ${logs}`);
+  print('Ctrl-C (or "tandem cluster down" elsewhere) stops it; its data stays for the next start.');
+  const signal = await untilSignal();
+  print(`tandem cluster: ${signal}: stopping (workers finish in-flight attempts first)…`);
+  await stopCluster(state.dir, env);
+  print('tandem cluster: stopped');
+}
+
+async function down(dir: string, env: Env): Promise<void> {
+  const state = await readState(dir);
+  if (state === undefined) {
+    console.log(`tandem cluster: no cluster in ${dir}; nothing to stop`);
+    return;
+  }
+  const running = Object.keys(state.pids);
+  await stopCluster(dir, env);
+  console.log(
+    `tandem cluster: stopped ${running.length > 0 ? running.join(', ') : 'PostgreSQL'} (${endpoints(state).address}); data kept in ${dir}`,
+  );
+}
+
+/** Adds `tandem cluster` and `tandem cluster down` to the command line. */
+export function registerCluster(cli: Command, env: Env, configPath: () => string): void {
+  const defaultDir = () => path.join(findProjectRoot(), '.tandem', 'cluster');
+  const cluster = cli
+    .command('cluster')
+    .summary(
+      'run the production topology on this machine: PostgreSQL, Temporal services, UI, workers, gateway',
+    )
+    .description(
+      "Start PostgreSQL, Temporal's frontend, history, matching and worker services as separate " +
+        'processes (the server config docker-compose.yml deploys: deploy/temporal), the Temporal ' +
+        'Web UI, several tandem worker processes and the HTTP gateway, for the targets of the ' +
+        'config in TANDEM_CONFIG; print where everything is, and run until Ctrl-C. The first start ' +
+        'builds Temporal Server and its UI into ~/.cache/tandem (minutes); later ones take seconds. ' +
+        'State (database, ports, logs) stays in --dir for the next start.',
+    )
+    .option('--dir <dir>', 'where the cluster keeps its state (default .tandem/cluster)')
+    .option('--workers <n>', 'tandem worker processes (default 2)', count('workers', 32))
+    .option(
+      '--shards <n>',
+      'history shards of a new cluster (default 4; fixed once made)',
+      count('shards', 1024),
+    )
+    .option(
+      '--port <port>',
+      'Temporal frontend gRPC port of a new cluster (default 7233 if free)',
+      port,
+    )
+    .option(
+      '--ui-port <port>',
+      'Temporal Web UI port of a new cluster (default 8233 if free)',
+      port,
+    )
+    .option(
+      '--gateway-port <port>',
+      'HTTP gateway port of a new cluster (default 8080 if free)',
+      port,
+    )
+    .addHelpText('after', '\nExamples:\n  $ tandem cluster --workers 3\n  $ tandem cluster down')
+    .action((options: UpOptions & { dir?: string }) =>
+      up({ ...options, dir: path.resolve(options.dir ?? defaultDir()) }, configPath(), env),
+    );
+  cluster
+    .command('down')
+    .description('stop the cluster running from --dir (its data stays)')
+    .option('--dir <dir>', "the cluster's state folder (default .tandem/cluster)")
+    .action((options: { dir?: string }) => down(path.resolve(options.dir ?? defaultDir()), env));
+}
