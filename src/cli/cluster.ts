@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { endpoints, startCluster, stopCluster } from '../cluster/cluster';
 import { readState } from '../cluster/state';
-import { findProjectRoot } from '../dev/temporal-cli';
+import { findProjectRoot } from '../dev/host';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { runCommand, type CommandRunner } from '../dev/temporal-cli';
+import { runCommand, type CommandRunner } from '../dev/host';
 import { TandemError } from '../errors';
 import { CLUSTER_VERSIONS, GO_PACKAGES } from './versions';
 

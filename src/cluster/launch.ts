@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { runCommand } from '../dev/temporal-cli';
+import { runCommand } from '../dev/host';
 import { TandemError } from '../errors';
 import type { ClusterBinaries } from './install';
 import { alive, spawnDetached, waitForPort, waitUntil } from './processes';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findProjectRoot } from '../dev/temporal-cli';
+import { findProjectRoot } from '../dev/host';
 import type { ClusterBinaries } from './install';
 import type { ProcessSpec } from './processes';
 import type { ClusterState, TemporalService } from './state';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { spawnTandem } from '../support/processes';
-import { INVENTORY_TOKEN, startClusterSystem, until, type ClusterSystem } from './system';
+import { INVENTORY_TOKEN, startClusterSystem, untilAnswered, type ClusterSystem } from './system';
 
 /*
  * The contract's scenarios on a cluster: PostgreSQL persistence and visibility, four history
@@ -81,8 +81,8 @@ describe('Tandem on a Temporal cluster (PostgreSQL, 4 shards, mTLS)', () => {
     system.targets.setFault('shipping', 'create', { status: 503, retryAfter: '60' });
     const id = system.newId();
     await system.client.start({ id, targets: both, payload: {} });
-    await until(
-      async () =>
+    await untilAnswered(
+      () =>
         (of(id, 'shipping', 'create').length > 0 &&
           of(id, 'inventory', 'create')[0]?.status === 201) ||
         undefined,
@@ -106,7 +106,7 @@ describe('Tandem on a Temporal cluster (PostgreSQL, 4 shards, mTLS)', () => {
     await system.client.waitFor(resolved, ['needs_attention']);
 
     // Visibility on PostgreSQL finds both by TandemStatus (eventually consistent: poll).
-    await until(async () => {
+    await untilAnswered(async () => {
       const parked = (await system.client.list({ status: 'needs_attention' })).map((d) => d.id);
       return parked.includes(retried) && parked.includes(resolved) ? true : undefined;
     }, 'both parked deliveries listed by TandemStatus');
@@ -115,7 +115,7 @@ describe('Tandem on a Temporal cluster (PostgreSQL, 4 shards, mTLS)', () => {
     expect((await system.client.result(retried)).status).toBe('compensated');
     await system.client.resolve(resolved, 'released the reservation by hand');
     expect((await system.client.result(resolved)).status).toBe('resolved');
-    await until(async () => {
+    await untilAnswered(async () => {
       const done = (await system.client.list({ status: 'resolved' })).map((d) => d.id);
       return done.includes(resolved) ? true : undefined;
     }, 'the resolved delivery listed as resolved');
@@ -164,7 +164,7 @@ describe("the cluster's own gateway and worker processes", () => {
       body: JSON.stringify({ id, targets: both, payload: { sku: 'A-1' } }),
     });
     expect(started.status).toBe(202);
-    const delivered = await until(async () => {
+    const delivered = await untilAnswered(async () => {
       const answer = await fetch(`${gatewayUrl}/v1/deliveries/${id}`, { headers });
       const body = (await answer.json()) as { status?: string };
       return body.status === 'completed' ? body : undefined;

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { killProcess, restartPostgres, restartProcess } from '../../src/cluster/control';
-import type { ReceivedRequest } from '../../src/demo/targets';
-import { spawnTandem, type TandemProcess } from '../support/processes';
-import { startClusterSystem, until, type ClusterSystem } from './system';
+import type { ReceivedRequest } from '../../src/demo/request-log';
+import { spawnTandem, type SpawnedProcess } from '../support/processes';
+import { startClusterSystem, untilAnswered, type ClusterSystem } from './system';
 
 /*
  * Faults only a cluster has. Each test starts deliveries, waits until their legs are on the
@@ -70,7 +70,7 @@ describe('when part of the cluster fails mid-delivery', () => {
     });
 
     const restoredAt = await fault();
-    const finished = await until(
+    const finished = await untilAnswered(
       async () => {
         const states = await Promise.all(ids.map((id) => system.client.describe(id)));
         return states.every((s) => s.status === 'completed') ? states : undefined;
@@ -122,12 +122,12 @@ describe('when part of the cluster fails mid-delivery', () => {
 
 describe('two tandem worker processes, one killed mid-leg', () => {
   let system: ClusterSystem;
-  const workers: TandemProcess[] = [];
+  const workers: SpawnedProcess[] = [];
   beforeAll(async () => {
     system = await startClusterSystem(() => undefined, { workers: false });
   });
   afterAll(async () => {
-    for (const w of workers) w.child.kill('SIGKILL');
+    for (const w of workers) w.kill('SIGKILL');
     await system.stop();
   });
 
@@ -148,9 +148,9 @@ describe('two tandem worker processes, one killed mid-leg', () => {
     const second = spawnTandem(['worker'], env);
     workers.push(second);
     await second.waitForOutput('tandem worker: polling');
-    first.child.kill('SIGKILL');
+    first.kill('SIGKILL');
     const killedAt = Date.now();
-    const state = await until(
+    const state = await untilAnswered(
       async () => {
         const s = await system.client.describe(id);
         return s.status === 'completed' ? s : undefined;

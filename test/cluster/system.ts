@@ -108,7 +108,7 @@ export async function startClusterSystem(
 
 /** Polls `check` until it returns a value other than `undefined`; errors count as "not yet". */
 export async function until<T>(
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 120_000,
 ): Promise<T> {
