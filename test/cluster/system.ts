@@ -106,8 +106,11 @@ export async function startClusterSystem(
   };
 }
 
-/** Polls `check` until it returns a value other than `undefined`; errors count as "not yet". */
-export async function until<T>(
+/**
+ * Polls `check` until it returns a value other than `undefined`. Unlike test/support/wait.ts's
+ * `until`, a failed read counts as "not yet": here the cluster may be restarting a service.
+ */
+export async function untilAnswered<T>(
   check: () => Promise<T | undefined> | T | undefined,
   what: string,
   timeoutMs = 120_000,
