@@ -4,6 +4,9 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load';
 import { gatewaySettings } from '../src/config/schema';
+import { DEPLOY_FILES, serverEnvironment } from '../src/cluster/specs';
+import type { ClusterState } from '../src/cluster/state';
+import { CLUSTER_VERSIONS } from '../src/cluster/versions';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 
 /*
@@ -49,6 +52,44 @@ function interpolate(value: string): string {
   );
 }
 
+const TEMPORAL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
+const deployDir = path.join(root, 'deploy', 'temporal');
+
+/** Variables deploy/temporal/server.yaml reads with no default (it fails without them). */
+const requiredServerVariables = [
+  ...read(`deploy/temporal/${DEPLOY_FILES.serverConfig}`).matchAll(/\{\{ env "(\w+)" \}\}/g),
+]
+  .map((m) => m[1]!)
+  .filter((name) => !name.startsWith('TEMPORAL_TLS_') && name !== 'PROMETHEUS_ENDPOINT');
+
+/** A local cluster's state, as `tandem cluster` makes one. */
+const clusterState = {
+  dir: '/tmp/cluster',
+  ports: Object.fromEntries(
+    [
+      'postgres',
+      'frontend',
+      'frontendHttp',
+      'frontendMembership',
+      'history',
+      'historyMembership',
+      'matching',
+      'matchingMembership',
+      'worker',
+      'workerMembership',
+      'ui',
+      'gateway',
+    ].map((n, i) => [n, 7000 + i]),
+  ),
+  historyShards: 4,
+  namespace: 'default',
+  postgresPassword: 'p',
+  gatewayKey: 'k',
+  tandemConfig: '/tmp/cluster/tandem.yaml',
+  workers: 2,
+  pids: {},
+} as unknown as ClusterState;
+
 /** `host:container[:ro]` volume mounts of a service, as absolute host paths. */
 function mounts(s: Service): { source: string; target: string }[] {
   return (s.volumes ?? []).flatMap((volume) => {
@@ -78,22 +119,25 @@ function variablesReadBy(configText: string): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it('describes Temporal on PostgreSQL, its UI, setup jobs, the demo targets, workers and the gateway', () => {
+  it("describes Temporal's four services on PostgreSQL, its UI, setup jobs, the demo targets, workers and the gateway", () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'demo-targets',
         'gateway',
         'postgresql',
-        'temporal',
+        ...TEMPORAL_SERVICES.map((s) => `temporal-${s}`),
         'temporal-schema',
         'temporal-setup',
         'temporal-ui',
         'worker',
       ].sort(),
     );
-    expect(service('temporal').environment).toMatchObject({ DB: 'postgres12' });
-    expect(service('temporal').environment?.POSTGRES_SEEDS).toBe('postgresql');
-    expect(service('temporal').depends_on).toEqual({
+    for (const name of TEMPORAL_SERVICES) {
+      const server = service(`temporal-${name}`);
+      expect(server.environment?.TEMPORAL_SERVICES, name).toBe(name);
+      expect(server.environment?.POSTGRES_SEEDS).toBe('postgresql');
+    }
+    expect(service('temporal-frontend').depends_on).toEqual({
       'temporal-schema': { condition: 'service_completed_successfully' },
     });
     for (const name of ['worker', 'gateway']) {
@@ -101,7 +145,7 @@ describe('docker-compose.yml', () => {
         condition: 'service_completed_successfully',
       });
     }
-    for (const name of ['postgresql', 'temporal', 'gateway', 'demo-targets']) {
+    for (const name of ['postgresql', 'temporal-frontend', 'gateway', 'demo-targets']) {
       expect(service(name).healthcheck, name).toBeDefined();
     }
   });
@@ -168,7 +212,7 @@ describe('docker-compose.yml', () => {
       for (const variable of Object.keys(environment)) {
         expect(known, `${name} sets ${variable}, which nothing reads`).toContain(variable);
       }
-      expect(config.temporal.address).toBe('temporal:7233');
+      expect(config.temporal.address).toBe('temporal-frontend:7233');
     }
     expect(read('Dockerfile')).toContain(
       `ENV TANDEM_CONFIG=${service('worker').environment?.TANDEM_CONFIG}`,
@@ -194,9 +238,7 @@ describe('docker-compose.yml', () => {
     const config = await loadConfig(path.join(root, 'deploy/tandem.yaml'));
     const [host, port] = config.temporal.address.split(':');
     expect(services[host!], host).toBeDefined();
-    expect(service('temporal').ports).toContainEqual(
-      expect.stringMatching(new RegExp(`:${port}$`)),
-    );
+    expect(service(host!).ports).toContainEqual(expect.stringMatching(new RegExp(`:${port}$`)));
 
     const urls = Object.values(config.targets).flatMap((t) =>
       [t.request.url, t.compensate?.url].filter((u): u is string => u !== undefined),
@@ -230,14 +272,53 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('mounts the Temporal dynamic config the server is told to read', () => {
-    const temporal = service('temporal');
-    const file = temporal.environment?.DYNAMIC_CONFIG_FILE_PATH ?? '';
-    const mount = mounts(temporal).find((m) => m.target === `/etc/temporal/${file}`);
-    expect(mount, file).toBeDefined();
-    expect(parse(readFileSync(mount!.source, 'utf8'))).toMatchObject({
+  it('runs every Temporal service on the server config and dynamic config tandem cluster uses', () => {
+    const local = serverEnvironment(clusterState);
+    for (const name of TEMPORAL_SERVICES) {
+      const server = service(`temporal-${name}`);
+      const environment = server.environment ?? {};
+      const mount = (file: string) => mounts(server).find((m) => file.startsWith(`${m.target}/`));
+      for (const [variable, role] of [
+        ['TEMPORAL_SERVER_CONFIG_FILE_PATH', DEPLOY_FILES.serverConfig],
+        ['DYNAMIC_CONFIG_FILE_PATH', DEPLOY_FILES.dynamicConfig],
+      ] as const) {
+        const file = environment[variable] ?? '';
+        const found = mount(file);
+        expect(found, `${name} mounts ${file}`).toBeDefined();
+        const onHost = path.join(found!.source, file.slice(found!.target.length));
+        expect(onHost, `${name}: ${variable}`).toBe(path.join(deployDir, role));
+      }
+      expect(local.DYNAMIC_CONFIG_FILE_PATH).toBe(path.join(deployDir, DEPLOY_FILES.dynamicConfig));
+      // Both set every variable the server config reads without a default.
+      expect(requiredServerVariables).toEqual(
+        expect.arrayContaining(['POSTGRES_PWD', 'DYNAMIC_CONFIG_FILE_PATH']),
+      );
+      for (const variable of requiredServerVariables) {
+        expect(environment, `${name} sets ${variable}`).toHaveProperty(variable);
+        expect(local, `tandem cluster sets ${variable}`).toHaveProperty(variable);
+      }
+      expect(environment.NUM_HISTORY_SHARDS).toBe(local.NUM_HISTORY_SHARDS);
+    }
+    expect(parse(read(`deploy/temporal/${DEPLOY_FILES.dynamicConfig}`))).toMatchObject({
       'frontend.enableUpdateWorkflowExecution': [{ value: true }],
     });
+  });
+
+  it('sets up the schemas and the namespace with the scripts tandem cluster runs', () => {
+    const script = (name: string) => service(name).entrypoint?.at(-1) ?? '';
+    expect(path.basename(script('temporal-schema'))).toBe(DEPLOY_FILES.schemaScript);
+    expect(path.basename(script('temporal-setup'))).toBe(DEPLOY_FILES.namespaceScript);
+  });
+
+  it('pins the versions tandem cluster builds', () => {
+    const image = (name: string) => interpolate(service(name).image ?? '');
+    for (const name of TEMPORAL_SERVICES) {
+      expect(image(`temporal-${name}`)).toBe(`temporalio/server:${CLUSTER_VERSIONS.temporal}`);
+    }
+    expect(image('temporal-schema')).toBe(`temporalio/admin-tools:${CLUSTER_VERSIONS.temporal}`);
+    expect(image('temporal-setup')).toBe(`temporalio/admin-tools:${CLUSTER_VERSIONS.temporal}`);
+    expect(image('temporal-ui')).toBe(`temporalio/ui:${CLUSTER_VERSIONS.ui}`);
+    expect(image('postgresql')).toBe(`postgres:${CLUSTER_VERSIONS.postgresql}`);
   });
 
   it('pins every image to a version', () => {

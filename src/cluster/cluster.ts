@@ -14,7 +14,7 @@ import {
   type PostgresInstance,
 } from './postgres';
 import { alive, stopGroup } from './processes';
-import { POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
+import { DEPLOY_FILES, POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
 import {
   choosePorts,
   readState,
@@ -140,10 +140,10 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   try {
     await initPostgres(postgres);
     await startPostgres(postgres);
-    await script('setup-postgres.sh', binaries.sqlTool, { ...serverEnvironment(state) }, env);
+    await script(DEPLOY_FILES.schemaScript, binaries.sqlTool, { ...serverEnvironment(state) }, env);
     for (const service of TEMPORAL_SERVICES) await startProcess(state, binaries, service, env);
     await script(
-      'setup-namespace.sh',
+      DEPLOY_FILES.namespaceScript,
       cli.path,
       {
         ...temporalCliEnvironment(state),

@@ -9,6 +9,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The folder of the server config, dynamic config and setup scripts that compose mounts too. */
 export const deployDir = (root = findProjectRoot()) => path.join(root, 'deploy', 'temporal');
 
+/** The files in {@link deployDir} both deployments use, by role. */
+export const DEPLOY_FILES = {
+  serverConfig: 'server.yaml',
+  dynamicConfig: 'dynamicconfig.yaml',
+  schemaScript: 'setup-postgres.sh',
+  namespaceScript: 'setup-namespace.sh',
+} as const;
+
 /** Database user Temporal connects as (the local server's superuser). */
 export const POSTGRES_USER = 'temporal';
 
@@ -35,7 +43,7 @@ export function serverEnvironment(state: ClusterState): Record<string, string> {
     MATCHING_MEMBERSHIP_PORT: String(ports.matchingMembership),
     WORKER_GRPC_PORT: String(ports.worker),
     WORKER_MEMBERSHIP_PORT: String(ports.workerMembership),
-    DYNAMIC_CONFIG_FILE_PATH: path.join(deployDir(), 'dynamicconfig.yaml'),
+    DYNAMIC_CONFIG_FILE_PATH: path.join(deployDir(), DEPLOY_FILES.dynamicConfig),
     ...(tls && {
       TEMPORAL_TLS_FRONTEND_CERT: tls.serverCert,
       TEMPORAL_TLS_FRONTEND_KEY: tls.serverKey,
@@ -80,7 +88,7 @@ export function temporalServiceSpec(
     command: binaries.server,
     args: [
       '--config-file',
-      path.join(deployDir(), 'server.yaml'),
+      path.join(deployDir(), DEPLOY_FILES.serverConfig),
       '--allow-no-auth',
       'start',
       '--service',
