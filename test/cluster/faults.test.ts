@@ -124,7 +124,13 @@ describe('two tandem worker processes, one killed mid-leg', () => {
   let system: ClusterSystem;
   const workers: SpawnedProcess[] = [];
   beforeAll(async () => {
-    system = await startClusterSystem(() => undefined, { workers: false });
+    // A long attempt timeout: the leg is still on the wire on the first worker when it dies.
+    system = await startClusterSystem(
+      (doc) => {
+        doc.targets.inventory.request.timeout = '60s';
+      },
+      { workers: false },
+    );
   });
   afterAll(async () => {
     for (const w of workers) w.kill('SIGKILL');
@@ -148,6 +154,7 @@ describe('two tandem worker processes, one killed mid-leg', () => {
     const second = spawnTandem(['worker'], env);
     workers.push(second);
     await second.waitForOutput('tandem worker: polling');
+    expect((await system.client.describe(id)).status).toBe('running');
     first.kill('SIGKILL');
     const killedAt = Date.now();
     const state = await untilAnswered(
