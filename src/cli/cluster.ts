@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { Command } from 'commander';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { endpoints, startCluster, stopCluster } from '../cluster/cluster';
+import { alive } from '../cluster/processes';
 import { readState } from '../cluster/state';
 import { findProjectRoot } from '../dev/host';
 
@@ -86,7 +86,21 @@ async function up(options: UpOptions, configPath: string, env: Env): Promise<voi
   );
   print(`Logs               ${logs}`);
   print('Ctrl-C (or "tandem cluster down" elsewhere) stops it; its data stays for the next start.');
+  // Keeps this process up (signal handlers alone do not) and says when a process of it dies.
+  const reported = new Set<string>();
+  const watchdog = setInterval(() => {
+    void readState(state.dir).then((now) => {
+      for (const [name, pid] of Object.entries(now?.pids ?? {})) {
+        if (alive(pid) || reported.has(`${name}:${pid}`)) continue;
+        reported.add(`${name}:${pid}`);
+        print(
+          `tandem cluster: ${name} (pid ${pid}) has stopped; its log: ${path.join(logs, `${name}.log`)}`,
+        );
+      }
+    });
+  }, 2000);
   const signal = await untilSignal();
+  clearInterval(watchdog);
   print(`tandem cluster: ${signal}: stopping (workers finish in-flight attempts first)…`);
   await stopCluster(state.dir, env);
   print('tandem cluster: stopped');
@@ -151,5 +165,9 @@ export function registerCluster(cli: Command, env: Env, configPath: () => string
     .command('down')
     .description('stop the cluster running from --dir (its data stays)')
     .option('--dir <dir>', "the cluster's state folder (default .tandem/cluster)")
-    .action((options: { dir?: string }) => down(path.resolve(options.dir ?? defaultDir()), env));
+    // `tandem cluster down --dir X`: the parent command, which has --dir too, may have taken it.
+    .action((options: { dir?: string }, command: Command) => {
+      const dir = options.dir ?? command.parent?.opts<{ dir?: string }>().dir ?? defaultDir();
+      return down(path.resolve(dir), env);
+    });
 }
