@@ -117,7 +117,13 @@ export interface DeliveryInput extends DeliveryRequest {
 export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
+  /**
+   * JSON bodies parsed, others (and JSON cut at the cap or nested too deep) as text. A number
+   * a JavaScript number cannot hold exactly (beyond 2^53) is kept as its exact decimal text.
+   */
   body: unknown;
+  /** Where those exact numbers are in `body` (keys from the root); absent when none. */
+  exactNumbers?: string[][];
   /** The body was longer than the cap and was cut. */
   truncated?: boolean;
 }

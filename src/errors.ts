@@ -26,18 +26,28 @@ export class ConfigError extends TandemError {
   }
 }
 
-/** A template (`{{response.body.id}}`) names a field the leg does not have. */
+/**
+ * A template (`{{response.body.id}}`) names a field the leg does not have, or renders a URL
+ * path segment as `.`, `..` or `""` (`segment`), which would name another resource. `template`
+ * is the template as written in the config: secrets in it stay in their `${VAR}` form.
+ */
 export class TemplateError extends TandemError {
   override readonly name = 'TemplateError';
-  readonly code = 'TANDEM_TEMPLATE_FIELD_MISSING';
+  readonly code: 'TANDEM_TEMPLATE_FIELD_MISSING' | 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
   constructor(
     readonly field: string,
     readonly template: string,
+    readonly segment?: string,
   ) {
     super(
-      `Template "${template}" needs ${field}, which this leg does not have. ` +
+      (segment === undefined
+        ? `Template "${template}" needs ${field}, which this leg does not have. `
+        : `Template "${template}" renders ${field} as ${JSON.stringify(segment)}, which cannot be ` +
+          'a URL path segment (it would name another resource). ') +
         `Change the target's compensate template, or undo this leg by hand and resolve the delivery.`,
     );
+    this.code =
+      segment === undefined ? 'TANDEM_TEMPLATE_FIELD_MISSING' : 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
   }
 }
 

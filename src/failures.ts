@@ -10,6 +10,8 @@ export const FailureType = {
   PermanentHttp: 'PermanentHttpError',
   /** The request could not be completed on the wire (refused, reset, timed out). */
   Network: 'NetworkError',
+  /** The request cannot be sent as built (an invalid URL or header value); it was not sent. */
+  Unsendable: 'UnsendableRequestError',
   /** A compensation template names a field the leg does not have. */
   Template: 'TemplateError',
   /** The worker cannot build the request (unknown target, unset secret). */

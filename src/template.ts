@@ -1,3 +1,4 @@
+import { LosslessNumber, stringify } from 'lossless-json';
 import { TemplateError } from './errors';
 
 /** What a compensation template may read. */
@@ -5,11 +6,32 @@ export interface TemplateContext {
   delivery: { id: string };
   idempotencyKey: string;
   payload: unknown;
-  response?: { status: number; headers: Record<string, string>; body: unknown };
+  response?: {
+    status: number;
+    headers: Record<string, string>;
+    body: unknown;
+    /** Paths in `body` of numbers kept as their exact decimal text (see `HttpAnswer`). */
+    exactNumbers?: string[][];
+  };
 }
+
+/**
+ * Gives the text a `${VAR}` stands for. Requests use the worker's environment; messages use
+ * {@link keepSecret}, so that what they quote is the template form, never a secret.
+ */
+export type SecretResolver = (name: string) => string;
+
+/** The resolver of messages: `${VAR}` stays literally that. */
+export const keepSecret: SecretResolver = (name) => `\${${name}}`;
 
 const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g;
 const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}]+?)\s*\}\}$/;
+// Secrets and placeholders are replaced in one pass, so a value taken from a response is never
+// read again as `${VAR}` (it cannot make the worker send one of its secrets).
+const TOKEN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{\{\s*([^{}]+?)\s*\}\}/g;
+/** Scheme and authority (`http://user@host:port`) of a URL template. */
+const URL_ORIGIN = /^[^/?#]*:\/\/[^/?#]*/;
+const UNSAFE_SEGMENTS = new Set(['', '.', '..']);
 const ALLOWED_FIELDS = [
   /^delivery\.id$/,
   /^idempotencyKey$/,
@@ -30,6 +52,15 @@ export function templateFields(value: unknown): string[] {
 /** Fields that no template may name, for config validation. */
 export function unknownTemplateFields(value: unknown): string[] {
   return templateFields(value).filter((field) => !ALLOWED_FIELDS.some((re) => re.test(field)));
+}
+
+/**
+ * Whether placeholders build a URL template's scheme, host or port (or userinfo): a caller's
+ * payload or a target's answer could then choose where Tandem sends. `${VAR}` may build them.
+ */
+export function templatesInOrigin(url: string): boolean {
+  const origin = URL_ORIGIN.exec(url)?.[0] ?? url.split(/[/?#]/, 1)[0] ?? '';
+  return origin.includes('{{');
 }
 
 /** Whether rendering `value` needs the leg's response (so it cannot run on an unknown outcome). */
@@ -54,34 +85,111 @@ function asText(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
-/**
- * Renders the placeholders in `text`. `encode` escapes each value (for URLs). A placeholder
- * naming an absent field throws {@link TemplateError}: an empty string could undo the wrong thing.
- */
-export function renderText(
+function replaceTokens(
   text: string,
-  context: TemplateContext,
-  encode: (value: string) => string = (v) => v,
+  secret: SecretResolver,
+  value: (field: string) => string,
 ): string {
-  return text.replace(PLACEHOLDER, (_, field: string) =>
-    encode(asText(lookup(context, field, text))),
+  return text.replace(TOKEN, (_, name: string | undefined, field: string | undefined) =>
+    name !== undefined ? secret(name) : value(field ?? ''),
   );
 }
 
 /**
- * Renders a JSON body template. A string that is a single placeholder takes the field's value
- * as is (numbers and objects keep their type); other strings are interpolated.
+ * Renders the `${VAR}` secrets and `{{…}}` placeholders of `text` (a header value). A
+ * placeholder naming an absent field throws {@link TemplateError}: an empty string could undo
+ * the wrong thing. With the default resolver, secrets stay in their `${VAR}` form.
  */
-export function renderJson(value: unknown, context: TemplateContext): unknown {
-  if (typeof value === 'string') {
-    const whole = WHOLE_PLACEHOLDER.exec(value);
-    return whole ? lookup(context, whole[1] ?? '', value) : renderText(value, context);
+export function renderText(
+  text: string,
+  context: TemplateContext,
+  secret: SecretResolver = keepSecret,
+): string {
+  return replaceTokens(text, secret, (field) => asText(lookup(context, field, text)));
+}
+
+/**
+ * Renders a URL template. Each placeholder's value is percent-encoded as one path segment (or
+ * query part), so `/`, `?`, `#` and `%2F` cannot escape it; in the path, a value of `.`, `..`
+ * or `""` throws {@link TemplateError}, as it would name another resource. Config validation
+ * keeps placeholders out of the scheme, host and port.
+ */
+export function renderUrl(
+  template: string,
+  context: TemplateContext,
+  secret: SecretResolver = keepSecret,
+): string {
+  const origin = URL_ORIGIN.exec(template)?.[0] ?? '';
+  const rest = template.slice(origin.length);
+  const pathEnd = rest.search(/[?#]/);
+  const path = pathEnd === -1 ? rest : rest.slice(0, pathEnd);
+  const tail = pathEnd === -1 ? '' : rest.slice(pathEnd);
+  const value = (field: string) => asText(lookup(context, field, template));
+  const segment = (field: string) => {
+    const text = value(field);
+    if (UNSAFE_SEGMENTS.has(text)) throw new TemplateError(field, template, text);
+    return encodeURIComponent(text);
+  };
+  return (
+    replaceTokens(origin, secret, (field) => encodeURIComponent(value(field))) +
+    replaceTokens(path, secret, segment) +
+    replaceTokens(tail, secret, (field) => encodeURIComponent(value(field)))
+  );
+}
+
+/**
+ * The numbers kept as exact text at or below `field` (a `response.body.<path>`), put back as
+ * numbers that serialize with every digit.
+ */
+function withExactNumbers(context: TemplateContext, field: string, value: unknown): unknown {
+  const parts = field.split('.');
+  if (parts[0] !== 'response' || parts[1] !== 'body') return value;
+  const at = parts.slice(2);
+  const below = (context.response?.exactNumbers ?? []).filter(
+    (path) => path.length >= at.length && at.every((part, i) => path[i] === part),
+  );
+  if (below.length === 0) return value;
+  if (typeof value === 'string') return new LosslessNumber(value);
+  const copy = structuredClone(value) as Record<string, unknown>;
+  for (const path of below) {
+    let parent: Record<string, unknown> = copy;
+    const rel = path.slice(at.length);
+    for (const part of rel.slice(0, -1)) parent = parent[part] as Record<string, unknown>;
+    const last = rel[rel.length - 1]!;
+    parent[last] = new LosslessNumber(parent[last] as string);
   }
-  if (Array.isArray(value)) return value.map((item) => renderJson(item, context));
+  return copy;
+}
+
+function renderJsonValue(
+  value: unknown,
+  context: TemplateContext,
+  secret: SecretResolver,
+): unknown {
+  if (typeof value === 'string') {
+    const field = WHOLE_PLACEHOLDER.exec(value)?.[1];
+    return field !== undefined
+      ? withExactNumbers(context, field, lookup(context, field, value))
+      : renderText(value, context, secret);
+  }
+  if (Array.isArray(value)) return value.map((item) => renderJsonValue(item, context, secret));
   if (value && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, renderJson(item, context)]),
+      Object.entries(value).map(([key, item]) => [key, renderJsonValue(item, context, secret)]),
     );
   }
   return value;
+}
+
+/**
+ * Renders a JSON body template to its JSON text. A string that is a single placeholder takes
+ * the field's value as is (numbers and objects keep their type, and a response number beyond
+ * 2^53 keeps every digit); other strings are interpolated, `${VAR}` secrets included.
+ */
+export function renderJson(
+  value: unknown,
+  context: TemplateContext,
+  secret: SecretResolver = keepSecret,
+): string {
+  return stringify(renderJsonValue(value, context, secret)) ?? 'null';
 }

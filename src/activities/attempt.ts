@@ -1,7 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { HttpAnswer } from '../contracts';
 import { FailureType, type AttemptFailureDetails } from '../failures';
-import { HttpNetworkError, type HttpClient, type HttpRequest } from '../http/client';
+import {
+  HttpNetworkError,
+  HttpRequestError,
+  type HttpClient,
+  type HttpRequest,
+} from '../http/client';
 import { parseRetryAfter, type Verdict } from '../http/judge';
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -17,12 +22,15 @@ function excerpt(body: unknown): string {
  * Sends one attempt and turns the answer into the activity's result, or into an
  * `ApplicationFailure` whose type and details tell the workflow how to go on. The activity
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
+ * Every failure's message goes through `scrub` before the failure (and its stack trace) is
+ * built, and carries no `cause`: a library's error may quote the resolved URL.
  */
 export async function sendAttempt(
   http: HttpClient,
   label: string,
   request: HttpRequest,
   judge: (status: number) => Verdict,
+  scrub: (text: string) => string,
 ): Promise<HttpAnswer> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
@@ -31,13 +39,20 @@ export async function sendAttempt(
     context.heartbeat();
     answer = await http.send({ ...request, signal: context.cancellationSignal });
   } catch (error) {
+    if (error instanceof HttpRequestError) {
+      throw ApplicationFailure.create({
+        type: FailureType.Unsendable,
+        message: scrub(`${label}: ${error.message}`),
+        nonRetryable: true,
+        details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],
+      });
+    }
     if (!(error instanceof HttpNetworkError)) throw error;
     throw ApplicationFailure.create({
       type: FailureType.Network,
-      message: `${label}: ${error.message}`,
+      message: scrub(`${label}: ${error.message}`),
       nonRetryable: false,
       details: [{ outcome: error.sent ? 'unknown' : 'not_sent' } satisfies AttemptFailureDetails],
-      cause: error,
     });
   } finally {
     clearInterval(heartbeat);
@@ -48,7 +63,7 @@ export async function sendAttempt(
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({
     type: verdict === 'transient' ? FailureType.TransientHttp : FailureType.PermanentHttp,
-    message: `${label} answered ${answer.status}${excerpt(answer.body)}`,
+    message: scrub(`${label} answered ${answer.status}${excerpt(answer.body)}`),
     nonRetryable: verdict === 'permanent',
     details: [
       {

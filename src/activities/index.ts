@@ -10,9 +10,16 @@ import { TemplateError } from '../errors';
 import { FailureType, type AttemptFailureDetails } from '../failures';
 import type { HttpClient } from '../http/client';
 import { judgeCompensationStatus, judgeStatus } from '../http/judge';
-import { renderJson, renderText, type TemplateContext } from '../template';
+import {
+  keepSecret,
+  renderJson,
+  renderText,
+  renderUrl,
+  type SecretResolver,
+  type TemplateContext,
+} from '../template';
 import { sendAttempt } from './attempt';
-import { resolveHeaderSecrets, resolveSecrets } from './secrets';
+import { resolveHeaderSecrets, resolveSecrets, secretScrubber, secretsFrom } from './secrets';
 
 /** What the activities are built over. */
 export interface ActivityDependencies {
@@ -24,14 +31,23 @@ export interface ActivityDependencies {
   payloadOfRun: () => Promise<unknown>;
 }
 
-function notSent(type: string, message: string, cause?: Error): ApplicationFailure {
+function notSent(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({
     type,
     message,
     nonRetryable: true,
     details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],
-    ...(cause && { cause }),
   });
+}
+
+/** Header values rendered by `render`, by lower-case name. */
+function headersOf(
+  headers: Readonly<Record<string, string>>,
+  render: (value: string) => string,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), render(value)]),
+  );
 }
 
 /**
@@ -39,6 +55,8 @@ function notSent(type: string, message: string, cause?: Error): ApplicationFailu
  * owns the retry policy, so it knows every attempt's outcome.
  */
 export function createActivities({ config, http, env, payloadOfRun }: ActivityDependencies) {
+  const secret: SecretResolver = secretsFrom(env);
+
   function targetOf(name: string): TargetConfig {
     const target = config.targets[name];
     if (!target) {
@@ -69,15 +87,18 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         `${input.target} (attempt ${input.attempt})`,
         {
           method: target.request.method,
-          url: resolveSecrets(target.request.url, env),
+          url: resolveSecrets(target.request.url, secret),
+          shownUrl: target.request.url,
           headers: {
             ...resolveHeaderSecrets(target.request.headers, env),
             ...tandemHeaders(input, key),
           },
+          shownHeaders: headersOf(target.request.headers, (value) => value),
           body: JSON.stringify(await payloadOfRun()),
           timeoutMs: input.timeoutMs,
         },
         (status) => judgeStatus(status, target.successStatuses),
+        secretScrubber(target, env),
       );
     },
 
@@ -97,20 +118,17 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         payload: await payloadOfRun(),
         ...(input.response && { response: input.response }),
       };
-      let url: string, headers: Record<string, string>, body: unknown;
+      const scrub = secretScrubber(undo, env);
+      let url: string, shownUrl: string, headers: Record<string, string>, body: string | undefined;
       try {
-        // Secrets first, then templates: a value from a response must never be read as `${VAR}`.
-        url = renderText(resolveSecrets(undo.url, env), context, encodeURIComponent);
-        headers = Object.fromEntries(
-          Object.entries(resolveHeaderSecrets(undo.headers, env)).map(([name, value]) => [
-            name,
-            renderText(value, context),
-          ]),
-        );
-        body = undo.body === undefined ? undefined : renderJson(undo.body, context);
+        // The template form first: a template error then quotes it, secrets as `${VAR}`.
+        shownUrl = renderUrl(undo.url, context, keepSecret);
+        url = renderUrl(undo.url, context, secret);
+        headers = headersOf(undo.headers, (value) => renderText(value, context, secret));
+        body = undo.body === undefined ? undefined : renderJson(undo.body, context, secret);
       } catch (error) {
         if (!(error instanceof TemplateError)) throw error;
-        throw notSent(FailureType.Template, `${input.target}: ${error.message}`, error);
+        throw notSent(FailureType.Template, scrub(`${input.target}: ${error.message}`));
       }
       return sendAttempt(
         http,
@@ -118,11 +136,14 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         {
           method: undo.method,
           url,
+          shownUrl,
           headers: { ...headers, ...tandemHeaders(input, key) },
-          ...(body !== undefined && { body: JSON.stringify(body) }),
+          shownHeaders: headersOf(undo.headers, (value) => value),
+          ...(body !== undefined && { body }),
           timeoutMs: input.timeoutMs,
         },
         judgeCompensationStatus,
+        scrub,
       );
     },
   };

@@ -1,15 +1,20 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { FailureType, type AttemptFailureDetails } from '../failures';
+import type { SecretResolver } from '../template';
 
 const SECRET = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+/** Shorter values are not scrubbed from text: they would garble ordinary words and numbers. */
+const SHORTEST_SCRUBBED = 4;
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Replaces `${VAR}` with the worker's environment. Runs inside the activity only, so secrets
+ * Resolves `${VAR}` from the worker's environment. Runs inside the activity only, so secrets
  * never enter workflow history. An unset variable fails the leg for good: retrying cannot help
  * until the worker is redeployed.
  */
-export function resolveSecrets(text: string, env: Readonly<Record<string, string | undefined>>) {
-  return text.replace(SECRET, (_, name: string) => {
+export function secretsFrom(env: Env): SecretResolver {
+  return (name) => {
     const value = env[name];
     if (value === undefined) {
       throw ApplicationFailure.create({
@@ -20,18 +25,51 @@ export function resolveSecrets(text: string, env: Readonly<Record<string, string
       });
     }
     return value;
-  });
+  };
 }
 
-/** {@link resolveSecrets} over every value of a header map. */
+/** Replaces the `${VAR}` secrets of `text` (one that holds no `{{…}}` placeholders). */
+export function resolveSecrets(text: string, secret: SecretResolver): string {
+  return text.replace(SECRET, (_, name: string) => secret(name));
+}
+
+/** {@link resolveSecrets} over every value of a header map, by lower-case name. */
 export function resolveHeaderSecrets(
   headers: Readonly<Record<string, string>>,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Env,
 ): Record<string, string> {
+  const secret = secretsFrom(env);
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
       name.toLowerCase(),
-      resolveSecrets(value, env),
+      resolveSecrets(value, secret),
     ]),
   );
+}
+
+/** Every `${VAR}` named anywhere in `value` (strings, arrays, objects). */
+function secretNames(value: unknown): string[] {
+  if (typeof value === 'string') return [...value.matchAll(SECRET)].map((m) => m[1] ?? '');
+  if (Array.isArray(value)) return value.flatMap(secretNames);
+  if (value && typeof value === 'object') return Object.values(value).flatMap(secretNames);
+  return [];
+}
+
+/**
+ * A scrubber for outgoing messages: every value (raw or percent-encoded) of a secret that
+ * `config` names becomes its `${VAR}` form again. Messages are built from template forms in
+ * the first place; this catches what a target echoes back or a library quotes.
+ */
+export function secretScrubber(config: unknown, env: Env): (text: string) => string {
+  const pairs = new Map<string, string>();
+  for (const name of new Set(secretNames(config))) {
+    const value = env[name];
+    if (value === undefined || value.length < SHORTEST_SCRUBBED) continue;
+    for (const form of [value, encodeURIComponent(value), encodeURI(value)]) {
+      pairs.set(form, `\${${name}}`);
+    }
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  const ordered = [...pairs].sort(([a], [b]) => b.length - a.length);
+  return (text) => ordered.reduce((out, [value, shown]) => out.split(value).join(shown), text);
 }

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { parseDuration } from '../duration';
-import { DEFAULT_PAYLOAD_LIMIT_BYTES, MAX_PAYLOAD_LIMIT_BYTES } from '../limits';
-import { unknownTemplateFields } from '../template';
+import {
+  DEFAULT_PAYLOAD_LIMIT_BYTES,
+  MAX_PAYLOAD_LIMIT_BYTES,
+  TEMPORAL_BLOB_LIMIT_BYTES,
+} from '../limits';
+import { templatesInOrigin, unknownTemplateFields } from '../template';
 
 const duration = z
   .union([z.string(), z.number()], { error: 'must be a duration like 500ms, 5s, 10m or 1h' })
@@ -21,18 +25,28 @@ const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
   error: 'must be one of GET, POST, PUT, PATCH, DELETE',
 });
 
-const httpUrl = z.string({ error: 'must be an http(s) URL' }).refine(
+function isHttpUrl(url: string): boolean {
   // `${VAR}` and `{{…}}` parts are filled in later; check the rest parses as a URL.
-  (url) => {
-    try {
-      const probe = new URL(url.replace(/\$\{[^}]+\}|\{\{[^}]+\}\}/g, 'x'));
-      return probe.protocol === 'http:' || probe.protocol === 'https:';
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL' },
-);
+  try {
+    const probe = new URL(url.replace(/\$\{[^}]+\}|\{\{[^}]+\}\}/g, 'x'));
+    return probe.protocol === 'http:' || probe.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+const httpUrl = z.string({ error: 'must be an http(s) URL' }).superRefine((url, ctx) => {
+  if (templatesInOrigin(url)) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        "templates ({{…}}) may not build a URL's scheme, host or port, so no payload or answer " +
+        "can choose where Tandem sends; use ${VAR} from the worker's environment for those",
+    });
+  } else if (!isHttpUrl(url)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an http(s) URL' });
+  }
+});
 
 const headers = z.record(z.string(), z.string({ error: 'must be a string' })).prefault({});
 
@@ -180,7 +194,11 @@ export const gatewaySchema = z.strictObject({
     .max(65535, 'must be a port number (0-65535)')
     .prefault(8080),
   /** Largest request body accepted; a larger one is refused with 413 before it is parsed. */
-  bodyLimit: byteSize.prefault('1mb'),
+  bodyLimit: byteSize
+    .refine((bytes) => bytes <= TEMPORAL_BLOB_LIMIT_BYTES, {
+      message: `must be at most ${TEMPORAL_BLOB_LIMIT_BYTES} bytes: Temporal refuses a larger blob, so a larger body could never start a delivery`,
+    })
+    .prefault('1mb'),
   apiKeys: z
     .array(z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters'), {
       error: 'must be a list of keys',

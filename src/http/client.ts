@@ -1,12 +1,21 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { HttpAnswer } from '../contracts';
 import { TandemError } from '../errors';
+import { KEPT_RESPONSE_BODY_BYTES } from '../limits';
+import { readBody } from './body';
 
 /** One HTTP request, already rendered. */
 export interface HttpRequest {
   method: Dispatcher.HttpMethod;
   url: string;
+  /**
+   * How messages name the URL: its template form, `${VAR}` secrets left as written. Errors
+   * quote this, never `url`, so no secret leaves the worker in a message.
+   */
+  shownUrl: string;
   headers: Record<string, string>;
+  /** How messages name header values (template form), by lower-case name. */
+  shownHeaders?: Record<string, string>;
   body?: string;
   /** The whole attempt: connect, headers and body. */
   timeoutMs: number;
@@ -20,6 +29,8 @@ export type NetworkFailureKind = 'refused' | 'unreachable' | 'timeout' | 'reset'
 /**
  * The request got no complete answer. `sent` tells whether the target may have received it:
  * a refused connection sent nothing, a timeout or a reset after connecting may have.
+ * It keeps the socket's error code (`ECONNREFUSED`) rather than the error as `cause`: the
+ * socket's message names the resolved host and port, which may be secrets.
  */
 export class HttpNetworkError extends TandemError {
   override readonly name = 'HttpNetworkError';
@@ -28,15 +39,25 @@ export class HttpNetworkError extends TandemError {
     readonly kind: NetworkFailureKind,
     readonly sent: boolean,
     message: string,
-    options?: ErrorOptions,
+    readonly socketCode?: string,
   ) {
-    super(message, options);
+    super(message);
   }
+}
+
+/**
+ * The request cannot be sent as built, so it was not: its URL is not a valid http(s) URL once
+ * its secrets are filled in, or a header holds a line break or a character HTTP forbids.
+ * Sending it again cannot help.
+ */
+export class HttpRequestError extends TandemError {
+  override readonly name = 'HttpRequestError';
+  readonly code = 'TANDEM_HTTP_UNSENDABLE';
 }
 
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
-  /** Longest body kept from an answer; the rest is dropped. Default 64 KiB. */
+  /** Longest body kept from an answer; the rest is dropped. Default `KEPT_RESPONSE_BODY_BYTES`. */
   maxBodyBytes?: number;
   /** Sockets per origin. Default 64. */
   connections?: number;
@@ -78,28 +99,28 @@ export class HttpClient {
   private readonly maxBodyBytes: number;
 
   constructor(options: HttpClientOptions = {}) {
-    this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+    this.maxBodyBytes = options.maxBodyBytes ?? KEPT_RESPONSE_BODY_BYTES;
     this.agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 10_000 });
   }
 
-  /** Sends one request; throws {@link HttpNetworkError} when no complete answer arrives. */
+  /**
+   * Sends one request. Throws {@link HttpRequestError} when it cannot be sent as built, and
+   * {@link HttpNetworkError} when no complete answer arrives.
+   */
   async send(request: HttpRequest): Promise<HttpAnswer> {
+    const where = `${request.method} ${request.shownUrl}`;
+    const { url, headers } = checked(request, where);
     if (request.signal?.aborted) {
-      throw new HttpNetworkError(
-        'aborted',
-        false,
-        `${request.method} ${request.url} was not sent: aborted`,
-      );
+      throw new HttpNetworkError('aborted', false, `${where} was not sent: aborted`);
     }
     const timeout = AbortSignal.timeout(request.timeoutMs);
     const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-    const url = new URL(request.url);
     try {
       const response = await this.agent.request({
         origin: url.origin,
         path: url.pathname + url.search,
         method: request.method,
-        headers: request.headers,
+        headers,
         body: request.body,
         signal,
         headersTimeout: request.timeoutMs,
@@ -109,11 +130,11 @@ export class HttpClient {
       return {
         status: response.statusCode,
         headers: keptHeaders(response.headers),
-        body: parseBody(text, truncated, response.headers['content-type']),
+        ...readBody(text, truncated, response.headers['content-type']),
         ...(truncated && { truncated }),
       };
     } catch (error) {
-      throw this.toNetworkError(error, request, timeout.aborted);
+      throw this.toNetworkError(error, request, where, timeout.aborted);
     }
   }
 
@@ -138,8 +159,7 @@ export class HttpClient {
     return { text: Buffer.concat(chunks).toString('utf8'), truncated: false };
   }
 
-  private toNetworkError(error: unknown, request: HttpRequest, timedOut: boolean) {
-    const where = `${request.method} ${request.url}`;
+  private toNetworkError(error: unknown, request: HttpRequest, where: string, timedOut: boolean) {
     const code = errorCode(error);
     if (
       timedOut ||
@@ -150,22 +170,19 @@ export class HttpClient {
         'timeout',
         true,
         `${where} got no answer within ${request.timeoutMs}ms`,
-        { cause: error },
+        code,
       );
     }
     if (code && NOT_SENT_CODES.has(code)) {
       const kind = code === 'ECONNREFUSED' ? 'refused' : 'unreachable';
-      return new HttpNetworkError(kind, false, `${where} could not connect (${code})`, {
-        cause: error,
-      });
+      return new HttpNetworkError(kind, false, `${where} could not connect (${code})`, code);
     }
     if (request.signal?.aborted) {
-      return new HttpNetworkError('aborted', true, `${where} was aborted`, { cause: error });
+      return new HttpNetworkError('aborted', true, `${where} was aborted`, code);
     }
-    const detail = code ?? (error instanceof Error ? error.message : String(error));
-    return new HttpNetworkError('reset', true, `${where} lost its connection (${detail})`, {
-      cause: error,
-    });
+    // Only the code or undici's class name: their messages may quote the resolved URL.
+    const detail = code ?? (error instanceof Error ? error.name : 'unknown error');
+    return new HttpNetworkError('reset', true, `${where} lost its connection (${detail})`, code);
   }
 }
 
@@ -178,14 +195,44 @@ function keptHeaders(headers: Record<string, string | string[] | undefined>) {
   return kept;
 }
 
-function parseBody(text: string, truncated: boolean, contentType: unknown): unknown {
-  if (text === '') return null;
-  if (!truncated && typeof contentType === 'string' && /\bjson\b/i.test(contentType)) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      return text;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// What RFC 9110 allows in a field value (as Node and undici check it): no CR, LF or NUL.
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/**
+ * The request's URL and headers, checked before anything is sent, with userinfo
+ * (`http://user:pass@host`) sent as Basic credentials unless an Authorization header is set.
+ * A failure names the URL and header in their template form only.
+ */
+function checked(request: HttpRequest, where: string) {
+  let url: URL;
+  try {
+    url = new URL(request.url);
+  } catch {
+    throw new HttpRequestError(
+      `${where} was not sent: it is not a valid URL once its secrets are filled in`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new HttpRequestError(
+      `${where} was not sent: it is not an http(s) URL once its secrets are filled in`,
+    );
+  }
+  const headers = { ...request.headers };
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name) || !FIELD_VALUE.test(value)) {
+      const shown = request.shownHeaders?.[name.toLowerCase()];
+      throw new HttpRequestError(
+        `${where} was not sent: header ${name}${shown === undefined ? '' : ` (${shown})`} holds a line break or a character HTTP does not allow`,
+      );
     }
   }
-  return text;
+  if (
+    (url.username || url.password) &&
+    !Object.keys(headers).some((n) => n.toLowerCase() === 'authorization')
+  ) {
+    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+  }
+  return { url, headers };
 }

@@ -1,0 +1,84 @@
+import { isLosslessNumber, isSafeNumber, LosslessNumber, parse } from 'lossless-json';
+import { MAX_JSON_DEPTH } from '../limits';
+
+/** A response body as kept for templates and status. */
+export interface KeptBody {
+  body: unknown;
+  /** Paths in `body` of numbers kept as their exact decimal text; absent when there are none. */
+  exactNumbers?: string[][];
+}
+
+/**
+ * How deep `text`'s arrays and objects nest, read without parsing: a body nested past the
+ * limit is kept as text before a recursive parser (or the payload converter after it) can
+ * overflow the stack on it.
+ */
+function nesting(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
+}
+
+// A number a JavaScript number cannot hold exactly (an id beyond 2^53, more digits than a double
+// keeps, 1e999) stays a LosslessNumber here, then becomes its exact text below.
+const parseNumber = (text: string) =>
+  isSafeNumber(text) ? Number(text) : new LosslessNumber(text);
+
+/** Replaces each LosslessNumber by its text, recording where it was. */
+function keepExact(value: unknown, path: string[], found: string[][]): unknown {
+  if (isLosslessNumber(value)) {
+    found.push(path);
+    return value.toString();
+  }
+  if (Array.isArray(value))
+    return value.map((item, i) => keepExact(item, [...path, `${i}`], found));
+  if (value !== null && typeof value === 'object') {
+    const kept: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      // Defined, not assigned: a `__proto__` key stays a plain field.
+      Object.defineProperty(kept, key, {
+        value: keepExact(item, [...path, key], found),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return kept;
+  }
+  return value;
+}
+
+/**
+ * Reads an answer's body as the leg keeps it: JSON (by its content type) parsed losslessly, so
+ * `{"id": 12345678901234567890}` keeps every digit (as the string `"12345678901234567890"`,
+ * listed in `exactNumbers`, which survives Temporal's JSON payload converter); anything else,
+ * a cut body, invalid JSON or JSON nested deeper than {@link MAX_JSON_DEPTH}, as text.
+ */
+export function readBody(text: string, truncated: boolean, contentType: unknown): KeptBody {
+  if (text === '') return { body: null };
+  const json = typeof contentType === 'string' && /\bjson\b/i.test(contentType);
+  if (truncated || !json || nesting(text) > MAX_JSON_DEPTH) return { body: text };
+  let parsed: unknown;
+  try {
+    parsed = parse(text, null, {
+      parseNumber,
+      // As JSON.parse does: the last of duplicate keys wins.
+      onDuplicateKey: ({ newValue }) => newValue,
+    });
+  } catch {
+    return { body: text };
+  }
+  const exactNumbers: string[][] = [];
+  const body = keepExact(parsed, [], exactNumbers);
+  return exactNumbers.length > 0 ? { body, exactNumbers } : { body };
+}
