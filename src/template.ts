@@ -29,8 +29,14 @@ const WHOLE_PLACEHOLDER = /^\{\{\s*([^{}]+?)\s*\}\}$/;
 // Secrets and placeholders are replaced in one pass, so a value taken from a response is never
 // read again as `${VAR}` (it cannot make the worker send one of its secrets).
 const TOKEN = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\{\{\s*([^{}]+?)\s*\}\}/g;
-/** Scheme and authority (`http://user@host:port`) of a URL template. */
-const URL_ORIGIN = /^[^/?#]*:\/\/[^/?#]*/;
+/**
+ * Scheme and authority (`http://user@host:port`, or a `${VAR}` such as `${BASE_URL}`) of a URL
+ * template. Backslashes end it too: URL parsers read them as `/` in http(s) URLs.
+ */
+const AUTHORITY = String.raw`(?:\$\{[A-Za-z_][A-Za-z0-9_]*\}|[^/?#\\{}])`;
+const URL_ORIGIN = new RegExp(
+  String.raw`^(?:[A-Za-z][A-Za-z0-9+.-]*://${AUTHORITY}+|\$\{[A-Za-z_][A-Za-z0-9_]*\}${AUTHORITY}*)`,
+);
 const UNSAFE_SEGMENTS = new Set(['', '.', '..']);
 const ALLOWED_FIELDS = [
   /^delivery\.id$/,
@@ -59,8 +65,14 @@ export function unknownTemplateFields(value: unknown): string[] {
  * payload or a target's answer could then choose where Tandem sends. `${VAR}` may build them.
  */
 export function templatesInOrigin(url: string): boolean {
-  const origin = URL_ORIGIN.exec(url)?.[0] ?? url.split(/[/?#]/, 1)[0] ?? '';
-  return origin.includes('{{');
+  const first = url.indexOf('{{');
+  if (first === -1) return false;
+  // Before the first placeholder there must be a whole origin and the `/`, `?` or `#` that ends
+  // it: `http:/{{host}}` or `http://h@{{host}}` would let the value become the host.
+  const origin = URL_ORIGIN.exec(url)?.[0];
+  return (
+    origin === undefined || first <= origin.length || !/[/?#\\]/.test(url[origin.length] ?? '')
+  );
 }
 
 /** Whether rendering `value` needs the leg's response (so it cannot run on an unknown outcome). */

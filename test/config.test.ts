@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig } from '../src/config/load';
 import { ConfigError } from '../src/errors';
 import { caught } from './support/wait';
+import { TEMPORAL_BLOB_LIMIT_BYTES } from '../src/limits';
 
 const configError = (run: () => unknown): ConfigError => caught(ConfigError, run);
 
@@ -13,6 +14,9 @@ const loadError = (promise: Promise<unknown>): Promise<ConfigError> =>
 
 const UNKNOWN_TEMPLATE_HINT =
   'use delivery.id, idempotencyKey, payload.<path>, response.status, response.headers.<name> or response.body.<path>';
+
+const TEMPLATE_IN_ORIGIN =
+  "templates ({{…}}) may not build a URL's scheme, host or port, so no payload or answer can choose where Tandem sends; use ${VAR} from the worker's environment for those";
 
 describe('parseConfig', () => {
   it('fills in every default, with durations in milliseconds', () => {
@@ -219,6 +223,63 @@ describe('parseConfig', () => {
     ],
   ])('refuses %s', (_what, target, issue) => {
     expect(configError(() => parseConfig({ targets: { a: target } })).issues).toEqual([issue]);
+  });
+
+  it.each([
+    'http://{{payload.host}}/r',
+    'http://api.{{payload.zone}}.example/r',
+    'http://h:{{payload.port}}/r',
+    '{{payload.scheme}}://h/r',
+    'http:/{{payload.host}}/r',
+    'http://{{response.body.user}}@h/r',
+    '{{response.headers.location}}',
+  ])(
+    'refuses the compensation URL %j, whose template would build the scheme, host or port',
+    (url) => {
+      const issues = configError(() =>
+        parseConfig({ targets: { a: { request: { url: 'http://h/x' }, compensate: { url } } } }),
+      ).issues;
+
+      expect(issues).toEqual([`targets.a.compensate.url: ${TEMPLATE_IN_ORIGIN}`]);
+    },
+  );
+
+  it("refuses a template in the request URL's host too, naming its path", () => {
+    expect(
+      configError(() =>
+        parseConfig({ targets: { a: { request: { url: 'http://{{payload.h}}/x' } } } }),
+      ).issues,
+    ).toEqual([`targets.a.request.url: ${TEMPLATE_IN_ORIGIN}`]);
+  });
+
+  it('lets ${VAR} build the scheme, host and port, and templates fill the path and query', () => {
+    const config = parseConfig({
+      targets: {
+        a: {
+          request: { url: '${BASE_URL}/x' },
+          compensate: { url: 'https://${HOST}:${PORT}/r/{{response.body.id}}?by={{delivery.id}}' },
+        },
+      },
+    });
+
+    expect(config.targets.a!.compensate!.url).toBe(
+      'https://${HOST}:${PORT}/r/{{response.body.id}}?by={{delivery.id}}',
+    );
+  });
+
+  it('refuses a gateway.bodyLimit above what Temporal accepts in one blob, and takes it at the limit', () => {
+    const targets = { a: { request: { url: 'http://h/x' } } };
+
+    expect(
+      configError(() =>
+        parseConfig({ targets, gateway: { bodyLimit: TEMPORAL_BLOB_LIMIT_BYTES + 1 } }),
+      ).issues,
+    ).toEqual([
+      `gateway.bodyLimit: must be at most ${TEMPORAL_BLOB_LIMIT_BYTES} bytes: Temporal refuses a larger blob, so a larger body could never start a delivery`,
+    ]);
+    expect(parseConfig({ targets, gateway: { bodyLimit: '2mb' } }).gateway?.bodyLimit).toBe(
+      TEMPORAL_BLOB_LIMIT_BYTES,
+    );
   });
 
   it('raises the default maximumInterval to a long initialInterval instead of refusing it', () => {

@@ -5,10 +5,15 @@ import {
   needsResponse,
   renderJson,
   renderText,
+  renderUrl,
   templateFields,
+  templatesInOrigin,
   unknownTemplateFields,
   type TemplateContext,
 } from '../src/template';
+
+const secrets: Record<string, string> = { TOKEN: 's3cret', HOST: 'api.internal:8443' };
+const resolve = (name: string) => secrets[name] ?? '';
 
 const context: TemplateContext = {
   delivery: { id: 'order-1042' },
@@ -52,10 +57,28 @@ describe('renderText', () => {
     },
   );
 
-  it('escapes each value with the encode argument, and leaves the template text as written', () => {
-    expect(
-      renderText('http://x/items/{{payload.sku}}?by={{delivery.id}}', context, encodeURIComponent),
-    ).toBe('http://x/items/A%201%2F2?by=order-1042');
+  it('fills in ${VAR} only with a resolver, and by default leaves it as written', () => {
+    expect(renderText('Bearer ${TOKEN} for {{delivery.id}}', context, resolve)).toBe(
+      'Bearer s3cret for order-1042',
+    );
+    expect(renderText('Bearer ${TOKEN} for {{delivery.id}}', context)).toBe(
+      'Bearer ${TOKEN} for order-1042',
+    );
+  });
+
+  it('never reads a value from the response as ${VAR}', () => {
+    const echo = { ...context, response: { ...context.response!, body: { id: '${TOKEN}' } } };
+
+    expect(renderText('{{response.body.id}}', echo, resolve)).toBe('${TOKEN}');
+  });
+
+  it('quotes the template as written, secrets unresolved, in a TemplateError', () => {
+    const error = templateError(() =>
+      renderText('Bearer ${TOKEN} {{response.body.gone}}', context, resolve),
+    );
+
+    expect(error.template).toBe('Bearer ${TOKEN} {{response.body.gone}}');
+    expect(error.message).not.toContain('s3cret');
   });
 
   it.each([
@@ -91,6 +114,87 @@ describe('renderText', () => {
   });
 });
 
+describe('renderUrl', () => {
+  const answer = (body: unknown, exactNumbers?: string[][]): TemplateContext => ({
+    ...context,
+    response: { status: 201, headers: {}, body, ...(exactNumbers && { exactNumbers }) },
+  });
+
+  it.each([
+    ['a/b', 'a%2Fb'],
+    ['%2F', '%252F'],
+    ['x?admin=1', 'x%3Fadmin%3D1'],
+    ['x#frag', 'x%23frag'],
+    ['a b', 'a%20b'],
+    ['...', '...'],
+  ])('renders the path value %j as the one segment %j', (id, segment) => {
+    expect(renderUrl('http://x/res/{{response.body.id}}/lines', answer({ id }))).toBe(
+      `http://x/res/${segment}/lines`,
+    );
+  });
+
+  it.each(['.', '..', ''])(
+    'refuses the path value %j, naming it, since it would name another resource',
+    (id) => {
+      const error = templateError(() =>
+        renderUrl('http://x/res/{{response.body.id}}', answer({ id })),
+      );
+
+      expect(error.code).toBe('TANDEM_TEMPLATE_UNSAFE_SEGMENT');
+      expect(error.segment).toBe(id);
+      expect(error.message).toContain(`as ${JSON.stringify(id)}`);
+    },
+  );
+
+  it('encodes query values, where an empty value is allowed', () => {
+    expect(
+      renderUrl('http://x/res?id={{response.body.id}}&by={{delivery.id}}', answer({ id: '' })),
+    ).toBe('http://x/res?id=&by=order-1042');
+    expect(renderUrl('http://x/res?id={{response.body.id}}', answer({ id: 'a&b=c' }))).toBe(
+      'http://x/res?id=a%26b%3Dc',
+    );
+  });
+
+  it('renders a number beyond 2^53 with every digit', () => {
+    const big = answer({ id: '12345678901234567890' }, [['id']]);
+
+    expect(renderUrl('http://x/res/{{response.body.id}}', big)).toBe(
+      'http://x/res/12345678901234567890',
+    );
+  });
+
+  it('fills ${VAR} in the host, port and path as is, and quotes the template form in errors', () => {
+    expect(
+      renderUrl('https://${HOST}/r/{{response.body.id}}?k=${TOKEN}', answer({ id: 7 }), resolve),
+    ).toBe('https://api.internal:8443/r/7?k=s3cret');
+    const error = templateError(() =>
+      renderUrl('https://${HOST}/r/{{response.body.id}}?k=${TOKEN}', answer({ id: '..' }), resolve),
+    );
+    expect(error.template).toBe('https://${HOST}/r/{{response.body.id}}?k=${TOKEN}');
+    expect(error.message).not.toMatch(/s3cret|api\.internal/);
+  });
+
+  it.each([
+    ['http://{{payload.host}}/x', true],
+    ['http://api.{{payload.zone}}.example/x', true],
+    ['http://h:{{payload.port}}/x', true],
+    ['{{payload.scheme}}://h/x', true],
+    ['http://{{payload.user}}@h/x', true],
+    ['{{payload.url}}', true],
+    ['http:/{{payload.host}}/x', true],
+    ['http:{{payload.host}}/x', true],
+    ['http://h@{{payload.host}}/x', true],
+    ['${BASE}{{payload.host}}/x', true],
+    ['${BASE}/x/{{payload.id}}', false],
+    ['http://h\\{{payload.id}}', false],
+    ['http://${HOST}/x/{{payload.id}}', false],
+    ['http://h?q={{payload.id}}', false],
+    ['http://h#{{payload.id}}', false],
+  ])('templatesInOrigin(%j) is %s', (url, expected) => {
+    expect(templatesInOrigin(url)).toBe(expected);
+  });
+});
+
 describe('renderJson', () => {
   it('keeps the type of a field a whole string names, and interpolates other strings', () => {
     const body = {
@@ -102,7 +206,7 @@ describe('renderJson', () => {
       untouched: [7, true, null],
     };
 
-    expect(renderJson(body, context)).toEqual({
+    expect(JSON.parse(renderJson(body, context))).toEqual({
       amount: 42,
       nested: { ok: true },
       lines: [{ no: 1 }],
@@ -110,6 +214,51 @@ describe('renderJson', () => {
       list: [201, 'fixed'],
       untouched: [7, true, null],
     });
+  });
+
+  it('renders a response number beyond 2^53 as that JSON number, every digit kept', () => {
+    const big: TemplateContext = {
+      ...context,
+      response: {
+        status: 201,
+        headers: {},
+        body: { id: '12345678901234567890', ref: { n: '98765432109876543210', s: 'x' } },
+        exactNumbers: [['id'], ['ref', 'n']],
+      },
+    };
+
+    expect(
+      renderJson(
+        {
+          id: '{{response.body.id}}',
+          ref: '{{response.body.ref}}',
+          note: 'undo {{response.body.id}}',
+        },
+        big,
+      ),
+    ).toBe(
+      '{"id":12345678901234567890,"ref":{"n":98765432109876543210,"s":"x"},"note":"undo 12345678901234567890"}',
+    );
+    // The kept answer itself is unchanged.
+    expect(big.response!.body).toEqual({
+      id: '12345678901234567890',
+      ref: { n: '98765432109876543210', s: 'x' },
+    });
+  });
+
+  it('keeps a string that merely looks like a number a string', () => {
+    const text: TemplateContext = {
+      ...context,
+      response: { status: 201, headers: {}, body: { id: '12345678901234567890' } },
+    };
+
+    expect(renderJson({ id: '{{response.body.id}}' }, text)).toBe('{"id":"12345678901234567890"}');
+  });
+
+  it('fills ${VAR} in body strings with the resolver, after the placeholders are read', () => {
+    expect(renderJson({ auth: '${TOKEN}', id: '{{delivery.id}}' }, context, resolve)).toBe(
+      '{"auth":"s3cret","id":"order-1042"}',
+    );
   });
 
   it('throws a TemplateError naming an absent field, in a whole or a mixed string', () => {

@@ -27,8 +27,13 @@ const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
 
 function isHttpUrl(url: string): boolean {
   // `${VAR}` and `{{…}}` parts are filled in later; check the rest parses as a URL.
+  // A leading `${VAR}` stands for a whole base URL, and `:${VAR}` before the path for a port.
+  const probeText = url
+    .replace(/^\$\{[^}]+\}/, 'http://x')
+    .replace(/:\$\{[^}]+\}(?=[/?#]|$)/, ':1')
+    .replace(/\$\{[^}]+\}|\{\{[^}]+\}\}/g, 'x');
   try {
-    const probe = new URL(url.replace(/\$\{[^}]+\}|\{\{[^}]+\}\}/g, 'x'));
+    const probe = new URL(probeText);
     return probe.protocol === 'http:' || probe.protocol === 'https:';
   } catch {
     return false;
