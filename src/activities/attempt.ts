@@ -12,9 +12,10 @@ import { parseRetryAfter, type Verdict } from '../http/judge';
 const HEARTBEAT_EVERY_MS = 1_000;
 const EXCERPT_CHARS = 300;
 
-function excerpt(body: unknown): string {
+/** The start of an answer's body, scrubbed before it is cut so no part of a secret is left. */
+function excerpt(body: unknown, scrub: (text: string) => string): string {
   if (body === null || body === undefined || body === '') return '';
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const text = scrub(typeof body === 'string' ? body : JSON.stringify(body));
   return `: ${text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text}`;
 }
 
@@ -63,7 +64,7 @@ export async function sendAttempt(
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({
     type: verdict === 'transient' ? FailureType.TransientHttp : FailureType.PermanentHttp,
-    message: scrub(`${label} answered ${answer.status}${excerpt(answer.body)}`),
+    message: scrub(`${label} answered ${answer.status}${excerpt(answer.body, scrub)}`),
     nonRetryable: verdict === 'permanent',
     details: [
       {
