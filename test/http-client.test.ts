@@ -324,6 +324,16 @@ describe('HttpClient', () => {
     );
   });
 
+  it('refuses userinfo that cannot be decoded, as not sent', async () => {
+    const error = await requestError(
+      newClient().send(get('http://a%zz:b@127.0.0.1:1/x', { shownUrl: 'http://${AUTH}@h/x' })),
+    );
+
+    expect(error.message).toBe(
+      'GET http://${AUTH}@h/x was not sent: its user name or password is not valid',
+    );
+  });
+
   it('keeps every digit of an integer beyond 2^53, as exact text listed in exactNumbers', async () => {
     const server = await startServer((_req, res) => {
       res

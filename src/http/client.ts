@@ -231,8 +231,15 @@ function checked(request: HttpRequest, where: string) {
     (url.username || url.password) &&
     !Object.keys(headers).some((n) => n.toLowerCase() === 'authorization')
   ) {
-    const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-    headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
+    headers.authorization = `Basic ${Buffer.from(credentials(url, where)).toString('base64')}`;
   }
   return { url, headers };
+}
+
+function credentials(url: URL, where: string): string {
+  try {
+    return `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch {
+    throw new HttpRequestError(`${where} was not sent: its user name or password is not valid`);
+  }
 }
