@@ -5,7 +5,7 @@ import { workflowIdFor } from '../src/contracts';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 import { historyText } from './support/history';
 import { answerJson, closedPort, startHttpTarget, type HttpTarget } from './support/http-target';
-import { spawnTandem, type TandemProcess } from './support/processes';
+import { spawnTandem, type SpawnedProcess } from './support/processes';
 
 /** Distinct, recognizable values: any of them found anywhere outside the worker is a leak. */
 function plantSecrets(port: number) {
@@ -37,9 +37,9 @@ const needles = (secrets: Secrets) =>
 describe('secrets', () => {
   let system: GatewaySystem;
   let target: HttpTarget;
-  let worker: TandemProcess | undefined;
+  let worker: SpawnedProcess | undefined;
   afterEach(async () => {
-    worker?.child.kill('SIGKILL');
+    worker?.kill('SIGKILL');
     await system.stop();
     await target.close();
   });
@@ -147,7 +147,7 @@ describe('secrets', () => {
         (await system.http('GET', `/v1/deliveries/${id}`)).body,
       );
     }
-    worker.child.kill('SIGTERM');
+    worker.kill('SIGTERM');
     const { stdout, stderr } = await worker.exited;
     worker = undefined;
     surfaces['worker log'] = stdout + stderr;
