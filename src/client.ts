@@ -297,7 +297,7 @@ export class TandemClient {
   private async operate(
     id: string,
     action: string,
-    update: (handle: WorkflowHandle) => Promise<void>,
+    update: (handle: WorkflowHandle) => Promise<unknown>,
   ): Promise<void> {
     // Checked here first so an action on a running delivery is refused at once; the workflow
     // checks again, as the authority, before it acts.

@@ -2,7 +2,8 @@
  * The messages and shapes shared by the workflow, the worker, the client and every way in.
  * Safe to import from workflow code: it holds types and Temporal message definitions only.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 /** Name of the workflow type that runs one delivery. */
 export const DELIVERY_WORKFLOW = 'delivery';
@@ -43,14 +44,27 @@ export const STATE_MEMO = 'tandemState';
 /** Every {@link DeliveryStatus}, for schemas and checks at the ways in. */
 export const DELIVERY_STATUSES = [
   'running',
+  'paused',
   'completed',
   'compensated',
   'cancelled',
   'needs_attention',
   'resolved',
 ] as const;
-/** Where a delivery is in its lifecycle (see the product contract). */
+/**
+ * Where a delivery is in its lifecycle (see the product contract). `paused` is `running` with at
+ * least one leg paused by an operator: that leg starts no new attempt until resumed.
+ */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** The statuses of a run that is still open and moving or waiting (not parked, not ended). */
+export const IN_PROGRESS_STATUSES: readonly DeliveryStatus[] = ['running', 'paused'];
+
+/** The statuses of a run that is still open: in progress, or parked for an operator. */
+export const OPEN_STATUSES: readonly DeliveryStatus[] = [
+  ...IN_PROGRESS_STATUSES,
+  'needs_attention',
+];
 
 /** Every {@link LegStatus}, for schemas and checks at the ways in. */
 export const LEG_STATUSES = [
@@ -154,6 +168,13 @@ export interface PhaseState {
   finishedAt?: string;
 }
 
+/** Who paused a leg, when and why. */
+export interface PauseState {
+  by: string;
+  note?: string;
+  at: string;
+}
+
 /** One leg as reported by the `status` query. */
 export interface LegState extends PhaseState {
   target: string;
@@ -161,6 +182,36 @@ export interface LegState extends PhaseState {
   /** A request was sent and its answer never came: the target may have acted on it. */
   outcomeUnknown: boolean;
   compensation?: PhaseState;
+  /** Set while an operator has paused the leg: no new attempt (send or undo) starts. */
+  paused?: PauseState;
+  /**
+   * When the current phase's deadline (sending or undoing) falls; absent between phases and
+   * while paused: a pause suspends the deadline, and {@link deadlineLeftMs} says what is left.
+   */
+  deadlineAt?: string;
+  /** While paused during a phase: how much of its deadline is left, kept for the resume. */
+  deadlineLeftMs?: number;
+  /** While waiting out a backoff: when the next attempt is due (`retryNow` starts it at once). */
+  retryAt?: string;
+}
+
+/** How an operator's action reached the run. */
+export type ActionVia = 'update' | 'signal';
+
+/** One operator action, as the run's state keeps it (the newest `OPERATOR_ACTIONS_KEPT`). */
+export interface ActionRecord {
+  action: OperatorAction;
+  at: string;
+  /** Who asked: the CLI's OS user, the gateway's key name, or what a signal's input said. */
+  by: string;
+  note?: string;
+  via: ActionVia;
+  /** The legs it changed. */
+  legs?: string[];
+  /** What `extendDeadline` added. */
+  duration?: string;
+  /** Why a signal was ignored (it changed nothing); absent when the action took effect. */
+  ignored?: string;
 }
 
 /** One delivery as reported by the `status` query. */
@@ -174,27 +225,94 @@ export interface DeliveryState {
   startedAt: string;
   finishedAt?: string;
   legs: LegState[];
+  /** The newest operator actions, oldest first, ignored signals included. */
+  actions?: ActionRecord[];
 }
 
 /** The current state of a delivery and its legs. */
 export const statusQuery = defineQuery<DeliveryState>('status');
 
+/**
+ * Who acts, and why: every operator action takes these. They are kept in the run's history (the
+ * update's or signal's input) and in its state.
+ */
+export interface ActorArgs {
+  /** Who asks. Tandem's ways in fill it in (OS user, gateway key name); a signal says it. */
+  by?: string;
+  /** Why, in a line. */
+  note?: string;
+}
+
 /** Arguments of {@link retryUpdate}. */
-export interface RetryArgs {
+export interface RetryArgs extends ActorArgs {
   /** Retry only this leg; all legs that need attention when absent. */
   leg?: string;
 }
 
-/** Arguments of {@link resolveUpdate}. */
-export interface ResolveArgs {
+/** Arguments of {@link resolveUpdate}: the note is required. */
+export interface ResolveArgs extends ActorArgs {
   note: string;
 }
+
+/** Arguments of `retryNow`, `pause` and `resume`: one leg, or every leg it applies to. */
+export interface LegArgs extends ActorArgs {
+  leg?: string;
+}
+
+/** Arguments of `extendDeadline`: one leg, and how much more time, as a duration (`10m`). */
+export interface ExtendDeadlineArgs extends ActorArgs {
+  leg: string;
+  duration: string;
+}
+
+/** Each operator action's arguments, by the action's name (the update's and the signal's). */
+export interface OperatorArgs {
+  retry: RetryArgs;
+  resolve: ResolveArgs;
+  retryNow: LegArgs;
+  pause: LegArgs;
+  resume: LegArgs;
+  extendDeadline: ExtendDeadlineArgs;
+}
+
+/** The name of an operator action: of its update and of its signal alike. */
+export type OperatorAction = keyof OperatorArgs;
+
+/** Every operator action. */
+export const OPERATOR_ACTIONS = [
+  'retry',
+  'resolve',
+  'retryNow',
+  'pause',
+  'resume',
+  'extendDeadline',
+] as const satisfies readonly OperatorAction[];
+
+type Updates = { [A in OperatorAction]: UpdateDefinition<ActionRecord, [OperatorArgs[A]], A> };
+type Signals = { [A in OperatorAction]: SignalDefinition<[OperatorArgs[A]], A> };
+
+/**
+ * Each operator action as an update: Tandem's client, CLI and gateway send these; the run checks
+ * it and answers with what it did, or refuses with why.
+ */
+export const operatorUpdates = Object.fromEntries(
+  OPERATOR_ACTIONS.map((name) => [name, defineUpdate(name)]),
+) as Updates;
+
+/**
+ * Each operator action as a signal, under the same name and input: for the Temporal UI's "Send a
+ * Signal", `temporal workflow signal` and any SDK. A signal cannot be refused: an invalid one is
+ * recorded in the run's state (`actions`, with why it was ignored) and changes nothing else.
+ */
+export const operatorSignals = Object.fromEntries(
+  OPERATOR_ACTIONS.map((name) => [name, defineSignal(name)]),
+) as Signals;
 
 /**
  * Asks a parked delivery to try again: failed compensations run again, and a leg whose outcome
  * is unknown is re-sent with its Idempotency-Key to learn it. Refused unless `needs_attention`.
  */
-export const retryUpdate = defineUpdate<void, [RetryArgs]>('retry');
+export const retryUpdate = operatorUpdates.retry;
 
 /** Closes a parked delivery by hand, with a note. Refused unless `needs_attention`. */
-export const resolveUpdate = defineUpdate<void, [ResolveArgs]>('resolve');
+export const resolveUpdate = operatorUpdates.resolve;

@@ -24,6 +24,11 @@ export const FailureType = {
   NotParked: 'NotParked',
   /** An operator retry of legs that declare no compensation: only resolving can close them. */
   NotRetryable: 'NotRetryable',
+  /**
+   * An operator action that does not apply to the legs as they are now (resume a leg that is
+   * not paused, retry now a leg that is not waiting to retry).
+   */
+  NotApplicable: 'OperatorActionNotApplicable',
   /** An operator action whose arguments are wrong (an unknown leg, an empty note). */
   InvalidAction: 'InvalidOperatorAction',
 } as const;

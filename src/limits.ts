@@ -44,3 +44,9 @@ export const HISTORY_BUDGET_EVENTS = 10_000;
 
 /** The longest error text or reason a delivery's state keeps; longer ones are cut. */
 export const STATE_TEXT_CHARS = 500;
+
+/** How many operator actions (ignored signals included) a delivery's state keeps, newest last. */
+export const OPERATOR_ACTIONS_KEPT = 20;
+
+/** The most time one `extendDeadline` may add to a leg's deadline. */
+export const MAX_DEADLINE_EXTENSION_MS = 7 * 24 * 3_600_000;

@@ -1,18 +1,16 @@
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  TimeoutFailure,
-} from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { PhaseState, RetryPlan } from '../contracts';
 import { formatDuration } from '../duration';
 import type { AttemptFailureDetails, AttemptOutcome } from '../failures';
 import { nextRetryDelay } from './backoff';
+import type { PhaseClock } from './clock';
 
 /** How to run the attempts of one phase (sending a leg, or undoing it). */
 export interface AttemptsOptions<T> {
   retry: RetryPlan;
+  /** The phase's deadline (from `retry.deadlineMs`) and backoff wait, steered by operators. */
+  clock: PhaseClock;
   timeoutMs: number;
   /** Attempts, errors and timings are recorded here as they happen, for the status query. */
   phase: PhaseState;
@@ -29,6 +27,7 @@ export interface AttemptsOptions<T> {
    */
   attempt: (n: number, timeoutMs: number, remainingMs: number) => Promise<T>;
   onAttemptStart?: () => void;
+  /** Called when the phase starts waiting: out a backoff, or for a resume while paused. */
   onWaiting?: () => void;
 }
 
@@ -82,8 +81,7 @@ const nowIso = () => new Date().toISOString();
  * every outcome: an attempt whose answer never came makes the phase's outcome unknown.
  */
 export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<AttemptsResult<T>> {
-  const { retry, phase } = options;
-  const deadline = Date.now() + retry.deadlineMs;
+  const { retry, phase, clock } = options;
   let outcomeUnknown = false;
   const fail = (error: string, stopped = false): AttemptsResult<T> => {
     phase.finishedAt = nowIso();
@@ -93,10 +91,14 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
   delete phase.finishedAt;
 
   for (let tries = 1; ; tries++) {
+    if (clock.paused && !options.stopped()) {
+      options.onWaiting?.();
+      await clock.whilePaused(options.stopped);
+    }
     if (options.stopped()) return fail(phase.lastError ?? 'stopped before it was sent', true);
     // A retry timer can fire later than asked when workers are busy: past the deadline, no
     // attempt starts (and none could be scheduled with a negative timeout).
-    const remainingMs = deadline - Date.now();
+    const remainingMs = clock.remainingMs();
     if (remainingMs <= 0) {
       return fail(
         `the ${formatDuration(retry.deadlineMs)} deadline passed before the next attempt: ${phase.lastError ?? 'no attempt was made'}`,
@@ -124,13 +126,13 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
         return fail(`gave up after ${tries} attempts: ${failed.message}`);
       }
       const delay = nextRetryDelay(retry, tries, failed.retryAfterMs, Math.random);
-      if (Date.now() + delay >= deadline) {
+      if (delay >= clock.remainingMs()) {
         return fail(
           `the ${formatDuration(retry.deadlineMs)} deadline would pass before the next attempt: ${failed.message}`,
         );
       }
       options.onWaiting?.();
-      await condition(options.stopped, delay);
+      await clock.backoff(delay, options.stopped);
     }
   }
 }

@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HttpAnswer, LegPlan, PhaseState } from '../contracts';
 import { runAttempts, type AttemptsResult } from './attempts';
+import { PhaseClock } from './clock';
 import type { HistoryBudget } from './history-budget';
 import type { DeliveryRecord, Leg } from './record';
 import type { Saga, StepOutcome } from './saga';
@@ -47,6 +48,7 @@ export class LegRunner {
     const { plan, state } = leg;
     const result = await runAttempts({
       retry: plan.retry,
+      clock: this.startClock(leg, plan.retry.deadlineMs),
       timeoutMs: plan.timeoutMs,
       phase: state,
       stopped,
@@ -61,6 +63,7 @@ export class LegRunner {
           timeoutMs,
         }),
     });
+    delete leg.clock;
     this.settle(leg, result);
   }
 
@@ -85,6 +88,12 @@ export class LegRunner {
     }
     this.saga.register(plan.target, () => this.undo(leg));
     state.compensation ??= { attempts: 0 };
+  }
+
+  /** A phase's clock: it starts suspended when the leg is paused. */
+  private startClock(leg: Leg, deadlineMs: number): PhaseClock {
+    leg.clock = new PhaseClock(deadlineMs, leg.state.paused !== undefined);
+    return leg.clock;
   }
 
   /** Whether an operator's retry can make progress on this parked leg. */
@@ -119,6 +128,7 @@ export class LegRunner {
     this.record.setLeg(leg, 'compensating');
     const result = await runAttempts({
       retry: undo.retry,
+      clock: this.startClock(leg, undo.retry.deadlineMs),
       timeoutMs: undo.timeoutMs,
       phase: compensation,
       stopped: () => false,
@@ -132,6 +142,7 @@ export class LegRunner {
           ...(leg.response && { response: leg.response }),
         }),
     });
+    delete leg.clock;
     if (result.ok) {
       compensation.lastHttpStatus = result.value.status;
       delete compensation.lastError;

@@ -1,82 +1,140 @@
 import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
-import { resolveUpdate, retryUpdate } from '../contracts';
+import {
+  OPERATOR_ACTIONS,
+  operatorSignals,
+  operatorUpdates,
+  type ActionRecord,
+  type ActionVia,
+  type OperatorAction,
+  type OperatorArgs,
+} from '../contracts';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { FailureType } from '../failures';
+import { actorOf, parseArgs, refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';
+import { Steering } from './steering';
 
 /** What an operator asked a parked delivery to do. */
-type OperatorAction = { kind: 'retry'; leg?: string } | { kind: 'resolve'; note: string };
+type ParkedAction = { kind: 'retry'; leg?: string } | { kind: 'resolve'; note: string };
 
 /** How a delivery's wait for an operator ended: resolved by hand, or no leg parked any more. */
 export type ParkingOutcome = 'resolved' | 'unparked';
 
+const DESCRIPTIONS: Record<OperatorAction, string> = {
+  retry: 'A parked delivery tries again: {"leg"?, "by", "note"?}',
+  resolve: 'Closes a parked delivery by hand: {"note", "by"}',
+  retryNow: 'Ends a leg’s backoff wait and attempts at once: {"leg"?, "by", "note"?}',
+  pause: 'No new attempt of the leg (or all) starts until resumed: {"leg"?, "by", "note"?}',
+  resume: 'Ends a pause: {"leg"?, "by", "note"?}',
+  extendDeadline: 'Gives a leg more time: {"leg", "duration": "10m", "by", "note"?}',
+};
+
 /**
- * The operator's side of a delivery: the `retry` and `resolve` updates, and the wait while the
- * run is parked. Handlers only record the action; the run acts on it in {@link waitWhileParked},
- * so the run's sequence stays in one place.
+ * The operator's side of a delivery. Every action is an update and a signal of the same name,
+ * with one handler behind both: the update answers with what was done or refuses with why; a
+ * signal cannot be refused, so an invalid one is kept in the state's `actions` with why it was
+ * ignored, and changes nothing else. Retry and resolve only record the action; the run acts on
+ * it in {@link waitWhileParked}, so the run's sequence stays in one place.
  */
 export class OperatorDesk {
-  private action?: OperatorAction;
+  private action?: ParkedAction;
+  private readonly steering: Steering;
 
   constructor(
     private readonly record: DeliveryRecord,
     private readonly canRetry: (leg: Leg) => boolean,
-  ) {}
+  ) {
+    this.steering = new Steering(record);
+  }
 
-  /** Registers the update handlers. */
+  /** Registers the update and the signal of every action. */
   listen(): void {
+    const legs = this.record.legs.map((leg) => leg.plan.target);
+    for (const name of OPERATOR_ACTIONS) {
+      const description = DESCRIPTIONS[name];
+      // Inputs are taken as unknown: a signal's is whatever JSON an operator typed.
+      const update = operatorUpdates[name] as UpdateDefinition<ActionRecord, [unknown]>;
+      const signal = operatorSignals[name] as SignalDefinition<[unknown]>;
+      setHandler(update, (args: unknown) => this.handle(name, args, 'update'), {
+        // Validators check the arguments only: a validator can run before the events of the same
+        // workflow task are applied (after a cache eviction), and would see old state.
+        validator: (args: unknown) => void parseArgs(name, args, legs),
+        description,
+      });
+      setHandler(signal, async (args: unknown) => void (await this.handle(name, args, 'signal')), {
+        description,
+      });
+    }
+  }
+
+  /** The one handler: parses, applies, and keeps the action (or why a signal was ignored). */
+  private async handle(
+    action: OperatorAction,
+    raw: unknown,
+    via: ActionVia,
+  ): Promise<ActionRecord> {
+    const { by, note } = actorOf(raw);
+    const entry = { action, by, ...(note !== undefined && { note }), via };
+    try {
+      const args = parseArgs(
+        action,
+        raw,
+        this.record.legs.map((leg) => leg.plan.target),
+      );
+      const legs = await this.apply(action, args, via);
+      return this.record.logAction({
+        ...entry,
+        ...(legs.length > 0 && { legs }),
+        ...(action === 'extendDeadline' && {
+          duration: (args as OperatorArgs['extendDeadline']).duration,
+        }),
+      });
+    } catch (error) {
+      if (via === 'update' || !(error instanceof ApplicationFailure)) throw error;
+      return this.record.logAction({ ...entry, ignored: error.message });
+    }
+  }
+
+  private async apply(action: OperatorAction, args: unknown, via: ActionVia): Promise<string[]> {
+    const by = actorOf(args).by;
+    switch (action) {
+      case 'retry':
+        return this.retry(args as OperatorArgs['retry'], via);
+      case 'resolve':
+        await this.requireParked('resolve', via);
+        this.action = { kind: 'resolve', note: (args as OperatorArgs['resolve']).note.trim() };
+        return [];
+      case 'pause':
+        return this.steering.pause(args as OperatorArgs['pause'], by);
+      case 'resume':
+        return this.steering.resume(args as OperatorArgs['resume']);
+      case 'retryNow':
+        return this.steering.retryNow(args as OperatorArgs['retryNow']);
+      case 'extendDeadline':
+        return this.steering.extendDeadline(args as OperatorArgs['extendDeadline']);
+    }
+  }
+
+  private async retry({ leg }: OperatorArgs['retry'], via: ActionVia): Promise<string[]> {
     const { record } = this;
-    // Validators check the arguments only. Whether the run is parked is decided in the handler,
-    // after it has waited for the run to leave `running`: a validator can run before the events
-    // of the same workflow task are applied (after a cache eviction), and would see old state.
-    setHandler(
-      retryUpdate,
-      async ({ leg }) => {
-        await this.requireParked('retry');
-        const parked = [...record.parked.keys()];
-        if (leg !== undefined && !record.parked.has(leg)) {
-          throw ApplicationFailure.nonRetryable(
-            `Leg "${leg}" is not waiting for an operator; these are: ${parked.join(', ')}.`,
-            FailureType.NotParked,
-          );
-        }
-        const chosen = leg !== undefined ? [leg] : parked;
-        if (chosen.every((name) => !this.canRetry(record.leg(name)))) {
-          throw ApplicationFailure.nonRetryable(
-            `${chosen.join(', ')} declare${chosen.length === 1 ? 's' : ''} no compensation, so a retry cannot undo it: ` +
-              'undo it by hand at the target, then resolve the delivery.',
-            FailureType.NotRetryable,
-          );
-        }
-        this.action = { kind: 'retry', ...(leg !== undefined && { leg }) };
-      },
-      {
-        validator: ({ leg }) => {
-          if (leg !== undefined && !record.legs.some((l) => l.plan.target === leg)) {
-            throw ApplicationFailure.nonRetryable(
-              `Delivery "${record.input.id}" has no leg "${leg}".`,
-              FailureType.InvalidAction,
-            );
-          }
-        },
-      },
-    );
-    setHandler(
-      resolveUpdate,
-      async ({ note }) => {
-        await this.requireParked('resolve');
-        this.action = { kind: 'resolve', note };
-      },
-      {
-        validator: ({ note }) => {
-          if (typeof note !== 'string' || note.trim() === '') {
-            throw ApplicationFailure.nonRetryable(
-              'A resolve needs a note saying what was done by hand.',
-              FailureType.InvalidAction,
-            );
-          }
-        },
-      },
-    );
+    await this.requireParked('retry', via);
+    const parked = [...record.parked.keys()];
+    if (leg !== undefined && !record.parked.has(leg)) {
+      refusal(
+        `Leg "${leg}" is not waiting for an operator; these are: ${parked.join(', ')}.`,
+        FailureType.NotParked,
+      );
+    }
+    const chosen = leg !== undefined ? [leg] : parked;
+    if (chosen.every((name) => !this.canRetry(record.leg(name)))) {
+      refusal(
+        `${chosen.join(', ')} declare${chosen.length === 1 ? 's' : ''} no compensation, so a retry cannot undo it: ` +
+          'undo it by hand at the target, then resolve the delivery.',
+        FailureType.NotRetryable,
+      );
+    }
+    this.action = { kind: 'retry', ...(leg !== undefined && { leg }) };
+    return chosen.filter((name) => this.canRetry(record.leg(name)));
   }
 
   /**
@@ -106,14 +164,19 @@ export class OperatorDesk {
     return 'unparked';
   }
 
-  /** Waits until the run is parked or closed; refuses unless parked with no action pending. */
-  private async requireParked(verb: string): Promise<void> {
+  /**
+   * Refuses unless parked with no action pending. An update first waits until the run is parked
+   * or closed (it may arrive in the task that parks it); a signal is judged as the run is now.
+   */
+  private async requireParked(verb: string, via: ActionVia): Promise<void> {
     const { record } = this;
-    // Shielded: an operator may still retry or resolve a parked run that was asked to cancel.
-    await CancellationScope.nonCancellable(() => condition(() => record.status !== 'running'));
+    if (via === 'update') {
+      // Shielded: an operator may still retry or resolve a parked run that was asked to cancel.
+      await CancellationScope.nonCancellable(() => condition(() => record.status !== 'running'));
+    }
     if (record.status !== 'needs_attention' || this.action !== undefined) {
-      throw ApplicationFailure.nonRetryable(
-        `Delivery "${record.input.id}" is ${record.status}, not needs_attention: there is nothing to ${verb}.`,
+      refusal(
+        `Delivery "${record.input.id}" is ${record.shownStatus()}, not needs_attention: there is nothing to ${verb}.`,
         FailureType.NotParked,
       );
     }

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import {
   STATE_MEMO,
+  type ActionRecord,
   type DeliveryInput,
   type DeliveryState,
   type DeliveryStatus,
@@ -17,11 +18,19 @@ import {
   type LegState,
   type LegStatus,
 } from '../contracts';
+import { OPERATOR_ACTIONS_KEPT } from '../limits';
 import { TandemStatus, TandemTargets } from '../search-attributes';
-import { detailsMarkdown, snapshotOf } from './view';
+import type { PhaseClock } from './clock';
+import { cut, detailsMarkdown, snapshotOf } from './view';
 
 /** Runs recorded before the memo kept the state replay as they ran: they never upserted it. */
 const STATE_MEMO_PATCH = 'state-memo';
+
+/**
+ * Runs whose retry or resolve was recorded before the state kept operator actions replay as
+ * they ran: keeping one marks the state changed, which moved the task's memo upsert.
+ */
+const OPERATOR_ACTIONS_PATCH = 'operator-actions';
 
 /** One leg: its plan, its state as reported, and the target's answer. */
 export interface Leg {
@@ -29,6 +38,22 @@ export interface Leg {
   state: LegState;
   /** The target's answer, kept for compensation templates. */
   response?: HttpAnswer;
+  /** The clock of the phase running now (sending or undoing), if one is. */
+  clock?: PhaseClock;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** A leg's state with what its clock shows: deadline (or what is left of it), next attempt. */
+function legView({ state, clock }: Leg): LegState {
+  if (!clock) return state;
+  const deadlineAt = iso(clock.deadlineAt());
+  const retryAt = iso(clock.retryAt);
+  return {
+    ...state,
+    ...(deadlineAt !== undefined ? { deadlineAt } : { deadlineLeftMs: clock.remainingMs() }),
+    ...(retryAt !== undefined && { retryAt }),
+  };
 }
 
 /**
@@ -51,6 +76,10 @@ export class DeliveryRecord {
   stopReason?: string;
   /** Whether an operator's cancel is what stopped the delivery. */
   cancelled = false;
+  /** The newest operator actions, oldest first. */
+  private readonly actions: ActionRecord[] = [];
+  /** The status last written to `TandemStatus`. */
+  private shown: DeliveryStatus = 'running';
   private published: string | undefined;
   private dirty = false;
 
@@ -97,11 +126,41 @@ export class DeliveryRecord {
 
   /** Changes the delivery's status, and what operators see of it in the UI and in searches. */
   setStatus(status: DeliveryStatus): void {
+    this.status = status;
+    this.showStatus();
+  }
+
+  /** The status operators see: `paused` while running with a leg paused. */
+  shownStatus(): DeliveryStatus {
+    const paused = this.legs.some((leg) => leg.state.paused !== undefined);
+    return this.status === 'running' && paused ? 'paused' : this.status;
+  }
+
+  /** Shows the status as it is now, in the UI and in searches (`TandemStatus`). */
+  showStatus(): void {
+    const status = this.shownStatus();
     // At once, not at the end of the task: this is a command, and its place among the
     // commands of the task is part of what a replay checks.
-    if (status !== this.status) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
-    this.status = status;
+    if (status !== this.shown) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
+    this.shown = status;
     this.changed();
+  }
+
+  /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
+  logAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
+    const { note, ignored, ...rest } = entry;
+    const kept: ActionRecord = {
+      ...rest,
+      by: cut(entry.by),
+      at: new Date().toISOString(),
+      ...(note !== undefined && { note: cut(note) }),
+      ...(ignored !== undefined && { ignored: cut(ignored) }),
+    };
+    if (!patched(OPERATOR_ACTIONS_PATCH)) return kept;
+    this.actions.push(kept);
+    if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
+    this.changed();
+    return kept;
   }
 
   setLeg(leg: Leg, status: LegStatus): void {
@@ -112,21 +171,24 @@ export class DeliveryRecord {
   /** Ends the run in `status` and returns its final state, published with the run's end. */
   finish(status: DeliveryStatus): DeliveryState {
     this.finishedAt = new Date().toISOString();
+    // A pause ends with the run: nothing is left to attempt.
+    for (const leg of this.legs) delete leg.state.paused;
     this.setStatus(status);
     this.publish();
     return this.snapshot();
   }
 
   snapshot(): DeliveryState {
-    const { status, reason, note, startedAt, finishedAt } = this;
+    const { reason, note, startedAt, finishedAt, actions } = this;
     return snapshotOf({
       id: this.input.id,
-      status,
+      status: this.shownStatus(),
       ...(reason !== undefined && { reason }),
       ...(note !== undefined && { note }),
       startedAt,
       ...(finishedAt !== undefined && { finishedAt }),
-      legs: this.legs.map((leg) => leg.state),
+      legs: this.legs.map(legView),
+      ...(actions.length > 0 && { actions }),
     });
   }
 

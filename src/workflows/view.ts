@@ -2,8 +2,15 @@
  * What a delivery shows of itself: its state (for the status query, the memo and the result)
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
-import type { DeliveryState, DeliveryStatus, LegState, PhaseState } from '../contracts';
+import type {
+  ActionRecord,
+  DeliveryState,
+  DeliveryStatus,
+  LegState,
+  PhaseState,
+} from '../contracts';
 import { STATE_TEXT_CHARS } from '../limits';
+import { signalForms } from './signal-forms';
 
 /** A text of at most `STATE_TEXT_CHARS` characters: the state stays small wherever it is kept. */
 export function cut(text: string): string {
@@ -19,6 +26,7 @@ export interface DeliveryFacts {
   startedAt: string;
   finishedAt?: string;
   legs: readonly LegState[];
+  actions?: readonly ActionRecord[];
 }
 
 function phaseOf<T extends PhaseState>(phase: T): T {
@@ -38,18 +46,53 @@ export function snapshotOf(facts: DeliveryFacts): DeliveryState {
       ...phaseOf(leg),
       ...(leg.compensation && { compensation: phaseOf(leg.compensation) }),
     })),
+    ...(facts.actions !== undefined && { actions: [...facts.actions] }),
   };
 }
 
-/** The run's current details in the UI: the story of each leg, without decoding payloads. */
+function legLine(leg: LegState): string {
+  const http = leg.lastHttpStatus === undefined ? '' : `, last HTTP ${leg.lastHttpStatus}`;
+  const undo = leg.compensation
+    ? `; undo: ${leg.compensation.attempts} attempt(s)${leg.compensation.lastError ? ` (${leg.compensation.lastError})` : ''}`
+    : '';
+  const paused = leg.paused
+    ? `; **paused** by ${leg.paused.by}${leg.paused.note ? ` (${leg.paused.note})` : ''}, deadline suspended${leg.deadlineLeftMs !== undefined ? ` with ${Math.round(leg.deadlineLeftMs / 1000)} s left` : ''}`
+    : '';
+  const next = leg.retryAt ? `; next attempt at ${leg.retryAt}` : '';
+  const deadline = leg.deadlineAt ? `; deadline ${leg.deadlineAt}` : '';
+  return `- **${leg.target}**: ${leg.status}, ${leg.attempts} attempt(s)${http}${undo}${paused}${next}${deadline}`;
+}
+
+function actionLine(action: ActionRecord): string {
+  const what = [action.action, ...(action.legs ?? []), action.duration ?? ''].join(' ').trim();
+  const note = action.note ? `: ${action.note}` : '';
+  return action.ignored !== undefined
+    ? `- ${action.at} **ignored** ${action.via} ${action.action} from ${action.by}${note}: ${action.ignored}`
+    : `- ${action.at} ${what} by ${action.by} (${action.via})${note}`;
+}
+
+/**
+ * The run's current details in the UI: the story of each leg, the operator actions so far, and
+ * the signals an operator can send now with their exact input. Payloads are never decoded.
+ */
 export function detailsMarkdown(state: DeliveryState): string {
-  const legs = state.legs.map((leg) => {
-    const http = leg.lastHttpStatus === undefined ? '' : `, last HTTP ${leg.lastHttpStatus}`;
-    const undo = leg.compensation
-      ? `; undo: ${leg.compensation.attempts} attempt(s)${leg.compensation.lastError ? ` (${leg.compensation.lastError})` : ''}`
-      : '';
-    return `- **${leg.target}**: ${leg.status}, ${leg.attempts} attempt(s)${http}${undo}`;
-  });
-  // Markdown: the blank line makes the legs a list.
-  return [`**${state.status}**${state.reason ? `: ${state.reason}` : ''}`, '', ...legs].join('\n');
+  // Markdown: blank lines make the legs and the actions lists.
+  const lines = [
+    `**${state.status}**${state.reason ? `: ${state.reason}` : ''}`,
+    '',
+    ...state.legs.map(legLine),
+  ];
+  if (state.actions !== undefined) {
+    lines.push('', '**Operator actions**', '', ...state.actions.map(actionLine));
+  }
+  const forms = signalForms(state);
+  if (forms.length > 0) {
+    lines.push(
+      '',
+      '**Send a Signal** (signal name, then its input as JSON; the same names are updates):',
+      '',
+      ...forms.map((f) => `- \`${f.name}\` \`${JSON.stringify(f.input)}\`: ${f.does}`),
+    );
+  }
+  return lines.join('\n');
 }

@@ -1,0 +1,118 @@
+/**
+ * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
+ * either changes the legs and says which, or refuses with why, changing nothing.
+ */
+import type { ExtendDeadlineArgs, LegArgs, LegState, LegStatus } from '../contracts';
+import { parseDuration } from '../duration';
+import { FailureType } from '../failures';
+import { refusal } from './operator-args';
+import type { DeliveryRecord, Leg } from './record';
+
+/** Statuses after which a leg has nothing left to attempt, unless its outcome is unknown. */
+const SETTLED: readonly LegStatus[] = ['failed', 'cancelled', 'compensated'];
+
+/** Whether a leg may still make an attempt (send or undo): what a pause can hold. */
+export function hasWorkLeft({ status, outcomeUnknown }: LegState): boolean {
+  return !SETTLED.includes(status) || (outcomeUnknown && status !== 'compensated');
+}
+
+function pausedBy(leg: Leg): string {
+  const paused = leg.state.paused!;
+  return `${leg.plan.target} is paused (by ${paused.by}${paused.note ? `: ${paused.note}` : ''})`;
+}
+
+const names = (legs: readonly Leg[]) => legs.map((leg) => leg.plan.target);
+
+/** Operator rules over the legs of one delivery. */
+export class Steering {
+  constructor(private readonly record: DeliveryRecord) {}
+
+  /**
+   * Pauses one leg, or every leg with work left: no new attempt of it (sending or undoing)
+   * starts until resumed, an attempt on the wire finishes, and its deadline is suspended.
+   */
+  pause({ leg, note }: LegArgs, by: string): string[] {
+    const chosen = this.choose(
+      leg,
+      (l) => l.state.paused === undefined && hasWorkLeft(l.state),
+      (l) =>
+        l.state.paused !== undefined
+          ? `${pausedBy(l)} already`
+          : `${l.plan.target} has nothing left to attempt (${l.state.status})`,
+      'every leg is paused already or has nothing left to attempt',
+    );
+    const at = new Date().toISOString();
+    for (const l of chosen) {
+      l.state.paused = { by, ...(note !== undefined && { note }), at };
+      l.clock?.pause();
+    }
+    this.record.showStatus();
+    return names(chosen);
+  }
+
+  /** Resumes one paused leg, or every paused leg: its deadline moves on by the pause. */
+  resume({ leg }: LegArgs): string[] {
+    const chosen = this.choose(
+      leg,
+      (l) => l.state.paused !== undefined,
+      (l) => `${l.plan.target} is not paused`,
+      'no leg is paused',
+    );
+    for (const l of chosen) {
+      delete l.state.paused;
+      l.clock?.resume();
+    }
+    this.record.showStatus();
+    return names(chosen);
+  }
+
+  /** Ends the backoff wait of one leg, or of every leg waiting one: it attempts at once. */
+  retryNow({ leg }: LegArgs): string[] {
+    const waiting = (l: Leg) => l.state.paused === undefined && l.clock?.retryAt !== undefined;
+    const chosen = this.choose(
+      leg,
+      waiting,
+      (l) =>
+        l.state.paused !== undefined
+          ? `${pausedBy(l)}: resume it instead`
+          : `${l.plan.target} is ${l.state.status}, not waiting to retry`,
+      `no leg is waiting to retry (${this.record.legs.map((l) => `${l.plan.target}: ${l.state.status}${l.state.paused ? ', paused' : ''}`).join('; ')})`,
+    );
+    for (const l of chosen) l.clock!.retryNow();
+    this.record.changed();
+    return names(chosen);
+  }
+
+  /** Gives one leg's current phase more time before its deadline. */
+  extendDeadline({ leg, duration }: ExtendDeadlineArgs): string[] {
+    const [chosen] = this.choose(
+      leg,
+      (l) => l.clock !== undefined,
+      (l) => `${l.plan.target} has no deadline running: it is ${l.state.status}`,
+      '',
+    );
+    chosen!.clock!.extend(parseDuration(duration)!);
+    this.record.changed();
+    return [leg];
+  }
+
+  /**
+   * The named leg if `fits` it (else a refusal saying `why` not), or every leg that fits (else a
+   * refusal saying `none`).
+   */
+  private choose(
+    name: string | undefined,
+    fits: (leg: Leg) => boolean,
+    why: (leg: Leg) => string,
+    none: string,
+  ): Leg[] {
+    if (name !== undefined) {
+      const leg = this.record.leg(name);
+      if (!fits(leg)) refusal(`${why(leg)}.`, FailureType.NotApplicable);
+      return [leg];
+    }
+    const chosen = this.record.legs.filter(fits);
+    if (chosen.length === 0) refusal(`Nothing to do: ${none}.`, FailureType.NotApplicable);
+    return chosen;
+  }
+}
