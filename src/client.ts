@@ -18,6 +18,7 @@ import {
   DELIVERY_STATUSES,
   deliveryIdOf,
   idempotencyKeyFor,
+  OPEN_STATUSES,
   resolveUpdate,
   retryUpdate,
   statusQuery,
@@ -222,7 +223,7 @@ export class TandemClient {
   async list({ status, limit = 100 }: ListOptions = {}): Promise<DeliverySummary[]> {
     // A run terminated by hand keeps the TandemStatus it had; only an open run is really
     // running or waiting for an operator.
-    const open = status === 'running' || status === 'needs_attention';
+    const open = status !== undefined && OPEN_STATUSES.includes(status);
     const query =
       `WorkflowType = "${DELIVERY_WORKFLOW}"` +
       (status === undefined ? '' : ` AND ${TandemStatus.name} = "${status}"`) +

@@ -9,8 +9,10 @@ describe('recorded histories of the main paths', () => {
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json'));
     // The main paths: completed, retried, compensated both ways, stopped, cancelled, parked;
     // those recorded before the state memo, the history budget and the cancel-after-failure
-    // rule (they replay through `patched`), and those recorded after, with their markers.
-    expect(files.length).toBeGreaterThanOrEqual(12);
+    // rule (they replay through `patched`), and those recorded after, with their markers; and
+    // operators steering runs through updates and signals (retry now, pause, resume, extend,
+    // ignored signals, retry and resolve as signals).
+    expect(files.length).toBeGreaterThanOrEqual(20);
     expect(files).toEqual(
       expect.arrayContaining([
         'completed.json',
@@ -19,6 +21,14 @@ describe('recorded histories of the main paths', () => {
         'history-budget-reached.json',
         'cancelled-after-failure.json',
         'cancelled-while-parked-retried.json',
+        'retry-now-update.json',
+        'retry-now-signal.json',
+        'paused-then-resumed.json',
+        'paused-all-across-restart.json',
+        'deadline-extended.json',
+        'signals-ignored.json',
+        'resolved-by-signal.json',
+        'retried-by-signal.json',
       ]),
     );
     const histories = await Promise.all(

@@ -3,7 +3,12 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client';
 import { loadConfig } from '../config/load';
 import type { TandemConfig } from '../config/schema';
-import type { DeliveryState, DeliveryStatus } from '../contracts';
+import {
+  IN_PROGRESS_STATUSES,
+  OPEN_STATUSES,
+  type DeliveryState,
+  type DeliveryStatus,
+} from '../contracts';
 import { formatDuration } from '../duration';
 import { connectClient } from '../connection';
 import { ConfigError, DeliveryActionRefusedError } from '../errors';
@@ -18,8 +23,6 @@ export type Print = (line: string) => void;
 
 /** How long a query or update may wait for a worker to answer before the CLI says so. */
 const WORKER_ANSWER_TIMEOUT_MS = 15_000;
-/** The statuses of a run that has not ended. */
-const OPEN_STATUSES: readonly DeliveryStatus[] = ['running', 'needs_attention'];
 /** gRPC's status code UNAVAILABLE (the server is down or unreachable). */
 const GRPC_UNAVAILABLE = 14;
 /** How long connecting to Temporal may take before it counts as unreachable. */
@@ -153,7 +156,7 @@ export async function deliver(
   );
 }
 
-/** Polls the status until the delivery has left `running` (ended, or parked for an operator). */
+/** Polls the status until the delivery is no longer in progress (ended, or parked for an operator). */
 async function settle(
   id: string,
   status: (id: string) => Promise<DeliveryState>,
@@ -162,7 +165,7 @@ async function settle(
   const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
   for (;;) {
     const state = await status(id);
-    if (state.status !== 'running') return state;
+    if (!IN_PROGRESS_STATUSES.includes(state.status)) return state;
     if (Date.now() >= deadline) {
       throw new TimedOutError(
         `delivery ${id} is still running after ${formatDuration(timeoutMs ?? 0)}; it goes on: follow it with tandem status ${id}`,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryRequest, DeliveryState } from '../contracts';
-import { workflowIdFor } from '../contracts';
+import { IN_PROGRESS_STATUSES, workflowIdFor } from '../contracts';
 import { DeliveryActionRefusedError, DeliveryNotFoundError, UnknownTargetError } from '../errors';
 import type { GatewayMetrics } from './metrics';
 import type { OpenApiDocument } from './openapi';
@@ -89,7 +89,7 @@ export function gatewayRoutes({ temporal, metrics, openapi }: RouteDeps): Route[
    */
   const cancellable = async (id: string) => {
     const described = await temporal.describe(id);
-    if (!described.open || described.status !== 'running') return described;
+    if (!described.open || !IN_PROGRESS_STATUSES.includes(described.status)) return described;
     try {
       const { status } = await temporal.status(id, CANCEL_CHECK_MS);
       return { status, open: true };
@@ -224,7 +224,7 @@ export function gatewayRoutes({ temporal, metrics, openapi }: RouteDeps): Route[
       },
       async handle({ params: { id }, body: { reason } }) {
         const { status, open } = await cancellable(id);
-        if (status !== 'running' || !open) {
+        if (!IN_PROGRESS_STATUSES.includes(status) || !open) {
           metrics.actions.inc({ action: 'cancel', result: 'refused' });
           throw new ProblemError(
             'action-refused',
