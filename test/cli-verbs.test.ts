@@ -295,7 +295,7 @@ describe('the tandem CLI, run as a user types it', () => {
       expect(code).toBe(2);
       expectOneLine(
         stderr,
-        /^tandem: option '--status <status>' argument 'stuck' is invalid\. Allowed choices are running, completed, compensated, cancelled, needs_attention, resolved\./,
+        /^tandem: option '--status <status>' argument 'stuck' is invalid\. Allowed choices are running, paused, completed, compensated, cancelled, needs_attention, resolved\./,
       );
     });
   });
