@@ -23,6 +23,12 @@ export const TANDEM_HEADERS = {
   idempotencyKey: 'idempotency-key',
   delivery: 'x-tandem-delivery',
   attempt: 'x-tandem-attempt',
+  /** Standard Webhooks, on targets that sign: the message id, stable over retries. */
+  webhookId: 'webhook-id',
+  /** Standard Webhooks: the attempt's time, in seconds since the epoch. */
+  webhookTimestamp: 'webhook-timestamp',
+  /** Standard Webhooks: `v1,<base64 HMAC-SHA256>` per active secret, space-separated. */
+  webhookSignature: 'webhook-signature',
 } as const;
 
 /** The key a target sees on every attempt of one leg; stable over retries and worker crashes. */

@@ -12,6 +12,8 @@ export const FailureType = {
   Network: 'NetworkError',
   /** The request cannot be sent as built (an invalid URL or header value); it was not sent. */
   Unsendable: 'UnsendableRequestError',
+  /** The egress fence refused the connection (a host or an address not allowed); not sent. */
+  EgressRefused: 'EgressRefusedError',
   /** A compensation template names a field the leg does not have. */
   Template: 'TemplateError',
   /** The worker cannot build the request (unknown target, unset secret). */

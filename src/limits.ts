@@ -50,3 +50,6 @@ export const OPERATOR_ACTIONS_KEPT = 20;
 
 /** The most time one `extendDeadline` may add to a leg's deadline. */
 export const MAX_DEADLINE_EXTENSION_MS = 7 * 24 * 3_600_000;
+
+/** The most signing secrets one target may sign with at once (a rotation needs two). */
+export const MAX_SIGNING_SECRETS = 4;

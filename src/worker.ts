@@ -3,9 +3,11 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { RunPayloads } from './activities/run-payloads';
+import { egressPolicyFor } from './config/egress';
 import type { TandemConfig } from './config/schema';
 import { targetTaskQueue } from './contracts';
 import { HttpClient } from './http/client';
+import type { Resolver } from './http/egress';
 
 /**
  * Where the workflow bundle's entry point is; the worker bundles it at start. Named with this
@@ -24,6 +26,8 @@ export interface TandemWorkerOptions {
   env: Readonly<Record<string, string | undefined>>;
   /** A prebuilt workflow bundle (tests build it once); bundled from source when absent. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
+  resolve?: Resolver;
   /** Attempts one target may have in flight at once on this worker. Default 100. */
   concurrencyPerTarget?: number;
   /**
@@ -59,7 +63,10 @@ export interface TandemWorkers {
 export async function createWorkers(options: TandemWorkerOptions): Promise<TandemWorkers> {
   const { config, connection } = options;
   const namespace = config.temporal.namespace;
-  const http = new HttpClient();
+  const http = new HttpClient({
+    egress: egressPolicyFor(config, options.env),
+    ...(options.resolve && { resolve: options.resolve }),
+  });
   const longestTimeout = Math.max(
     ...Object.values(config.targets).flatMap((t) => [
       t.request.timeout,

@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { HttpAnswer } from '../contracts';
 import { FailureType, type AttemptFailureDetails } from '../failures';
 import {
+  HttpEgressError,
   HttpNetworkError,
   HttpRequestError,
   type HttpClient,
@@ -40,9 +41,9 @@ export async function sendAttempt(
     context.heartbeat();
     answer = await http.send({ ...request, signal: context.cancellationSignal });
   } catch (error) {
-    if (error instanceof HttpRequestError) {
+    if (error instanceof HttpRequestError || error instanceof HttpEgressError) {
       throw ApplicationFailure.create({
-        type: FailureType.Unsendable,
+        type: error instanceof HttpEgressError ? FailureType.EgressRefused : FailureType.Unsendable,
         message: scrub(`${label}: ${error.message}`),
         nonRetryable: true,
         details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],

@@ -20,6 +20,7 @@ import {
 } from '../template';
 import { sendAttempt } from './attempt';
 import { resolveHeaderSecrets, resolveSecrets, secretScrubber, secretsFrom } from './secrets';
+import { signatureHeaders } from './signing';
 
 /** What the activities are built over. */
 export interface ActivityDependencies {
@@ -82,6 +83,7 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
     async deliver(input: AttemptInput) {
       const target = targetOf(input.target);
       const key = idempotencyKeyFor(input.deliveryId, input.target);
+      const body = JSON.stringify(await payloadOfRun());
       return sendAttempt(
         http,
         `${input.target} (attempt ${input.attempt})`,
@@ -92,9 +94,10 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
           headers: {
             ...resolveHeaderSecrets(target.request.headers, env),
             ...tandemHeaders(input, key),
+            ...signatureHeaders(target.signing, key, body, secret),
           },
           shownHeaders: headersOf(target.request.headers, (value) => value),
-          body: JSON.stringify(await payloadOfRun()),
+          body,
           timeoutMs: input.timeoutMs,
         },
         (status) => judgeStatus(status, target.successStatuses),
@@ -137,7 +140,11 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
           method: undo.method,
           url,
           shownUrl,
-          headers: { ...headers, ...tandemHeaders(input, key) },
+          headers: {
+            ...headers,
+            ...tandemHeaders(input, key),
+            ...signatureHeaders(targetOf(input.target).signing, key, body ?? '', secret),
+          },
           shownHeaders: headersOf(undo.headers, (value) => value),
           ...(body !== undefined && { body }),
           timeoutMs: input.timeoutMs,

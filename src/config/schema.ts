@@ -4,7 +4,9 @@ import {
   DEFAULT_PAYLOAD_LIMIT_BYTES,
   MAX_PAYLOAD_LIMIT_BYTES,
   TEMPORAL_BLOB_LIMIT_BYTES,
+  MAX_SIGNING_SECRETS,
 } from '../limits';
+import { parseEgressEntry } from '../http/egress';
 import { templatesInOrigin, unknownTemplateFields } from '../template';
 
 const duration = z
@@ -117,6 +119,42 @@ const templated = <T extends z.ZodType>(schema: T) =>
     }
   });
 
+const secretReference = z
+  .string({ error: "must be a ${VAR} reference to the worker's environment" })
+  .superRefine((text, ctx) => {
+    if (/^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/.test(text)) return;
+    ctx.addIssue({
+      code: 'custom',
+      message: text.startsWith('whsec_')
+        ? "must be a ${VAR} reference, not the secret itself: put whsec_… in the worker's environment and write ${VAR} here"
+        : "must be a ${VAR} reference to the worker's environment (its value: whsec_ and base64)",
+    });
+  });
+
+/**
+ * Standard Webhooks signing of a target's requests: `secret`, or `secrets` while rotating
+ * (every request is signed with each). Read as a list either way.
+ */
+const signingSchema = z
+  .strictObject({
+    secret: secretReference.optional(),
+    secrets: z
+      .array(secretReference, { error: 'must be a list of ${VAR} references' })
+      .min(1, 'must list at least one secret')
+      .max(MAX_SIGNING_SECRETS, `must list at most ${MAX_SIGNING_SECRETS} secrets`)
+      .refine((list) => new Set(list).size === list.length, 'must not list a secret twice')
+      .optional(),
+  })
+  .superRefine((signing, ctx) => {
+    if ((signing.secret === undefined) === (signing.secrets === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must have either secret or secrets (a list, while rotating), not both or neither',
+      });
+    }
+  })
+  .transform(({ secret, secrets }) => ({ secrets: secrets ?? (secret ? [secret] : []) }));
+
 const targetSchema = z.strictObject({
   request: z.strictObject({
     method: method.prefault('POST'),
@@ -139,6 +177,7 @@ const targetSchema = z.strictObject({
    * slots with every other target that does the same.
    */
   bulkhead: z.boolean({ error: 'must be true or false' }).prefault(true),
+  signing: signingSchema.optional(),
   compensate: z
     .strictObject({
       method: method.prefault('DELETE'),
@@ -274,6 +313,20 @@ export const configSchema = z.strictObject({
     .record(z.string(), targetSchema, { error: 'must map target names to their settings' })
     .refine((targets) => Object.keys(targets).length > 0, 'must declare a target'),
   limits: limitsSchema.prefault({}),
+  /** Where workers may connect, beyond the hosts the targets' URLs name (see `egressPolicyFor`). */
+  egress: z
+    .strictObject({
+      allow: z.array(
+        z
+          .string({ error: 'must be a host name, an IP address or a network' })
+          .refine(
+            (entry) => parseEgressEntry(entry) !== undefined,
+            'must be a host name (api.example.com), an IP address (10.1.2.3) or a network in CIDR form (10.0.0.0/8)',
+          ),
+        { error: 'must be a list of host names, IP addresses and networks' },
+      ),
+    })
+    .optional(),
   /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
   gateway: gatewaySchema.optional(),
 });
@@ -284,6 +337,8 @@ export type TandemConfig = z.output<typeof configSchema>;
 export type TemporalSettings = TandemConfig['temporal'];
 /** One target's validated settings. */
 export type TargetConfig = TandemConfig['targets'][string];
+/** A target's validated signing settings: the `${VAR}` references of its active secrets. */
+export type SigningConfig = NonNullable<TargetConfig['signing']>;
 /** A validated retry policy; durations are in milliseconds. */
 export type RetryConfig = TargetConfig['retry'];
 /** The validated limits; sizes are in bytes. */

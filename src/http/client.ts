@@ -3,6 +3,13 @@ import type { HttpAnswer } from '../contracts';
 import { TandemError } from '../errors';
 import { KEPT_RESPONSE_BODY_BYTES } from '../limits';
 import { readBody } from './body';
+import {
+  EgressRefusedError,
+  fencedConnector,
+  systemResolver,
+  type EgressPolicy,
+  type Resolver,
+} from './egress';
 
 /** One HTTP request, already rendered. */
 export interface HttpRequest {
@@ -55,12 +62,22 @@ export class HttpRequestError extends TandemError {
   readonly code = 'TANDEM_HTTP_UNSENDABLE';
 }
 
+/** The egress fence refused the connection (see `EgressPolicy`); nothing was sent. */
+export class HttpEgressError extends TandemError {
+  override readonly name = 'HttpEgressError';
+  readonly code = 'TANDEM_HTTP_EGRESS_REFUSED';
+}
+
 /** Options of {@link HttpClient}. */
 export interface HttpClientOptions {
   /** Longest body kept from an answer; the rest is dropped. Default `KEPT_RESPONSE_BODY_BYTES`. */
   maxBodyBytes?: number;
   /** Sockets per origin. Default 64. */
   connections?: number;
+  /** Where connections may go; unfenced when absent. */
+  egress?: EgressPolicy;
+  /** How the fence resolves host names. Default: the system's DNS. */
+  resolve?: Resolver;
 }
 
 const NOT_SENT_CODES = new Set([
@@ -100,7 +117,13 @@ export class HttpClient {
 
   constructor(options: HttpClientOptions = {}) {
     this.maxBodyBytes = options.maxBodyBytes ?? KEPT_RESPONSE_BODY_BYTES;
-    this.agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 10_000 });
+    this.agent = new Agent({
+      connections: options.connections ?? 64,
+      keepAliveTimeout: 10_000,
+      ...(options.egress && {
+        connect: fencedConnector(options.egress, options.resolve ?? systemResolver),
+      }),
+    });
   }
 
   /**
@@ -160,6 +183,8 @@ export class HttpClient {
   }
 
   private toNetworkError(error: unknown, request: HttpRequest, where: string, timedOut: boolean) {
+    const refused = egressRefusal(error);
+    if (refused) return new HttpEgressError(`${where} was not sent: ${refused.message}`);
     const code = errorCode(error);
     if (
       timedOut ||
@@ -184,6 +209,13 @@ export class HttpClient {
     const detail = code ?? (error instanceof Error ? error.name : 'unknown error');
     return new HttpNetworkError('reset', true, `${where} lost its connection (${detail})`, code);
   }
+}
+
+function egressRefusal(error: unknown): EgressRefusedError | undefined {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    if (e instanceof EgressRefusedError) return e;
+  }
+  return undefined;
 }
 
 function keptHeaders(headers: Record<string, string | string[] | undefined>) {
