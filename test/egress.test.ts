@@ -3,7 +3,10 @@ import { egressPolicyFor } from '../src/config/egress';
 import { parseConfig } from '../src/config/load';
 import { HttpClient, HttpEgressError, type HttpRequest } from '../src/http/client';
 import type { Resolver } from '../src/http/egress';
+import { historyText } from './support/history';
 import { startHttpTarget, type HttpTarget } from './support/http-target';
+import { startOwnWorkers } from './support/own-workers';
+import { startSystem, type System } from './support/system';
 import { caught } from './support/wait';
 
 const clients: HttpClient[] = [];
@@ -168,4 +171,39 @@ describe('the egress fence', () => {
     const client = fencedClient([`http://localhost:${server.port}/`], resolve);
     expect((await client.send(get(`http://localhost:${server.port}/`))).status).toBe(200);
   });
+});
+
+describe('the egress fence on the dev server', () => {
+  let system: System;
+  let stopWorkers: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await stopWorkers?.();
+    await system.stop();
+  });
+
+  it('fails a leg whose host resolves to the metadata address for good, as not sent, and undoes the loopback demo leg', async () => {
+    system = await startSystem(
+      (doc) => {
+        doc.targets.inventory.request.url = 'http://meta.test/latest/meta-data';
+      },
+      { workers: false },
+    );
+    const { resolve, asked } = stubResolver({ 'meta.test': [['169.254.169.254']] });
+    stopWorkers = await startOwnWorkers(system, { env: { INVENTORY_TOKEN: 'x' }, resolve });
+    const id = system.newId('fenced');
+
+    await system.client.start({ id, targets: ['inventory', 'shipping'], payload: { sku: 'A-1' } });
+    const state = await system.client.result(id);
+
+    expect(asked).toContain('meta.test');
+    expect(state.status).toBe('compensated');
+    const [inventory, shipping] = state.legs;
+    expect(inventory).toMatchObject({ target: 'inventory', status: 'failed', attempts: 1 });
+    expect(inventory!.lastError).toContain(
+      'POST http://meta.test/latest/meta-data was not sent: the egress fence refused it: 169.254.169.254 is a link-local address',
+    );
+    // The demo target on 127.0.0.1, named by the config, was reached and then undone.
+    expect(shipping).toMatchObject({ status: 'compensated', lastHttpStatus: 201 });
+    expect(await historyText(system.connection, id)).toContain('"type":"EgressRefusedError"');
+  }, 120_000);
 });
