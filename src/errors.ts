@@ -1,12 +1,14 @@
 /**
- * Errors raised on the Node side of Tandem (config, client, activities). Each has a literal
- * `name` and a stable `code` so callers can branch without parsing messages, and keeps the
- * data it is about in readonly fields.
+ * Every error Tandem raises on the Node side, each with a literal `name`, a stable `code` and
+ * its data in readonly fields. Ways in translate these into exit codes and problem+json.
  */
 export abstract class TandemError extends Error {
   abstract override readonly name: string;
   abstract readonly code: string;
 }
+
+/** One bad field of a request: where it is (dotted, `targets.1`; empty for the whole) and why. */
+export type Issue = { path: string; detail: string };
 
 /** The config file is missing, unreadable or invalid. `issues` lists every problem found. */
 export class ConfigError extends TandemError {
@@ -51,13 +53,14 @@ export class TemplateError extends TandemError {
   }
 }
 
-/** A delivery names targets that the config does not declare. */
+/** A delivery names targets that the config does not declare. `issues` names each by place. */
 export class UnknownTargetError extends TandemError {
   override readonly name = 'UnknownTargetError';
   readonly code = 'TANDEM_UNKNOWN_TARGET';
   constructor(
     readonly unknown: readonly string[],
     readonly known: readonly string[],
+    readonly issues: readonly Issue[] = [],
   ) {
     super(
       `Unknown target${unknown.length === 1 ? '' : 's'} ${unknown.map((t) => `"${t}"`).join(', ')}; ` +
@@ -70,8 +73,25 @@ export class UnknownTargetError extends TandemError {
 export class InvalidDeliveryError extends TandemError {
   override readonly name = 'InvalidDeliveryError';
   readonly code = 'TANDEM_INVALID_DELIVERY';
-  constructor(readonly issues: readonly string[]) {
-    super(`Invalid delivery: ${issues.join('; ')}`);
+  constructor(readonly issues: readonly Issue[]) {
+    super(
+      `Invalid delivery: ${issues.map((i) => (i.path ? `${i.path}: ${i.detail}` : i.detail)).join('; ')}`,
+    );
+  }
+}
+
+/** A delivery's payload, serialized as JSON, is larger than `limits.payload`. */
+export class PayloadTooLargeError extends TandemError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'TANDEM_PAYLOAD_TOO_LARGE';
+  constructor(
+    readonly bytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      `The payload is ${bytes} bytes as JSON, over the limit of ${limitBytes} bytes ` +
+        '(limits.payload); send a smaller payload, or a reference to where the data is kept.',
+    );
   }
 }
 
@@ -95,9 +115,24 @@ export class DeliveryActionRefusedError extends TandemError {
     readonly deliveryId: string,
     readonly action: string,
     reason: string,
+    /** The delivery's status when it refused, when known. */
+    readonly deliveryStatus?: string,
     options?: ErrorOptions,
   ) {
     super(reason, options);
+  }
+}
+
+/** A delivery has no leg of this name (`retry --leg`). */
+export class UnknownLegError extends TandemError {
+  override readonly name = 'UnknownLegError';
+  readonly code = 'TANDEM_UNKNOWN_LEG';
+  constructor(
+    readonly deliveryId: string,
+    readonly leg: string,
+    readonly legs: readonly string[],
+  ) {
+    super(`Delivery "${deliveryId}" has no leg "${leg}"; its legs are ${legs.join(', ')}.`);
   }
 }
 
@@ -111,6 +146,93 @@ export class DeliveryConflictError extends TandemError {
         'use a new id for a new delivery.',
     );
   }
+}
+
+/**
+ * Temporal could not be reached, did not answer in time, or refused the call for a reason of
+ * its own (overloaded, not permitted…). Nothing was changed by the call; retrying is safe.
+ */
+export class TemporalUnavailableError extends TandemError {
+  override readonly name = 'TemporalUnavailableError';
+  readonly code = 'TANDEM_TEMPORAL_UNAVAILABLE';
+  constructor(
+    readonly address: string,
+    readonly why: string, // e.g. `no answer within 5000ms`, or gRPC's `RESOURCE_EXHAUSTED: …`
+    options?: ErrorOptions,
+  ) {
+    super(
+      `cannot reach Temporal at ${address}: ${why}; start it (npm start runs a dev server) or ` +
+        'fix temporal.address in the config, then retry (the same delivery id never sends twice)',
+      options,
+    );
+  }
+}
+
+/** No worker answered a call that needs one (an operator action) within its deadline. */
+export class WorkerUnavailableError extends TandemError {
+  override readonly name = 'WorkerUnavailableError';
+  readonly code = 'TANDEM_WORKER_UNAVAILABLE';
+  constructor(
+    readonly deliveryId: string,
+    readonly taskQueue: string,
+    readonly waitedMs: number,
+    address: string,
+    options?: ErrorOptions,
+  ) {
+    const waited = `${Math.round(waitedMs / 1000)}s`;
+    const worker = `a worker (tandem worker) running for task queue "${taskQueue}" on ${address}`;
+    super(
+      `no worker answered for delivery "${deliveryId}" within ${waited}: is ${worker}?`,
+      options,
+    );
+  }
+}
+
+/** A list was asked to continue from a page token Temporal does not recognise. */
+export class InvalidPageTokenError extends TandemError {
+  override readonly name = 'InvalidPageTokenError';
+  readonly code = 'TANDEM_INVALID_PAGE_TOKEN';
+  constructor(options?: ErrorOptions) {
+    super('The page token is not one this list gave out; start from the first page.', options);
+  }
+}
+
+/** A wait for a delivery's state gave up; the delivery goes on. */
+export class TimedOutError extends TandemError {
+  override readonly name = 'TimedOutError';
+  readonly code = 'TANDEM_TIMED_OUT';
+}
+
+/** The payload given to `tandem deliver` cannot be read or is not JSON. */
+export class PayloadFileError extends TandemError {
+  override readonly name = 'PayloadFileError';
+  readonly code = 'TANDEM_PAYLOAD_INVALID';
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** `deliver --wait` saw the delivery end (or park) without completing. */
+export class DeliveryNotCompletedError extends TandemError {
+  override readonly name = 'DeliveryNotCompletedError';
+  readonly code = 'TANDEM_DELIVERY_NOT_COMPLETED';
+  constructor(
+    readonly deliveryId: string,
+    readonly status: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The gateway's API keys are unusable, or missing where they are required. */
+export class GatewaySetupError extends TandemError {
+  override readonly name = 'GatewaySetupError';
+  readonly code = 'TANDEM_GATEWAY_SETUP';
 }
 
 // Dev tools: the Temporal CLI behind `tandem dev` and the tests, and the browser of the UI test.

@@ -53,3 +53,9 @@ export const MAX_DEADLINE_EXTENSION_MS = 7 * 24 * 3_600_000;
 
 /** The most signing secrets one target may sign with at once (a rotation needs two). */
 export const MAX_SIGNING_SECRETS = 4;
+
+/**
+ * Room a delivery request needs beside its payload (id, target names, JSON punctuation): the
+ * gateway's body limit must be at least `limits.payload` plus this.
+ */
+export const MAX_REQUEST_ENVELOPE_BYTES = 4 * 1024;

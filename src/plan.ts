@@ -5,10 +5,9 @@ import {
   type DeliveryRequest,
   type RetryPlan,
 } from './contracts';
-import { InvalidDeliveryError, UnknownTargetError } from './errors';
+import { InvalidDeliveryError, PayloadTooLargeError } from './errors';
+import { joined, parseDeliveryRequest, unknownTargets } from './request';
 import { needsResponse } from './template';
-
-const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
 function retryPlan(retry: RetryConfig): RetryPlan {
   return {
@@ -24,26 +23,17 @@ function retryPlan(retry: RetryConfig): RetryPlan {
 /**
  * Checks a delivery request against the config and turns it into the workflow's input, with
  * each leg's policy. Throws before anything starts: {@link InvalidDeliveryError} naming every bad
- * field, or {@link UnknownTargetError}.
+ * field, `UnknownTargetError`, or {@link PayloadTooLargeError} (`limits.payload`).
  */
-export function planDelivery(config: TandemConfig, request: DeliveryRequest): DeliveryInput {
-  const issues: string[] = [];
-  if (typeof request.id !== 'string' || !DELIVERY_ID.test(request.id)) {
-    issues.push(
-      'id: must be 1-200 characters of letters, digits and . _ : @ -, starting with a letter or digit',
-    );
-  }
-  if (!Array.isArray(request.targets) || request.targets.length === 0) {
-    issues.push('targets: must name at least one target');
-  } else if (new Set(request.targets).size !== request.targets.length) {
-    issues.push('targets: must not name a target twice');
-  }
-  if (request.payload === undefined) issues.push('payload: is required');
-  if (issues.length > 0) throw new InvalidDeliveryError(issues);
+export function planDelivery(config: TandemConfig, value: DeliveryRequest): DeliveryInput {
+  const parsed = parseDeliveryRequest(config, value);
+  if (!parsed.ok) throw new InvalidDeliveryError(parsed.issues.map(joined));
+  const request = parsed.value;
 
-  const known = Object.keys(config.targets);
-  const unknown = request.targets.filter((t) => !Object.hasOwn(config.targets, t));
-  if (unknown.length > 0) throw new UnknownTargetError(unknown, known);
+  const unknown = unknownTargets(config, request.targets);
+  if (unknown) throw unknown;
+  const bytes = Buffer.byteLength(JSON.stringify(request.payload));
+  if (bytes > config.limits.payload) throw new PayloadTooLargeError(bytes, config.limits.payload);
 
   return {
     id: request.id,

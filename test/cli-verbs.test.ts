@@ -193,6 +193,33 @@ describe('the tandem CLI, run as a user types it', () => {
       );
     });
 
+    it('refuses a payload over limits.payload, or holding 1e999, with exit 5 and one line naming the limit or the field', async () => {
+      const big = path.join(dir, 'big.json');
+      await writeFile(big, JSON.stringify({ blob: 'x'.repeat(600 * 1024) }));
+      const overflow = path.join(dir, 'overflow.json');
+      await writeFile(overflow, '{"lines":[{"qty":1e999}]}');
+      const [bigId, overflowId] = [system.newId(), system.newId()];
+
+      const [tooBig, notFinite] = await Promise.all([
+        tandem(['deliver', '--id', bigId, '--targets', both, '--payload', `@${big}`]),
+        tandem(['deliver', '--id', overflowId, '--targets', both, '--payload', `@${overflow}`]),
+      ]);
+
+      expect(tooBig.code).toBe(5);
+      expectOneLine(
+        tooBig.stderr,
+        /^tandem: The payload is 614411 bytes as JSON, over the limit of 524288 bytes \(limits\.payload\)/,
+      );
+      expect(notFinite.code).toBe(5);
+      expectOneLine(
+        notFinite.stderr,
+        /^tandem: Invalid delivery: payload\.lines\.0\.qty: must be a finite number/,
+      );
+      for (const id of [bigId, overflowId]) {
+        await expect(system.client.describe(id)).rejects.toThrow(`No delivery "${id}" was found`);
+      }
+    });
+
     it('exits 7 with the state in JSON when the delivery parks as needs_attention', async () => {
       const id = system.newId();
       system.targets.setFault('inventory', 'create', { hang: true, times: 1 });
@@ -210,7 +237,7 @@ describe('the tandem CLI, run as a user types it', () => {
         '--json',
       ]);
 
-      expect(code).toBe(7);
+      expect(code, stderr).toBe(7);
       const state = JSON.parse(stdout) as DeliveryState;
       expect(state.status).toBe('needs_attention');
       expect(state.reason).toContain('outcome unknown');
@@ -426,19 +453,40 @@ describe('the tandem CLI, run as a user types it', () => {
       }
     });
 
-    it('says, with exit 8, when no worker answers for the delivery', async () => {
-      const idle = await startSystem(() => undefined, { workers: false });
+    it('answers status with no worker running, and says with exit 8 when no worker takes a retry', async () => {
+      const idle = await startSystem(
+        (doc) => {
+          doc.targets.inventory.request.timeout = '1s';
+        },
+        { workers: false },
+      );
       try {
         const idleConfig = await idle.writeConfigFile();
         const id = idle.newId();
-        await idle.client.start({ id, targets: ['inventory'], payload: {} });
+        idle.targets.setFault('inventory', 'create', { hang: true, times: 1 });
+        idle.targets.setFault('shipping', 'create', { status: 422 });
+        await idle.client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
 
-        const { code, stderr } = await spawnTandem(['status', id], { TANDEM_CONFIG: idleConfig })
+        const status = await spawnTandem(['status', id, '--json'], { TANDEM_CONFIG: idleConfig })
           .exited;
+        expect(status.code).toBe(0);
+        expect(JSON.parse(status.stdout)).toMatchObject({
+          id,
+          status: 'running',
+          legs: [
+            { target: 'inventory', status: 'pending' },
+            { target: 'shipping', status: 'pending' },
+          ],
+        });
 
-        expect(code).toBe(8);
+        const workers = await idle.startWorkers();
+        await idle.client.waitFor(id, ['needs_attention'], { timeoutMs: 30_000 });
+        await workers.stop();
+        const retry = await spawnTandem(['retry', id], { TANDEM_CONFIG: idleConfig }).exited;
+
+        expect(retry.code).toBe(8);
         expectOneLine(
-          stderr,
+          retry.stderr,
           new RegExp(
             `^tandem: no worker answered for delivery "${id}" within 15s: is a worker \\(tandem worker\\) running for task queue "${idle.config.temporal.taskQueue}"`,
           ),
@@ -449,7 +497,7 @@ describe('the tandem CLI, run as a user types it', () => {
       } finally {
         await idle.stop();
       }
-    }, 60_000);
+    }, 90_000);
   });
 
   describe('help', () => {

@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load';
 import { gatewaySettings } from '../src/config/schema';
-import { ConfigError } from '../src/errors';
-import {
-  ApiKeys,
-  apiKeysFrom,
-  GatewaySetupError,
-  isLoopback,
-  presentedKey,
-} from '../src/gateway/auth';
+import { ConfigError, GatewaySetupError } from '../src/errors';
+import { ApiKeys, apiKeysFrom, isLoopback, presentedKey } from '../src/gateway/auth';
 import { caught } from './support/wait';
 
 const targets = { inventory: { request: { url: 'http://localhost:4001/reservations' } } };
@@ -17,7 +11,7 @@ const issuesOf = (document: unknown): readonly string[] =>
   caught(ConfigError, () => parseConfig(document)).issues;
 
 describe('the gateway section of the config', () => {
-  it('is optional: without it the gateway listens on 127.0.0.1:8080 with a 1 MiB body limit', () => {
+  it('is optional: without it the gateway listens on 127.0.0.1:8080 with a 1 MiB body limit and 1000 requests per key per 10 s', () => {
     const config = parseConfig({ targets });
 
     expect(config.gateway).toBeUndefined();
@@ -25,6 +19,7 @@ describe('the gateway section of the config', () => {
       host: '127.0.0.1',
       port: 8080,
       bodyLimit: 1_048_576,
+      rateLimit: { requests: 1000, per: 10_000 },
     });
   });
 
@@ -49,13 +44,20 @@ describe('the gateway section of the config', () => {
       port: 8080,
       bodyLimit: 1_048_576,
       apiKeys: ['k'.repeat(16)],
+      rateLimit: { requests: 1000, per: 10_000 },
     });
   });
 
   it('lists every problem by its path', () => {
     const issues = issuesOf({
       targets,
-      gateway: { port: 70_000, bodyLimit: '1 gigabyte', apiKeys: ['short'], hots: 'x' },
+      gateway: {
+        port: 70_000,
+        bodyLimit: '1 gigabyte',
+        apiKeys: ['short'],
+        hots: 'x',
+        rateLimit: { requests: 0, per: 'often' },
+      },
     });
 
     expect([...issues].sort()).toEqual(
@@ -64,6 +66,8 @@ describe('the gateway section of the config', () => {
         'gateway.bodyLimit: must be a positive size like 512kb or 1mb, or a number of bytes',
         'gateway.hots: unknown field',
         'gateway.port: must be a port number (0-65535)',
+        'gateway.rateLimit.requests: must be >= 1',
+        'gateway.rateLimit.per: must be a positive duration like 500ms, 5s or 10m',
       ].sort(),
     );
   });

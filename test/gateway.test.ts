@@ -6,7 +6,7 @@ import { stringify } from 'yaml';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../src/config/load';
 import type { DeliveryState } from '../src/contracts';
-import { GatewaySetupError } from '../src/gateway/auth';
+import { GatewaySetupError } from '../src/errors';
 import type { OpenApiDocument } from '../src/gateway/openapi';
 import type { Problem } from '../src/gateway/schemas';
 import { createGateway } from '../src/gateway/server';
@@ -160,11 +160,18 @@ describe('the HTTP gateway', () => {
         fields: ['targets.1'],
       },
       {
-        name: 'a body over the limit',
+        name: 'a body over gateway.bodyLimit',
         status: 413,
         kind: 'payload-too-large',
-        request: (id) => ({ json: { id, targets: both, payload: 'x'.repeat(4096) } }),
+        request: (id) => ({ json: { id, targets: both, payload: 'x'.repeat(6 * 1024) } }),
         fields: [''],
+      },
+      {
+        name: 'a payload over limits.payload',
+        status: 413,
+        kind: 'payload-too-large',
+        request: (id) => ({ json: { id, targets: both, payload: 'x'.repeat(1024) } }),
+        fields: ['payload'],
       },
       {
         name: 'a body that is not JSON',
@@ -193,7 +200,10 @@ describe('the HTTP gateway', () => {
     ];
 
     it.each(cases)('$name with $status', async ({ status, kind, request, fields }) => {
-      system = await startGatewaySystem({ gateway: { bodyLimit: 2048 } });
+      system = await startGatewaySystem({
+        gateway: { bodyLimit: 5 * 1024 },
+        limits: { payload: 1000 },
+      });
       const id = system.newId('refused');
 
       const answer = await system.http('POST', '/v1/deliveries', request(id));
@@ -331,25 +341,63 @@ describe('the HTTP gateway', () => {
     expect(state.note).toBe('released the reservation by hand');
   });
 
-  it('starts and cancels with no worker running, and says to start one when a read needs it', async () => {
-    system = await startGatewaySystem({ workers: false, deadlines: { query: 1000 } });
+  it('reads, repeats and cancels a delivery whose run is open with no worker running', async () => {
+    system = await startGatewaySystem({ workers: false });
     const id = system.newId();
+    const request = { id, targets: both, payload: {} };
+    const pending = [
+      { target: 'inventory', status: 'pending', attempts: 0 },
+      { target: 'shipping', status: 'pending', attempts: 0 },
+    ];
 
-    const start = await system.http<Accepted>('POST', '/v1/deliveries', {
-      json: { id, targets: both, payload: {} },
-    });
-    const read = await system.http('GET', `/v1/deliveries/${id}`);
+    const start = await system.http<Accepted>('POST', '/v1/deliveries', { json: request });
+    const read = await system.http<DeliveryState>('GET', `/v1/deliveries/${id}`);
+    const again = await system.http<Accepted>('POST', '/v1/deliveries', { json: request });
     const cancel = await system.http<Accepted>('POST', `/v1/deliveries/${id}/cancel`);
     await system.startWorkers();
     const state = await system.until(id, (s) => s.status === 'cancelled');
 
     expect(start).toMatchObject({ status: 202, body: { started: true, status: 'running' } });
-    expect(expectProblem(read, 503, 'temporal-unavailable').detail).toMatch(/tandem worker/);
-    expect(read.headers.get('retry-after')).toBe('5');
-    expect(cancel).toMatchObject({ status: 202, body: { id, status: 'running', legs: [] } });
+    expect(read).toMatchObject({ status: 200, body: { id, status: 'running', legs: pending } });
+    expect(again).toMatchObject({ status: 202, body: { started: false, legs: pending } });
+    expect(cancel).toMatchObject({ status: 202, body: { id, status: 'running', legs: pending } });
     expect(state.reason).toMatch(/cancelled by an operator/);
     expect(system.targets.live('inventory')).toEqual([]);
     expect(system.targets.live('shipping')).toEqual([]);
+  });
+
+  it('reads, repeats and lists a finished delivery with no worker running, in well under a second', async () => {
+    system = await startGatewaySystem({ workers: false });
+    const workers = await system.startWorkers();
+    const id = system.newId();
+    const request = { id, targets: both, payload: { sku: 'A-1' } };
+    await system.http('POST', '/v1/deliveries', { json: request });
+    await system.until(id, (s) => s.status === 'completed');
+    await workers.stop();
+
+    const before = performance.now();
+    const read = await system.http<DeliveryState>('GET', `/v1/deliveries/${id}`);
+    const again = await system.http<Accepted>('POST', '/v1/deliveries', { json: request });
+    const tookMs = performance.now() - before;
+
+    for (const answer of [read, again]) {
+      expect(answer.body).toMatchObject({ id, status: 'completed' });
+      expect(answer.body.legs.map((l) => [l.target, l.status, l.lastHttpStatus])).toEqual([
+        ['inventory', 'succeeded', 201],
+        ['shipping', 'succeeded', 201],
+      ]);
+    }
+    expect([read.status, again.status, again.body.started]).toEqual([200, 202, false]);
+    expect(tookMs).toBeLessThan(1000);
+    await expect
+      .poll(async () => {
+        const page = await system.http<{ deliveries: { id: string; status: string }[] }>(
+          'GET',
+          '/v1/deliveries?status=completed&limit=20',
+        );
+        return page.body.deliveries.find((d) => d.id === id)?.status;
+      })
+      .toBe('completed');
   });
 
   it('lists deliveries newest first, in pages chained by nextPageToken', async () => {
@@ -519,7 +567,7 @@ describe('a gateway whose Temporal is down', () => {
       config,
       connection,
       apiKeys: [],
-      deadlines: { start: 500, health: 500, query: 500, action: 500, visibility: 500 },
+      deadlines: { start: 500, health: 500, read: 500, action: 500, visibility: 500 },
     });
     const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
     try {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load';
 import type { DeliveryRequest } from '../src/contracts';
-import { InvalidDeliveryError, UnknownTargetError } from '../src/errors';
+import { InvalidDeliveryError, PayloadTooLargeError, UnknownTargetError } from '../src/errors';
+import { MAX_TARGETS_PER_DELIVERY } from '../src/limits';
 import { planDelivery } from '../src/plan';
 import { caught } from './support/wait';
 
@@ -140,11 +141,16 @@ describe('planDelivery', () => {
 
     expect(error.code).toBe('TANDEM_INVALID_DELIVERY');
     expect(error.issues).toEqual([
-      'id: must be 1-200 characters of letters, digits and . _ : @ -, starting with a letter or digit',
-      'targets: must name at least one target',
-      'payload: is required',
+      {
+        path: 'id',
+        detail:
+          'must be 1-200 characters of letters, digits and . _ : @ -, starting with a letter or digit',
+      },
+      { path: 'targets', detail: 'must name at least one target' },
+      { path: 'payload', detail: 'is required' },
     ]);
-    for (const issue of error.issues) expect(error.message).toContain(issue);
+    for (const { path, detail } of error.issues)
+      expect(error.message).toContain(`${path}: ${detail}`);
   });
 
   it.each([
@@ -153,9 +159,9 @@ describe('planDelivery', () => {
     ['an id of 201 characters', 'a'.repeat(201)],
     ['an id that is not a string', 1042],
   ])('refuses %s', (_what, id) => {
-    expect(invalidDelivery(() => planDelivery(config, request({ id }))).issues).toEqual([
-      expect.stringMatching(/^id: /),
-    ]);
+    const { issues } = invalidDelivery(() => planDelivery(config, request({ id })));
+    expect(issues.map((i) => i.path)).toEqual(['id']);
+    expect(issues[0]?.detail).toMatch(/^must be (1-200 characters|a string)/);
   });
 
   it.each(['o', 'order-1042', 'Order_7.v2:retry@eu', 'a'.repeat(200)])(
@@ -165,18 +171,57 @@ describe('planDelivery', () => {
     },
   );
 
-  it('refuses a target named twice', () => {
+  it('refuses a target named twice, naming the second place', () => {
     const error = invalidDelivery(() =>
       planDelivery(config, request({ targets: ['inventory', 'shipping', 'inventory'] })),
     );
 
-    expect(error.issues).toEqual(['targets: must not name a target twice']);
+    expect(error.issues).toEqual([{ path: 'targets.2', detail: 'names "inventory" twice' }]);
   });
 
   it('refuses targets that are not a list', () => {
     const error = invalidDelivery(() => planDelivery(config, request({ targets: 'inventory' })));
 
-    expect(error.issues).toEqual(['targets: must name at least one target']);
+    expect(error.issues).toEqual([{ path: 'targets', detail: 'must be a list, not a string' }]);
+  });
+
+  it(`refuses more than ${MAX_TARGETS_PER_DELIVERY} targets at once, however many are named`, () => {
+    const targets = Array.from({ length: 100_000 }, (_, i) => `t${i}`);
+
+    const before = performance.now();
+    const error = invalidDelivery(() => planDelivery(config, request({ targets })));
+
+    expect(error.issues).toEqual([
+      { path: 'targets', detail: `must name at most ${MAX_TARGETS_PER_DELIVERY} targets` },
+    ]);
+    expect(performance.now() - before).toBeLessThan(1000);
+  });
+
+  it('refuses a payload number that JSON text overflowed (1e999), naming its field', () => {
+    const payload = JSON.parse('{"order":{"lines":[{"qty":1},{"qty":1e999}]}}') as unknown;
+
+    const error = invalidDelivery(() => planDelivery(config, request({ payload })));
+
+    expect(error.issues).toEqual([
+      {
+        path: 'payload.order.lines.1.qty',
+        detail: 'must be a finite number (it overflows a 64-bit float)',
+      },
+    ]);
+  });
+
+  it('refuses a payload over limits.payload, naming the limit, and accepts one at it', () => {
+    const small = { ...config, limits: { payload: 100 } };
+    const at = 'x'.repeat(98);
+
+    expect(planDelivery(small, request({ payload: at })).payload).toBe(at);
+    const error = caught(PayloadTooLargeError, () =>
+      planDelivery(small, request({ payload: `${at}y` })),
+    );
+    expect(error).toMatchObject({ bytes: 101, limitBytes: 100 });
+    expect(error.message).toMatch(
+      /101 bytes as JSON, over the limit of 100 bytes \(limits\.payload\)/,
+    );
   });
 
   it('refuses unknown targets, naming them and the targets the config declares', () => {
@@ -189,6 +234,7 @@ describe('planDelivery', () => {
     expect(unknown.message).toBe(
       'Unknown targets "ledger", "mail"; the config declares "inventory", "shipping", "billing", "crm".',
     );
+    expect(unknown.issues.map((i) => i.path)).toEqual(['targets.1', 'targets.2']);
   });
 
   it('does not take an inherited property name for a declared target', () => {

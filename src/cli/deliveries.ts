@@ -1,57 +1,30 @@
 import type { Connection } from '@temporalio/client';
-import { isGrpcServiceError } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client';
 import { loadConfig } from '../config/load';
 import type { TandemConfig } from '../config/schema';
-import {
-  IN_PROGRESS_STATUSES,
-  OPEN_STATUSES,
-  type DeliveryState,
-  type DeliveryStatus,
-} from '../contracts';
-import { formatDuration } from '../duration';
 import { connectClient } from '../connection';
-import { ConfigError, DeliveryActionRefusedError } from '../errors';
+import { IN_PROGRESS_STATUSES, OPEN_STATUSES, type DeliveryStatus } from '../contracts';
+import { ConfigError, DeliveryNotCompletedError, TemporalUnavailableError } from '../errors';
 import { planDelivery } from '../plan';
-import { TemporalUnreachableError } from './connect';
-import { DeliveryNotCompletedError, TimedOutError, UnknownLegError } from './exit-codes';
 import { formatList, formatState } from './format';
 import { readPayload } from './payload';
 
 /** Where a verb writes what it found: stdout, one line at a time. */
 export type Print = (line: string) => void;
 
-/** How long a query or update may wait for a worker to answer before the CLI says so. */
-const WORKER_ANSWER_TIMEOUT_MS = 15_000;
-/** gRPC's status code UNAVAILABLE (the server is down or unreachable). */
-const GRPC_UNAVAILABLE = 14;
 /** How long connecting to Temporal may take before it counts as unreachable. */
 const CONNECT_TIMEOUT = '5s';
 
 /** A delivery as `tandem list` shows it: a run stopped by hand is `terminated`. */
 type ListedDelivery = Omit<DeliverySummary, 'status'> & { status: DeliveryStatus | 'terminated' };
 
-/** One connection to Temporal for the length of one verb. */
-interface Session {
-  config: TandemConfig;
-  connection: Connection;
-  client: TandemClient;
-  /** The delivery's status, answered by a worker within {@link WORKER_ANSWER_TIMEOUT_MS}. */
-  status: (id: string) => Promise<DeliveryState>;
-  /**
-   * Runs a call a worker must answer (a query or an update), failing with
-   * {@link TimedOutError} when none does in time.
-   */
-  answered: <R>(id: string, ask: () => Promise<R>) => Promise<R>;
-}
-
 /**
- * Loads the config, connects, runs `use`, and closes the connection. A refused connection, or
- * one that drops during the call, becomes {@link TemporalUnreachableError}.
+ * Loads the config, connects, runs `use` with a client, and closes the connection. Every rule
+ * and every error is the client's; a refused connection is {@link TemporalUnavailableError}.
  */
-async function withSession<T>(
+async function withClient<T>(
   configPath: string,
-  use: (session: Session) => Promise<T>,
+  use: (client: TandemClient) => Promise<T>,
   config?: TandemConfig,
 ): Promise<T> {
   const loaded = config ?? (await loadConfig(configPath));
@@ -61,40 +34,14 @@ async function withSession<T>(
     connection = await connectClient(loaded.temporal, {}, { connectTimeout: CONNECT_TIMEOUT });
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause;
-    throw new TemporalUnreachableError(address, { cause });
+    throw new TemporalUnavailableError(address, 'no connection', { cause });
   }
   try {
     const client = await TandemClient.connect(loaded, connection);
-    const answered = async <R>(id: string, ask: () => Promise<R>): Promise<R> => {
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(), WORKER_ANSWER_TIMEOUT_MS);
-      try {
-        return await connection.withAbortSignal(timeout.signal, ask);
-      } catch (error) {
-        if (!timeout.signal.aborted) throw error;
-        throw new TimedOutError(
-          `no worker answered for delivery "${id}" within ${formatDuration(WORKER_ANSWER_TIMEOUT_MS)}: ` +
-            `is a worker (tandem worker) running for task queue "${loaded.temporal.taskQueue}" on ${address}?`,
-          { cause: error },
-        );
-      } finally {
-        clearTimeout(timer);
-      }
-    };
-    const status = (id: string) => answered(id, () => client.status(id));
-    return await use({ config: loaded, connection, client, status, answered });
-  } catch (error) {
-    if (isUnavailable(error)) throw new TemporalUnreachableError(address, { cause: error });
-    throw error;
+    return await use(client);
   } finally {
     await connection.close();
   }
-}
-
-/** gRPC UNAVAILABLE, bare or wrapped by the SDK in a ServiceError. */
-function isUnavailable(error: unknown): boolean {
-  const cause = (error as { cause?: unknown } | null)?.cause;
-  return [error, cause].some((e) => isGrpcServiceError(e) && Number(e.code) === GRPC_UNAVAILABLE);
 }
 
 function printJson(print: Print, value: unknown): void {
@@ -126,9 +73,9 @@ export async function deliver(
   const payload = await readPayload(options.payload);
   const request = { id: options.id, targets: options.targets, payload };
   planDelivery(config, request);
-  await withSession(
+  await withClient(
     configPath,
-    async ({ client, status }) => {
+    async (client) => {
       const started = await client.start(request);
       if (!options.wait) {
         if (options.json) return printJson(print, started);
@@ -140,7 +87,15 @@ export async function deliver(
         print(`Follow it: tandem status ${started.id}`);
         return;
       }
-      const state = await settle(options.id, status, options.timeoutMs);
+      // Until it is no longer in progress: ended, or parked for an operator.
+      const state = await client.waitFor(
+        options.id,
+        (s) => !IN_PROGRESS_STATUSES.includes(s.status),
+        {
+          timeoutMs: options.timeoutMs ?? Infinity,
+          pollMs: 500,
+        },
+      );
       if (options.json) printJson(print, state);
       else formatState(state).forEach((line) => print(line));
       if (state.status !== 'completed') {
@@ -156,25 +111,6 @@ export async function deliver(
   );
 }
 
-/** Polls the status until the delivery is no longer in progress (ended, or parked for an operator). */
-async function settle(
-  id: string,
-  status: (id: string) => Promise<DeliveryState>,
-  timeoutMs: number | undefined,
-): Promise<DeliveryState> {
-  const deadline = timeoutMs === undefined ? Infinity : Date.now() + timeoutMs;
-  for (;;) {
-    const state = await status(id);
-    if (!IN_PROGRESS_STATUSES.includes(state.status)) return state;
-    if (Date.now() >= deadline) {
-      throw new TimedOutError(
-        `delivery ${id} is still running after ${formatDuration(timeoutMs ?? 0)}; it goes on: follow it with tandem status ${id}`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 /** `tandem status ID`: the delivery and each leg, as a table or as JSON. */
 export async function showStatus(
   configPath: string,
@@ -182,7 +118,7 @@ export async function showStatus(
   options: { json?: boolean },
   print: Print,
 ): Promise<void> {
-  const state = await withSession(configPath, ({ status }) => status(id));
+  const state = await withClient(configPath, (client) => client.status(id));
   if (options.json) printJson(print, state);
   else formatState(state).forEach((line) => print(line));
 }
@@ -193,7 +129,7 @@ export async function listDeliveries(
   options: { status?: DeliveryStatus; limit: number; json?: boolean },
   print: Print,
 ): Promise<void> {
-  const listed = await withSession(configPath, ({ client }) =>
+  const listed = await withClient(configPath, (client) =>
     client.list({ limit: options.limit, ...(options.status && { status: options.status }) }),
   );
   const found = listed.flatMap((delivery): ListedDelivery[] => {
@@ -212,36 +148,14 @@ export async function listDeliveries(
   formatList(found).forEach((line) => print(line));
 }
 
-/**
- * `tandem cancel ID`: refused unless the delivery is running (a parked one is retried or
- * resolved; a finished one has nothing to stop). Decided from the run's description, so it
- * works while no worker is up; the request then waits in history for one.
- */
+/** `tandem cancel ID`: the client refuses unless the delivery is running; no worker needed. */
 export async function cancelDelivery(
   configPath: string,
   id: string,
   options: { reason?: string },
   print: Print,
 ): Promise<void> {
-  await withSession(configPath, async ({ client }) => {
-    const { status, open } = await client.describe(id);
-    if (!open) {
-      throw new DeliveryActionRefusedError(
-        id,
-        'cancel',
-        `Delivery "${id}" has ended (${status}): there is nothing to cancel.`,
-      );
-    }
-    if (status === 'needs_attention') {
-      throw new DeliveryActionRefusedError(
-        id,
-        'cancel',
-        `Delivery "${id}" is needs_attention, not running: there is nothing left to stop. ` +
-          `Retry it (tandem retry ${id}) or resolve it (tandem resolve ${id} --note TEXT).`,
-      );
-    }
-    await client.cancel(id, options.reason);
-  });
+  await withClient(configPath, (client) => client.cancel(id, options.reason));
   print(
     `Cancel requested for delivery ${id}${options.reason === undefined ? '' : ` (reason: ${options.reason})`}: ` +
       'it starts no new attempt, undoes what succeeded, and ends cancelled.',
@@ -256,13 +170,7 @@ export async function retryDelivery(
   options: { leg?: string },
   print: Print,
 ): Promise<void> {
-  await withSession(configPath, async ({ client, status, answered }) => {
-    if (options.leg !== undefined) {
-      const legs = (await status(id)).legs.map((leg) => leg.target);
-      if (!legs.includes(options.leg)) throw new UnknownLegError(id, options.leg, legs);
-    }
-    await answered(id, () => client.retry(id, options.leg));
-  });
+  await withClient(configPath, (client) => client.retry(id, options.leg));
   print(
     `Retry accepted for delivery ${id} (${options.leg === undefined ? 'every leg that needs attention' : `leg ${options.leg}`}): it is running again.`,
   );
@@ -276,8 +184,6 @@ export async function resolveDelivery(
   options: { note: string },
   print: Print,
 ): Promise<void> {
-  await withSession(configPath, ({ client, answered }) =>
-    answered(id, () => client.resolve(id, options.note)),
-  );
+  await withClient(configPath, (client) => client.resolve(id, options.note));
   print(`Resolved delivery ${id}: ${options.note}`);
 }

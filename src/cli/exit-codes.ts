@@ -2,12 +2,18 @@ import {
   ConfigError,
   DeliveryActionRefusedError,
   DeliveryConflictError,
+  DeliveryNotCompletedError,
   DeliveryNotFoundError,
   InvalidDeliveryError,
+  PayloadFileError,
+  PayloadTooLargeError,
   TandemError,
+  TemporalUnavailableError,
+  TimedOutError,
+  UnknownLegError,
   UnknownTargetError,
+  WorkerUnavailableError,
 } from '../errors';
-import { TemporalUnreachableError } from './connect';
 
 /**
  * How `tandem` exits, so scripts can branch without parsing messages. `1` stays what it has
@@ -24,13 +30,13 @@ export const ExitCode = {
   unknownDelivery: 3,
   /** The delivery names a target the config does not declare, or is otherwise malformed. */
   badDelivery: 4,
-  /** The payload file is missing, unreadable or not JSON. */
+  /** The payload is missing, unreadable, not JSON, too large, or holds what cannot be carried. */
   badPayload: 5,
   /** The delivery refused the action (e.g. retry when not parked), or the id is taken. */
   refused: 6,
   /** `deliver --wait`: the delivery ended (or parked) without completing. */
   notCompleted: 7,
-  /** No answer in time: no worker answered the status query, or `--wait --timeout` passed. */
+  /** No answer in time: no worker took an action, or `--wait --timeout` passed. */
   timedOut: 8,
 } as const;
 /** One of {@link ExitCode}. */
@@ -43,58 +49,14 @@ export const EXIT_CODES_HELP = `Exit codes:
   2  usage: unknown verb or option, missing argument, bad option value
   3  unknown delivery: no delivery has this id
   4  bad delivery: unknown target or leg, malformed id or target list
-  5  bad payload file: missing, unreadable, or not JSON (the message names the position)
+  5  bad payload: missing, unreadable, not JSON (the message names the position), over
+     limits.payload, or holding a value Tandem cannot carry (1e999, nesting over 64 deep)
   6  refused: the delivery is not in a state for this action, or the id was used for
      another request
   7  deliver --wait: the delivery ended compensated, cancelled or resolved, or parked as
      needs_attention
-  8  timed out: no worker answered in time, or deliver --wait --timeout passed (the delivery
-     goes on)`;
-
-/** The payload given to `tandem deliver` cannot be used. */
-export class PayloadFileError extends TandemError {
-  override readonly name = 'PayloadFileError';
-  readonly code = 'TANDEM_PAYLOAD_INVALID';
-  constructor(
-    readonly source: string,
-    message: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
-/** `deliver --wait` saw the delivery end (or park) without completing. */
-export class DeliveryNotCompletedError extends TandemError {
-  override readonly name = 'DeliveryNotCompletedError';
-  readonly code = 'TANDEM_DELIVERY_NOT_COMPLETED';
-  constructor(
-    readonly deliveryId: string,
-    readonly status: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A delivery's leg named by `retry --leg` does not exist. */
-export class UnknownLegError extends TandemError {
-  override readonly name = 'UnknownLegError';
-  readonly code = 'TANDEM_UNKNOWN_LEG';
-  constructor(
-    readonly deliveryId: string,
-    readonly leg: string,
-    readonly legs: readonly string[],
-  ) {
-    super(`Delivery "${deliveryId}" has no leg "${leg}"; its legs are ${legs.join(', ')}.`);
-  }
-}
-
-/** Nothing answered in time; what goes on meanwhile is said in the message. */
-export class TimedOutError extends TandemError {
-  override readonly name = 'TimedOutError';
-  readonly code = 'TANDEM_TIMED_OUT';
-}
+  8  timed out: no worker took a retry or resolve in time, or deliver --wait --timeout
+     passed (the delivery goes on)`;
 
 /** The exit code and the one line (without the `tandem: ` prefix) that report a failure. */
 export function describeFailure(error: unknown): { exitCode: ExitCode; message: string } {
@@ -108,23 +70,30 @@ export function describeFailure(error: unknown): { exitCode: ExitCode; message: 
 }
 
 function exitCodeOf(error: TandemError): ExitCode {
-  if (error instanceof ConfigError || error instanceof TemporalUnreachableError) {
+  if (error instanceof ConfigError || error instanceof TemporalUnavailableError) {
     return ExitCode.setup;
   }
   if (error instanceof DeliveryNotFoundError) return ExitCode.unknownDelivery;
-  if (
-    error instanceof UnknownTargetError ||
-    error instanceof UnknownLegError ||
-    error instanceof InvalidDeliveryError
-  ) {
+  if (error instanceof PayloadFileError || error instanceof PayloadTooLargeError) {
+    return ExitCode.badPayload;
+  }
+  if (error instanceof InvalidDeliveryError) {
+    // A payload the file held but Tandem cannot carry (1e999, too deep) is a bad payload file.
+    const payloadOnly = error.issues.every(
+      (i) => i.path === 'payload' || i.path.startsWith('payload.'),
+    );
+    return payloadOnly ? ExitCode.badPayload : ExitCode.badDelivery;
+  }
+  if (error instanceof UnknownTargetError || error instanceof UnknownLegError) {
     return ExitCode.badDelivery;
   }
-  if (error instanceof PayloadFileError) return ExitCode.badPayload;
   if (error instanceof DeliveryActionRefusedError || error instanceof DeliveryConflictError) {
     return ExitCode.refused;
   }
   if (error instanceof DeliveryNotCompletedError) return ExitCode.notCompleted;
-  if (error instanceof TimedOutError) return ExitCode.timedOut;
+  if (error instanceof TimedOutError || error instanceof WorkerUnavailableError) {
+    return ExitCode.timedOut;
+  }
   return ExitCode.setup;
 }
 

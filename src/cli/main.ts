@@ -1,6 +1,5 @@
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../contracts';
-import { parseDuration } from '../duration';
 import { TandemError } from '../errors';
 import {
   cancelDelivery,
@@ -12,8 +11,9 @@ import {
 } from './deliveries';
 import { registerCluster } from './cluster';
 import type { runDev as RunDev } from './dev';
-import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
+import { describeFailure, ExitCode } from './exit-codes';
 import { runGateway } from './gateway';
+import { duration, examples, MAIN_HELP, note, port, positiveInteger, targetList } from './options';
 import { runWorker } from './worker';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -22,72 +22,6 @@ const print = (line: string) => console.log(line);
 
 // Loaded on use: the dev server pulls in @temporalio/testing, which the other verbs must not load.
 const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runDev(...args);
-
-const MAIN_HELP = `
-Every verb but dev reads the config file named by TANDEM_CONFIG (default
-./tandem.config.yaml): the Temporal address, namespace and task queue, and the targets.
-A delivery with id ID is the Temporal workflow delivery-ID: the Temporal UI and the
-temporal CLI show it too. Read commands (status, list, deliver --wait) print a table,
-or JSON with --json. A failure prints one line "tandem: <reason>" on stderr.
-
-Examples:
-  $ npm start                                  # = tandem dev: server, UI, worker, demo APIs
-  $ tandem deliver --id order-1042 --targets inventory,shipping --payload @order.json
-  $ tandem status order-1042
-  $ tandem list --status needs_attention
-  $ tandem retry order-1042
-  $ tandem resolve order-1042 --note "released reservation res_12 by hand"
-  $ tandem cancel order-1042 --reason "customer withdrew the order"
-
-Environment:
-  TANDEM_CONFIG  path of the config file (default: tandem.config.yaml)
-  TANDEM_DEBUG   set to 1 to print the stack of an unexpected error after its line
-
-${EXIT_CODES_HELP}
-
-Runbook (finding stuck deliveries, retry vs resolve vs cancel): README.md, "Runbook".`;
-
-function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
-}
-
-function targetList(value: string): string[] {
-  const targets = value
-    .split(',')
-    .map((t) => t.trim())
-    .filter((t) => t !== '');
-  if (targets.length === 0)
-    throw new InvalidArgumentError('Name at least one target, e.g. inventory,shipping.');
-  return targets;
-}
-
-function duration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) {
-    throw new InvalidArgumentError('Give a duration like 30s, 10m or 1h.');
-  }
-  return ms;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0)
-    throw new InvalidArgumentError('Give a whole number above 0.');
-  return n;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new InvalidArgumentError('Give a port number from 1 to 65535.');
-  }
-  return n;
-}
-
-function note(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('Say what was done by hand.');
-  return value;
-}
 
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
 export function program(env: Env): Command {
@@ -164,7 +98,7 @@ export function program(env: Env): Command {
     .description(
       "Show a delivery's status (running, completed, compensated, cancelled, needs_attention, " +
         'resolved) with the reason, and each leg: status, attempts, last HTTP status, undo ' +
-        'attempts and the last error. Asked of a worker, which must be running.',
+        'attempts and the last error. Answered by Temporal alone: no worker needs to be running.',
     )
     .argument('<id>', "the delivery's id")
     .option('--json', 'print JSON instead of text')

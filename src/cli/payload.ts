@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { PayloadFileError } from './exit-codes';
+import { PayloadFileError } from '../errors';
 
 /** Where `tandem deliver --payload` reads from: `@file.json`, `@-` (stdin), or JSON text. */
 export interface PayloadSources {

@@ -248,6 +248,17 @@ export const gatewaySchema = z.strictObject({
       error: 'must be a list of keys',
     })
     .optional(),
+  /** Requests one API key may make per window; past it, 429 with Retry-After. */
+  rateLimit: z
+    .strictObject({
+      requests: z
+        .number({ error: 'must be a whole number' })
+        .int('must be a whole number')
+        .min(1, 'must be >= 1')
+        .prefault(1000),
+      per: duration.prefault('10s'),
+    })
+    .prefault({}),
 });
 
 /** Limits that every way in enforces (see `src/limits.ts` for the fixed ones). */

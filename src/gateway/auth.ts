@@ -1,16 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema';
-import { TandemError } from '../errors';
+import { GatewaySetupError } from '../errors';
 
 /** Shortest API key accepted: a shorter one could be guessed. */
 export const MIN_API_KEY_LENGTH = 16;
-
-/** The gateway's API keys are unusable, or missing where they are required. */
-export class GatewaySetupError extends TandemError {
-  override readonly name = 'GatewaySetupError';
-  readonly code = 'TANDEM_GATEWAY_SETUP';
-}
 
 function digest(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest();

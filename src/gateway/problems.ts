@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { joined, parseWith, type PathIssue } from '../request';
 import type { FieldError, Problem } from './schemas';
 
 /**
@@ -16,13 +17,18 @@ export const PROBLEMS = {
     title: 'This delivery id was used for another request',
   },
   'action-refused': { status: 409, title: 'The delivery refused the action' },
+  'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'uri-too-long': { status: 414, title: 'The request URL is too long' },
   'unsupported-media-type': { status: 415, title: 'The request body must be JSON' },
   'unknown-target': {
     status: 422,
     title: 'The delivery names targets the config does not declare',
   },
+  'too-many-requests': { status: 429, title: 'Too many requests for this API key' },
+  'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'temporal-unavailable': { status: 503, title: 'Temporal cannot be reached' },
+  'worker-unavailable': { status: 503, title: 'No worker answered in time' },
   internal: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
@@ -74,25 +80,6 @@ export function pointerOf(path: readonly PropertyKey[]): string {
   );
 }
 
-/** Every zod issue as field errors; an unknown key becomes an error of its own, named by its path. */
-export function fieldErrors(
-  where: FieldError['in'],
-  issues: readonly z.core.$ZodIssue[],
-): FieldError[] {
-  return issues.flatMap((issue) => {
-    const paths =
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: [...issue.path, key], detail: 'is not a known field' }))
-        : [{ path: issue.path, detail: issue.message }];
-    return paths.map(({ path, detail }) => ({
-      in: where,
-      path: path.map(String).join('.'),
-      ...(where === 'body' && { pointer: pointerOf(path) }),
-      detail,
-    }));
-  });
-}
-
 /** A 400 naming every bad field. */
 export function invalidRequest(errors: FieldError[]): ProblemError {
   const named = errors.map((e) => `${e.path || e.in}: ${e.detail}`);
@@ -103,33 +90,14 @@ export function invalidRequest(errors: FieldError[]): ProblemError {
   );
 }
 
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'number' && Number.isNaN(value)) return 'not a number';
-  return `a ${typeof value}`;
+/** Issues of one part of a request (`where`) as field errors, with JSON Pointers into bodies. */
+export function fieldErrors(where: FieldError['in'], issues: readonly PathIssue[]): FieldError[] {
+  return issues.map((issue) => ({
+    in: where,
+    ...joined(issue),
+    ...(where === 'body' && { pointer: pointerOf(issue.path) }),
+  }));
 }
-
-const EXPECTED: Record<string, string> = {
-  object: 'a JSON object',
-  array: 'a list',
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-};
-
-/** Messages for the issues the schemas leave to zod, in the words the config errors use. */
-const readable: z.core.$ZodErrorMap = (issue) => {
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return 'is required';
-    return `must be ${EXPECTED[issue.expected] ?? issue.expected}, not ${kindOf(issue.input)}`;
-  }
-  if (issue.code === 'invalid_value') {
-    return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
-  }
-  return undefined;
-};
 
 /**
  * Parses one part of a request (`where`) with its schema: the typed value, or the field errors
@@ -140,8 +108,6 @@ export function parsePart<T extends z.ZodType>(
   schema: T,
   value: unknown,
 ): { ok: true; value: z.output<T> } | { ok: false; errors: FieldError[] } {
-  const result = schema.safeParse(value, { error: readable });
-  return result.success
-    ? { ok: true, value: result.data }
-    : { ok: false, errors: fieldErrors(where, result.error.issues) };
+  const parsed = parseWith(schema, value);
+  return parsed.ok ? parsed : { ok: false, errors: fieldErrors(where, parsed.issues) };
 }

@@ -1,101 +1,15 @@
 /**
  * The gateway's messages, once each: these zod schemas parse every request (body, path, query)
  * and are turned into the JSON Schemas of `/openapi.json`, so the document cannot drift from
- * what is enforced.
+ * what is enforced. The delivery request itself is `src/request.ts`'s, shared with the client.
  */
 import { z } from 'zod';
-import { DELIVERY_STATUSES, type LegStatus } from '../contracts';
+import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
+import { MAX_PAGE_SIZE } from '../limits';
+import { deliveryIdSchema } from '../request';
 
-/** Same rule as the client's (`planDelivery`), which stays the authority; a test keeps them equal. */
-export const DELIVERY_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$';
-const DELIVERY_ID = new RegExp(DELIVERY_ID_PATTERN);
-
-/** Deepest nesting of a payload: deeper ones would overflow a stack on their way to Temporal. */
-export const MAX_PAYLOAD_DEPTH = 64;
-
-/** Largest page of {@link listQuerySchema}. */
-export const MAX_PAGE_SIZE = 200;
-
-export const LEG_STATUSES = [
-  'pending',
-  'in_flight',
-  'succeeded',
-  'failed',
-  'compensating',
-  'compensated',
-  'compensation_failed',
-  'cancelled',
-] as const satisfies readonly LegStatus[];
-// Fails to compile when the contract gains a leg status this list does not have.
-const everyLegStatus: Exclude<LegStatus, (typeof LEG_STATUSES)[number]> extends never
-  ? true
-  : never = true;
-void everyLegStatus;
-
-/** How deeply a JSON value nests, counted without recursion. */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [next, depth] = stack.pop()!;
-    if (next === null || typeof next !== 'object') continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_PAYLOAD_DEPTH) return deepest;
-    for (const child of Object.values(next)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
-
-export const deliveryIdSchema = z
-  .string()
-  .regex(DELIVERY_ID, {
-    error:
-      'must be 1-200 characters of letters, digits and . _ : @ -, starting with a letter or digit',
-  })
-  .meta({
-    description:
-      "The caller's business key; the same id always means the same delivery (never a second send).",
-    examples: ['order-1042'],
-  });
-
-export const deliveryRequestSchema = z
-  .strictObject({
-    id: deliveryIdSchema,
-    targets: z
-      .array(z.string().min(1, { error: 'must not be empty' }))
-      .min(1, { error: 'must name at least one target' })
-      .superRefine((targets, ctx) => {
-        targets.forEach((target, index) => {
-          if (targets.indexOf(target) !== index) {
-            ctx.addIssue({
-              code: 'custom',
-              path: [index],
-              message: `names "${target}" twice`,
-            });
-          }
-        });
-      })
-      .meta({
-        description: 'Names of targets declared in the config, each at most once.',
-        examples: [['inventory', 'shipping']],
-      }),
-    payload: z
-      .unknown()
-      .superRefine((payload, ctx) => {
-        if (payload === undefined) ctx.addIssue({ code: 'custom', message: 'is required' });
-        else if (depthOf(payload) > MAX_PAYLOAD_DEPTH) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `nests deeper than ${MAX_PAYLOAD_DEPTH} levels`,
-          });
-        }
-      })
-      .meta({
-        description: 'Any JSON value; each target receives it as its request body.',
-        examples: [{ orderId: 'order-1042', sku: 'A-1', qty: 2 }],
-      }),
-  })
-  .meta({ description: 'What to deliver, and to which targets.' });
+/** The longest page token this gateway gives out. */
+export const MAX_PAGE_TOKEN_LENGTH = 4096;
 
 export const deliveryParamsSchema = z.strictObject({ id: deliveryIdSchema });
 
@@ -113,10 +27,14 @@ export const listQuerySchema = z.strictObject({
     .meta({ description: 'Most deliveries in one page.' }),
   pageToken: z
     .string()
-    .min(1, { error: 'must not be empty' })
-    .max(1000, { error: 'is not a page token this gateway gave out' })
+    .max(MAX_PAGE_TOKEN_LENGTH, { error: 'is not a page token this gateway gave out' })
+    .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a page token this gateway gave out' })
     .optional()
-    .meta({ description: 'The `nextPageToken` of the previous page, as it was given.' }),
+    .meta({
+      description:
+        'The `nextPageToken` of the previous page, as it was given (base64url), for the same ' +
+        '`status` filter; any other token is refused with 400.',
+    }),
 });
 
 export const cancelRequestSchema = z
@@ -188,10 +106,7 @@ export const deliverySchema = z
     note: z.string().optional().meta({ description: "The operator's note when resolved." }),
     startedAt: timestamp,
     finishedAt: timestamp.optional(),
-    legs: z.array(legSchema).meta({
-      description:
-        'Each leg. Empty only when a repeated start finds the delivery and no worker answers in time.',
-    }),
+    legs: z.array(legSchema).meta({ description: 'Each leg, as the run last recorded it.' }),
   })
   .meta({ description: 'A delivery and each of its legs.' });
 

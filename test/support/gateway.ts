@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { GatewayConfig } from '../../src/config/schema';
+import type { GatewayConfig, LimitsConfig } from '../../src/config/schema';
 import { gatewaySettings } from '../../src/config/schema';
 import type { DeliveryState } from '../../src/contracts';
 import { DeliveryNotFoundError } from '../../src/errors';
@@ -57,6 +57,7 @@ export interface GatewaySystem extends System {
 export async function startGatewaySystem(
   options: {
     gateway?: Partial<GatewayConfig>;
+    limits?: Partial<LimitsConfig>;
     apiKeys?: string[];
     deadlines?: GatewayOptions['deadlines'];
     tune?: Parameters<typeof startSystem>[0];
@@ -68,6 +69,7 @@ export async function startGatewaySystem(
   const config = {
     ...system.config,
     gateway: { ...gatewaySettings(system.config), ...options.gateway },
+    limits: { ...system.config.limits, ...options.limits },
   };
   const gateway = await createGateway({
     config,

@@ -1,0 +1,76 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../duration';
+import { EXIT_CODES_HELP } from './exit-codes';
+
+/** What `tandem --help` says after the verbs. */
+export const MAIN_HELP = `
+Every verb but dev reads the config file named by TANDEM_CONFIG (default
+./tandem.config.yaml): the Temporal address, namespace and task queue, and the targets.
+A delivery with id ID is the Temporal workflow delivery-ID: the Temporal UI and the
+temporal CLI show it too. Read commands (status, list, deliver --wait) print a table,
+or JSON with --json. A failure prints one line "tandem: <reason>" on stderr.
+
+Examples:
+  $ npm start                                  # = tandem dev: server, UI, worker, demo APIs
+  $ tandem deliver --id order-1042 --targets inventory,shipping --payload @order.json
+  $ tandem status order-1042
+  $ tandem list --status needs_attention
+  $ tandem retry order-1042
+  $ tandem resolve order-1042 --note "released reservation res_12 by hand"
+  $ tandem cancel order-1042 --reason "customer withdrew the order"
+
+Environment:
+  TANDEM_CONFIG  path of the config file (default: tandem.config.yaml)
+  TANDEM_DEBUG   set to 1 to print the stack of an unexpected error after its line
+
+${EXIT_CODES_HELP}
+
+Runbook (finding stuck deliveries, retry vs resolve vs cancel): README.md, "Runbook".`;
+
+/** A verb's examples, for its help. */
+export function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;
+}
+
+/** `--targets a,b`. */
+export function targetList(value: string): string[] {
+  const targets = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (targets.length === 0)
+    throw new InvalidArgumentError('Name at least one target, e.g. inventory,shipping.');
+  return targets;
+}
+
+/** `--timeout 10m`. */
+export function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError('Give a duration like 30s, 10m or 1h.');
+  }
+  return ms;
+}
+
+/** `--limit 20`. */
+export function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidArgumentError('Give a whole number above 0.');
+  return n;
+}
+
+/** `--port 7233`. */
+export function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new InvalidArgumentError('Give a port number from 1 to 65535.');
+  }
+  return n;
+}
+
+/** `--note TEXT`. */
+export function note(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('Say what was done by hand.');
+  return value;
+}

@@ -1,0 +1,60 @@
+import type { TandemConfig } from '../config/schema';
+import type { requestSchemaFor } from '../request';
+import { MAX_URL_LENGTH } from './guards';
+import { openApiDocument, type OpenApiDocument } from './openapi';
+import type { Route } from './route';
+import {
+  acceptedSchema,
+  cancelRequestSchema,
+  deliveryListSchema,
+  deliverySchema,
+  fieldErrorSchema,
+  healthSchema,
+  legSchema,
+  problemSchema,
+  resolveRequestSchema,
+  retryRequestSchema,
+  summarySchema,
+} from './schemas';
+
+/** The version of the HTTP API (its paths start with `/v1`). */
+export const API_VERSION = '1.0.0';
+
+/** The OpenAPI document of a gateway serving `routes` for `config`, with named components. */
+export function gatewayDocument(
+  routes: readonly Route[],
+  config: TandemConfig,
+  requestSchema: ReturnType<typeof requestSchemaFor>,
+): OpenApiDocument {
+  return openApiDocument(
+    routes,
+    {
+      requests: {
+        DeliveryRequest: requestSchema,
+        CancelRequest: cancelRequestSchema,
+        RetryRequest: retryRequestSchema,
+        ResolveRequest: resolveRequestSchema,
+      },
+      responses: {
+        Delivery: deliverySchema,
+        DeliveryAccepted: acceptedSchema,
+        Leg: legSchema,
+        DeliverySummary: summarySchema,
+        DeliveryList: deliveryListSchema,
+        Problem: problemSchema,
+        FieldError: fieldErrorSchema,
+        Health: healthSchema,
+      },
+    },
+    {
+      version: API_VERSION,
+      description:
+        'Durable fan-out of one payload to several HTTP APIs, with saga compensation. ' +
+        `Targets: ${Object.keys(config.targets).join(', ')}. ` +
+        'Refusals are RFC 9457 problems (`application/problem+json`); nothing is started for ' +
+        'them. A method a path does not serve is answered `405` with `Allow`; an unknown path ' +
+        `\`404\`; a URL over ${MAX_URL_LENGTH} characters \`414\`; more than ` +
+        '`gateway.rateLimit` requests for one API key `429` with `Retry-After`.',
+    },
+  );
+}

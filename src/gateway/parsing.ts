@@ -1,0 +1,71 @@
+/**
+ * How a request becomes a route's typed input: JSON bodies only, and each part (path, query,
+ * body) parsed by the route's schema, every bad field named in one `400`.
+ */
+import type { FastifyInstance } from 'fastify';
+import { invalidRequest, parsePart, ProblemError } from './problems';
+import type { Route } from './route';
+import type { FieldError } from './schemas';
+
+/** Fastify's `/v1/deliveries/:id` for OpenAPI's `/v1/deliveries/{id}`. */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+/** JSON only. An empty body is no body, so `POST …/retry` works with or without `{}`. */
+export function acceptJsonOnly(app: FastifyInstance): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    if (typeof text !== 'string' || text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const detail = `is not valid JSON (${(error as Error).message.slice(0, 200)})`;
+      done(
+        new ProblemError('invalid-request', `The request body ${detail}.`, {
+          errors: [{ in: 'body', path: '', pointer: '#', detail }],
+        }),
+        undefined,
+      );
+    }
+  });
+}
+
+/** Serves one route: parses its parts with its schemas, then answers as its handler says. */
+export function serve(app: FastifyInstance, spec: Route): void {
+  app.route({
+    method: spec.method,
+    url: fastifyPath(spec.path),
+    config: { auth: spec.auth, ...(!spec.auth && { rateLimit: false }) },
+    handler: async (request, reply) => {
+      const errors: FieldError[] = [];
+      const part = (where: FieldError['in'], schema: Route['params'], value: unknown): unknown => {
+        if (schema === undefined) return undefined;
+        const parsed = parsePart(where, schema, value);
+        if (parsed.ok) return parsed.value;
+        errors.push(...parsed.errors);
+        return undefined;
+      };
+      const params = part('path', spec.params, request.params);
+      const query = part('query', spec.query, request.query);
+      let body: unknown = request.body;
+      if (body === undefined && spec.body !== undefined) {
+        if (spec.bodyRequired) {
+          errors.push({
+            in: 'body',
+            path: '',
+            pointer: '#',
+            detail: 'is required (a JSON object)',
+          });
+        } else body = {};
+      }
+      const parsedBody =
+        spec.body !== undefined && body !== undefined ? part('body', spec.body, body) : undefined;
+      if (errors.length > 0) throw invalidRequest(errors);
+
+      const answer = await spec.handle({ params, query, body: parsedBody });
+      reply.code(answer.status).headers(answer.headers ?? {});
+      return answer.body;
+    },
+  });
+}

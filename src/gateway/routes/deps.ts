@@ -1,0 +1,16 @@
+import type { TandemClient } from '../../client';
+import type { TandemConfig } from '../../config/schema';
+import type { requestSchemaFor } from '../../request';
+import type { GatewayMetrics } from '../metrics';
+import type { OpenApiDocument } from '../openapi';
+
+/** What the routes work with. */
+export interface RouteDeps {
+  client: TandemClient;
+  config: TandemConfig;
+  metrics: GatewayMetrics;
+  /** The request schema of this config (the client's own). */
+  requestSchema: ReturnType<typeof requestSchemaFor>;
+  /** The document this gateway serves (built from these routes). */
+  openapi: () => OpenApiDocument;
+}
