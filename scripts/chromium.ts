@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { ChromiumUnavailableError } from '../src/errors';
+import { ChromiumUnavailableError } from '../src/dev/errors';
 import {
   executableProblem,
   lastLines,

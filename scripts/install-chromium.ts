@@ -1,4 +1,4 @@
-import { ChromiumUnavailableError } from '../src/errors';
+import { ChromiumUnavailableError } from '../src/dev/errors';
 import { ensureChromium } from './chromium';
 
 /**

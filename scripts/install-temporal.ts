@@ -1,6 +1,6 @@
 import { runCommand } from '../src/dev/host';
 import { resolveTemporalExecutable } from '../src/dev/temporal-cli';
-import { TemporalCliError } from '../src/errors';
+import { TemporalCliError } from '../src/dev/errors';
 
 /** Puts the Temporal CLI where tests and `npm start` find it; CI runs this before `npm test`. */
 async function main(): Promise<void> {

@@ -52,3 +52,12 @@ export interface WaitOptions {
   timeoutMs?: number;
   pollMs?: number;
 }
+
+/** Options of `TandemClient.connect`. */
+export interface ConnectOptions {
+  /** With a worker's `NativeConnection`: ask for Eager Workflow Start. */
+  eagerStart?: boolean;
+  /** Fills in a `${VAR}` API key of the config. */
+  env?: Readonly<Record<string, string | undefined>>;
+  deadlines?: Partial<Deadlines>;
+}

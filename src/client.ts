@@ -29,6 +29,7 @@ import {
 import { formatDuration } from './duration';
 import {
   DEFAULT_DEADLINES,
+  type ConnectOptions,
   type Deadlines,
   type DeliveryPage,
   type ListOptions,
@@ -52,22 +53,12 @@ import { GrpcStatus, grpcStatusOf } from './temporal-errors';
 import { MAX_PAGE_SIZE } from './limits';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
-export {
-  DEFAULT_DEADLINES,
-  type Deadlines,
-  type DeliveryPage,
-  type ListOptions,
-  type Started,
-  type WaitOptions,
-} from './client-options';
 
 /**
- * The typed API apps use to start and steer deliveries, and the one home of the rules every way
- * in applies: which action a delivery in which status accepts, how long each call may take, and
- * what each Temporal failure means. Every method throws {@link TandemError}s only (see
- * `src/errors.ts`); the CLI and the gateway translate those into exit codes and HTTP answers.
- * Starting is idempotent: the workflow id comes from the delivery id, so the same delivery
- * started twice runs (and sends) once.
+ * The typed API apps use to start and steer deliveries, and the one place every way in goes
+ * through: it applies the operator rules (`operator-rules.ts`) and the call deadlines, and throws
+ * `TandemError`s only, which the CLI and the gateway translate. Starting is idempotent: the
+ * workflow id comes from the delivery id, so the same delivery started twice sends once.
  */
 export class TandemClient extends TemporalCalls {
   private constructor(
@@ -90,11 +81,7 @@ export class TandemClient extends TemporalCalls {
   static async connect(
     config: TandemConfig,
     connection?: ConnectionLike,
-    options: {
-      eagerStart?: boolean;
-      env?: Readonly<Record<string, string | undefined>>;
-      deadlines?: Partial<Deadlines>;
-    } = {},
+    options: ConnectOptions = {},
   ): Promise<TandemClient> {
     const own = connection ? undefined : await connectClient(config.temporal, options.env ?? {});
     const conn = connection ?? own!;

@@ -13,7 +13,7 @@ import {
   TemporalCliErrorCode,
   TemporalCliInvalidPathError,
   TemporalCliNotFoundError,
-} from '../src/errors';
+} from '../src/dev/errors';
 import { caught } from './support/wait';
 
 let dir: string;

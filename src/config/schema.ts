@@ -8,20 +8,7 @@ import {
 } from '../limits';
 import { parseEgressEntry } from '../http/egress';
 import { templatesInOrigin, unknownTemplateFields } from '../template';
-
-const duration = z
-  .union([z.string(), z.number()], { error: 'must be a duration like 500ms, 5s, 10m or 1h' })
-  .transform((value, ctx) => {
-    const ms = typeof value === 'number' ? value : parseDuration(value);
-    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a positive duration like 500ms, 5s or 10m',
-      });
-      return z.NEVER;
-    }
-    return ms;
-  });
+import { duration } from './duration-field';
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
   error: 'must be one of GET, POST, PUT, PATCH, DELETE',
@@ -251,11 +238,7 @@ export const gatewaySchema = z.strictObject({
   /** Requests one API key may make per window; past it, 429 with Retry-After. */
   rateLimit: z
     .strictObject({
-      requests: z
-        .number({ error: 'must be a whole number' })
-        .int('must be a whole number')
-        .min(1, 'must be >= 1')
-        .prefault(1000),
+      requests: z.int({ error: 'must be a whole number' }).min(1, 'must be >= 1').prefault(1000),
       per: duration.prefault('10s'),
     })
     .prefault({}),

@@ -7,7 +7,7 @@ import {
   TemporalCliInvalidPathError,
   TemporalCliNotFoundError,
   type TemporalCliRouteAttempt,
-} from '../errors';
+} from './errors';
 import {
   executableProblem,
   findProjectRoot,

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Connection } from '@temporalio/client';
 import { fastify, type FastifyInstance } from 'fastify';
-import { TandemClient, type Deadlines } from '../client';
+import { TandemClient } from '../client';
+import type { Deadlines } from '../client-options';
 import { gatewaySettings, type TandemConfig } from '../config/schema';
 import { GatewaySetupError } from '../errors';
 import { MAX_REQUEST_ENVELOPE_BYTES } from '../limits';
