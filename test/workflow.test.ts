@@ -550,8 +550,9 @@ describe('the delivery workflow, with its activities mocked', () => {
     });
     mocks.script('deliver', 'a', transient(503, 2000));
     const id = await deliver(['a', 'b']);
-    // While the leg waits out Retry-After, the target's worker goes away (a deploy, an outage).
-    await until(id, (s) => leg(s, 'a').status === 'pending');
+    // While the leg waits out Retry-After (pending after its first attempt: a worker-free read
+    // shows it pending before that too), the target's worker goes away (a deploy, an outage).
+    await until(id, (s) => leg(s, 'a').status === 'pending' && leg(s, 'a').attempts === 1);
     await stopServing('a');
 
     const state = await client.result(id);
