@@ -73,8 +73,8 @@ describe('the Temporal UI of tandem dev', () => {
     dev?.kill('SIGKILL');
   });
 
-  it('lists a parked delivery under TandemStatus="needs_attention" and shows its summary', async () => {
-    const ui = `http://127.0.0.1:${ports.ui}`;
+  /** A config file for `tandem` commands against the dev system, and a payload file. */
+  async function useDevSystem() {
     const targetsUrl = `http://127.0.0.1:${ports.targets}`;
     const dir = await mkdtemp(path.join(tmpdir(), 'tandem-ui-'));
     const config = path.join(dir, 'tandem.config.yaml');
@@ -83,21 +83,30 @@ describe('the Temporal UI of tandem dev', () => {
       stringify(demoConfigDocument({ targetsUrl, address: `127.0.0.1:${ports.grpc}` })),
     );
     await writeFile(path.join(dir, 'order.json'), JSON.stringify({ sku: 'UI-1', qty: 1 }));
-    const env = { TANDEM_CONFIG: config };
-    const id = `ui-${randomUUID().slice(0, 8)}`;
+    const fault = async (api: string, body: unknown) => {
+      const response = await fetch(`${targetsUrl}/_faults/${api}/create`, {
+        method: 'PUT',
+        body: JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+    };
+    return {
+      ui: `http://127.0.0.1:${ports.ui}`,
+      targetsUrl,
+      dir,
+      env: { TANDEM_CONFIG: config },
+      id: `ui-${randomUUID().slice(0, 8)}`,
+      fault,
+    };
+  }
+
+  it('lists a parked delivery under TandemStatus="needs_attention" and shows its summary', async () => {
+    const { ui, targetsUrl, dir, env, id, fault } = await useDevSystem();
 
     // Inventory's answer never comes (given up after 5 s) and shipping rejects the order, so
     // inventory's outcome is unknown and its undo needs the answer: the delivery parks.
-    for (const [api, fault] of [
-      ['inventory', { hang: true, times: 1 }],
-      ['shipping', { status: 422 }],
-    ] as const) {
-      const response = await fetch(`${targetsUrl}/_faults/${api}/create`, {
-        method: 'PUT',
-        body: JSON.stringify(fault),
-      });
-      expect(response.status).toBe(200);
-    }
+    await fault('inventory', { hang: true, times: 1 });
+    await fault('shipping', { status: 422 });
     const delivered = await spawnTandem(
       [
         'deliver',
@@ -151,9 +160,64 @@ describe('the Temporal UI of tandem dev', () => {
     const resolved = await spawnTandem(['resolve', id, '--note', 'closed by the UI test'], env)
       .exited;
     expect(resolved.code).toBe(0);
+  }, 300_000);
 
+  it('sends retryNow from the Send a Signal form to a leg waiting out a 60 s Retry-After, and the attempt comes within seconds', async () => {
+    const { ui, dir, env, id, fault } = await useDevSystem();
+    await fault('shipping', { status: 503, retryAfter: '60', times: 1 });
+    const started = await spawnTandem(
+      ['deliver', '--id', id, '--targets', 'inventory,shipping', '--payload', `@${dir}/order.json`],
+      env,
+    ).exited;
+    expect(started.code).toBe(0);
+    const status = async () =>
+      JSON.parse((await spawnTandem(['status', id, '--json'], env).exited).stdout) as DeliveryState;
+    const shipping = (state: DeliveryState) => state.legs.find((l) => l.target === 'shipping')!;
+    await expect
+      .poll(async () => shipping(await status()).retryAt, { timeout: 30_000, interval: 500 })
+      .toBeDefined();
+
+    const page = await browser.newPage();
+    await page.goto(`${ui}/namespaces/default/workflows/${workflowIdFor(id)}`);
+    await page.getByTestId('user-metadata-tab').click();
+    // The run's details list the signal, with the exact input to paste.
+    const input = '{"leg":"shipping","by":"your name","note":"why"}';
+    await page
+      .frameLocator('#user-metadata-current-details')
+      .getByText(input)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'More Actions' }).first().click();
+    await page.getByRole('menuitem', { name: 'Send a Signal' }).first().click();
+    const modal = page.getByRole('dialog', { name: 'Send a Signal' });
+    // The form lists the run's signals, each with its description, from the workflow itself.
+    await modal.getByTestId('signal-select-button').click();
+    await modal.getByRole('option', { name: /^retryNow/ }).click();
+    await modal.getByRole('textbox', { name: 'Data' }).click();
+    // Typed as a person types it: the editor closes the brace.
+    await page.keyboard.type('{"leg":"shipping","by":"ui-test"');
+    await modal.getByRole('heading', { name: 'Input' }).click();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-send-retry-now.png') });
+    const sentAt = Date.now();
+    await modal.getByRole('button', { name: 'Submit' }).click();
+    await modal.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    await expect
+      .poll(async () => shipping(await status()).status, { timeout: 20_000, interval: 250 })
+      .toBe('succeeded');
+    // Within seconds, not the minute the target asked for.
+    expect(Date.now() - sentAt).toBeLessThan(20_000);
+    const state = await status();
+    expect(shipping(state).attempts).toBe(2);
+    expect(state.actions).toMatchObject([
+      { action: 'retryNow', legs: ['shipping'], by: 'ui-test', via: 'signal' },
+    ]);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'ui-retry-now-done.png') });
+  }, 300_000);
+
+  it('tandem dev stops on SIGINT with exit 0', async () => {
     dev.child.kill('SIGINT');
     const { code } = await dev.exited;
     expect(code).toBe(0);
-  }, 300_000);
+  }, 120_000);
 });
