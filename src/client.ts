@@ -4,28 +4,22 @@ import {
   Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
-  WorkflowUpdateFailedError,
   type ConnectionLike,
-  type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { TandemConfig } from './config/schema';
 import { connectClient } from './connection';
 import {
   DELIVERY_WORKFLOW,
-  resolveUpdate,
-  retryUpdate,
   workflowIdFor,
+  type ActionRecord,
   type DeliveryRequest,
   type DeliveryState,
   type DeliveryStatus,
+  type OperatorArgs,
+  type SteeringAction,
 } from './contracts';
-import {
-  DeliveryActionRefusedError,
-  DeliveryConflictError,
-  InvalidPageTokenError,
-  TimedOutError,
-} from './errors';
+import { DeliveryConflictError, InvalidPageTokenError, TimedOutError } from './errors';
 import { formatDuration } from './duration';
 import {
   DEFAULT_DEADLINES,
@@ -46,7 +40,7 @@ import {
   type DeliveryRun,
   type DeliverySummary,
 } from './runs';
-import { actionRefusal, cancelRefusal } from './operator-rules';
+import { actionRefusal, cancelRefusal, steerRefusal } from './operator-rules';
 import { startedWith, startOptions } from './run-start';
 import { TemporalCalls } from './temporal-calls';
 import { GrpcStatus, grpcStatusOf } from './temporal-errors';
@@ -255,9 +249,7 @@ export class TandemClient extends TemporalCalls {
    * {@link UnknownLegError} when it has no leg `leg`.
    */
   async retry(id: string, leg?: string): Promise<void> {
-    await this.operate(id, 'retry', leg, (handle) =>
-      handle.executeUpdate(retryUpdate, { args: [leg === undefined ? {} : { leg }] }),
-    );
+    await this.operate(id, 'retry', leg, leg === undefined ? {} : { leg });
   }
 
   /**
@@ -265,9 +257,23 @@ export class TandemClient extends TemporalCalls {
    * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
    */
   async resolve(id: string, note: string): Promise<void> {
-    await this.operate(id, 'resolve', undefined, (handle) =>
-      handle.executeUpdate(resolveUpdate, { args: [{ note }] }),
-    );
+    await this.operate(id, 'resolve', undefined, { note });
+  }
+
+  /**
+   * Steers a delivery that has not ended: `pause` or `resume` a leg (or every leg), `retryNow`
+   * (end a backoff wait: attempt at once), `extendDeadline` (`{ leg, duration: '30m' }`). `by`
+   * defaults to this client's Temporal identity. Answers with the action as the run keeps it;
+   * throws {@link DeliveryActionRefusedError} with the run's reason when it does not apply.
+   */
+  async steer<A extends SteeringAction>(
+    id: string,
+    action: A,
+    args: OperatorArgs[A],
+  ): Promise<ActionRecord> {
+    const refused = steerRefusal(id, action, await this.describe(id));
+    if (refused) throw refused;
+    return this.update(id, action, { ...args, by: args.by ?? this.client.options.identity });
   }
 
   /** Closes the connection this client opened (not one it was given). */
@@ -279,20 +285,12 @@ export class TandemClient extends TemporalCalls {
     id: string,
     action: 'retry' | 'resolve',
     leg: string | undefined,
-    update: (handle: WorkflowHandle) => Promise<unknown>,
+    args: OperatorArgs['retry'] | OperatorArgs['resolve'],
   ): Promise<void> {
     // Checked here first so an action on a running delivery is refused at once; the workflow
     // checks again, as the authority, before it acts.
     const refused = actionRefusal(id, action, await this.status(id), leg);
     if (refused) throw refused;
-    try {
-      await this.call({ id, ms: this.deadlines.action, worker: true }, () =>
-        update(this.handle(id)),
-      );
-    } catch (error) {
-      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-      const reason = error.cause instanceof Error ? error.cause.message : error.message;
-      throw new DeliveryActionRefusedError(id, action, reason, undefined, { cause: error });
-    }
+    await this.update(id, action, args);
   }
 }

@@ -284,6 +284,9 @@ export interface OperatorArgs {
 /** The name of an operator action: of its update and of its signal alike. */
 export type OperatorAction = keyof OperatorArgs;
 
+/** The actions that steer a delivery that has not ended (beside retry/resolve of a parked one). */
+export type SteeringAction = Exclude<OperatorAction, 'retry' | 'resolve'>;
+
 /** Every operator action. */
 export const OPERATOR_ACTIONS = [
   'retry',

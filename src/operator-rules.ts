@@ -3,7 +3,7 @@
  * `TandemClient` applies before it asks anything of the run (the workflow checks again, as the
  * authority, before it acts).
  */
-import { IN_PROGRESS_STATUSES, type DeliveryState } from './contracts';
+import { IN_PROGRESS_STATUSES, type DeliveryState, type SteeringAction } from './contracts';
 import { DeliveryActionRefusedError, UnknownLegError } from './errors';
 import type { DeliveryRun } from './runs';
 
@@ -43,4 +43,23 @@ export function actionRefusal(
   const legs = state.legs.map((l) => l.target);
   if (leg !== undefined && !legs.includes(leg)) return new UnknownLegError(id, leg, legs);
   return undefined;
+}
+
+/**
+ * Why a delivery may not be steered (`pause`, `resume`, `retryNow`, `extendDeadline`) now, or
+ * undefined when the run may judge it: an ended run takes no action. Which legs an action fits
+ * is the run's to say: it answers with why not.
+ */
+export function steerRefusal(
+  id: string,
+  action: SteeringAction,
+  run: DeliveryRun,
+): DeliveryActionRefusedError | undefined {
+  if (run.open) return undefined;
+  return new DeliveryActionRefusedError(
+    id,
+    action,
+    `Delivery "${id}" has ended (${run.status}): there is nothing to ${action}.`,
+    run.status,
+  );
 }

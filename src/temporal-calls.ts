@@ -1,12 +1,14 @@
-import type {
-  Client,
-  ConnectionLike,
-  WorkflowExecutionDescription,
-  WorkflowHandle,
+import {
+  WorkflowUpdateFailedError,
+  type Client,
+  type ConnectionLike,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type { Deadlines } from './client-options';
 import type { TandemConfig } from './config/schema';
-import { workflowIdFor } from './contracts';
+import { workflowIdFor, type ActionRecord, type OperatorAction } from './contracts';
+import { DeliveryActionRefusedError } from './errors';
 import { tandemErrorOf } from './temporal-errors';
 
 /**
@@ -63,6 +65,19 @@ export abstract class TemporalCalls {
         deadlineMs: at.ms ?? 0,
         needsWorker: at.worker ?? false,
       });
+    }
+  }
+
+  /** Sends an operator action's update; the run's refusal becomes the client's. */
+  protected async update(id: string, action: OperatorAction, args: object): Promise<ActionRecord> {
+    try {
+      return await this.call({ id, ms: this.deadlines.action, worker: true }, () =>
+        this.handle(id).executeUpdate<ActionRecord, [object]>(action, { args: [args] }),
+      );
+    } catch (error) {
+      if (!(error instanceof WorkflowUpdateFailedError)) throw error;
+      const reason = error.cause instanceof Error ? error.cause.message : error.message;
+      throw new DeliveryActionRefusedError(id, action, reason, undefined, { cause: error });
     }
   }
 }

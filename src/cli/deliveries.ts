@@ -22,7 +22,7 @@ type ListedDelivery = Omit<DeliverySummary, 'status'> & { status: DeliveryStatus
  * Loads the config, connects, runs `use` with a client, and closes the connection. Every rule
  * and every error is the client's; a refused connection is {@link TemporalUnavailableError}.
  */
-async function withClient<T>(
+export async function withClient<T>(
   configPath: string,
   use: (client: TandemClient) => Promise<T>,
   config?: TandemConfig,

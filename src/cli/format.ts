@@ -21,9 +21,17 @@ function shortTime(iso: string | undefined): string {
 }
 
 function legStatus(leg: LegState): string {
-  return leg.outcomeUnknown && leg.status !== 'compensated'
-    ? `${leg.status} (outcome unknown)`
-    : leg.status;
+  const notes = [
+    ...(leg.outcomeUnknown && leg.status !== 'compensated' ? ['outcome unknown'] : []),
+    ...(leg.paused
+      ? [`paused by ${leg.paused.by}${leg.paused.note ? `: ${leg.paused.note}` : ''}`]
+      : []),
+    ...(leg.retryAt ? [`next attempt ${shortTime(leg.retryAt)}`] : []),
+    ...(leg.deadlineLeftMs !== undefined
+      ? [`deadline suspended, ${Math.round(leg.deadlineLeftMs / 1000)} s left`]
+      : []),
+  ];
+  return notes.length > 0 ? `${leg.status} (${notes.join('; ')})` : leg.status;
 }
 
 function undo(leg: LegState): string {
@@ -48,7 +56,14 @@ function nextSteps(state: DeliveryState): string[] {
         `      tandem resolve ${state.id} --note "what you did by hand"`,
       ];
     case 'running':
-      return [`next: wait, or stop it with tandem cancel ${state.id} --reason "why"`];
+      return [
+        `next: wait, or stop it with tandem cancel ${state.id} --reason "why"`,
+        ...(state.legs.some((leg) => leg.retryAt !== undefined)
+          ? [`      a leg waits to retry: tandem retry-now ${state.id} --leg NAME`]
+          : []),
+      ];
+    case 'paused':
+      return [`next: tandem resume ${state.id}    (or --leg NAME; a paused leg starts no attempt)`];
     default:
       return [];
   }

@@ -10,6 +10,7 @@ import {
   showStatus,
 } from './deliveries';
 import { registerCluster } from './cluster';
+import { registerSteering } from './steer';
 import type { runDev as RunDev } from './dev';
 import { describeFailure, ExitCode } from './exit-codes';
 import { runGateway } from './gateway';
@@ -254,6 +255,7 @@ export function program(env: Env): Command {
         ),
     );
 
+  registerSteering(cli, configPath, print);
   registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.

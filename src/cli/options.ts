@@ -17,6 +17,8 @@ Examples:
   $ tandem list --status needs_attention
   $ tandem retry order-1042
   $ tandem resolve order-1042 --note "released reservation res_12 by hand"
+  $ tandem pause order-1042 --leg shipping --note "maintenance until 06:00"
+  $ tandem retry-now order-1042 --leg shipping
   $ tandem cancel order-1042 --reason "customer withdrew the order"
 
 Environment:

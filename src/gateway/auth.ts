@@ -60,6 +60,17 @@ export class ApiKeys {
 }
 
 /**
+ * The name an operator action from this key is kept under in the run's history. Keys have no
+ * names of their own, so it is a stable, non-secret label: the first 12 hex digits of the key's
+ * SHA-256 (`key:3f2a9c…`); with no key presented, `gateway (no API key)`.
+ */
+export function callerLabel(key: string | undefined): string {
+  return key === undefined
+    ? 'gateway (no API key)'
+    : `key:${digest(key).toString('hex').slice(0, 12)}`;
+}
+
+/**
  * The key a request presents: `Authorization: Bearer <key>` or `X-API-Key: <key>`. Undefined
  * when it presents none.
  */

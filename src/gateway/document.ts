@@ -16,6 +16,13 @@ import {
   retryRequestSchema,
   summarySchema,
 } from './schemas';
+import {
+  actionRecordSchema,
+  extendRequestSchema,
+  pauseRequestSchema,
+  resumeRequestSchema,
+  retryNowRequestSchema,
+} from './steer-schemas';
 
 /** The version of the HTTP API (its paths start with `/v1`). */
 export const API_VERSION = '1.0.0';
@@ -34,11 +41,16 @@ export function gatewayDocument(
         CancelRequest: cancelRequestSchema,
         RetryRequest: retryRequestSchema,
         ResolveRequest: resolveRequestSchema,
+        PauseRequest: pauseRequestSchema,
+        ResumeRequest: resumeRequestSchema,
+        RetryNowRequest: retryNowRequestSchema,
+        ExtendRequest: extendRequestSchema,
       },
       responses: {
         Delivery: deliverySchema,
         DeliveryAccepted: acceptedSchema,
         Leg: legSchema,
+        OperatorAction: actionRecordSchema,
         DeliverySummary: summarySchema,
         DeliveryList: deliveryListSchema,
         Problem: problemSchema,

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidRequest, parsePart, ProblemError } from './problems';
 import type { Route } from './route';
 import type { FieldError } from './schemas';
+import { callerLabel, presentedKey } from './auth';
 
 /** Fastify's `/v1/deliveries/:id` for OpenAPI's `/v1/deliveries/{id}`. */
 export function fastifyPath(path: string): string {
@@ -63,7 +64,8 @@ export function serve(app: FastifyInstance, spec: Route): void {
         spec.body !== undefined && body !== undefined ? part('body', spec.body, body) : undefined;
       if (errors.length > 0) throw invalidRequest(errors);
 
-      const answer = await spec.handle({ params, query, body: parsedBody });
+      const caller = callerLabel(presentedKey(request.headers));
+      const answer = await spec.handle({ params, query, body: parsedBody, caller });
       reply.code(answer.status).headers(answer.headers ?? {});
       return answer.body;
     },

@@ -43,7 +43,13 @@ export interface Route<
   /** Whether a body must be sent; an absent optional body is parsed as `{}`. */
   bodyRequired?: boolean;
   responses: Record<number, ResponseSpec>;
-  handle(input: { params: Input<P>; query: Input<Q>; body: Input<B> }): Promise<Answer>;
+  handle(input: {
+    params: Input<P>;
+    query: Input<Q>;
+    body: Input<B>;
+    /** Who asks, as operator actions record it: the API key's label (see `callerLabel`). */
+    caller: string;
+  }): Promise<Answer>;
 }
 
 /** Declares a route with its handler typed by its schemas. */

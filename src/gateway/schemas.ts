@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
 import { MAX_PAGE_SIZE } from '../limits';
 import { deliveryIdSchema } from '../request';
+import { actionRecordSchema } from './steer-schemas';
 
 /** The longest page token this gateway gives out. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096;
@@ -92,6 +93,20 @@ export const legSchema = z
       .object(phaseFields)
       .optional()
       .meta({ description: 'Attempts and outcome of undoing this leg.' }),
+    paused: z
+      .object({ by: z.string(), note: z.string().optional(), at: timestamp })
+      .optional()
+      .meta({ description: 'Set while an operator holds the leg: no new attempt starts.' }),
+    deadlineAt: timestamp
+      .optional()
+      .meta({ description: "When the current phase's deadline falls (absent while paused)." }),
+    deadlineLeftMs: z
+      .number()
+      .optional()
+      .meta({ description: 'While paused: the deadline is suspended with this much left.' }),
+    retryAt: timestamp
+      .optional()
+      .meta({ description: 'While waiting out a backoff: when the next attempt is due.' }),
   })
   .meta({ description: 'The part of a delivery that goes to one target.' });
 
@@ -107,6 +122,9 @@ export const deliverySchema = z
     startedAt: timestamp,
     finishedAt: timestamp.optional(),
     legs: z.array(legSchema).meta({ description: 'Each leg, as the run last recorded it.' }),
+    actions: z.array(actionRecordSchema).optional().meta({
+      description: 'The newest operator actions, oldest first, ignored signals included.',
+    }),
   })
   .meta({ description: 'A delivery and each of its legs.' });
 
