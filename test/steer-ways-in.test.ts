@@ -105,7 +105,9 @@ describe('steering a running delivery from the client, the CLI and the gateway',
 
     expect(state.status).toBe('completed');
     expect(state.actions?.every((a) => a.by === paused.body.by)).toBe(true);
-    const error = await caught(DeliveryActionRefusedError, () => system.client.steer(id, 'pause', {}));
+    const error = await caught(DeliveryActionRefusedError, () =>
+      system.client.steer(id, 'pause', {}),
+    );
     expect(error.message).toBe(
       `Delivery "${id}" has ended (completed): there is nothing to pause.`,
     );
