@@ -472,6 +472,13 @@ describe('the HTTP gateway', () => {
       cancelDelivery: { path: `/v1/deliveries/${id}/cancel` },
       retryDelivery: { path: `/v1/deliveries/${id}/retry`, json: {} },
       resolveDelivery: { path: `/v1/deliveries/${id}/resolve`, json: { note: 'by hand' } },
+      pauseDelivery: { path: `/v1/deliveries/${id}/pause`, json: {} },
+      resumeDelivery: { path: `/v1/deliveries/${id}/resume`, json: {} },
+      retryNowDelivery: { path: `/v1/deliveries/${id}/retry-now`, json: {} },
+      extendDeadline: {
+        path: `/v1/deliveries/${id}/extend`,
+        json: { leg: 'inventory', duration: '1m' },
+      },
       health: { path: '/healthz' },
       metrics: { path: '/metrics' },
       openapi: { path: '/openapi.json' },

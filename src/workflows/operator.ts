@@ -55,24 +55,24 @@ export class OperatorDesk {
       // Inputs are taken as unknown: a signal's is whatever JSON an operator typed.
       const update = operatorUpdates[name] as UpdateDefinition<ActionRecord, [unknown]>;
       const signal = operatorSignals[name] as SignalDefinition<[unknown]>;
-      setHandler(update, (args: unknown) => this.handle(name, args, 'update'), {
+      setHandler(update, (args: unknown) => this.onUpdate(name, args), {
         // Validators check the arguments only: a validator can run before the events of the same
         // workflow task are applied (after a cache eviction), and would see old state.
         validator: (args: unknown) => void parseArgs(name, args, legs),
         description,
       });
-      setHandler(signal, async (args: unknown) => void (await this.handle(name, args, 'signal')), {
+      // At once, with no await: signals are kept in the order they arrived.
+      setHandler(signal, (args: unknown) => void this.act(name, args, 'signal')(), {
         description,
       });
     }
   }
 
-  /** The one handler: parses, applies, and keeps the action (or why a signal was ignored). */
-  private async handle(
-    action: OperatorAction,
-    raw: unknown,
-    via: ActionVia,
-  ): Promise<ActionRecord> {
+  /**
+   * The one handler: parses and applies the action, then returns how to keep it. An update's
+   * refusal is thrown; a signal's is kept with why it was ignored.
+   */
+  private act(action: OperatorAction, raw: unknown, via: ActionVia): () => ActionRecord {
     const { by, note } = actorOf(raw);
     const entry = { action, by, ...(note !== undefined && { note }), via };
     try {
@@ -81,27 +81,45 @@ export class OperatorDesk {
         raw,
         this.record.legs.map((leg) => leg.plan.target),
       );
-      const legs = await this.apply(action, args, via);
-      return this.record.logAction({
-        ...entry,
-        ...(legs.length > 0 && { legs }),
-        ...(action === 'extendDeadline' && {
-          duration: (args as OperatorArgs['extendDeadline']).duration,
-        }),
-      });
+      const legs = this.apply(action, args);
+      return () =>
+        this.record.logAction({
+          ...entry,
+          ...(legs.length > 0 && { legs }),
+          ...(action === 'extendDeadline' && {
+            duration: (args as OperatorArgs['extendDeadline']).duration,
+          }),
+        });
     } catch (error) {
       if (via === 'update' || !(error instanceof ApplicationFailure)) throw error;
-      return this.record.logAction({ ...entry, ignored: error.message });
+      return () => this.record.logAction({ ...entry, ignored: error.message });
     }
   }
 
-  private async apply(action: OperatorAction, args: unknown, via: ActionVia): Promise<string[]> {
+  /** An update: judged like its signal, then answered with the action as kept. */
+  private async onUpdate(action: OperatorAction, raw: unknown): Promise<ActionRecord> {
+    if (action === 'retry' || action === 'resolve') {
+      // It may arrive in the task that parks the run: it is judged once the run has parked or
+      // closed. Shielded: a parked run asked to cancel still takes retry and resolve.
+      await CancellationScope.nonCancellable(() =>
+        condition(() => this.record.status !== 'running'),
+      );
+      return this.act(action, raw, 'update')();
+    }
+    const keep = this.act(action, raw, 'update');
+    // Kept one step later, as the runs recorded with this handler kept it: the place of its
+    // patch marker and of the update's answer among the task's commands is what a replay checks.
+    await Promise.resolve();
+    return keep();
+  }
+
+  private apply(action: OperatorAction, args: unknown): string[] {
     const by = actorOf(args).by;
     switch (action) {
       case 'retry':
-        return this.retry(args as OperatorArgs['retry'], via);
+        return this.retry(args as OperatorArgs['retry']);
       case 'resolve':
-        await this.requireParked('resolve', via);
+        this.requireParked('resolve');
         this.action = { kind: 'resolve', note: (args as OperatorArgs['resolve']).note.trim() };
         return [];
       case 'pause':
@@ -115,9 +133,9 @@ export class OperatorDesk {
     }
   }
 
-  private async retry({ leg }: OperatorArgs['retry'], via: ActionVia): Promise<string[]> {
+  private retry({ leg }: OperatorArgs['retry']): string[] {
     const { record } = this;
-    await this.requireParked('retry', via);
+    this.requireParked('retry');
     const parked = [...record.parked.keys()];
     if (leg !== undefined && !record.parked.has(leg)) {
       refusal(
@@ -164,16 +182,9 @@ export class OperatorDesk {
     return 'unparked';
   }
 
-  /**
-   * Refuses unless parked with no action pending. An update first waits until the run is parked
-   * or closed (it may arrive in the task that parks it); a signal is judged as the run is now.
-   */
-  private async requireParked(verb: string, via: ActionVia): Promise<void> {
+  /** Refuses unless parked with no action pending. */
+  private requireParked(verb: string): void {
     const { record } = this;
-    if (via === 'update') {
-      // Shielded: an operator may still retry or resolve a parked run that was asked to cancel.
-      await CancellationScope.nonCancellable(() => condition(() => record.status !== 'running'));
-    }
     if (record.status !== 'needs_attention' || this.action !== undefined) {
       refusal(
         `Delivery "${record.input.id}" is ${record.shownStatus()}, not needs_attention: there is nothing to ${verb}.`,
