@@ -7,6 +7,7 @@ import {
   type ConnectionLike,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { dataConverterOf, payloadCipherFrom } from './codec/data-converter';
 import type { TandemConfig } from './config/schema';
 import { connectClient } from './connection';
 import {
@@ -70,16 +71,22 @@ export class TandemClient extends TemporalCalls {
    * Connects to the Temporal server the config names, with its TLS and API key (`env` fills in
    * a `${VAR}` key), or over a given connection. Given the `NativeConnection` of workers in this
    * process (with `eagerStart`), a start asks the server to hand the run's first workflow task
-   * straight back to them (Eager Workflow Start); the server falls back to the task queue.
+   * straight back to them (Eager Workflow Start); the server falls back to the task queue. `env`
+   * also holds the codec's keys: a missing one throws a `ConfigError` before anything connects.
    */
   static async connect(
     config: TandemConfig,
     connection?: ConnectionLike,
     options: ConnectOptions = {},
   ): Promise<TandemClient> {
+    const dataConverter = dataConverterOf(payloadCipherFrom(config, options.env ?? {}));
     const own = connection ? undefined : await connectClient(config.temporal, options.env ?? {});
     const conn = connection ?? own!;
-    const client = new Client({ connection: conn, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection: conn,
+      namespace: config.temporal.namespace,
+      dataConverter,
+    });
     const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     return new TandemClient(client, conn, config, deadlines, options.eagerStart ?? false, own);
   }
@@ -223,19 +230,20 @@ export class TandemClient extends TemporalCalls {
 
   /**
    * Asks a running delivery to stop: no new attempt starts, and succeeded legs are undone. A
-   * `reason` is kept in the run's history, on the cancel request's event, beside who asked.
+   * `reason` and who asked (`by`, e.g. `key:ci-bot` or `user:alice`; the client's identity when
+   * absent) are kept in the run's history, on the cancel request's event, where the UI shows them.
    * Decided from the run's description, so it needs no worker (the request waits in history for
    * one). Throws {@link DeliveryActionRefusedError} unless the delivery is running.
    */
-  async cancel(id: string, reason?: string): Promise<void> {
+  async cancel(id: string, reason?: string, by?: string): Promise<void> {
     const refused = cancelRefusal(id, await this.describe(id));
     if (refused) throw refused;
     await this.call({ id, ms: this.deadlines.action }, () =>
-      // handle.cancel() in SDK 1.24 sends no reason; the service request carries one.
+      // handle.cancel() in SDK 1.24 sends no reason nor another identity; this request does.
       this.connection.workflowService.requestCancelWorkflowExecution({
         namespace: this.config.temporal.namespace,
         workflowExecution: { workflowId: workflowIdFor(id) },
-        identity: this.client.options.identity,
+        identity: by ?? this.client.options.identity,
         requestId: randomUUID(),
         ...(reason !== undefined && { reason }),
       }),
@@ -246,18 +254,20 @@ export class TandemClient extends TemporalCalls {
    * Retries a parked delivery (all legs that need attention, or the one named): failed
    * compensations run again, and a leg whose outcome is unknown is re-sent to learn it.
    * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`, and
-   * {@link UnknownLegError} when it has no leg `leg`.
+   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks) is kept in the run's history
+   * and its state's `actions`.
    */
-  async retry(id: string, leg?: string): Promise<void> {
-    await this.operate(id, 'retry', leg, leg === undefined ? {} : { leg });
+  async retry(id: string, leg?: string, by?: string): Promise<void> {
+    await this.operate(id, 'retry', leg, { ...(leg && { leg }), ...(by && { by }) });
   }
 
   /**
    * Closes a parked delivery by hand, with a note saying what was done.
-   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
+   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`. `by`
+   * (who asks) is kept in the run's history and its state's `actions`.
    */
-  async resolve(id: string, note: string): Promise<void> {
-    await this.operate(id, 'resolve', undefined, { note });
+  async resolve(id: string, note: string, by?: string): Promise<void> {
+    await this.operate(id, 'resolve', undefined, { note, ...(by && { by }) });
   }
 
   /**

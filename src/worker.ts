@@ -3,6 +3,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { RunPayloads } from './activities/run-payloads';
+import { dataConverterOf, payloadCipherFrom } from './codec/data-converter';
 import { egressPolicyFor } from './config/egress';
 import type { TandemConfig } from './config/schema';
 import { targetTaskQueue } from './contracts';
@@ -24,7 +25,11 @@ export interface TandemWorkerOptions {
   connection: NativeConnection;
   /** The environment `${VAR}` secrets are read from. */
   env: Readonly<Record<string, string | undefined>>;
-  /** A prebuilt workflow bundle (tests build it once); bundled from source when absent. */
+  /**
+   * A prebuilt workflow bundle (tests build it once); bundled from source when absent. With a
+   * `codec` section it must be built with `failureConverterPath: FAILURE_CONVERTER_PATH`, or the
+   * workflow's failure messages stay in plain text.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
   resolve?: Resolver;
@@ -73,13 +78,18 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       t.compensate?.timeout ?? 0,
     ]),
   );
+  // Validated before any worker starts: a missing or malformed key starts nothing.
+  const cipher = payloadCipherFrom(config, options.env);
   const shared = {
     connection,
     namespace,
+    dataConverter: dataConverterOf(cipher),
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...options.workerOptions,
   };
-  const payloads = new RunPayloads(connection.workflowService);
+  const payloads = new RunPayloads(connection.workflowService, {
+    codecs: cipher === undefined ? [] : [cipher],
+  });
   const activities = createActivities({
     config,
     http,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load';
 import { gatewaySettings } from '../src/config/schema';
 import { ConfigError, GatewaySetupError } from '../src/errors';
-import { ApiKeys, apiKeysFrom, isLoopback, presentedKey } from '../src/gateway/auth';
+import { ApiKeys, apiKeysFrom, isLoopback, presentedKey, SCOPES } from '../src/gateway/auth';
 import { caught } from './support/wait';
 
 const targets = { inventory: { request: { url: 'http://localhost:4001/reservations' } } };
@@ -87,24 +87,28 @@ describe('API keys', () => {
     const keys = apiKeysFrom(fromConfig, {
       TANDEM_API_KEYS: ` ${'a'.repeat(16)} ,${'b'.repeat(32)},, `,
     });
-    expect(keys).toEqual(['a'.repeat(16), 'b'.repeat(32), 'c'.repeat(20)]);
+    expect(keys.map((k) => k.key)).toEqual(['c'.repeat(20), 'a'.repeat(16), 'b'.repeat(32)]);
+    expect(keys.map((k) => k.scopes)).toEqual([SCOPES, SCOPES, SCOPES]);
     expect(apiKeysFrom(gateway, {})).toEqual([]);
   });
 
   it('refuses a short key in TANDEM_API_KEYS without showing it', () => {
     const attempt = () => apiKeysFrom(gateway, { TANDEM_API_KEYS: `${'a'.repeat(16)},tiny-key` });
     expect(attempt).toThrow(GatewaySetupError);
-    expect(attempt).toThrow(/key 2 is shorter than 16 characters/);
+    expect(attempt).toThrow(/entry 2: the key is shorter than 16 characters/);
     expect(attempt).not.toThrow(/tiny-key/);
   });
 
   it('accept exactly the configured keys', () => {
-    const keys = new ApiKeys(['k'.repeat(16), 'z'.repeat(40)]);
+    const keys = new ApiKeys([
+      { name: 'k', key: 'k'.repeat(16), scopes: ['read'] },
+      { name: 'z', key: 'z'.repeat(40), scopes: SCOPES },
+    ]);
     expect(keys.required).toBe(true);
-    expect(keys.accepts('k'.repeat(16))).toBe(true);
-    expect(keys.accepts('z'.repeat(40))).toBe(true);
-    expect(keys.accepts('k'.repeat(15))).toBe(false);
-    expect(keys.accepts('')).toBe(false);
+    expect(keys.find('k'.repeat(16))?.name).toBe('k');
+    expect(keys.find('z'.repeat(40))?.name).toBe('z');
+    expect(keys.find('k'.repeat(15))).toBeUndefined();
+    expect(keys.find('')).toBeUndefined();
     expect(new ApiKeys([]).required).toBe(false);
   });
 

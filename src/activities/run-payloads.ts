@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WorkflowService } from '@temporalio/client';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 import type { DeliveryInput } from '../contracts';
 import { FailureType, type AttemptFailureDetails } from '../failures';
 
@@ -16,6 +16,8 @@ export type HistoryService = Pick<WorkflowService, 'getWorkflowExecutionHistory'
 export interface RunPayloadsOptions {
   maxRuns?: number;
   maxBytes?: number;
+  /** The workers' payload codecs (the codec of an encrypting config), applied before decoding. */
+  codecs?: readonly PayloadCodec[];
 }
 
 function unavailable(message: string, nonRetryable: boolean, cause?: Error): ApplicationFailure {
@@ -36,12 +38,12 @@ interface Entry {
 /**
  * Where an attempt finds its delivery's payload: the run's own start event
  * (`WorkflowExecutionStarted`, whose input is the {@link DeliveryInput}), read over the worker's
- * connection and decoded with the default data converter (the one Tandem's workers use), then
+ * connection and decoded with the workers' codecs and the default payload converter, then
  * kept in a bounded cache keyed by run id.
  *
  * Why this design: attempt and compensation inputs carry no payload, so a run's history grows by
  * O(1) in the payload's size per attempt, however many attempts a flapping target costs; the
- * payload already is in history, so no external store (and no codec, bucket or cleanup) is
+ * payload already is in history, so no external store (and no bucket or cleanup) is
  * needed; and history is durable, so a restarted worker, or another one, reads it just the same
  * (its cache starts empty and fills on the first attempt of each run).
  */
@@ -51,13 +53,19 @@ export class RunPayloads {
   private bytes = 0;
   private readonly maxRuns: number;
   private readonly maxBytes: number;
+  private readonly codecs: readonly PayloadCodec[];
 
   constructor(
     private readonly service: HistoryService,
-    { maxRuns = DEFAULT_MAX_RUNS, maxBytes = DEFAULT_MAX_BYTES }: RunPayloadsOptions = {},
+    {
+      maxRuns = DEFAULT_MAX_RUNS,
+      maxBytes = DEFAULT_MAX_BYTES,
+      codecs = [],
+    }: RunPayloadsOptions = {},
   ) {
     this.maxRuns = maxRuns;
     this.maxBytes = maxBytes;
+    this.codecs = codecs;
   }
 
   /** The payload of the run whose activity is running now. */
@@ -130,7 +138,10 @@ export class RunPayloads {
     if (!started) {
       throw unavailable(`${workflowId} has no delivery input in its start event.`, true);
     }
-    const input = defaultPayloadConverter.fromPayload<DeliveryInput>(started);
-    return { payload: input.payload, bytes: started.data?.length ?? 0 };
+    const bytes = started.data?.length ?? 0;
+    // Decoded in the opposite order of encoding, as the SDK does.
+    for (const codec of [...this.codecs].reverse()) [started] = await codec.decode([started!]);
+    const input = defaultPayloadConverter.fromPayload<DeliveryInput>(started!);
+    return { payload: input.payload, bytes };
   }
 }

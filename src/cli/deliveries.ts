@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import type { Connection } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client';
 import { loadConfig } from '../config/load';
@@ -8,6 +9,22 @@ import { ConfigError, DeliveryNotCompletedError, TemporalUnavailableError } from
 import { planDelivery } from '../plan';
 import { formatList, formatState } from './format';
 import { readPayload } from './payload';
+
+/** Where a verb finds its config: the file, and the environment its `${VAR}` secrets are in. */
+export interface ConfigSource {
+  path: string;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Who asks, as the run keeps it: the OS user running `tandem`. */
+export function operatorIdentity(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // No user entry (some containers run as a bare uid): say which.
+    return `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
 
 /** Where a verb writes what it found: stdout, one line at a time. */
 export type Print = (line: string) => void;
@@ -23,21 +40,23 @@ type ListedDelivery = Omit<DeliverySummary, 'status'> & { status: DeliveryStatus
  * and every error is the client's; a refused connection is {@link TemporalUnavailableError}.
  */
 export async function withClient<T>(
-  configPath: string,
+  source: ConfigSource,
   use: (client: TandemClient) => Promise<T>,
   config?: TandemConfig,
 ): Promise<T> {
-  const loaded = config ?? (await loadConfig(configPath));
+  const loaded = config ?? (await loadConfig(source.path));
   const { address } = loaded.temporal;
   let connection: Connection;
   try {
-    connection = await connectClient(loaded.temporal, {}, { connectTimeout: CONNECT_TIMEOUT });
+    connection = await connectClient(loaded.temporal, source.env, {
+      connectTimeout: CONNECT_TIMEOUT,
+    });
   } catch (cause) {
     if (cause instanceof ConfigError) throw cause;
     throw new TemporalUnavailableError(address, 'no connection', { cause });
   }
   try {
-    const client = await TandemClient.connect(loaded, connection);
+    const client = await TandemClient.connect(loaded, connection, { env: source.env });
     return await use(client);
   } finally {
     await connection.close();
@@ -65,16 +84,16 @@ export interface DeliverOptions {
  * parks, failing with {@link DeliveryNotCompletedError} unless it completed.
  */
 export async function deliver(
-  configPath: string,
+  source: ConfigSource,
   options: DeliverOptions,
   print: Print,
 ): Promise<void> {
-  const config = await loadConfig(configPath);
+  const config = await loadConfig(source.path);
   const payload = await readPayload(options.payload);
   const request = { id: options.id, targets: options.targets, payload };
   planDelivery(config, request);
   await withClient(
-    configPath,
+    source,
     async (client) => {
       const started = await client.start(request);
       if (!options.wait) {
@@ -113,23 +132,23 @@ export async function deliver(
 
 /** `tandem status ID`: the delivery and each leg, as a table or as JSON. */
 export async function showStatus(
-  configPath: string,
+  source: ConfigSource,
   id: string,
   options: { json?: boolean },
   print: Print,
 ): Promise<void> {
-  const state = await withClient(configPath, (client) => client.status(id));
+  const state = await withClient(source, (client) => client.status(id));
   if (options.json) printJson(print, state);
   else formatState(state).forEach((line) => print(line));
 }
 
 /** `tandem list`: deliveries from Temporal's visibility store, newest first. */
 export async function listDeliveries(
-  configPath: string,
+  source: ConfigSource,
   options: { status?: DeliveryStatus; limit: number; json?: boolean },
   print: Print,
 ): Promise<void> {
-  const listed = await withClient(configPath, (client) =>
+  const listed = await withClient(source, (client) =>
     client.list({ limit: options.limit, ...(options.status && { status: options.status }) }),
   );
   const found = listed.flatMap((delivery): ListedDelivery[] => {
@@ -150,12 +169,12 @@ export async function listDeliveries(
 
 /** `tandem cancel ID`: the client refuses unless the delivery is running; no worker needed. */
 export async function cancelDelivery(
-  configPath: string,
+  source: ConfigSource,
   id: string,
   options: { reason?: string },
   print: Print,
 ): Promise<void> {
-  await withClient(configPath, (client) => client.cancel(id, options.reason));
+  await withClient(source, (client) => client.cancel(id, options.reason, operatorIdentity()));
   print(
     `Cancel requested for delivery ${id}${options.reason === undefined ? '' : ` (reason: ${options.reason})`}: ` +
       'it starts no new attempt, undoes what succeeded, and ends cancelled.',
@@ -165,12 +184,12 @@ export async function cancelDelivery(
 
 /** `tandem retry ID [--leg NAME]`: a parked delivery tries again. */
 export async function retryDelivery(
-  configPath: string,
+  source: ConfigSource,
   id: string,
   options: { leg?: string },
   print: Print,
 ): Promise<void> {
-  await withClient(configPath, (client) => client.retry(id, options.leg));
+  await withClient(source, (client) => client.retry(id, options.leg, operatorIdentity()));
   print(
     `Retry accepted for delivery ${id} (${options.leg === undefined ? 'every leg that needs attention' : `leg ${options.leg}`}): it is running again.`,
   );
@@ -179,11 +198,11 @@ export async function retryDelivery(
 
 /** `tandem resolve ID --note TEXT`: an operator closes a parked delivery by hand. */
 export async function resolveDelivery(
-  configPath: string,
+  source: ConfigSource,
   id: string,
   options: { note: string },
   print: Print,
 ): Promise<void> {
-  await withClient(configPath, (client) => client.resolve(id, options.note));
+  await withClient(source, (client) => client.resolve(id, options.note, operatorIdentity()));
   print(`Resolved delivery ${id}: ${options.note}`);
 }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { gatewaySettings } from '../config/schema';
 import { workflowIdFor } from '../contracts';
 import { startLocalSystem } from '../dev/local-system';
-import { findProjectRoot } from '../dev/host';
-import { apiKeysFrom } from '../gateway/auth';
+import { findProjectRoot, freePort } from '../dev/host';
+import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
 
 /** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
@@ -17,6 +19,45 @@ export interface DevOptions {
   targetsPort: number;
   /** The HTTP gateway's port; when absent, 8080, or a free port if 8080 is taken. */
   gatewayPort?: number;
+  /**
+   * Encrypt payloads at rest, with `TANDEM_CODEC_KEY` or a key kept beside the state file
+   * (`codec.key`, made on first use), and let the Web UI decode them through the gateway.
+   */
+  encrypt?: boolean;
+}
+
+/** The environment variables `tandem dev --encrypt` puts its codec key and UI token in. */
+const DEV_CODEC_KEY = 'TANDEM_CODEC_KEY';
+const DEV_UI_TOKEN = 'TANDEM_CODEC_UI_TOKEN';
+
+/** The dev codec key: the user's, or the one kept beside the state file (made on first use). */
+async function devCodecKey(
+  stateFile: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const given = env[DEV_CODEC_KEY];
+  if (given !== undefined && given !== '') return given;
+  const file = path.join(path.dirname(stateFile), 'codec.key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    const key = randomBytes(32).toString('base64');
+    await mkdir(path.dirname(file), { recursive: true });
+    // Owner-only: whoever reads it can read every run of this dev server.
+    await writeFile(file, `${key}\n`, { mode: 0o600 });
+    return key;
+  }
+}
+
+/** 8080 when it is free, else a port the OS has free: chosen before the UI is told of it. */
+async function gatewayPortFor(asked: number | undefined): Promise<number> {
+  if (asked !== undefined) return asked;
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer()
+      .once('error', () => resolve(false))
+      .listen(DEFAULT_GATEWAY_PORT, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  return free ? DEFAULT_GATEWAY_PORT : freePort();
 }
 
 const DEFAULT_GATEWAY_PORT = 8080;
@@ -115,6 +156,18 @@ export async function runDev(
   const log = (line: string) => console.log(line);
   // The SDK's start-up chatter (bundle statistics, worker states) would bury what matters here.
   Runtime.install({ logger: new DevLogger('WARN') });
+  const dbFilename = options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite');
+  // With --encrypt the UI must know the gateway's codec route before the server starts.
+  const gatewayPort = options.encrypt ? await gatewayPortFor(options.gatewayPort) : undefined;
+  const codecEnv = options.encrypt
+    ? {
+        [DEV_CODEC_KEY]: await devCodecKey(dbFilename, env),
+        [DEV_UI_TOKEN]: randomBytes(24).toString('hex'),
+      }
+    : {};
+  const uiOrigin = `http://127.0.0.1:${options.uiPort}`;
+  const codecEndpoint = `http://127.0.0.1:${gatewayPort}/codec/${codecEnv[DEV_UI_TOKEN]}`;
+  const runEnv = { ...env, ...codecEnv };
   const system = await startLocalSystem({
     temporal: {
       start: {
@@ -122,14 +175,28 @@ export async function runDev(
         port: options.port,
         ui: true,
         uiPort: options.uiPort,
-        dbFilename: options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite'),
+        dbFilename,
+        ...(options.encrypt && { extraArgs: ['--ui-codec-endpoint', codecEndpoint] }),
         log,
       },
     },
     targets: { port: options.targetsPort },
     configSource: 'demo config',
+    ...(options.encrypt && {
+      tune: (document) => {
+        Object.assign(document, {
+          codec: {
+            keys: [{ id: 'dev', key: `\${${DEV_CODEC_KEY}}` }],
+            ui: {
+              origins: [uiOrigin, `http://localhost:${options.uiPort}`],
+              token: `\${${DEV_UI_TOKEN}}`,
+            },
+          },
+        });
+      },
+    }),
     // The demo config sends a secret header; the local system supplies one unless the user did.
-    env,
+    env: runEnv,
   });
   const { config, targets, client } = system;
   const server = system.server!;
@@ -139,9 +206,13 @@ export async function runDev(
     gateway = await createGateway({
       config,
       connection: system.connection,
-      apiKeys: [apiKey, ...apiKeysFrom(gatewaySettings(config), env)],
+      env: runEnv,
+      apiKeys: [
+        { name: 'dev', key: apiKey, scopes: SCOPES },
+        ...apiKeysFrom(gatewaySettings(config), env),
+      ],
     });
-    const gatewayUrl = await listenGateway(gateway, options.gatewayPort);
+    const gatewayUrl = await listenGateway(gateway, gatewayPort ?? options.gatewayPort);
     const runUrl = (id: string) =>
       `${server.uiUrl}/namespaces/${config.temporal.namespace}/workflows/${workflowIdFor(id)}`;
 
@@ -150,6 +221,12 @@ export async function runDev(
     log(`Temporal gRPC     ${server.address}`);
     log(`HTTP gateway      ${gatewayUrl}  (OpenAPI: ${gatewayUrl}/openapi.json)`);
     log(`API key           ${apiKey}  (this run only; TANDEM_API_KEYS adds your own)`);
+    if (options.encrypt) {
+      log(`Payloads          encrypted (AES-256-GCM); the UI decodes through ${gatewayUrl}/codec`);
+      log(
+        `                  for the CLI: export ${DEV_CODEC_KEY}=… (from ${path.join(path.dirname(dbFilename), 'codec.key')}) and a config with a codec section`,
+      );
+    }
     log(
       `Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`,
     );

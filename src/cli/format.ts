@@ -89,8 +89,27 @@ export function formatState(state: DeliveryState): string[] {
       lastError(leg),
     ]),
   ]);
+  // Who did what to the run: the audit trail its state keeps (key names, OS users).
+  const actions =
+    state.actions === undefined || state.actions.length === 0
+      ? []
+      : table([
+          ['ACTION', 'BY', 'AT', 'NOTE'],
+          ...state.actions.map((a) => [
+            a.ignored === undefined ? a.action : `${a.action} (ignored: ${a.ignored})`,
+            a.by,
+            shortTime(a.at),
+            a.note ?? '-',
+          ]),
+        ]);
   const next = nextSteps(state);
-  return [...header, '', ...legs, ...(next.length > 0 ? ['', ...next] : [])];
+  return [
+    ...header,
+    '',
+    ...legs,
+    ...(actions.length > 0 ? ['', ...actions] : []),
+    ...(next.length > 0 ? ['', ...next] : []),
+  ];
 }
 
 /** Deliveries as listed from the visibility store, one per line. */

@@ -1,9 +1,32 @@
+import { readFile } from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
 import { loadConfig } from '../config/load';
 import { gatewaySettings } from '../config/schema';
 import { clientConnectionOptions } from '../connection';
+import { GatewaySetupError } from '../errors';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway } from '../gateway/server';
+
+/**
+ * The API keys as they are now: the config file's `gateway.apiKeys`, `TANDEM_API_KEYS`, and the
+ * file `TANDEM_API_KEYS_FILE` names (one `NAME:SCOPES:KEY` or `KEY` a line). Read at start and
+ * again on SIGHUP, so keys rotate without a restart.
+ */
+async function readApiKeys(configPath: string, env: Readonly<Record<string, string | undefined>>) {
+  const config = await loadConfig(configPath);
+  const file = env.TANDEM_API_KEYS_FILE;
+  let text: string | undefined;
+  if (file !== undefined && file !== '') {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new GatewaySetupError(
+        `TANDEM_API_KEYS_FILE: cannot read ${file} (${(error as Error).message})`,
+      );
+    }
+  }
+  return apiKeysFrom(gatewaySettings(config), env, text);
+}
 
 /** Resolves at the first of `signals`. */
 function untilSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
@@ -19,7 +42,8 @@ function untilSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals
 /**
  * `tandem gateway`: validates the config (a bad one starts nothing), then serves the HTTP API on
  * `gateway.host:gateway.port` until SIGINT/SIGTERM, when requests in flight are let finish.
- * API keys come from `TANDEM_API_KEYS` (comma-separated) and `gateway.apiKeys`. With none, the
+ * API keys come from `gateway.apiKeys`, `TANDEM_API_KEYS` and `TANDEM_API_KEYS_FILE`; SIGHUP
+ * reloads them (a reload that fails keeps the old ones, and says why). With none, the
  * gateway starts only on a loopback address, and says loudly that it lets every request in.
  * Temporal may be down at start: `/healthz` answers 503 until it is reachable.
  */
@@ -28,11 +52,17 @@ export async function runGateway(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const config = await loadConfig(configPath);
-  const apiKeys = apiKeysFrom(gatewaySettings(config), env);
+  const apiKeys = await readApiKeys(configPath, env);
   const { address, namespace } = config.temporal;
   const connection = Connection.lazy(await clientConnectionOptions(config.temporal, env));
   try {
-    const gateway = await createGateway({ config, connection, apiKeys, logger: { level: 'info' } });
+    const gateway = await createGateway({
+      config,
+      connection,
+      apiKeys,
+      env,
+      logger: { level: 'info' },
+    });
     try {
       const url = await gateway.listen();
       console.log(
@@ -53,7 +83,27 @@ export async function runGateway(
             '/healthz answers 503 until it does',
         );
       }
+      const reload = () => {
+        readApiKeys(configPath, env).then(
+          (keys) => {
+            if (keys.length === 0 && gateway.requiresApiKey) {
+              throw new GatewaySetupError('the reload found no API key; the old keys stay');
+            }
+            gateway.replaceApiKeys(keys);
+            console.log(
+              `tandem gateway: SIGHUP: API keys reloaded: ${keys.map((k) => `${k.name} (${k.scopes.join('+')})`).join(', ')}`,
+            );
+          },
+          (error: unknown) => {
+            console.error(
+              `tandem gateway: SIGHUP: keys not reloaded, the old ones stay: ${(error as Error).message}`,
+            );
+          },
+        );
+      };
+      process.on('SIGHUP', reload);
       const signal = await untilSignal(['SIGINT', 'SIGTERM']);
+      process.off('SIGHUP', reload);
       console.log(`tandem gateway: ${signal}: finishing requests in flight`);
     } finally {
       await gateway.close();

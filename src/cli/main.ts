@@ -27,6 +27,7 @@ const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runD
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
 export function program(env: Env): Command {
   const configPath = () => env.TANDEM_CONFIG ?? 'tandem.config.yaml';
+  const source = () => ({ path: configPath(), env });
   const cli = new Command('tandem')
     .description(
       'Send one event to several HTTP APIs, durably, on Temporal: start deliveries, see them, ' +
@@ -80,7 +81,7 @@ export function program(env: Env): Command {
         json?: boolean;
       }) =>
         deliver(
-          configPath(),
+          source(),
           {
             id: options.id,
             targets: options.targets,
@@ -107,9 +108,7 @@ export function program(env: Env): Command {
       'after',
       examples('$ tandem status order-1042', "$ tandem status order-1042 --json | jq '.legs[]'"),
     )
-    .action((id: string, options: { json?: boolean }) =>
-      showStatus(configPath(), id, options, print),
-    );
+    .action((id: string, options: { json?: boolean }) => showStatus(source(), id, options, print));
 
   cli
     .command('list')
@@ -131,7 +130,7 @@ export function program(env: Env): Command {
       ),
     )
     .action((options: { status?: DeliveryStatus; limit: number; json?: boolean }) =>
-      listDeliveries(configPath(), options, print),
+      listDeliveries(source(), options, print),
     );
 
   cli
@@ -150,7 +149,7 @@ export function program(env: Env): Command {
       examples('$ tandem cancel order-1042 --reason "customer withdrew the order"'),
     )
     .action((id: string, options: { reason?: string }) =>
-      cancelDelivery(configPath(), id, options, print),
+      cancelDelivery(source(), id, options, print),
     );
 
   cli
@@ -168,9 +167,7 @@ export function program(env: Env): Command {
       'after',
       examples('$ tandem retry order-1042', '$ tandem retry order-1042 --leg inventory'),
     )
-    .action((id: string, options: { leg?: string }) =>
-      retryDelivery(configPath(), id, options, print),
-    );
+    .action((id: string, options: { leg?: string }) => retryDelivery(source(), id, options, print));
 
   cli
     .command('resolve')
@@ -187,7 +184,7 @@ export function program(env: Env): Command {
       examples('$ tandem resolve order-1042 --note "deleted reservation res_12 in the admin UI"'),
     )
     .action((id: string, options: { note: string }) =>
-      resolveDelivery(configPath(), id, options, print),
+      resolveDelivery(source(), id, options, print),
     );
 
   cli
@@ -231,6 +228,10 @@ export function program(env: Env): Command {
       'HTTP gateway port (default: 8080, or a free one if taken)',
       port,
     )
+    .option(
+      '--encrypt',
+      'encrypt payloads at rest (key: TANDEM_CODEC_KEY, or .tandem/codec.key made on first use); the UI decodes through the gateway',
+    )
     .addHelpText(
       'after',
       examples('$ tandem dev', '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100'),
@@ -242,6 +243,7 @@ export function program(env: Env): Command {
         targetsPort: number;
         gatewayPort?: number;
         db?: string;
+        encrypt?: boolean;
       }) =>
         runDev(
           {
@@ -250,12 +252,13 @@ export function program(env: Env): Command {
             targetsPort: options.targetsPort,
             ...(options.gatewayPort !== undefined && { gatewayPort: options.gatewayPort }),
             ...(options.db !== undefined && { db: options.db }),
+            ...(options.encrypt && { encrypt: true }),
           },
           env,
         ),
     );
 
-  registerSteering(cli, configPath, print);
+  registerSteering(cli, source, print);
   registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.

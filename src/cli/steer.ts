@@ -1,20 +1,9 @@
-import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ActionRecord } from '../contracts';
 import { parseDuration } from '../duration';
 import type { TandemClient } from '../client';
-import { withClient, type Print } from './deliveries';
+import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
 import { examples } from './options';
-
-/** Who asks, as the run keeps it: the OS user running `tandem`. */
-function operator(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    // No user entry (some containers run as a bare uid): say which.
-    return `uid ${process.getuid?.() ?? 'unknown'}`;
-  }
-}
 
 function duration(value: string): string {
   if (parseDuration(value) === undefined || parseDuration(value)! <= 0) {
@@ -39,14 +28,14 @@ interface SteerFlags {
  * Each is the run's update of the same name, sent as the OS user with the note; a refusal says
  * why (exit 6) and changes nothing.
  */
-export function registerSteering(cli: Command, configPath: () => string, print: Print): void {
+export function registerSteering(cli: Command, source: () => ConfigSource, print: Print): void {
   const steer = async (id: string, act: (client: TandemClient) => Promise<ActionRecord>) => {
-    const record = await withClient(configPath(), act);
+    const record = await withClient(source(), act);
     print(`Delivery ${id}: ${done(record)}.`);
     print(`Follow it: tandem status ${id}`);
   };
   const actor = (flags: SteerFlags) => ({
-    by: operator(),
+    by: operatorIdentity(),
     ...(flags.note !== undefined && { note: flags.note }),
   });
   const target = (flags: SteerFlags) => ({

@@ -1,3 +1,5 @@
+import { loadConfig } from '../config/load';
+import { codecUiToken } from '../gateway/codec';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -71,7 +73,18 @@ export async function writeTandemConfig(configPath: string, state: ClusterState)
     host: '127.0.0.1',
     port: state.ports.gateway,
   };
+  // The cluster's UI decodes through the gateway's codec route: let its origin in.
+  const codec = document.codec as { ui?: { origins?: string[] } } | undefined;
+  if (codec?.ui) {
+    codec.ui.origins = [...(codec.ui.origins ?? []), `http://127.0.0.1:${state.ports.ui}`];
+  }
   await writeFile(state.tandemConfig, stringify(document), { mode: 0o600 });
+}
+
+/** The gateway's codec route for the UI, when the config has a `codec.ui` section. */
+async function uiCodecEndpoint(state: ClusterState, env: Env): Promise<string | undefined> {
+  const token = codecUiToken(await loadConfig(state.tandemConfig), env);
+  return token === undefined ? undefined : `http://127.0.0.1:${state.ports.gateway}/codec/${token}`;
 }
 
 /** Starts (or starts again) one named process of the cluster and waits until it serves. */
@@ -92,7 +105,10 @@ export async function startProcess(
   if (name === 'ui') {
     const dir = path.join(state.dir, 'ui', 'config');
     await mkdir(dir, { recursive: true });
-    await writeFile(path.join(dir, 'cluster.yaml'), stringify(uiConfig(state)));
+    await writeFile(
+      path.join(dir, 'cluster.yaml'),
+      stringify(uiConfig(state, await uiCodecEndpoint(state, env))),
+    );
   }
   const logSize = existsSync(spec.logFile) ? (await readFile(spec.logFile)).length : 0;
   state.pids[name] = spawnDetached(spec);

@@ -109,8 +109,11 @@ export function uiSpec(state: ClusterState, binaries: ClusterBinaries, env: Env)
   };
 }
 
-/** The UI server's config: on 127.0.0.1, talking to the frontend (over mTLS when it has it). */
-export function uiConfig(state: ClusterState): Record<string, unknown> {
+/**
+ * The UI server's config: on 127.0.0.1, talking to the frontend (over mTLS when it has it), and
+ * decoding payloads through `codecEndpoint` (the gateway's codec route) when given.
+ */
+export function uiConfig(state: ClusterState, codecEndpoint?: string): Record<string, unknown> {
   const { tls } = state;
   return {
     temporalGrpcAddress: `127.0.0.1:${state.ports.frontend}`,
@@ -120,6 +123,7 @@ export function uiConfig(state: ClusterState): Record<string, unknown> {
     defaultNamespace: state.namespace,
     refreshInterval: '0s',
     cors: { allowOrigins: [`http://127.0.0.1:${state.ports.ui}`], cookieInsecure: true },
+    ...(codecEndpoint !== undefined && { codec: { endpoint: codecEndpoint } }),
     ...(tls && {
       tls: {
         caFile: tls.serverCa,

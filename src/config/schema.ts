@@ -230,10 +230,33 @@ export const gatewaySchema = z.strictObject({
       message: `must be at most ${TEMPORAL_BLOB_LIMIT_BYTES} bytes: Temporal refuses a larger blob, so a larger body could never start a delivery`,
     })
     .prefault('1mb'),
+  /**
+   * `{ name, key: ${VAR}, scopes }`; a plain string (the form from before keys had scopes) is a
+   * key of every scope.
+   */
   apiKeys: z
-    .array(z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters'), {
-      error: 'must be a list of keys',
-    })
+    .array(
+      z.union(
+        [
+          z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters'),
+          z.strictObject({
+            name: z
+              .string({ error: 'must be a name' })
+              .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+            key: z.string({ error: 'must be ${VAR} or a key' }).min(1, 'must not be empty'),
+            scopes: z
+              .array(
+                z.enum(['deliver', 'read', 'operate'], {
+                  error: 'must be deliver, read or operate',
+                }),
+              )
+              .nonempty('must list at least one of deliver, read, operate'),
+          }),
+        ],
+        { error: 'must be a key, or { name, key, scopes }' },
+      ),
+      { error: 'must be a list of keys' },
+    )
     .optional(),
   /** Requests one API key may make per window; past it, 429 with Retry-After. */
   rateLimit: z
@@ -252,6 +275,56 @@ export const limitsSchema = z.strictObject({
       message: `must be at most ${MAX_PAYLOAD_LIMIT_BYTES} bytes (1mb): a payload travels in one Temporal event, whose limit is 2 MiB`,
     })
     .prefault(DEFAULT_PAYLOAD_LIMIT_BYTES),
+});
+
+/** `${VAR}`: a secret the file names and the process's environment holds. */
+const envReference = (what: string) =>
+  z
+    .string({ error: `must be \${VAR}` })
+    .regex(
+      /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/,
+      `must be \${VAR}: ${what} is read from the environment, never written in the file`,
+    );
+
+/**
+ * Payload encryption (opt-in). The first key encrypts; every key listed decrypts, so a rotation
+ * adds a new key first and keeps the old ones until no run needs them. `ui` lets the Temporal Web
+ * UI decode through the gateway's codec route.
+ */
+export const codecSchema = z.strictObject({
+  keys: z
+    .array(
+      z.strictObject({
+        id: z
+          .string({ error: 'must be a key id' })
+          .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
+        key: envReference('a codec key'),
+      }),
+      { error: 'must be a list of { id, key }' },
+    )
+    .nonempty('must list at least one key (the first encrypts, all decrypt)')
+    .superRefine((keys, ctx) => {
+      keys.forEach(({ id }, index) => {
+        if (keys.findIndex((other) => other.id === id) !== index) {
+          ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `repeats key id "${id}"` });
+        }
+      });
+    }),
+  ui: z
+    .strictObject({
+      /** Origins allowed by CORS: where the Temporal Web UI is served. */
+      origins: z
+        .array(
+          z
+            .url({ error: 'must be an origin like http://localhost:8233' })
+            .transform((url) => new URL(url).origin),
+          { error: 'must be a list of origins' },
+        )
+        .nonempty("must list the Web UI's origin"),
+      /** The secret path segment of the UI's codec endpoint (`/codec/<token>`). */
+      token: envReference('the UI token'),
+    })
+    .optional(),
 });
 
 /** Target names become task-queue and header parts, so they are kept plain. */
@@ -323,6 +396,8 @@ export const configSchema = z.strictObject({
     .optional(),
   /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
   gateway: gatewaySchema.optional(),
+  /** Optional: payloads encrypted at rest; see {@link codecSchema}. */
+  codec: codecSchema.optional(),
 });
 
 /** A validated config; durations are in milliseconds. */
@@ -337,6 +412,8 @@ export type SigningConfig = NonNullable<TargetConfig['signing']>;
 export type RetryConfig = TargetConfig['retry'];
 /** The validated limits; sizes are in bytes. */
 export type LimitsConfig = z.output<typeof limitsSchema>;
+/** The validated `codec` section. */
+export type CodecConfig = z.output<typeof codecSchema>;
 /** The gateway's validated settings; `bodyLimit` is in bytes. */
 export type GatewayConfig = z.output<typeof gatewaySchema>;
 

@@ -150,8 +150,8 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     // With workers in this process, starts share their connection and hand each run's first
     // workflow task straight to them (Eager Workflow Start): one trip through matching fewer.
     const client = workers
-      ? await TandemClient.connect(config, nativeConnection, { eagerStart: true })
-      : await TandemClient.connect(config, connection);
+      ? await TandemClient.connect(config, nativeConnection, { eagerStart: true, env })
+      : await TandemClient.connect(config, connection, { env });
     started.push(() => client.close());
 
     let stopping: Promise<void> | undefined;

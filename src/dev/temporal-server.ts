@@ -23,6 +23,8 @@ export interface StartTemporalServerOptions {
   readonly namespace?: string;
   /** Custom search attributes to register, e.g. from `defineSearchAttributeKey`. */
   readonly searchAttributes?: DevServerConfig['searchAttributes'];
+  /** More `temporal server start-dev` flags, e.g. `--ui-codec-endpoint URL`. */
+  readonly extraArgs?: readonly string[];
   /** Receives progress lines (installing the CLI, where the server listens). Default: silent. */
   readonly log?: (line: string) => void;
 }
@@ -71,6 +73,7 @@ export async function startTemporalServer(
       dbFilename: options.dbFilename,
       namespace,
       searchAttributes: options.searchAttributes,
+      ...(options.extraArgs && { extraArgs: [...options.extraArgs] }),
     },
   });
   if (options.searchAttributes !== undefined) {

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config/schema';
-import { presentedKey, type ApiKeys } from './auth';
+import { presentedKey, type ApiKey, type ApiKeys, type Scope } from './auth';
 import { ProblemError } from './problems';
 import { sendProblem } from './refusals';
 import type { Route } from './route';
@@ -22,8 +22,15 @@ function matcher(path: string): RegExp {
   return new RegExp('^' + path.replace(/\{\w+\}/g, '[^/]+') + '/?$');
 }
 
-/** Refuses a URL over {@link MAX_URL_LENGTH}, then a request without an accepted API key. */
-export function guardRequests(app: FastifyInstance, keys: ApiKeys): void {
+/**
+ * Refuses a URL over {@link MAX_URL_LENGTH}, then a request without an accepted API key (401) or
+ * with one that lacks the route's scope (403). Notes in `callers` which key each request came with.
+ */
+export function guardRequests(
+  app: FastifyInstance,
+  keys: ApiKeys,
+  callers: WeakMap<FastifyRequest, ApiKey>,
+): void {
   app.addHook('onRequest', (request, _reply, done) => {
     if (request.url.length > MAX_URL_LENGTH) {
       return done(
@@ -38,29 +45,50 @@ export function guardRequests(app: FastifyInstance, keys: ApiKeys): void {
         ),
       );
     }
-    const config = request.routeOptions.config as { auth?: boolean };
-    if (!config.auth || !keys.required) return done();
-    const key = presentedKey(request.headers);
-    if (key !== undefined && keys.accepts(key)) return done();
-    done(
-      new ProblemError(
-        'unauthorized',
-        key === undefined
-          ? 'Send an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`.'
-          : 'The API key is not one this gateway accepts.',
-        {
-          errors: [
-            {
-              in: 'header',
-              path: 'Authorization',
-              detail: key === undefined ? 'is missing' : 'holds a key that is not accepted',
-            },
-          ],
-          headers: { 'www-authenticate': 'Bearer realm="tandem"' },
-        },
-      ),
-    );
+    const { scope } = request.routeOptions.config as { scope?: Scope };
+    if (scope === undefined || !keys.required) return done();
+    const presented = presentedKey(request.headers);
+    const key = presented === undefined ? undefined : keys.find(presented);
+    if (key === undefined) return done(unauthorized(presented === undefined));
+    if (!key.scopes.includes(scope)) return done(forbidden(key, scope));
+    callers.set(request, key);
+    done();
   });
+}
+
+/** A 401: no key, or one that is not accepted. */
+function unauthorized(missing: boolean): ProblemError {
+  return new ProblemError(
+    'unauthorized',
+    missing
+      ? 'Send an API key: `Authorization: Bearer <key>` or `X-API-Key: <key>`.'
+      : 'The API key is not one this gateway accepts.',
+    {
+      errors: [
+        {
+          in: 'header',
+          path: 'Authorization',
+          detail: missing ? 'is missing' : 'holds a key that is not accepted',
+        },
+      ],
+      headers: { 'www-authenticate': 'Bearer realm="tandem"' },
+    },
+  );
+}
+
+/** A 403: an accepted key without the scope the route needs, naming both. */
+function forbidden(key: ApiKey, scope: Scope): ProblemError {
+  return new ProblemError(
+    'forbidden',
+    `The API key "${key.name}" may ${key.scopes.join(', ')}; this route needs the "${scope}" scope.`,
+    {
+      missingScope: scope,
+      keyName: key.name,
+      errors: [
+        { in: 'header', path: 'Authorization', detail: `holds a key without the "${scope}" scope` },
+      ],
+    },
+  );
 }
 
 /**

@@ -86,7 +86,8 @@ export function openApiDocument(
       summary: route.summary,
       ...(route.description !== undefined && { description: route.description }),
       tags: [route.tag],
-      security: route.auth ? [{ bearerAuth: [] }, { apiKeyHeader: [] }] : [],
+      security: route.scope ? [{ bearerAuth: [] }, { apiKeyHeader: [] }] : [],
+      ...(route.scope && { 'x-tandem-scope': route.scope }),
     };
     const params = [...parameters('path', route.params), ...parameters('query', route.query)];
     if (params.length > 0) operation.parameters = params;

@@ -2,11 +2,11 @@
  * How a request becomes a route's typed input: JSON bodies only, and each part (path, query,
  * body) parsed by the route's schema, every bad field named in one `400`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { invalidRequest, parsePart, ProblemError } from './problems';
 import type { Route } from './route';
 import type { FieldError } from './schemas';
-import { callerLabel, presentedKey } from './auth';
+import { callerLabel } from './auth';
 
 /** Fastify's `/v1/deliveries/:id` for OpenAPI's `/v1/deliveries/{id}`. */
 export function fastifyPath(path: string): string {
@@ -32,12 +32,19 @@ export function acceptJsonOnly(app: FastifyInstance): void {
   });
 }
 
-/** Serves one route: parses its parts with its schemas, then answers as its handler says. */
-export function serve(app: FastifyInstance, spec: Route): void {
+/**
+ * Serves one route: parses its parts with its schemas, then answers as its handler says, telling
+ * it which key's name asks (`callerOf`, for the audit trail).
+ */
+export function serve(
+  app: FastifyInstance,
+  spec: Route,
+  callerOf: (request: FastifyRequest) => string = () => callerLabel(undefined),
+): void {
   app.route({
     method: spec.method,
     url: fastifyPath(spec.path),
-    config: { auth: spec.auth, ...(!spec.auth && { rateLimit: false }) },
+    config: { scope: spec.scope, ...(spec.scope === undefined && { rateLimit: false }) },
     handler: async (request, reply) => {
       const errors: FieldError[] = [];
       const part = (where: FieldError['in'], schema: Route['params'], value: unknown): unknown => {
@@ -64,8 +71,12 @@ export function serve(app: FastifyInstance, spec: Route): void {
         spec.body !== undefined && body !== undefined ? part('body', spec.body, body) : undefined;
       if (errors.length > 0) throw invalidRequest(errors);
 
-      const caller = callerLabel(presentedKey(request.headers));
-      const answer = await spec.handle({ params, query, body: parsedBody, caller });
+      const answer = await spec.handle({
+        params,
+        query,
+        body: parsedBody,
+        caller: callerOf(request),
+      });
       reply.code(answer.status).headers(answer.headers ?? {});
       return answer.body;
     },

@@ -9,6 +9,7 @@ import type { FieldError, Problem } from './schemas';
 export const PROBLEMS = {
   'invalid-request': { status: 400, title: 'The request is invalid' },
   unauthorized: { status: 401, title: 'A valid API key is required' },
+  forbidden: { status: 403, title: 'The API key lacks the scope this route needs' },
   'delivery-not-found': { status: 404, title: 'No such delivery' },
   'route-not-found': { status: 404, title: 'No such route' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Scope } from './auth';
 
 /** One documented answer of a route. */
 export interface ResponseSpec {
@@ -35,8 +36,8 @@ export interface Route<
   summary: string;
   description?: string;
   tag: string;
-  /** Whether the route needs an API key (when keys are configured). */
-  auth: boolean;
+  /** The scope an API key needs here (when keys are configured); none: open to all. */
+  scope?: Scope;
   params?: P;
   query?: Q;
   body?: B;
@@ -47,7 +48,7 @@ export interface Route<
     params: Input<P>;
     query: Input<Q>;
     body: Input<B>;
-    /** Who asks, as operator actions record it: the API key's label (see `callerLabel`). */
+    /** Who asks, as operator actions record it: `key:<name>` of the API key (see `callerLabel`). */
     caller: string;
   }): Promise<Answer>;
 }

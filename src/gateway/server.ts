@@ -1,13 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import type { Connection } from '@temporalio/client';
-import { fastify, type FastifyInstance } from 'fastify';
+import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { TandemClient } from '../client';
+import { payloadCipherFrom } from '../codec/data-converter';
 import type { Deadlines } from '../client-options';
 import { gatewaySettings, type TandemConfig } from '../config/schema';
 import { GatewaySetupError } from '../errors';
 import { MAX_REQUEST_ENVELOPE_BYTES } from '../limits';
 import { requestSchemaFor } from '../request';
-import { ApiKeys, isLoopback } from './auth';
+import { ApiKeys, callerLabel, isLoopback, SCOPES, type ApiKey } from './auth';
+import { codecUiToken, redactCodecPath, serveCodec } from './codec';
 import { gatewayDocument } from './document';
 import { answerClientError, answerUnserved, guardRequests, limitRate } from './guards';
 import { GatewayMetrics } from './metrics';
@@ -23,8 +25,13 @@ export interface GatewayOptions {
   config: TandemConfig;
   /** A client connection to Temporal; the gateway does not close it. */
   connection: Connection;
-  /** Accepted API keys; none lets every request in (allowed on a loopback address only). */
-  apiKeys: readonly string[];
+  /**
+   * Accepted API keys; none lets every request in (allowed on a loopback address only). A plain
+   * string is a key of every scope.
+   */
+  apiKeys: readonly (string | ApiKey)[];
+  /** Where the config's `${VAR}` secrets (codec keys, the UI token) are read. */
+  env?: Readonly<Record<string, string | undefined>>;
   /** Fastify's logger: `false` (default) or pino options such as `{ level: 'info' }`. */
   logger?: boolean | { level: string };
   /** Deadlines of the calls to Temporal; mostly for tests. */
@@ -38,6 +45,8 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   /** Whether requests need an API key. */
   readonly requiresApiKey: boolean;
+  /** Accepts these keys from now on, and no others (a reload without a restart). */
+  replaceApiKeys(keys: readonly ApiKey[]): void;
   /** Whether Temporal answers now (what `/healthz` reports). */
   health(): Promise<{ reachable: boolean; error?: string }>;
   /**
@@ -65,12 +74,33 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         'or lower limits.payload.',
     );
   }
-  const keys = new ApiKeys(options.apiKeys);
+  const keys = new ApiKeys(
+    options.apiKeys.map((key, index) =>
+      typeof key === 'string' ? { name: `apiKeys.${index}`, key, scopes: SCOPES } : key,
+    ),
+  );
+  // Which key each request came with, for the routes' audit trail.
+  const callers = new WeakMap<FastifyRequest, ApiKey>();
+  const env = options.env ?? {};
+  const cipher = payloadCipherFrom(config, env);
+  const uiToken = codecUiToken(config, env);
   const client = await TandemClient.connect(config, options.connection, {
+    env,
     ...(options.deadlines && { deadlines: options.deadlines }),
   });
   const app = fastify({
-    logger: options.logger ?? false,
+    // The UI's codec endpoint carries its token in the path: never in the log.
+    logger: options.logger
+      ? {
+          ...(typeof options.logger === 'object' ? options.logger : {}),
+          serializers: {
+            req: (request: { method: string; url: string }) => ({
+              method: request.method,
+              url: redactCodecPath(request.url),
+            }),
+          },
+        }
+      : false,
     bodyLimit: settings.bodyLimit,
     // A client that sends its request too slowly is cut off (the slowest route needs ~15 s).
     requestTimeout: 60_000,
@@ -97,7 +127,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const document = gatewayDocument(routes, config, requestSchema);
 
   acceptJsonOnly(app);
-  guardRequests(app, keys);
+  guardRequests(app, keys, callers);
   await limitRate(app, settings);
 
   app.addHook('onResponse', (request, reply, done) => {
@@ -123,13 +153,23 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   answerUnserved(app, routes, (kind) => metrics.refused(kind));
 
-  for (const spec of routes) serve(app, spec);
+  for (const spec of routes) serve(app, spec, (request) => callerLabel(callers.get(request)));
+  if (cipher !== undefined) {
+    serveCodec(app, {
+      cipher,
+      namespace: config.temporal.namespace,
+      keys,
+      ...(uiToken !== undefined && { uiToken }),
+      origins: config.codec?.ui?.origins ?? [],
+    });
+  }
 
   return {
     app,
     openapi: document,
     metrics,
     requiresApiKey: keys.required,
+    replaceApiKeys: (next) => keys.replace(next),
     health: () => client.health(),
     async listen(at = {}) {
       const host = at.host ?? settings.host;

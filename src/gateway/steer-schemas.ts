@@ -8,7 +8,10 @@ const noteField = z
   .min(1, { error: 'must not be empty' })
   .max(500, { error: 'must be at most 500 characters' })
   .optional()
-  .meta({ description: "Why; kept in the run's history and status with the API key's label." });
+  .meta({
+    description:
+      "Why; kept in the run's history and status with the API key's name (`key:<name>`).",
+  });
 
 const legField = (description: string) =>
   z.string().min(1, { error: 'must not be empty' }).optional().meta({ description });
@@ -51,7 +54,7 @@ export const actionRecordSchema = z
   .object({
     action: z.string(),
     at: z.string().meta({ format: 'date-time' }),
-    by: z.string().meta({ description: "Who asked: here the API key's label." }),
+    by: z.string().meta({ description: "Who asked: here the API key's name (`key:<name>`)." }),
     note: z.string().optional(),
     via: z.enum(['update', 'signal']),
     legs: z.array(z.string()).optional().meta({ description: 'The legs it changed.' }),

@@ -38,14 +38,20 @@ export interface System extends Omit<LocalSystem, 'startWorkers' | 'server' | 'w
  */
 export async function startSystem(
   tune: (doc: DemoConfigDocument) => void = () => undefined,
-  options: { workers?: boolean } = {},
+  options: {
+    workers?: boolean;
+    /** More of the workers' and client's environment (codec keys), beside `INVENTORY_TOKEN`. */
+    env?: Readonly<Record<string, string>>;
+    /** A workflow bundle of the test's own (one built with an encrypting failure converter). */
+    workflowBundlePath?: string;
+  } = {},
 ): Promise<System> {
   installQuietRuntime();
   const workerOptions = (
     extra?: LocalWorkerOptions['workerOptions'],
     concurrencyPerTarget?: number,
   ): LocalWorkerOptions => ({
-    workflowBundle: { codePath: inject('workflowBundlePath') },
+    workflowBundle: { codePath: options.workflowBundlePath ?? inject('workflowBundlePath') },
     // Every workflow task replays the whole history: non-determinism shows in every test.
     workerOptions: { maxCachedWorkflows: 0, ...extra },
     ...(concurrencyPerTarget !== undefined && { concurrencyPerTarget }),
@@ -62,7 +68,7 @@ export async function startSystem(
       }
       tune(doc);
     },
-    env: { INVENTORY_TOKEN },
+    env: { INVENTORY_TOKEN, ...options.env },
     workers: options.workers === false ? false : workerOptions(),
   });
 

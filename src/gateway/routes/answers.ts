@@ -36,6 +36,7 @@ const retryAfter = {
 export const refusals = {
   400: problem('The request is invalid: `errors` names every bad field. Nothing was started.'),
   401: problem('No API key, or a wrong one.'),
+  403: problem('The API key lacks the scope this route needs (`missingScope` names it).'),
   414: problem('The URL is longer than the gateway serves.'),
   429: {
     ...problem('Too many requests for this API key: retry after `Retry-After` seconds.'),

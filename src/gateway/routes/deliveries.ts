@@ -35,7 +35,7 @@ export function deliveryRoutes({ client, metrics, requestSchema }: RouteDeps): R
         'The same id with the same targets and payload answers with the same delivery and sends ' +
         'nothing again (`started: false`); with another request it is refused with `409`.',
       tag: 'deliveries',
-      auth: true,
+      scope: 'deliver',
       body: requestSchema,
       bodyRequired: true,
       responses: {
@@ -74,7 +74,7 @@ export function deliveryRoutes({ client, metrics, requestSchema }: RouteDeps): R
         "Read from Temporal's visibility store, which lags a moment behind the runs. Pages are " +
         'chained with `nextPageToken`; each page costs one visibility call, wherever it starts.',
       tag: 'deliveries',
-      auth: true,
+      scope: 'read',
       query: listQuerySchema,
       responses: {
         200: { description: 'One page of deliveries.', schema: deliveryListSchema },
@@ -111,7 +111,7 @@ export function deliveryRoutes({ client, metrics, requestSchema }: RouteDeps): R
       operationId: 'getDelivery',
       summary: 'Read a delivery and each of its legs',
       tag: 'deliveries',
-      auth: true,
+      scope: 'read',
       params: deliveryParamsSchema,
       responses: {
         200: { description: 'The delivery now.', schema: deliverySchema },

@@ -12,7 +12,6 @@ export function operationRoutes({ client, config, metrics, openapi }: RouteDeps)
       operationId: 'health',
       summary: 'Whether Temporal answers',
       tag: 'operations',
-      auth: false,
       responses: {
         200: { description: 'Temporal answers.', schema: healthSchema },
         503: { description: 'Temporal does not answer.', schema: healthSchema },
@@ -35,7 +34,6 @@ export function operationRoutes({ client, config, metrics, openapi }: RouteDeps)
       operationId: 'metrics',
       summary: 'Prometheus metrics',
       tag: 'operations',
-      auth: false,
       responses: {
         200: {
           description: 'Prometheus text exposition format.',
@@ -57,7 +55,6 @@ export function operationRoutes({ client, config, metrics, openapi }: RouteDeps)
       operationId: 'openapi',
       summary: 'This document',
       tag: 'operations',
-      auth: false,
       responses: {
         200: {
           description: 'The OpenAPI 3.1 document of this gateway.',

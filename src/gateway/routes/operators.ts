@@ -43,7 +43,7 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         'The delivery starts no new attempt, lets attempts on the wire finish, undoes the legs ' +
         'that succeeded, then ends `cancelled`. Refused unless the delivery is `running`.',
       tag: 'operators',
-      auth: true,
+      scope: 'operate',
       params: deliveryParamsSchema,
       body: cancelRequestSchema,
       responses: {
@@ -53,8 +53,11 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         409: problem('The delivery is not running: there is nothing to cancel.'),
         ...bodyRefusals,
       },
-      async handle({ params: { id }, body: { reason } }) {
-        return { status: 202, body: await act('cancel', id, () => client.cancel(id, reason)) };
+      async handle({ params: { id }, body: { reason }, caller }) {
+        return {
+          status: 202,
+          body: await act('cancel', id, () => client.cancel(id, reason, caller)),
+        };
       },
     }),
     route({
@@ -66,7 +69,7 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         'Failed compensations run again, and a leg whose outcome is unknown is re-sent with its ' +
         'Idempotency-Key to learn it. Refused unless the delivery is `needs_attention`.',
       tag: 'operators',
-      auth: true,
+      scope: 'operate',
       params: deliveryParamsSchema,
       body: retryRequestSchema,
       responses: {
@@ -76,8 +79,11 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         409: problem('The delivery (or the leg named) does not need attention.'),
         ...bodyRefusals,
       },
-      async handle({ params: { id }, body: { leg } }) {
-        return { status: 202, body: await act('retry', id, () => client.retry(id, leg)) };
+      async handle({ params: { id }, body: { leg }, caller }) {
+        return {
+          status: 202,
+          body: await act('retry', id, () => client.retry(id, leg, caller)),
+        };
       },
     }),
     route({
@@ -89,7 +95,7 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         'Says what was done by hand; the delivery ends `resolved` with the note. Refused unless ' +
         'the delivery is `needs_attention`.',
       tag: 'operators',
-      auth: true,
+      scope: 'operate',
       params: deliveryParamsSchema,
       body: resolveRequestSchema,
       bodyRequired: true,
@@ -100,8 +106,11 @@ export function operatorRoutes({ client, metrics }: RouteDeps): Route[] {
         409: problem('The delivery does not need attention.'),
         ...bodyRefusals,
       },
-      async handle({ params: { id }, body: { note } }) {
-        return { status: 200, body: await act('resolve', id, () => client.resolve(id, note)) };
+      async handle({ params: { id }, body: { note }, caller }) {
+        return {
+          status: 200,
+          body: await act('resolve', id, () => client.resolve(id, note, caller)),
+        };
       },
     }),
   ];

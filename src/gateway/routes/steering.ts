@@ -29,7 +29,7 @@ const given = (fields: Record<string, string | undefined>): Record<string, strin
   );
 
 /**
- * Pause, resume, retry now and extend: each the client's `steer`, sent under the API key's label
+ * Pause, resume, retry now and extend: each the client's `steer`, sent under the API key's name (`key:<name>`)
  * and answered with the action as the run keeps it.
  */
 export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
@@ -49,7 +49,12 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
       throw error;
     }
   };
-  const common = { tag: 'operators', auth: true, params: deliveryParamsSchema, responses: answers };
+  const common = {
+    tag: 'operators',
+    scope: 'operate' as const,
+    params: deliveryParamsSchema,
+    responses: answers,
+  };
 
   return [
     route({
