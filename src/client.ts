@@ -7,7 +7,7 @@ import {
   type ConnectionLike,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { dataConverterOf, payloadCipherFrom } from './codec/data-converter';
+import { clientOptionsFor } from './codec/data-converter';
 import type { TandemConfig } from './config/schema';
 import { connectClient } from './connection';
 import {
@@ -71,22 +71,17 @@ export class TandemClient extends TemporalCalls {
    * Connects to the Temporal server the config names, with its TLS and API key (`env` fills in
    * a `${VAR}` key), or over a given connection. Given the `NativeConnection` of workers in this
    * process (with `eagerStart`), a start asks the server to hand the run's first workflow task
-   * straight back to them (Eager Workflow Start); the server falls back to the task queue. `env`
-   * also holds the codec's keys: a missing one throws a `ConfigError` before anything connects.
+   * straight back to them (Eager Workflow Start); the server falls back to the task queue.
    */
   static async connect(
     config: TandemConfig,
     connection?: ConnectionLike,
     options: ConnectOptions = {},
   ): Promise<TandemClient> {
-    const dataConverter = dataConverterOf(payloadCipherFrom(config, options.env ?? {}));
+    const shared = clientOptionsFor(config, options.env ?? {});
     const own = connection ? undefined : await connectClient(config.temporal, options.env ?? {});
     const conn = connection ?? own!;
-    const client = new Client({
-      connection: conn,
-      namespace: config.temporal.namespace,
-      dataConverter,
-    });
+    const client = new Client({ connection: conn, ...shared });
     const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     return new TandemClient(client, conn, config, deadlines, options.eagerStart ?? false, own);
   }
@@ -230,8 +225,7 @@ export class TandemClient extends TemporalCalls {
 
   /**
    * Asks a running delivery to stop: no new attempt starts, and succeeded legs are undone. A
-   * `reason` and who asked (`by`, e.g. `key:ci-bot` or `user:alice`; the client's identity when
-   * absent) are kept in the run's history, on the cancel request's event, where the UI shows them.
+   * `reason` and who asked (`by`: `key:ci-bot`, `user:alice`) are kept on its cancel request event.
    * Decided from the run's description, so it needs no worker (the request waits in history for
    * one). Throws {@link DeliveryActionRefusedError} unless the delivery is running.
    */
@@ -254,8 +248,7 @@ export class TandemClient extends TemporalCalls {
    * Retries a parked delivery (all legs that need attention, or the one named): failed
    * compensations run again, and a leg whose outcome is unknown is re-sent to learn it.
    * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`, and
-   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks) is kept in the run's history
-   * and its state's `actions`.
+   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks) is kept in its `actions`.
    */
   async retry(id: string, leg?: string, by?: string): Promise<void> {
     await this.operate(id, 'retry', leg, { ...(leg && { leg }), ...(by && { by }) });
@@ -263,8 +256,7 @@ export class TandemClient extends TemporalCalls {
 
   /**
    * Closes a parked delivery by hand, with a note saying what was done.
-   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`. `by`
-   * (who asks) is kept in the run's history and its state's `actions`.
+   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
    */
   async resolve(id: string, note: string, by?: string): Promise<void> {
     await this.operate(id, 'resolve', undefined, { note, ...(by && { by }) });

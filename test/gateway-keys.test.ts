@@ -71,18 +71,25 @@ describe('scoped API keys of a real tandem gateway process', () => {
       reason: 'audit test',
     });
     expect(cancelled.status).toBe(202);
-    const history = await new Client({ connection: system.connection }).workflow
-      .getHandle(workflowIdFor(id))
-      .fetchHistory();
-    const request = history.events?.find(
-      (e) => e.workflowExecutionCancelRequestedEventAttributes,
-    )?.workflowExecutionCancelRequestedEventAttributes;
+    // The server buffers the request while a workflow task is in flight: wait for its event.
+    const handle = new Client({ connection: system.connection }).workflow.getHandle(
+      workflowIdFor(id),
+    );
+    const request = await until(
+      async () =>
+        (await handle.fetchHistory()).events?.find(
+          (e) => e.workflowExecutionCancelRequestedEventAttributes,
+        )?.workflowExecutionCancelRequestedEventAttributes,
+      (found) => found !== undefined,
+      { timeoutMs: 30_000, message: () => 'no cancel request in the history' },
+    );
     expect(request).toMatchObject({ identity: 'key:ops', cause: 'audit test' });
   }, 120_000);
 
   it('shows the key that resolved a parked delivery in its state and in tandem status', async () => {
     system.targets.clearFaults();
-    system.targets.setFault('inventory', 'create', { hang: true, times: 1 });
+    // Inventory's undo is refused for good, so the delivery parks once shipping refuses.
+    system.targets.setFault('inventory', 'undo', { status: 400 });
     system.targets.setFault('shipping', 'create', { status: 422 });
     const id = system.newId();
     await system.client.start({ id, targets: ['inventory', 'shipping'], payload: { n: 2 } });

@@ -74,3 +74,15 @@ export function dataConverterOf(cipher: PayloadCipher | undefined): DataConverte
     ? {}
     : { payloadCodecs: [cipher], failureConverterPath: FAILURE_CONVERTER_PATH };
 }
+
+/**
+ * What every Tandem `Client` is built with beside its connection: the config's namespace and
+ * data converter. Throws a `ConfigError` for a missing or malformed codec key.
+ */
+export function clientOptionsFor(
+  config: TandemConfig,
+  env: Env,
+): { namespace: string; dataConverter: DataConverter } {
+  const dataConverter = dataConverterOf(payloadCipherFrom(config, env));
+  return { namespace: config.temporal.namespace, dataConverter };
+}
