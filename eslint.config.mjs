@@ -53,6 +53,7 @@ export default tseslint.config(
     files: [
       'src/workflows/**/*.ts',
       'src/contracts.ts',
+      'src/operator-actions.ts',
       'src/failures.ts',
       'src/duration.ts',
       'src/limits.ts',

@@ -13,13 +13,11 @@ import { connectClient } from './connection';
 import {
   DELIVERY_WORKFLOW,
   workflowIdFor,
-  type ActionRecord,
   type DeliveryRequest,
   type DeliveryState,
   type DeliveryStatus,
-  type OperatorArgs,
-  type SteeringAction,
 } from './contracts';
+import { type ActionRecord, type OperatorArgs, type SteeringAction } from './operator-actions';
 import { DeliveryConflictError, InvalidPageTokenError, TimedOutError } from './errors';
 import { formatDuration } from './duration';
 import {

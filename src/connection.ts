@@ -26,9 +26,13 @@ export function resolveApiKey(temporal: TemporalSettings, env: Env): string | un
 }
 
 /** Reads the TLS files the config names; every unreadable file is listed by its config path. */
-export async function tlsConfig(temporal: TemporalSettings): Promise<TLSConfig | undefined> {
+export async function tlsConfig(
+  temporal: TemporalSettings,
+): Promise<TLSConfig | false | undefined> {
   const { tls } = temporal;
-  if (tls === undefined || tls === false) return undefined;
+  if (tls === undefined) return undefined;
+  // Said out loud, so an API key (which turns TLS on by default) can reach a plaintext server.
+  if (tls === false) return false;
   if (tls === true) return {};
   const problems: string[] = [];
   const read = async (field: 'ca' | 'cert' | 'key') => {

@@ -3,7 +3,8 @@
  * `TandemClient` applies before it asks anything of the run (the workflow checks again, as the
  * authority, before it acts).
  */
-import { IN_PROGRESS_STATUSES, type DeliveryState, type SteeringAction } from './contracts';
+import { IN_PROGRESS_STATUSES, type DeliveryState } from './contracts';
+import { type SteeringAction } from './operator-actions';
 import { DeliveryActionRefusedError, UnknownLegError } from './errors';
 import type { DeliveryRun } from './runs';
 

@@ -7,7 +7,8 @@ import {
 } from '@temporalio/client';
 import type { Deadlines } from './client-options';
 import type { TandemConfig } from './config/schema';
-import { workflowIdFor, type ActionRecord, type OperatorAction } from './contracts';
+import { workflowIdFor } from './contracts';
+import { type ActionRecord, type OperatorAction } from './operator-actions';
 import { DeliveryActionRefusedError } from './errors';
 import { tandemErrorOf } from './temporal-errors';
 

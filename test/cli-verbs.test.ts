@@ -285,6 +285,29 @@ describe('the tandem CLI, run as a user types it', () => {
         expectOneLine(stderr, new RegExp(`^tandem: No delivery "${id}" was found\\.$`));
       }
     });
+    it('reads the Temporal API key from its ${VAR} in the environment, and names the variable when it is unset', async () => {
+      const keyed = path.join(dir, 'keyed.config.yaml');
+      await writeFile(
+        keyed,
+        stringify({
+          ...system.document,
+          temporal: { ...system.document.temporal, tls: false, apiKey: '${CLI_TEMPORAL_KEY}' },
+        }),
+      );
+      const id = system.newId('keyed');
+
+      const withKey = await spawnTandem(['status', id], {
+        TANDEM_CONFIG: keyed,
+        CLI_TEMPORAL_KEY: 'cli-key-not-shown-anywhere',
+      }).exited;
+      const withoutKey = await spawnTandem(['status', id], { TANDEM_CONFIG: keyed }).exited;
+
+      // With the key resolved, the verb reaches Temporal and learns the delivery is unknown.
+      expect(withKey.code).toBe(3);
+      expect(withKey.stderr).not.toContain('cli-key-not-shown-anywhere');
+      expect(withoutKey.code).toBe(1);
+      expect(withoutKey.stderr).toMatch(/temporal\.apiKey: \$\{CLI_TEMPORAL_KEY\} is not set/);
+    });
   });
 
   describe('list', () => {

@@ -202,7 +202,7 @@ describe('when a delivery cannot complete', () => {
   it('refuses retry and resolve on a delivery that is not parked', async () => {
     system = await startSystem();
     const { client, targets } = system;
-    targets.setFault('shipping', 'create', { latencyMs: 3000 });
+    targets.setFault('shipping', 'create', { latencyMs: 10_000 });
     const id = system.newId();
 
     await client.start({ id, targets: both, payload: {} });

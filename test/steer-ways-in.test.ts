@@ -1,7 +1,8 @@
 import { userInfo } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../src/client';
-import type { ActionRecord, DeliveryState, LegState } from '../src/contracts';
+import type { DeliveryState, LegState } from '../src/contracts';
+import type { ActionRecord } from '../src/operator-actions';
 import { DeliveryActionRefusedError } from '../src/errors';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 import { spawnTandem } from './support/processes';

@@ -1,13 +1,7 @@
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  operatorUpdates,
-  workflowIdFor,
-  type DeliveryState,
-  type LegState,
-  type OperatorAction,
-  type OperatorArgs,
-} from '../src/contracts';
+import { workflowIdFor, type DeliveryState, type LegState } from '../src/contracts';
+import { operatorUpdates, type OperatorAction, type OperatorArgs } from '../src/operator-actions';
 import { TandemStatus } from '../src/search-attributes';
 import { recordHistory } from './support/history';
 import { answer, templateError, transient, rejected } from './support/mock-activities';

@@ -3,7 +3,7 @@
  * input is whatever JSON an operator typed in the Temporal UI, so nothing is taken on trust.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { OperatorAction, OperatorArgs } from '../contracts';
+import type { OperatorAction, OperatorArgs } from '../operator-actions';
 import { formatDuration, parseDuration } from '../duration';
 import { FailureType } from '../failures';
 import { MAX_DEADLINE_EXTENSION_MS } from '../limits';

@@ -7,7 +7,7 @@ import {
   type ActionVia,
   type OperatorAction,
   type OperatorArgs,
-} from '../contracts';
+} from '../operator-actions';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { FailureType } from '../failures';
 import { actorOf, parseArgs, refusal } from './operator-args';

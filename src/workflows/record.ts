@@ -9,7 +9,6 @@ import {
 } from '@temporalio/workflow';
 import {
   STATE_MEMO,
-  type ActionRecord,
   type DeliveryInput,
   type DeliveryState,
   type DeliveryStatus,
@@ -18,6 +17,7 @@ import {
   type LegState,
   type LegStatus,
 } from '../contracts';
+import { type ActionRecord } from '../operator-actions';
 import { OPERATOR_ACTIONS_KEPT } from '../limits';
 import { TandemStatus, TandemTargets } from '../search-attributes';
 import type { PhaseClock } from './clock';

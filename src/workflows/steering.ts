@@ -2,7 +2,8 @@
  * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
-import type { ExtendDeadlineArgs, LegArgs, LegState, LegStatus } from '../contracts';
+import type { LegState, LegStatus } from '../contracts';
+import type { ExtendDeadlineArgs, LegArgs } from '../operator-actions';
 import { parseDuration } from '../duration';
 import { FailureType } from '../failures';
 import { refusal } from './operator-args';

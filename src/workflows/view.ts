@@ -2,13 +2,8 @@
  * What a delivery shows of itself: its state (for the status query, the memo and the result)
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
-import type {
-  ActionRecord,
-  DeliveryState,
-  DeliveryStatus,
-  LegState,
-  PhaseState,
-} from '../contracts';
+import type { DeliveryState, DeliveryStatus, LegState, PhaseState } from '../contracts';
+import type { ActionRecord } from '../operator-actions';
 import { STATE_TEXT_CHARS } from '../limits';
 import { signalForms } from './signal-forms';
 

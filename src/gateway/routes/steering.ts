@@ -1,4 +1,4 @@
-import type { ActionRecord, SteeringAction } from '../../contracts';
+import type { ActionRecord, SteeringAction } from '../../operator-actions';
 import { DeliveryActionRefusedError, DeliveryNotFoundError } from '../../errors';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema } from '../schemas';
