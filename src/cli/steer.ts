@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ActionRecord } from '../contracts';
+import type { ActionRecord } from '../operator-actions';
 import { parseDuration } from '../duration';
 import type { TandemClient } from '../client';
 import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
