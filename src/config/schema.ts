@@ -4,12 +4,13 @@ import { parseDuration } from '../duration';
 import {
   DEFAULT_PAYLOAD_LIMIT_BYTES,
   MAX_PAYLOAD_LIMIT_BYTES,
-  TEMPORAL_BLOB_LIMIT_BYTES,
   MAX_SIGNING_SECRETS,
 } from '../limits';
 import { parseEgressEntry } from '../http/egress';
 import { templatesInOrigin, unknownTemplateFields } from '../template';
 import { duration } from './duration-field';
+import { byteSize, gatewaySchema } from './gateway-schema';
+import { temporalSchema } from './temporal-schema';
 
 const method = z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], {
   error: 'must be one of GET, POST, PUT, PATCH, DELETE',
@@ -183,91 +184,6 @@ const targetSchema = z.strictObject({
     .optional(),
 });
 
-const BYTE_UNITS = { b: 1, kb: 1024, mb: 1024 * 1024 } as const;
-const BYTE_SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb)$/i;
-
-const byteSize = z
-  .union([z.string(), z.number()], {
-    error: 'must be a size like 512kb or 1mb, or a number of bytes',
-  })
-  .transform((value, ctx) => {
-    const match = typeof value === 'string' ? BYTE_SIZE.exec(value.trim()) : undefined;
-    const bytes =
-      typeof value === 'number'
-        ? value
-        : match
-          ? Math.floor(
-              Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase() as keyof typeof BYTE_UNITS],
-            )
-          : Number.NaN;
-    if (!Number.isSafeInteger(bytes) || bytes <= 0) {
-      ctx.addIssue({
-        code: 'custom',
-        message: 'must be a positive size like 512kb or 1mb, or a number of bytes',
-      });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-
-/**
- * The HTTP gateway's settings (`tandem gateway`, and the gateway inside `tandem dev`). API keys
- * are better given in `TANDEM_API_KEYS` than written here; both are accepted.
- */
-export const gatewaySchema = z.strictObject({
-  host: z
-    .string({ error: 'must be a host name or IP address' })
-    .min(1, 'must not be empty')
-    .prefault('127.0.0.1'),
-  port: z
-    .number({ error: 'must be a port number (0-65535)' })
-    .int('must be a port number (0-65535)')
-    .min(0, 'must be a port number (0-65535)')
-    .max(65535, 'must be a port number (0-65535)')
-    .prefault(8080),
-  /** Largest request body accepted; a larger one is refused with 413 before it is parsed. */
-  bodyLimit: byteSize
-    .refine((bytes) => bytes <= TEMPORAL_BLOB_LIMIT_BYTES, {
-      message: `must be at most ${TEMPORAL_BLOB_LIMIT_BYTES} bytes: Temporal refuses a larger blob, so a larger body could never start a delivery`,
-    })
-    .prefault('1mb'),
-  /**
-   * `{ name, key: ${VAR}, scopes }`; a plain string (the form from before keys had scopes) is a
-   * key of every scope.
-   */
-  apiKeys: z
-    .array(
-      z.union(
-        [
-          z.string({ error: 'must be a string' }).min(16, 'must be at least 16 characters'),
-          z.strictObject({
-            name: z
-              .string({ error: 'must be a name' })
-              .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"'),
-            key: z.string({ error: 'must be ${VAR} or a key' }).min(1, 'must not be empty'),
-            scopes: z
-              .array(
-                z.enum(['deliver', 'read', 'operate'], {
-                  error: 'must be deliver, read or operate',
-                }),
-              )
-              .nonempty('must list at least one of deliver, read, operate'),
-          }),
-        ],
-        { error: 'must be a key, or { name, key, scopes }' },
-      ),
-      { error: 'must be a list of keys' },
-    )
-    .optional(),
-  /** Requests one API key may make per window; past it, 429 with Retry-After. */
-  rateLimit: z
-    .strictObject({
-      requests: z.int({ error: 'must be a whole number' }).min(1, 'must be >= 1').prefault(1000),
-      per: duration.prefault('10s'),
-    })
-    .prefault({}),
-});
-
 /** Limits that every way in enforces (see `src/limits.ts` for the fixed ones). */
 export const limitsSchema = z.strictObject({
   /** Largest delivery payload, as serialized JSON; bounded by Temporal's blob limit. */
@@ -280,49 +196,6 @@ export const limitsSchema = z.strictObject({
 
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
-
-const filePath = z.string({ error: 'must be a file path' }).min(1, 'must be a file path');
-
-/**
- * TLS to the Temporal frontend: `true` for TLS with the system's CAs (Temporal Cloud with an API
- * key), or the files for a private CA and mTLS (client certificate and key, both or neither).
- */
-const temporalTlsSchema = z.union(
-  [
-    z.boolean(),
-    z
-      .strictObject({
-        ca: filePath.optional(),
-        cert: filePath.optional(),
-        key: filePath.optional(),
-        serverName: z.string().min(1, 'must not be empty').optional(),
-      })
-      .superRefine((tls, ctx) => {
-        if ((tls.cert === undefined) !== (tls.key === undefined)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [tls.cert === undefined ? 'cert' : 'key'],
-            message: 'mTLS needs both cert and key',
-          });
-        }
-      }),
-  ],
-  { error: 'must be true, false, or { ca, cert, key, serverName }' },
-);
-
-/**
- * Where Temporal is and how to reach it. `apiKey` (Temporal Cloud) is best written as
- * `${TEMPORAL_API_KEY}`: it is then read from the environment when connecting.
- */
-export const temporalSchema = z
-  .strictObject({
-    address: z.string().min(1, 'must not be empty').prefault('localhost:7233'),
-    namespace: z.string().min(1, 'must not be empty').prefault('default'),
-    taskQueue: z.string().min(1, 'must not be empty').prefault('tandem'),
-    tls: temporalTlsSchema.optional(),
-    apiKey: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
-  })
-  .prefault({ address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' });
 
 /** The schema of `tandem.config.yaml`; parsing it yields a {@link TandemConfig}. */
 export const configSchema = z.strictObject({
