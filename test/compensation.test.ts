@@ -200,7 +200,10 @@ describe('when a delivery cannot complete', () => {
   });
 
   it('refuses retry and resolve on a delivery that is not parked', async () => {
-    system = await startSystem();
+    // Shipping answers in 10 s, inside its timeout: the delivery stays running while both are refused.
+    system = await startSystem((doc) => {
+      doc.targets.shipping.request.timeout = '20s';
+    });
     const { client, targets } = system;
     targets.setFault('shipping', 'create', { latencyMs: 10_000 });
     const id = system.newId();
