@@ -2,7 +2,7 @@
  * The messages and shapes shared by the workflow, the worker, the client and every way in.
  * Safe to import from workflow code: it holds types and Temporal message definitions only.
  */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, type Sinks } from '@temporalio/workflow';
 import type { ActionRecord } from './operator-actions';
 
 /** Name of the workflow type that runs one delivery. */
@@ -157,6 +157,17 @@ export interface AttemptInput {
   target: string;
   attempt: number;
   timeoutMs: number;
+}
+
+/**
+ * What a delivery run tells the worker process that runs it (a sink: called once its workflow
+ * task's code has run, never on replay).
+ */
+export interface DeliverySinks extends Sinks {
+  payloads: {
+    /** The run's payload, so this process's attempts need not read it back from history. */
+    keep(payload: unknown): void;
+  };
 }
 
 /** Input of one `compensate` attempt. */

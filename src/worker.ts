@@ -1,12 +1,12 @@
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
-import { Worker, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { RunPayloads } from './activities/run-payloads';
 import { dataConverterOf, payloadCipherFrom } from './codec/data-converter';
 import { egressPolicyFor } from './config/egress';
 import type { TandemConfig } from './config/schema';
-import { targetTaskQueue } from './contracts';
+import { targetTaskQueue, type DeliverySinks } from './contracts';
 import { HttpClient } from './http/client';
 import type { Resolver } from './http/egress';
 
@@ -106,6 +106,9 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     Worker.create({
       ...shared,
       taskQueue: config.temporal.taskQueue,
+      sinks: {
+        payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
+      } satisfies InjectedSinks<DeliverySinks>,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
       ...(sharing > 0 && {
         activities,

@@ -1,11 +1,13 @@
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { describe, expect, it } from 'vitest';
+import { NativeConnection } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
 import { TandemClient } from '../src/client';
 import { parseConfig } from '../src/config/load';
 import { targetTaskQueue, workflowIdFor } from '../src/contracts';
 import { demoConfigDocument } from '../src/demo/config';
-import { startSystem, type System } from './support/system';
+import { createWorkers } from '../src/worker';
+import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -82,6 +84,40 @@ describe('the fast path', () => {
       expect(await accepted(fast)).toBe(true);
       expect(await accepted(slow)).toBe(false);
     } finally {
+      await system.stop();
+    }
+  });
+
+  it('sends the attempts of a run whose first task it ran without reading the payload back from history', async () => {
+    const system = await startSystem(() => undefined, { workers: false });
+    const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+    let reads = 0;
+    const service = connection.workflowService;
+    const read = service.getWorkflowExecutionHistory.bind(service);
+    service.getWorkflowExecutionHistory = Object.assign((request: Parameters<typeof read>[0]) => {
+      reads += 1;
+      return read(request);
+    }, service.getWorkflowExecutionHistory);
+    const workers = await createWorkers({
+      config: system.config,
+      connection,
+      env: { INVENTORY_TOKEN },
+      workflowBundle: { codePath: inject('workflowBundlePath') },
+    });
+    const running = workers.run();
+    try {
+      const id = system.newId();
+      const payload = { order: 'fast-1', lines: [{ sku: 'A-1', qty: 2 }] };
+      await system.client.start({ id, targets: ['inventory', 'shipping'], payload });
+
+      expect((await system.client.result(id)).status).toBe('completed');
+      const [sent] = system.targets.received('shipping', 'create');
+      expect(sent?.body).toEqual(payload);
+      expect(reads).toBe(0);
+    } finally {
+      workers.shutdown();
+      await running;
+      await connection.close();
       await system.stop();
     }
   });

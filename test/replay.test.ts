@@ -1,7 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Worker, type InjectedSinks } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import type { DeliverySinks } from '../src/contracts';
 import { HISTORIES_DIR } from './support/history';
 
 describe('recorded histories of the main paths', () => {
@@ -39,7 +40,13 @@ describe('recorded histories of the main paths', () => {
     );
 
     const results = Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      {
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        // A replaying worker runs no attempts: it has nowhere to keep a payload.
+        sinks: {
+          payloads: { keep: { fn: () => undefined } },
+        } satisfies InjectedSinks<DeliverySinks>,
+      },
       histories,
     );
     const failures: string[] = [];

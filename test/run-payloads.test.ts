@@ -100,6 +100,34 @@ describe("a run's payload, read from its start event", () => {
     expect(service.reads).toBe(3);
   });
 
+  it("serves a payload kept from the run's workflow task without reading history", async () => {
+    const { workflowId, runId } = await startRun({ order: 11 });
+    const service = counted();
+    const payloads = new RunPayloads(service);
+    const sent = { order: 11, lines: [{ sku: 'A-1' }] };
+
+    payloads.keep(runId, sent);
+    sent.lines.push({ sku: 'changed after' }); // a copy is kept, not the sandbox's object
+    expect(await payloads.of(namespace, workflowId, runId)).toEqual({
+      order: 11,
+      lines: [{ sku: 'A-1' }],
+    });
+    expect(service.reads).toBe(0);
+  });
+
+  it('counts kept payloads against maxBytes like read ones', async () => {
+    const [a, b] = await Promise.all([startRun('x'.repeat(10_000)), startRun('y'.repeat(10_000))]);
+    const service = counted();
+    const payloads = new RunPayloads(service, { maxBytes: 15_000 });
+
+    payloads.keep(a.runId, 'x'.repeat(10_000));
+    payloads.keep(b.runId, 'y'.repeat(10_000)); // a and b do not fit together: a goes
+    expect(await payloads.of(namespace, b.workflowId, b.runId)).toBe('y'.repeat(10_000));
+    expect(service.reads).toBe(0);
+    expect(await payloads.of(namespace, a.workflowId, a.runId)).toBe('x'.repeat(10_000));
+    expect(service.reads).toBe(1);
+  });
+
   it('does not keep a failed read, and says the payload could not be read, as not sent', async () => {
     const { workflowId, runId } = await startRun({ order: 9 });
     let down = true;

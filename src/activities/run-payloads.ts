@@ -39,7 +39,9 @@ interface Entry {
  * Where an attempt finds its delivery's payload: the run's own start event
  * (`WorkflowExecutionStarted`, whose input is the {@link DeliveryInput}), read over the worker's
  * connection and decoded with the workers' codecs and the default payload converter, then
- * kept in a bounded cache keyed by run id.
+ * kept in a bounded cache keyed by run id. The worker that runs a run's first workflow task
+ * {@link keep}s the payload it was started with, so the attempts that task dispatches to this
+ * process (all of them on one machine) need no read: a round trip off every delivery's path.
  *
  * Why this design: attempt and compensation inputs carry no payload, so a run's history grows by
  * O(1) in the payload's size per attempt, however many attempts a flapping target costs; the
@@ -104,6 +106,20 @@ export class RunPayloads {
     this.entries.set(runId, entry);
     this.evict();
     return entry.payload;
+  }
+
+  /**
+   * Keeps the payload the run's workflow code was started with, unless it is kept already: the
+   * same value a read of its start event would decode (the workflow gets its input through the
+   * same converter and codecs), copied out of the workflow's sandbox.
+   */
+  keep(runId: string, payload: unknown): void {
+    if (this.entries.has(runId)) return;
+    const value: unknown = structuredClone(payload);
+    const bytes = Buffer.byteLength(JSON.stringify(value) ?? '');
+    this.entries.set(runId, { payload: Promise.resolve(value), bytes });
+    this.bytes += bytes;
+    this.evict();
   }
 
   /** Drops the least recently used runs until both bounds hold (the newest run always stays). */

@@ -108,3 +108,20 @@ export class ChromiumUnavailableError extends TandemError {
     );
   }
 }
+
+/** The dynamic config file the dev server is given cannot be read as Temporal's dynamic config. */
+export class DynamicConfigError extends TandemError {
+  override readonly name = 'DynamicConfigError';
+  readonly code = 'ERR_DYNAMIC_CONFIG';
+
+  constructor(
+    readonly file: string,
+    problem: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${file}: ${problem}. Fix the file (see README, "Running on a Temporal cluster").`,
+      options,
+    );
+  }
+}

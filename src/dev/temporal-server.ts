@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { DevServerConfig } from '@temporalio/testing';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { devServerDynamicConfigFlags } from './dynamic-config';
 import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
 import { freePort, LOOPBACK } from './host';
 import { resolveTemporalExecutable } from './temporal-cli';
@@ -73,7 +74,7 @@ export async function startTemporalServer(
       dbFilename: options.dbFilename,
       namespace,
       searchAttributes: options.searchAttributes,
-      ...(options.extraArgs && { extraArgs: [...options.extraArgs] }),
+      extraArgs: [...devServerDynamicConfigFlags(), ...(options.extraArgs ?? [])],
     },
   });
   if (options.searchAttributes !== undefined) {

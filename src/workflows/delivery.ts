@@ -3,9 +3,15 @@ import {
   CancellationScope,
   CancelledFailure,
   patched,
+  proxySinks,
   setHandler,
 } from '@temporalio/workflow';
-import { statusQuery, type DeliveryInput, type DeliveryState } from '../contracts';
+import {
+  statusQuery,
+  type DeliveryInput,
+  type DeliverySinks,
+  type DeliveryState,
+} from '../contracts';
 import { FailureType } from '../failures';
 import { historyBudget } from './history-budget';
 import { LegRunner } from './legs';
@@ -26,6 +32,8 @@ const CANCEL_KEEPS_FAILURE_PATCH = 'cancel-keeps-failure';
  * as `needs_attention` until an operator retries or resolves it.
  */
 export async function delivery(input: DeliveryInput): Promise<DeliveryState> {
+  // The first attempts, dispatched with this task's answer, then find the payload in memory.
+  proxySinks<DeliverySinks>().payloads.keep(input.payload);
   return new DeliveryRun(input).run();
 }
 
