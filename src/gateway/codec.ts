@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PayloadCipher } from '../codec/payload-codec';
+import { PayloadDecryptError, type PayloadCipher } from '../codec/payload-codec';
 import type { TandemConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { z } from 'zod';
@@ -159,11 +159,19 @@ export function serveCodec(app: FastifyInstance, options: CodecRouteOptions): vo
         ]);
       }
       const payloads = payloadsOf(request.body).map(fromJson);
-      const coded =
-        direction === 'decode'
-          ? await options.cipher.decode(payloads)
-          : await options.cipher.encode(payloads);
-      return { payloads: coded.map(toJson) };
+      try {
+        const coded =
+          direction === 'decode'
+            ? await options.cipher.decode(payloads)
+            : await options.cipher.encode(payloads);
+        return { payloads: coded.map(toJson) };
+      } catch (error) {
+        // A run written with a retired key, or altered, is the caller's to fix: say which key.
+        if (error instanceof PayloadDecryptError) {
+          throw new ProblemError('undecryptable-payload', error.message);
+        }
+        throw error;
+      }
     };
   const preflight = (request: FastifyRequest, reply: FastifyReply) => {
     cors(request, reply);

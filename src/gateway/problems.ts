@@ -26,6 +26,10 @@ export const PROBLEMS = {
     status: 422,
     title: 'The delivery names targets the config does not declare',
   },
+  'undecryptable-payload': {
+    status: 422,
+    title: 'A payload does not decrypt with the configured codec keys',
+  },
   'too-many-requests': { status: 429, title: 'Too many requests for this API key' },
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'temporal-unavailable': { status: 503, title: 'Temporal cannot be reached' },
