@@ -2,7 +2,7 @@
  * What a delivery shows of itself: its state (for the status query, the memo and the result)
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
-import type { DeliveryState, DeliveryStatus, LegState, PhaseState } from '../contracts';
+import type { DeliveryState, LegState, PhaseState } from '../contracts';
 import type { ActionRecord } from '../operator-actions';
 import { STATE_TEXT_CHARS } from '../limits';
 import { signalForms } from './signal-forms';
@@ -12,17 +12,11 @@ export function cut(text: string): string {
   return text.length > STATE_TEXT_CHARS ? `${text.slice(0, STATE_TEXT_CHARS - 1)}…` : text;
 }
 
-/** The facts a delivery's state is made of. */
-export interface DeliveryFacts {
-  id: string;
-  status: DeliveryStatus;
-  reason?: string;
-  note?: string;
-  startedAt: string;
-  finishedAt?: string;
+/** The facts a delivery's state is made of: the state itself, read-only lists allowed. */
+export type DeliveryFacts = Omit<DeliveryState, 'legs' | 'actions'> & {
   legs: readonly LegState[];
   actions?: readonly ActionRecord[];
-}
+};
 
 function phaseOf<T extends PhaseState>(phase: T): T {
   return { ...phase, ...(phase.lastError !== undefined && { lastError: cut(phase.lastError) }) };
