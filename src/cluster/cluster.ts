@@ -39,7 +39,7 @@ export interface StartClusterOptions {
   /** The environment workers get (target secrets) and tools are found on (PATH). */
   readonly env: Env;
   readonly log: (line: string) => void;
-  /** Tandem worker processes. Default 2. */
+  /** Tandem worker processes (0: none, for a caller that runs its own). Default 2. */
   readonly workers?: number;
   /** History shards of a new cluster (fixed once made). Default 4. */
   readonly historyShards?: number;
@@ -125,6 +125,8 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   const base = existing ?? (await newState(options));
   const state: ClusterState = {
     ...base,
+    // A cluster made before the metrics ports existed gets them now.
+    ports: await choosePorts({}, base.ports),
     workers: options.workers ?? base.workers,
     ...(options.tls ? { tls: options.tls } : {}),
     pids: {},

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { findProjectRoot } from '../dev/host';
 import type { ClusterBinaries } from './install';
 import type { ProcessSpec } from './processes';
-import type { ClusterState, TemporalService } from './state';
+import { metricsPortName, type ClusterState, type TemporalService } from './state';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -77,13 +77,20 @@ function baseEnvironment(env: Env): Record<string, string> {
 
 const logFile = (state: ClusterState, name: string) => path.join(state.dir, 'logs', `${name}.log`);
 
-/** One Temporal service as a process of its own. */
+/** Where `service` serves its Prometheus metrics, if its cluster has a port for them. */
+export function metricsUrl(state: ClusterState, service: TemporalService): string | undefined {
+  const port = state.ports[metricsPortName(service)];
+  return port === undefined ? undefined : `http://127.0.0.1:${port}/metrics`;
+}
+
+/** One Temporal service as a process of its own, serving its metrics on a port of its own. */
 export function temporalServiceSpec(
   state: ClusterState,
   binaries: ClusterBinaries,
   service: TemporalService,
   env: Env,
 ): ProcessSpec {
+  const metricsPort = state.ports[metricsPortName(service)];
   return {
     command: binaries.server,
     args: [
@@ -94,7 +101,12 @@ export function temporalServiceSpec(
       '--service',
       service,
     ],
-    env: { ...baseEnvironment(env), ...serverEnvironment(state) },
+    env: {
+      ...baseEnvironment(env),
+      ...serverEnvironment(state),
+      // Per service, unlike the rest of the environment: one listen address each.
+      ...(metricsPort !== undefined && { PROMETHEUS_ENDPOINT: `127.0.0.1:${metricsPort}` }),
+    },
     logFile: logFile(state, service),
   };
 }

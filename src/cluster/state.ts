@@ -24,8 +24,17 @@ export interface ClusterTls {
   readonly serverName: string;
 }
 
-/** The ports a cluster listens on, all on 127.0.0.1; kept so a restart uses the same ones. */
-export interface ClusterPorts {
+/** The name of the port a Temporal service serves its Prometheus metrics on. */
+export type MetricsPortName = `${TemporalService}Metrics`;
+/** The {@link ClusterPorts} name of `service`'s metrics port. */
+export const metricsPortName = (service: TemporalService): MetricsPortName => `${service}Metrics`;
+
+/**
+ * The ports a cluster listens on, all on 127.0.0.1; kept so a restart uses the same ones. The
+ * metrics ports are optional: a state file written before they existed still loads, and its
+ * cluster gets them at its next start.
+ */
+export interface ClusterPorts extends Partial<Record<MetricsPortName, number>> {
   postgres: number;
   frontend: number;
   frontendHttp: number;
@@ -93,10 +102,14 @@ const TEMPORAL_DEFAULTS: Partial<ClusterPorts> = {
 const SMALLINT_LIMIT = 32768;
 
 /**
- * Ports for a new cluster: each preferred one when it is free. Otherwise Temporal's ports are
- * the next free ones above their defaults (kept below 32768), the others any free port.
+ * Ports for a cluster: those in `kept` (a cluster's own, from its state) as they are; for the
+ * others, each preferred one when it is free. Otherwise Temporal's ports are the next free ones
+ * above their defaults (kept below 32768), the others any free port.
  */
-export async function choosePorts(preferred: Partial<ClusterPorts>): Promise<ClusterPorts> {
+export async function choosePorts(
+  preferred: Partial<ClusterPorts>,
+  kept: Partial<ClusterPorts> = {},
+): Promise<ClusterPorts> {
   const names: (keyof ClusterPorts)[] = [
     'postgres',
     'frontend',
@@ -110,10 +123,12 @@ export async function choosePorts(preferred: Partial<ClusterPorts>): Promise<Clu
     'workerMembership',
     'ui',
     'gateway',
+    ...TEMPORAL_SERVICES.map(metricsPortName),
   ];
-  const taken = new Set<number>();
-  const ports = {} as ClusterPorts;
+  const ports = { ...kept } as ClusterPorts;
+  const taken = new Set(Object.values(kept));
   for (const name of names) {
+    if (kept[name] !== undefined) continue;
     const wanted = preferred[name];
     const usable = async (port: number) => !taken.has(port) && (await isFree(port));
     let port: number | undefined =
