@@ -72,3 +72,8 @@ export function benchConfigDocument(options: BenchConfigOptions) {
 
 /** The document's type, for the processes that receive it as JSON. */
 export type BenchConfigDocument = ReturnType<typeof benchConfigDocument>;
+
+/** The payload of the bench's delivery `id`, the same on both sides of a row. */
+export function payloadFor(id: string) {
+  return { orderId: id, sku: 'BENCH-1', qty: 1 };
+}

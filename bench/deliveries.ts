@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: what durability costs, as a reproducible report. Each row sends deliveries
- * through Tandem (real Temporal dev server, workers, targets and gateway each in a process of
+ * through Tandem (real Temporal server, workers, targets and gateway each in a process of
  * their own, this process driving) and the same requests as a bare `Promise.allSettled`, side by
  * side, and reports latency, throughput, CPU-ms per delivery of every process, history cost,
  * server round trips and worker memory.
@@ -17,149 +17,65 @@
  * - `--json`: the report as one JSON line, printed last; `--out FILE` also writes it to FILE.
  * - `--cpu-prof DIR`: the worker and gateway processes write V8 CPU profiles to DIR
  *   (summarised by `npx tsx bench/profile.ts DIR`).
+ * - `--cluster`: against a fresh `tandem cluster` (PostgreSQL and Temporal's four services as
+ *   processes) instead of the dev server; `--shards N` its history shards (default 4). Rows of
+ *   dev-server levers (partitions) are skipped there, each with a printed reason.
+ * - `--worker-processes N`: N identical worker processes on the same task queues (default 1).
+ * - `--cluster --scaling`: one saturated row per count of history shards {1, 4, 16} and worker
+ *   processes {1, 2, 4}, a fresh cluster per count of shards, and the scaling table.
  *
  * Progress goes to stderr. Exits non-zero when any delivery fails.
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { customRow, leverRows, standardRows, DEFAULTS, type RowSpec, type Setup } from './matrix';
+import { parseBenchArgs, rowsFor, type BenchOptions } from './options';
 import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
 import { formatReport } from './report';
 import { runRow, type RowReport } from './row';
-import { BenchSystem } from './system';
-
-const pollers = z.union([z.literal('autoscaling'), z.coerce.number().int().positive()]);
-
-const optionsSchema = z.strictObject({
-  deliveries: z.coerce.number().int().positive().optional(),
-  concurrency: z.coerce.number().int().positive().optional(),
-  latencyMs: z.coerce.number().int().nonnegative().optional(),
-  legs: z.coerce.number().int().min(1).max(8).optional(),
-  quick: z.boolean().default(false),
-  levers: z.boolean().default(false),
-  json: z.boolean().default(false),
-  out: z.string().optional(),
-  only: z.string().optional(),
-  skip: z.string().optional(),
-  partitions: z.union([z.literal('default'), z.coerce.number().int().positive()]).optional(),
-  workflowPollers: pollers.optional(),
-  activityPollers: pollers.optional(),
-  cache: z.coerce.number().int().nonnegative().optional(),
-  starter: z.enum(['client', 'app', 'gateway']).optional(),
-  eagerStart: z.boolean().optional(),
-  bulkhead: z.enum(['on', 'off']).optional(),
-  cpuProf: z.string().optional(),
-});
-
-/** The benchmark's flags, parsed. */
-export type BenchOptions = z.output<typeof optionsSchema>;
+import { scalingTable, type ScalingLine } from './scaling';
+import { BenchSystem, type ServerKind } from './system';
 
 /** The whole report, as printed and as `--json` prints it. */
 export interface BenchReport {
   options: BenchOptions;
   host: { cpus: number; model: string; loadAverage1m: number };
+  /** What the rows ran against: the dev server, or a cluster (`--cluster`). */
+  server: ServerKind;
   startedAt: string;
   durationS: number;
   rows: RowReport[];
+  /** Rows left out, each with why (dev-server levers on the cluster). */
+  skipped: string[];
   parked?: ParkedReport;
+  /** `--scaling`: its rows as the scaling table. */
+  scaling?: ScalingLine[];
   /** The first row's, where the single-row bench had them. */
   runs: RowReport['runs'];
   ratio: { perSecond: number; p50: number };
 }
 
-function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const text = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
-  const { values } = parseArgs({
-    args: [...args],
-    options: {
-      deliveries: text,
-      concurrency: text,
-      'latency-ms': text,
-      legs: text,
-      quick: flag,
-      levers: flag,
-      json: flag,
-      out: text,
-      only: text,
-      skip: text,
-      partitions: text,
-      'workflow-pollers': text,
-      'activity-pollers': text,
-      cache: text,
-      starter: text,
-      'eager-start': flag,
-      bulkhead: text,
-      'cpu-prof': text,
-    },
-  });
-  const {
-    'latency-ms': latencyMs,
-    'workflow-pollers': workflowPollers,
-    'activity-pollers': activityPollers,
-    'eager-start': eagerStart,
-    'cpu-prof': cpuProf,
-    ...plain
-  } = values;
-  const result = optionsSchema.safeParse({
-    ...plain,
-    latencyMs,
-    workflowPollers,
-    activityPollers,
-    eagerStart,
-    cpuProf,
-  });
-  if (!result.success) throw new Error(`Invalid bench flags:\n${z.prettifyError(result.error)}`);
-  return result.data;
-}
-
-/** The setup flags applied over `setup`. */
-function withFlags(setup: Setup, o: BenchOptions): Setup {
-  const { partitions, ...rest } = setup;
-  return {
-    ...rest,
-    ...(o.partitions === undefined
-      ? partitions !== undefined && { partitions }
-      : o.partitions !== 'default' && { partitions: o.partitions }),
-    ...(o.workflowPollers !== undefined && { workflowPollers: o.workflowPollers }),
-    ...(o.activityPollers !== undefined && { activityPollers: o.activityPollers }),
-    ...(o.cache !== undefined && { maxCachedWorkflows: o.cache }),
-    ...(o.starter !== undefined && { starter: o.starter }),
-    ...(o.eagerStart !== undefined && { eagerStart: o.eagerStart }),
-    ...(o.bulkhead !== undefined && { bulkhead: o.bulkhead === 'on' }),
+/** Stops `system` at the first SIGINT or SIGTERM, then exits: its processes are not ours to leave. */
+function stopOnSignal(system: BenchSystem, log: (line: string) => void): () => void {
+  const stop = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping every process the bench started…`);
+    void system.stop().finally(() => process.exit(130));
   };
-}
-
-function rowsFor(o: BenchOptions): RowSpec[] {
-  const custom = o.deliveries ?? o.concurrency ?? o.latencyMs ?? o.legs;
-  const rows =
-    custom !== undefined
-      ? [
-          customRow({
-            deliveries: o.deliveries ?? 200,
-            concurrency: o.concurrency ?? 20,
-            latencyMs: o.latencyMs ?? 50,
-            legs: o.legs ?? 2,
-            setup: DEFAULTS,
-          }),
-        ]
-      : o.levers
-        ? leverRows({ quick: o.quick })
-        : standardRows({ quick: o.quick });
-  return rows
-    .filter((row) => o.only === undefined || row.name.includes(o.only))
-    .filter((row) => o.skip === undefined || !row.name.includes(o.skip))
-    .map((row) => (o.levers ? row : { ...row, setup: withFlags(row.setup, o) }));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
 }
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
-  const rows = rowsFor(options);
-  if (rows.length === 0) throw new Error(`No row's name contains "${options.only}".`);
+  const { rows, skipped } = rowsFor(options);
   const log = (line: string) => console.error(line);
+  for (const line of skipped) log(line);
+  if (rows.length === 0) throw new Error('No row left to run: see --only, --skip and the above.');
+  const serverKind: ServerKind = options.cluster ? 'cluster' : 'dev';
   const started = Date.now();
   const host = {
     cpus: availableParallelism(),
@@ -169,7 +85,8 @@ async function main(): Promise<void> {
   const maxConcurrency = Math.max(...rows.map((r) => r.concurrency));
   const nodeFlags =
     options.cpuProf === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`];
-  const system = await BenchSystem.start(Math.max(100, maxConcurrency), log, nodeFlags);
+  const system = await BenchSystem.start(Math.max(100, maxConcurrency), log, nodeFlags, serverKind);
+  const unwatch = stopOnSignal(system, log);
   const reports: RowReport[] = [];
   let parked: ParkedReport | undefined;
   try {
@@ -180,15 +97,19 @@ async function main(): Promise<void> {
     }
   } finally {
     await system.stop();
+    unwatch();
   }
   const first = reports[0];
   const report: BenchReport = {
     options,
     host,
+    server: serverKind,
     startedAt: new Date(started).toISOString(),
     durationS: (Date.now() - started) / 1000,
     rows: reports,
+    skipped,
     ...(parked && { parked }),
+    ...(options.scaling && { scaling: scalingTable(reports) }),
     runs: first?.runs ?? ([] as unknown as RowReport['runs']),
     ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
   };

@@ -20,13 +20,26 @@ export interface Setup {
   eagerStart?: boolean;
   /** `false`: every target's attempts on the workflow's task queue (eager activity dispatch). */
   bulkhead?: boolean;
+  /** Identical worker processes on the same task queues; absent: one. */
+  workerProcesses?: number;
+  /** History shards of the bench's cluster (`--cluster` only); absent: the cluster's default. */
+  historyShards?: number;
 }
 
 /** One row of the report. */
 export interface RowSpec {
   name: string;
   /** Which table and plot the row belongs to. */
-  group: 'idle' | 'latency' | 'concurrency' | 'legs' | 'saturated' | 'gateway' | 'parked' | 'lever';
+  group:
+    | 'idle'
+    | 'latency'
+    | 'concurrency'
+    | 'legs'
+    | 'saturated'
+    | 'gateway'
+    | 'parked'
+    | 'lever'
+    | 'scaling';
   concurrency: number;
   latencyMs: number;
   legs: number;
@@ -38,6 +51,8 @@ export interface RowSpec {
   capMs?: number;
   /** Open loop at this rate (for `durationMs`); `concurrency` is then unused. */
   ratePerSecond?: number;
+  /** The baseline's `durationMs`, when shorter: the bare calls settle in seconds. */
+  baselineDurationMs?: number;
   setup: Setup;
 }
 
@@ -188,6 +203,31 @@ export function leverRows({ quick }: Scale): RowSpec[] {
   ];
 }
 
+/** History shards and worker processes the scaling mode (`--cluster --scaling`) crosses. */
+export const SCALING = { historyShards: [1, 4, 16], workerProcesses: [1, 2, 4] } as const;
+
+/**
+ * The scaling mode: one saturated row (c=50, 20 ms targets, 2 legs, Tandem's defaults) per
+ * combination of history shards and worker processes, shards outermost so each count of shards
+ * needs one fresh cluster.
+ */
+export function scalingRows({ quick }: Scale): RowSpec[] {
+  return SCALING.historyShards.flatMap((historyShards) =>
+    SCALING.workerProcesses.map((workerProcesses) =>
+      row({
+        name: `${historyShards} shards, ${workerProcesses} workers`,
+        group: 'scaling',
+        concurrency: 50,
+        latencyMs: 20,
+        legs: 2,
+        durationMs: quick ? 4_000 : 20_000,
+        baselineDurationMs: quick ? 1_000 : 3_000,
+        setup: { ...DEFAULTS, historyShards, workerProcesses },
+      }),
+    ),
+  );
+}
+
 /** A single row from `--deliveries`/`--concurrency`/`--latency-ms` (the old interface). */
 export function customRow(options: {
   deliveries: number;
@@ -201,13 +241,14 @@ export function customRow(options: {
 
 /** The key under which setups share server and worker processes. */
 export function serverKey(setup: Setup): string {
-  return JSON.stringify({ partitions: setup.partitions });
+  return JSON.stringify({ partitions: setup.partitions, historyShards: setup.historyShards });
 }
 
 /** The key under which setups share a worker process. */
 export function workerKey(setup: Setup): string {
   const { workflowPollers, activityPollers, maxCachedWorkflows, starter, eagerStart } = setup;
   return JSON.stringify({
+    processes: setup.workerProcesses ?? 1,
     bulkhead: setup.bulkhead ?? true,
     workflowPollers,
     activityPollers,

@@ -5,11 +5,11 @@
  * reads the worker's RSS before and after.
  */
 import { randomUUID } from 'node:crypto';
-import { PARKING_TARGETS } from './config';
+import { PARKING_TARGETS, payloadFor } from './config';
 import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
 import { loadAverage, rssBytes } from './processes';
-import { payloadFor, setLatency } from './row';
+import { setLatency } from './row';
 import type { Running } from './system';
 
 /** What the parked row measured. */
@@ -23,8 +23,10 @@ export interface ParkedReport {
   failures: string[];
   /** From the first start until the server listed every run as parked. */
   secondsToPark: number;
+  /** RSS of the worker processes, summed. */
   workerRssBeforeBytes: number;
   workerRssAfterBytes: number;
+  workerProcesses: number;
 }
 
 const POLL_MS = 500;
@@ -38,7 +40,8 @@ export async function runParked(
   await setLatency(running.targetsUrl, spec.latencyMs);
   const count = spec.deliveries ?? 1000;
   const batch = `parked-${randomUUID().slice(0, 8)}`;
-  const workerRssBeforeBytes = rssBytes(running.worker.pid);
+  const workersRss = () => running.workers.reduce((sum, worker) => sum + rssBytes(worker.pid), 0);
+  const workerRssBeforeBytes = workersRss();
   const began = Date.now();
   log(`${spec.name}: starting up to ${count} deliveries that park…`);
   const started = await driveLanes(
@@ -64,7 +67,7 @@ export async function runParked(
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
   const secondsToPark = (Date.now() - began) / 1000;
-  const workerRssAfterBytes = rssBytes(running.worker.pid);
+  const workerRssAfterBytes = workersRss();
   return {
     name: spec.name,
     group: 'parked',
@@ -80,5 +83,6 @@ export async function runParked(
     secondsToPark,
     workerRssBeforeBytes,
     workerRssAfterBytes,
+    workerProcesses: running.workers.length,
   };
 }

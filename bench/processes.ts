@@ -4,7 +4,7 @@
  * costs is read from the kernel rather than estimated.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The repository root, where `tsx` and the sources are. */
@@ -105,14 +105,80 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+/** The fields of `/proc/<pid>/stat` the bench reads; times in clock ticks. */
+export interface ProcStat {
+  pid: number;
+  ppid: number;
+  /** User and system time of the process itself (all its threads). */
+  utime: number;
+  stime: number;
+  /** User and system time of its children that exited and were waited for. */
+  cutime: number;
+  cstime: number;
+}
+
+/** Parses one `/proc/<pid>/stat` line. */
+export function parseStat(text: string): ProcStat {
+  // The command name may hold spaces and parentheses: fields are counted after its last `)`.
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' ');
+  const stat = {
+    pid: Number(text.slice(0, text.indexOf(' '))),
+    ppid: Number(fields[1]),
+    utime: Number(fields[11]),
+    stime: Number(fields[12]),
+    cutime: Number(fields[13]),
+    cstime: Number(fields[14]),
+  };
+  if (close < 0 || Object.values(stat).some((n) => !Number.isInteger(n))) {
+    throw new Error(`Not a /proc/<pid>/stat line: ${text.slice(0, 80)}`);
+  }
+  return stat;
+}
+
+const ticksToMs = (ticks: number) => (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
+
 /** User plus system CPU time of a process (all its threads) so far, in ms. */
 export function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // The command name may hold spaces: fields are counted after its closing parenthesis.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return ((utime + stime) * 1000) / CLOCK_TICKS_PER_SECOND;
+  const { utime, stime } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return ticksToMs(utime + stime);
+}
+
+/**
+ * CPU ticks of the process `root` and its descendants among `stats`: each live one's own time
+ * plus that of its children that exited (cutime/cstime), so a child that ends between two
+ * readings moves from one term to the other instead of vanishing (PostgreSQL's backends).
+ */
+export function treeCpuTicks(stats: readonly ProcStat[], root: number): number {
+  const children = new Map<number, ProcStat[]>();
+  for (const stat of stats) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat]);
+  const rootStat = stats.find((s) => s.pid === root);
+  if (rootStat === undefined) throw new Error(`No process ${root} among the stats read`);
+  let ticks = 0;
+  const pending = [rootStat];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    ticks += next.utime + next.stime + next.cutime + next.cstime;
+    pending.push(...(children.get(next.pid) ?? []));
+  }
+  return ticks;
+}
+
+/** The stat of every process on this machine now. */
+export function readProcStats(): ProcStat[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      return [parseStat(readFileSync(`/proc/${entry}/stat`, 'utf8'))];
+    } catch {
+      // It ended while the folder was read.
+      return [];
+    }
+  });
+}
+
+/** {@link treeCpuTicks} in ms. */
+export function treeCpuMs(stats: readonly ProcStat[], root: number): number {
+  return ticksToMs(treeCpuTicks(stats, root));
 }
 
 /** A process's resident set size now, in bytes. */
@@ -122,24 +188,36 @@ export function rssBytes(pid: number): number {
   return kib === undefined ? 0 : Number(kib) * 1024;
 }
 
-/** Samples a process's RSS until stopped; returns the peak. */
-export function watchRss(pid: number, everyMs = 100): { peak(): number; stop(): number } {
-  let peak = 0;
+/** Peaks of RSS sampled together: each process's, and the sum's at one sampling instant. */
+export interface RssPeaks {
+  perProcess: number[];
+  sum: number;
+}
+
+/** Samples the processes' RSS until stopped; returns the peaks. */
+export function watchRss(pids: readonly number[], everyMs = 100): { stop(): RssPeaks } {
+  const perProcess = pids.map(() => 0);
+  let sum = 0;
   const sample = () => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // The process ended; keep the last peak.
-    }
+    let now = 0;
+    pids.forEach((pid, i) => {
+      try {
+        const rss = rssBytes(pid);
+        perProcess[i] = Math.max(perProcess[i]!, rss);
+        now += rss;
+      } catch {
+        // The process ended; keep its last peak.
+      }
+    });
+    sum = Math.max(sum, now);
   };
   sample();
   const timer = setInterval(sample, everyMs).unref();
   return {
-    peak: () => peak,
     stop() {
       clearInterval(timer);
       sample();
-      return peak;
+      return { perProcess, sum };
     },
   };
 }

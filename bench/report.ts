@@ -1,6 +1,8 @@
 /** The bench's human-readable report: one table of rows, then the costs of each. */
 import type { BenchReport } from './deliveries';
+import { CLUSTER_PARTS } from './cluster';
 import type { RowReport } from './row';
+import { SCALING_HEADER, scalingCells } from './scaling';
 
 const MIB = 1024 * 1024;
 const num = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '-');
@@ -34,13 +36,23 @@ function latencyLine(row: RowReport): string[] {
   ];
 }
 
-function costLine(row: RowReport): string[] {
+/** Whether the report has a cluster's server CPU by process, and several worker processes. */
+function extras(report: BenchReport) {
+  return {
+    byProcess: report.server === 'cluster',
+    rssSum: report.rows.some((row) => row.workerProcesses > 1),
+  };
+}
+
+function costLine(row: RowReport, shown: ReturnType<typeof extras>): string[] {
   const [tandem, baseline] = row.runs;
   const cpu = tandem.cpuMsPerDelivery;
   const p = tandem.phasesP50Ms;
+  const parts = tandem.serverCpuMsPerDelivery ?? {};
   return [
     row.name,
     num(cpu.server ?? NaN, 2),
+    ...(shown.byProcess ? CLUSTER_PARTS.map((part) => num(parts[part] ?? NaN, 2)) : []),
     num(cpu.worker ?? NaN, 2),
     num(cpu.gateway ?? NaN, 2),
     num(cpu.driver ?? NaN, 2),
@@ -53,6 +65,7 @@ function costLine(row: RowReport): string[] {
     num(row.serverPerDelivery.workflow_eager_execution, 2),
     num(row.serverPerDelivery.activity_eager_execution, 2),
     num(row.workerRssPeakBytes / MIB, 0),
+    ...(shown.rssSum ? [num(row.workerRssPeakSumBytes / MIB, 0)] : []),
     `${num(p.toFirstRequest, 0)}|${num(p.atTargets, 0)}|${num(p.afterLastAnswer, 0)}`,
   ];
 }
@@ -60,9 +73,11 @@ function costLine(row: RowReport): string[] {
 /** The report as text. */
 export function formatReport(report: BenchReport): string {
   const { host } = report;
+  const shown = extras(report);
   return [
     `${host.cpus} CPUs (${host.model}), load average ${num(host.loadAverage1m, 2)} at start; ` +
-      `${num(report.durationS, 0)} s in all`,
+      `${num(report.durationS, 0)} s in all; against ${report.server === 'cluster' ? 'a Temporal cluster (PostgreSQL, four services)' : 'the Temporal dev server'}`,
+    ...report.skipped,
     '',
     'Latency and throughput (ms; deliveries/s; Tandem beside the bare Promise.allSettled baseline)',
     ...table(
@@ -89,6 +104,7 @@ export function formatReport(report: BenchReport): string {
       [
         'row',
         'server',
+        ...(shown.byProcess ? CLUSTER_PARTS.map((part) => `·${part}`) : []),
         'worker',
         'gateway',
         'driver',
@@ -101,11 +117,27 @@ export function formatReport(report: BenchReport): string {
         'eagerWF',
         'eagerAct',
         'RSS MiB',
+        ...(shown.rssSum ? ['RSS sum'] : []),
         'p50 split',
       ],
-      report.rows.map(costLine),
+      report.rows.map((row) => costLine(row, shown)),
     ),
     '(p50 split: start → first request | at the targets | last answer → end; polls: tasks handed out by matching)',
+    ...(shown.byProcess
+      ? [
+          '(on the cluster, server = ·frontend + ·history + ·matching + ·worker (Temporal services) + ·postgres)',
+        ]
+      : []),
+    ...(shown.rssSum
+      ? ['(worker: all worker processes summed; RSS MiB: the largest one; RSS sum: all of them)']
+      : []),
+    ...(report.scaling
+      ? [
+          '',
+          'Scaling: saturated row (c=50, 20 ms, 2 legs) per history shards × worker processes; CPU-ms per delivery',
+          ...table(SCALING_HEADER, report.scaling.map(scalingCells)),
+        ]
+      : []),
     ...(report.parked
       ? [
           '',

@@ -4,10 +4,9 @@
  * and what a delivery left in history.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { resolveHeaderSecrets } from '../src/activities/secrets';
-import { idempotencyKeyFor, TANDEM_HEADERS, workflowIdFor } from '../src/contracts';
-import { judgeStatus } from '../src/http/judge';
-import { BENCH_ENV, LEG_TARGETS } from './config';
+import { workflowIdFor } from '../src/contracts';
+import { baselineDeliver } from './baseline';
+import { LEG_TARGETS, payloadFor } from './config';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';
 import { historyCost, type HistoryCost } from './history';
 import type { RowSpec } from './matrix';
@@ -27,8 +26,13 @@ export interface RunReport {
   failures: string[];
   /** Medians, from the targets' log: before the first leg arrived, at the targets, after. */
   phasesP50Ms: { toFirstRequest: number; atTargets: number; afterLastAnswer: number };
-  /** CPU-ms per delivery of each process involved, read from /proc. */
+  /**
+   * CPU-ms per delivery of each process involved, read from /proc: `server` (on a cluster the
+   * sum of its services and PostgreSQL), `worker` (the sum over the worker processes), …
+   */
   cpuMsPerDelivery: Record<string, number>;
+  /** On a cluster: the server's share by process (frontend, history, matching, worker, postgres). */
+  serverCpuMsPerDelivery?: Record<string, number>;
   /** Through the gateway: how long the 202 took. */
   acceptedMs?: { p50: number; p99: number };
 }
@@ -48,7 +52,15 @@ export interface RowReport {
   history: HistoryCost;
   /** Server counters per Tandem delivery (tasks handed out by matching, eager starts/dispatches). */
   serverPerDelivery: ServerCounters;
+  /** The peak RSS of the worker process (with several, of the largest). */
   workerRssPeakBytes: number;
+  workerProcesses: number;
+  /** Peak RSS of each worker process. */
+  workerRssPeakBytesPerProcess: number[];
+  /** Peak of the worker processes' RSS summed at one instant. */
+  workerRssPeakSumBytes: number;
+  /** On a cluster: its history shards. */
+  historyShards?: number;
 }
 
 const WARM_UP_MAX = 50;
@@ -70,11 +82,11 @@ export async function runRow(
       baselineDeliver(running, spec, agent),
       log,
     );
-    const rss = watchRss(running.worker.pid);
-    const before = await readServerCounters(running.server.metricsUrl);
+    const rss = watchRss(running.workers.map((worker) => worker.pid));
+    const before = await readServerCounters(running.server.metricsUrls);
     const tandem = await side(running, spec, 'tandem', tandemDeliver(running, spec, agent), log);
-    const server = counterDelta(await readServerCounters(running.server.metricsUrl), before);
-    const workerRssPeakBytes = rss.stop();
+    const server = counterDelta(await readServerCounters(running.server.metricsUrls), before);
+    const peaks = rss.stop();
     const history = await historyCost(
       running.temporal,
       tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id)),
@@ -98,7 +110,11 @@ export async function runRow(
       serverPerDelivery: Object.fromEntries(
         Object.entries(server).map(([name, value]) => [name, value / count]),
       ) as ServerCounters,
-      workerRssPeakBytes,
+      workerRssPeakBytes: Math.max(...peaks.perProcess),
+      workerProcesses: running.workers.length,
+      workerRssPeakBytesPerProcess: peaks.perProcess,
+      workerRssPeakSumBytes: peaks.sum,
+      ...(spec.setup.historyShards !== undefined && { historyShards: spec.setup.historyShards }),
     };
   } finally {
     await agent.close();
@@ -122,35 +138,44 @@ async function side(
   }
   await takeTargetsLog(running.targetsUrl);
   log(`${spec.name}: ${name}…`);
-  const pids: Record<string, number> = {
-    targets: running.targets.pid,
-    ...(name === 'tandem' && {
-      server: running.server.child.pid,
-      worker: running.worker.pid,
-      ...(running.gateway && { gateway: running.gateway.child.pid }),
+  const tandem = name === 'tandem';
+  const pids: Record<string, number[]> = {
+    targets: [running.targets.pid],
+    ...(tandem && {
+      worker: running.workers.map((worker) => worker.pid),
+      ...(running.gateway && { gateway: [running.gateway.child.pid] }),
     }),
   };
-  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const processCpu = () =>
+    Object.fromEntries(
+      Object.entries(pids).map(([k, list]) => [k, list.reduce((sum, pid) => sum + cpuMs(pid), 0)]),
+    );
+  const cpuBefore = processCpu();
+  const serverBefore = tandem ? running.server.cpuMs() : {};
   const driverBefore = process.cpuUsage();
+  const durationMs = (!tandem && spec.baselineDurationMs) || spec.durationMs;
   const drive =
     spec.ratePerSecond !== undefined
       ? await driveAtRate(deliver, {
           ratePerSecond: spec.ratePerSecond,
-          durationMs: spec.durationMs ?? 10_000,
+          durationMs: durationMs ?? 10_000,
         })
       : await driveLanes(deliver, {
           concurrency: spec.concurrency,
           ...(spec.deliveries !== undefined && { count: spec.deliveries }),
-          ...((spec.durationMs ?? spec.capMs) !== undefined && {
-            durationMs: spec.durationMs ?? spec.capMs,
-          }),
+          ...((durationMs ?? spec.capMs) !== undefined && { durationMs: durationMs ?? spec.capMs }),
         });
   const driverCpu = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
+  const perDelivery = (after: Record<string, number>, before: Record<string, number>) =>
+    Object.fromEntries(
+      Object.entries(after).map(([k, ms]) => [k, (ms - (before[k] ?? 0)) / count]),
+    );
+  const server = tandem ? perDelivery(running.server.cpuMs(), serverBefore) : {};
+  const serverParts = Object.keys(server);
   const cpuMsPerDelivery: Record<string, number> = {
-    ...Object.fromEntries(
-      Object.entries(pids).map(([k, pid]) => [k, (cpuMs(pid) - cpuBefore[k]!) / count]),
-    ),
+    ...perDelivery(processCpu(), cpuBefore),
+    ...(tandem && { server: serverParts.reduce((sum, k) => sum + server[k]!, 0) }),
     driver: (driverCpu.user + driverCpu.system) / 1000 / count,
   };
   const sorted = ascending(drive.samples.map((s) => s.ms));
@@ -168,6 +193,8 @@ async function side(
       failures: drive.failures,
       phasesP50Ms: phases(drive, await takeTargetsLog(running.targetsUrl)),
       cpuMsPerDelivery,
+      // The dev server is one process (`server`); a cluster's share is kept by process too.
+      ...(serverParts.length > 1 && { serverCpuMsPerDelivery: server }),
       ...(accepted.length > 0 && {
         acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
       }),
@@ -188,9 +215,12 @@ function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deli
         const state = await running.client.result(id);
         completed(id, state.status, state.reason);
       };
-    case 'app':
+    case 'app': {
+      // Deliveries take turns over the app processes, as a load balancer would spread them.
+      let turn = 0;
       return async (id) => {
-        const answer = await request(`${running.worker.ready.url}/deliver`, {
+        const app = running.workers[turn++ % running.workers.length]!;
+        const answer = await request(`${app.ready.url}/deliver`, {
           dispatcher: agent,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -202,6 +232,7 @@ function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deli
         const { status, reason } = JSON.parse(text) as { status: string; reason?: string };
         completed(id, status, reason);
       };
+    }
     case 'gateway':
       return async (id) => {
         const began = performance.now();
@@ -221,51 +252,6 @@ function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deli
         return { acceptedMs };
       };
   }
-}
-
-/**
- * The baseline: every leg's POST at once with `Promise.allSettled`, carrying what the `deliver`
- * activity sends (config headers with secrets resolved, Tandem's own headers), judged by the same
- * status table, over a pool as large as the workers' HTTP client's.
- */
-function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const legs = LEG_TARGETS.slice(0, spec.legs).map((target) => {
-    const leg = running.config.targets[target]!;
-    const { method, url, timeout } = leg.request;
-    const headers = resolveHeaderSecrets(leg.request.headers, BENCH_ENV);
-    return { target, method, url, timeout, headers, successStatuses: leg.successStatuses };
-  });
-  return async (id) => {
-    const body = JSON.stringify(payloadFor(id));
-    const results = await Promise.allSettled(
-      legs.map(async (leg) => {
-        const answer = await request(leg.url, {
-          dispatcher: agent,
-          method: leg.method,
-          headers: {
-            ...leg.headers,
-            'content-type': 'application/json',
-            [TANDEM_HEADERS.idempotencyKey]: idempotencyKeyFor(id, leg.target),
-            [TANDEM_HEADERS.delivery]: id,
-            [TANDEM_HEADERS.attempt]: '1',
-          },
-          body,
-          headersTimeout: leg.timeout,
-          bodyTimeout: leg.timeout,
-        });
-        const text = await answer.body.text();
-        if (judgeStatus(answer.statusCode, leg.successStatuses) !== 'success') {
-          throw new Error(`${leg.target} answered ${answer.statusCode}: ${text}`);
-        }
-      }),
-    );
-    const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
-    if (failed.length > 0) throw new Error(`Delivery ${id} failed: ${failed.join('; ')}`);
-  };
-}
-
-export function payloadFor(id: string) {
-  return { orderId: id, sku: 'BENCH-1', qty: 1 };
 }
 
 export async function setLatency(targetsUrl: string, latencyMs: number): Promise<void> {

@@ -6,13 +6,19 @@
 import { createServer } from 'node:net';
 import { resolveTemporalExecutable } from '../src/dev/temporal-cli';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
-import { startChild, type Child } from './processes';
+import { cpuMs, startChild } from './processes';
 
-/** A running server. */
+/** A running Temporal server: the dev server, or a cluster's services and database. */
 export interface BenchServer {
-  child: Child;
   address: string;
-  metricsUrl: string;
+  /** Every Prometheus endpoint of the server; counters are summed over them. */
+  metricsUrls: readonly string[];
+  /**
+   * CPU-ms so far of each of the server's processes, by name: `server` for the dev server;
+   * `frontend`, `history`, `matching`, `worker` and `postgres` on a cluster.
+   */
+  cpuMs(): Record<string, number>;
+  /** Stops every process of the server by its process group. */
   stop(): Promise<void>;
 }
 
@@ -62,9 +68,9 @@ export async function startBenchServer(
     readyLine: /^Temporal Server:/,
   });
   return {
-    child,
     address: `127.0.0.1:${port}`,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    metricsUrls: [`http://127.0.0.1:${metricsPort}/metrics`],
+    cpuMs: () => ({ server: cpuMs(child.pid) }),
     stop: () => child.stop(),
   };
 }
@@ -80,16 +86,37 @@ export const SERVER_COUNTERS = [
 /** Server counters summed over their labels. */
 export type ServerCounters = Record<(typeof SERVER_COUNTERS)[number], number>;
 
-/** Reads the counters from the server's Prometheus endpoint. */
-export async function readServerCounters(metricsUrl: string): Promise<ServerCounters> {
-  const text = await (await fetch(metricsUrl)).text();
-  const counters = Object.fromEntries(SERVER_COUNTERS.map((name) => [name, 0])) as ServerCounters;
+const noCounters = () =>
+  Object.fromEntries(SERVER_COUNTERS.map((name) => [name, 0])) as ServerCounters;
+
+/** The counters in one Prometheus text exposition, summed over their labels. */
+export function parseServerCounters(text: string): ServerCounters {
+  const counters = noCounters();
   for (const line of text.split('\n')) {
     const match = /^([a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
     const name = match?.[1] as keyof ServerCounters | undefined;
     if (name !== undefined && name in counters) counters[name] += Number(match![2]);
   }
   return counters;
+}
+
+/** Counters of several processes (a cluster's services) as one server's. */
+export function sumCounters(readings: readonly ServerCounters[]): ServerCounters {
+  const sum = noCounters();
+  for (const reading of readings) for (const name of SERVER_COUNTERS) sum[name] += reading[name];
+  return sum;
+}
+
+/** Reads the counters from every Prometheus endpoint of the server and sums them. */
+export async function readServerCounters(metricsUrls: readonly string[]): Promise<ServerCounters> {
+  const texts = await Promise.all(
+    metricsUrls.map(async (url) => {
+      const answer = await fetch(url);
+      if (!answer.ok) throw new Error(`${url} answered ${answer.status}`);
+      return answer.text();
+    }),
+  );
+  return sumCounters(texts.map(parseServerCounters));
 }
 
 /** The difference of two counter readings. */

@@ -1,6 +1,7 @@
 /**
  * The processes a row runs against, kept across rows and restarted only when a row's setup
- * changes what they run with: the dev server (partitions), the worker process (pollers, cache,
+ * changes what they run with: the server (the dev server with its partitions, or a fresh
+ * cluster per count of history shards), the worker processes (how many, pollers, cache,
  * app-hosted starts) and the gateway (started for the rows that go through it).
  */
 import { randomUUID } from 'node:crypto';
@@ -14,6 +15,7 @@ import { TandemClient } from '../src/client';
 import { parseConfig } from '../src/config/load';
 import type { TandemConfig } from '../src/config/schema';
 import { workflowsPath } from '../src/worker';
+import { startBenchCluster } from './cluster';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import { serverKey, workerKey, type Setup } from './matrix';
 import { startChild, startNodeChild, ROOT, type Child } from './processes';
@@ -23,12 +25,22 @@ import type { WorkerProcessOptions } from './worker-main';
 /** The API key the bench's gateway accepts. */
 export const GATEWAY_KEY = `bench-${randomUUID()}`;
 
+/** A worker process, with what it printed when ready. */
+export type WorkerChild = Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
+
+/** Which Temporal the bench runs against: the dev server, or a cluster (`--cluster`). */
+export type ServerKind = 'dev' | 'cluster';
+
+/** History shards of the bench cluster when no row asks for a count (`tandem cluster`'s). */
+const DEFAULT_SHARDS = 4;
+
 /** What a row drives, for its setup. */
 export interface Running {
   server: BenchServer;
   targetsUrl: string;
   targets: Child;
-  worker: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
+  /** The worker processes, identical, on the same task queues. */
+  workers: WorkerChild[];
   gateway?: { child: Child; url: string };
   config: TandemConfig;
   client: TandemClient;
@@ -41,10 +53,12 @@ export class BenchSystem {
   private server?: BenchServer;
   private serverSetup?: string;
   private connection?: Connection;
-  private worker?: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
+  private workers: WorkerChild[] = [];
   private workerSetup?: string;
   private gateway?: { child: Child; url: string; bulkhead: boolean };
   private current?: Running;
+  private preparing: Promise<unknown> = Promise.resolve();
+  private stopping?: Promise<void>;
 
   private constructor(
     private readonly targets: Child<{ url: string }>,
@@ -53,6 +67,7 @@ export class BenchSystem {
     private readonly log: (line: string) => void,
     /** Node flags for the worker and gateway processes (`--cpu-prof …`). */
     private readonly nodeFlags: readonly string[],
+    private readonly serverKind: ServerKind,
   ) {}
 
   /** Starts the targets and bundles the workflows once for every worker process. */
@@ -60,6 +75,7 @@ export class BenchSystem {
     concurrencyPerTarget: number,
     log: (line: string) => void,
     nodeFlags: readonly string[] = [],
+    serverKind: ServerKind = 'dev',
   ) {
     const targets = await startNodeChild<{ url: string }>('targets', 'targets-main.ts', {});
     try {
@@ -68,7 +84,7 @@ export class BenchSystem {
       const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
       const bundlePath = path.join(dir, 'workflows.js');
       await writeFile(bundlePath, code);
-      return new BenchSystem(targets, bundlePath, concurrencyPerTarget, log, nodeFlags);
+      return new BenchSystem(targets, bundlePath, concurrencyPerTarget, log, nodeFlags, serverKind);
     } catch (error) {
       await targets.stop();
       throw error;
@@ -76,22 +92,55 @@ export class BenchSystem {
   }
 
   /** Brings the processes to `setup`, restarting only what differs. */
-  async prepare(setup: Setup): Promise<Running> {
+  prepare(setup: Setup): Promise<Running> {
+    if (this.stopping) return Promise.reject(new Error('The bench is stopping'));
+    const prepared = this.prepareNow(setup);
+    this.preparing = prepared.catch(() => undefined);
+    return prepared;
+  }
+
+  /** Throws once a stop was asked for, so a start in progress goes no further. */
+  private checkNotStopping(): void {
+    if (this.stopping) throw new Error('The bench is stopping');
+  }
+
+  private async startServer(setup: Setup): Promise<BenchServer> {
+    if (this.serverKind === 'cluster') {
+      const historyShards = setup.historyShards ?? DEFAULT_SHARDS;
+      this.log(`Starting a fresh Temporal cluster (${historyShards} history shards)…`);
+      return startBenchCluster({
+        historyShards,
+        // The cluster replaces the address; the targets are what it needs from the document.
+        document: benchConfigDocument({
+          targetsUrl: this.targets.ready.url,
+          address: '127.0.0.1:7233',
+          taskQueue: 'bench',
+        }),
+        env: { ...process.env, ...BENCH_ENV },
+        log: this.log,
+      });
+    }
+    this.log(`Starting the Temporal dev server (${serverKey(setup)})…`);
+    return startBenchServer(
+      setup.partitions === undefined
+        ? {}
+        : {
+            'matching.numTaskqueueReadPartitions': setup.partitions,
+            'matching.numTaskqueueWritePartitions': setup.partitions,
+          },
+      this.log,
+    );
+  }
+
+  private async prepareNow(setup: Setup): Promise<Running> {
     const sKey = serverKey(setup);
     const wKey = workerKey(setup);
     if (this.serverSetup !== sKey) {
       await this.stopAll();
-      this.log(`Starting the Temporal dev server (${sKey})…`);
-      this.server = await startBenchServer(
-        setup.partitions === undefined
-          ? {}
-          : {
-              'matching.numTaskqueueReadPartitions': setup.partitions,
-              'matching.numTaskqueueWritePartitions': setup.partitions,
-            },
-        this.log,
-      );
+      this.checkNotStopping();
+      this.server = await this.startServer(setup);
       this.serverSetup = sKey;
+      this.checkNotStopping();
       this.connection = await Connection.connect({ address: this.server.address });
     }
     const server = this.server!;
@@ -104,9 +153,13 @@ export class BenchSystem {
       bulkhead: setup.bulkhead ?? true,
     });
     const config = parseConfig(document, 'bench config');
-    if (this.workerSetup !== wKey || this.worker === undefined) {
-      await this.worker?.stop();
-      this.log(`Starting the worker process (${wKey})…`);
+    if (this.workerSetup !== wKey || this.workers.length === 0) {
+      await this.stopWorkers();
+      this.checkNotStopping();
+      const processes = setup.workerProcesses ?? 1;
+      this.log(
+        `Starting ${processes === 1 ? 'the worker process' : `${processes} worker processes`} (${wKey})…`,
+      );
       const options: WorkerProcessOptions = {
         document,
         bundlePath: this.bundlePath,
@@ -123,18 +176,23 @@ export class BenchSystem {
         serveStarts: setup.starter === 'app',
         eagerStart: setup.eagerStart ?? false,
       };
-      this.worker = await startNodeChild(
-        'worker',
-        'worker-main.ts',
-        { BENCH_WORKER: JSON.stringify(options) },
-        this.nodeFlags,
-      );
+      // One after another: on two cores, starting them together only slows each one down.
+      for (let n = 1; n <= processes; n++) {
+        const worker: WorkerChild = await startNodeChild(
+          processes === 1 ? 'worker' : `worker ${n}`,
+          'worker-main.ts',
+          { BENCH_WORKER: JSON.stringify(options) },
+          this.nodeFlags,
+        );
+        this.workers.push(worker);
+        const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+        const { rss, heapUsed, external } = worker.ready.memory;
+        this.log(
+          `  ${worker.name} ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`,
+        );
+        this.checkNotStopping();
+      }
       this.workerSetup = wKey;
-      const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
-      const { rss, heapUsed, external } = this.worker.ready.memory;
-      this.log(
-        `  worker ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`,
-      );
     }
     const gatewayStale = this.gateway?.bulkhead !== (setup.bulkhead ?? true);
     if (this.gateway !== undefined && (setup.starter !== 'gateway' || gatewayStale)) {
@@ -163,7 +221,7 @@ export class BenchSystem {
       server,
       targetsUrl: this.targets.ready.url,
       targets: this.targets,
-      worker: this.worker,
+      workers: this.workers,
       ...(setup.starter === 'gateway' && this.gateway && { gateway: this.gateway }),
       config,
       client: await TandemClient.connect(config, connection),
@@ -172,11 +230,17 @@ export class BenchSystem {
     return this.current;
   }
 
+  private async stopWorkers(): Promise<void> {
+    const workers = this.workers;
+    this.workers = [];
+    this.workerSetup = undefined;
+    await Promise.all(workers.map((worker) => worker.stop()));
+  }
+
   private async stopAll(): Promise<void> {
     await this.gateway?.child.stop();
     this.gateway = undefined;
-    await this.worker?.stop();
-    this.worker = undefined;
+    await this.stopWorkers();
     await this.connection?.close();
     this.connection = undefined;
     await this.server?.stop();
@@ -184,10 +248,16 @@ export class BenchSystem {
     this.serverSetup = undefined;
   }
 
-  /** Stops everything, the targets last. */
-  async stop(): Promise<void> {
-    await this.stopAll();
-    await this.targets.stop();
+  /**
+   * Stops everything, the targets last; a start in progress is let finish its step first, then
+   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
+   */
+  stop(): Promise<void> {
+    return (this.stopping ??= (async () => {
+      await this.preparing;
+      await this.stopAll();
+      await this.targets.stop();
+    })());
   }
 }
 

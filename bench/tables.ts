@@ -4,7 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { BenchReport } from './deliveries';
+import { CLUSTER_PARTS } from './cluster';
 import type { RowReport } from './row';
+import { SCALING_HEADER, scalingCells, type ScalingLine } from './scaling';
 
 const MIB = 1024 * 1024;
 const num = (value: number | undefined, digits = 1) =>
@@ -57,10 +59,13 @@ function latency(rows: readonly RowReport[]): string {
 }
 
 function costs(rows: readonly RowReport[]): string {
+  const byProcess = rows.some((row) => row.runs[0].serverCpuMsPerDelivery !== undefined);
+  const rssSum = rows.some((row) => row.workerProcesses > 1);
   return markdown(
     [
       'row',
       'server',
+      ...(byProcess ? CLUSTER_PARTS.map((part) => `· ${part}`) : []),
       'worker',
       'gateway',
       'driver',
@@ -73,15 +78,18 @@ function costs(rows: readonly RowReport[]): string {
       'eager WF',
       'eager act.',
       'worker RSS MiB',
+      ...(rssSum ? ['RSS sum MiB'] : []),
       'p50 split ms',
     ],
     rows.map((row) => {
       const [t, b] = row.runs;
       const cpu = t.cpuMsPerDelivery;
       const p = t.phasesP50Ms;
+      const parts = t.serverCpuMsPerDelivery ?? {};
       return [
         row.name,
         num(cpu.server, 1),
+        ...(byProcess ? CLUSTER_PARTS.map((part) => num(parts[part], 1)) : []),
         num(cpu.worker, 1),
         num(cpu.gateway, 1),
         num(cpu.driver, 1),
@@ -94,10 +102,15 @@ function costs(rows: readonly RowReport[]): string {
         num(row.serverPerDelivery.workflow_eager_execution, 2),
         num(row.serverPerDelivery.activity_eager_execution, 2),
         num(row.workerRssPeakBytes / MIB, 0),
+        ...(rssSum ? [num(row.workerRssPeakSumBytes / MIB, 0)] : []),
         `${num(p.toFirstRequest, 0)} / ${num(p.atTargets, 0)} / ${num(p.afterLastAnswer, 0)}`,
       ];
     }),
   );
+}
+
+function scaling(lines: readonly ScalingLine[]): string {
+  return markdown(SCALING_HEADER, lines.map(scalingCells));
 }
 
 function beforeAfter(now: BenchReport, before: BenchReport): string {
@@ -153,6 +166,7 @@ async function main(): Promise<void> {
         `(load ${num(p.loadAverage1m, 1)}).`,
     );
   }
+  if (report.scaling) parts.push('', scaling(report.scaling));
   if (beforeFile !== undefined) parts.push('', beforeAfter(report, await read(beforeFile)));
   console.log(parts.join('\n'));
 }
