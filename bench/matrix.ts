@@ -244,11 +244,13 @@ export function serverKey(setup: Setup): string {
   return JSON.stringify({ partitions: setup.partitions, historyShards: setup.historyShards });
 }
 
-/** The key under which setups share a worker process. */
+/**
+ * The key under which setups share worker processes: setups that differ only in how many there
+ * are (`workerProcesses`) share those already running, and start or stop the difference.
+ */
 export function workerKey(setup: Setup): string {
   const { workflowPollers, activityPollers, maxCachedWorkflows, starter, eagerStart } = setup;
   return JSON.stringify({
-    processes: setup.workerProcesses ?? 1,
     bulkhead: setup.bulkhead ?? true,
     workflowPollers,
     activityPollers,

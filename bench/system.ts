@@ -153,12 +153,15 @@ export class BenchSystem {
       bulkhead: setup.bulkhead ?? true,
     });
     const config = parseConfig(document, 'bench config');
-    if (this.workerSetup !== wKey || this.workers.length === 0) {
-      await this.stopWorkers();
+    const processes = setup.workerProcesses ?? 1;
+    if (this.workerSetup !== wKey) await this.stopWorkers();
+    // Identical processes: a row that wants fewer stops the newest, one that wants more adds.
+    await Promise.all(this.workers.splice(processes).map((worker) => worker.stop()));
+    if (this.workers.length < processes) {
       this.checkNotStopping();
-      const processes = setup.workerProcesses ?? 1;
+      const first = this.workers.length + 1;
       this.log(
-        `Starting ${processes === 1 ? 'the worker process' : `${processes} worker processes`} (${wKey})…`,
+        `Starting ${processes === 1 ? 'the worker process' : `worker processes ${first}–${processes}`} (${wKey})…`,
       );
       const options: WorkerProcessOptions = {
         document,
@@ -176,10 +179,11 @@ export class BenchSystem {
         serveStarts: setup.starter === 'app',
         eagerStart: setup.eagerStart ?? false,
       };
+      this.workerSetup = wKey;
       // One after another: on two cores, starting them together only slows each one down.
-      for (let n = 1; n <= processes; n++) {
+      while (this.workers.length < processes) {
         const worker: WorkerChild = await startNodeChild(
-          processes === 1 ? 'worker' : `worker ${n}`,
+          `worker ${this.workers.length + 1}`,
           'worker-main.ts',
           { BENCH_WORKER: JSON.stringify(options) },
           this.nodeFlags,
@@ -192,7 +196,6 @@ export class BenchSystem {
         );
         this.checkNotStopping();
       }
-      this.workerSetup = wKey;
     }
     const gatewayStale = this.gateway?.bulkhead !== (setup.bulkhead ?? true);
     if (this.gateway !== undefined && (setup.starter !== 'gateway' || gatewayStale)) {
