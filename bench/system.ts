@@ -107,7 +107,9 @@ export class BenchSystem {
   private async startServer(setup: Setup): Promise<BenchServer> {
     if (this.serverKind === 'cluster') {
       const historyShards = setup.historyShards ?? DEFAULT_SHARDS;
-      this.log(`Starting a fresh Temporal cluster (${historyShards} history shards)…`);
+      this.log(
+        `Starting a fresh Temporal cluster (${historyShards} history shard${historyShards === 1 ? '' : 's'})…`,
+      );
       return startBenchCluster({
         historyShards,
         // The cluster replaces the address; the targets are what it needs from the document.
