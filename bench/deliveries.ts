@@ -55,14 +55,22 @@ export interface BenchReport {
   ratio: { perSecond: number; p50: number };
 }
 
-/** Stops `system` at the first SIGINT or SIGTERM, then exits: its processes are not ours to leave. */
+/**
+ * Stops `system` at the first SIGINT or SIGTERM, then exits: its processes run in groups of
+ * their own, so no signal reaches them. The handler stays installed: under `npm run bench` the
+ * signal arrives twice (the terminal's, then tsx relaying it), and the second must not end the
+ * bench halfway through stopping.
+ */
 function stopOnSignal(system: BenchSystem, log: (line: string) => void): () => void {
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     log(`${signal}: stopping every process the bench started…`);
     void system.stop().finally(() => process.exit(130));
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   return () => {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
