@@ -9,6 +9,8 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/bundle-workflows.ts ./scripts/
+# Also bundles the workflows into dist/, so a worker starts without webpack.
 RUN npm run build
 
 FROM node:${NODE_VERSION}-bookworm-slim

@@ -9,10 +9,12 @@ import type { TandemConfig } from './config/schema';
 import { targetTaskQueue, type DeliverySinks } from './contracts';
 import { HttpClient } from './http/client';
 import type { Resolver } from './http/egress';
+import { prebuiltBundle } from './workflow-bundle';
 
 /**
- * Where the workflow bundle's entry point is; the worker bundles it at start. Named with this
- * file's own extension so it resolves from source (`.ts`) and from the build (`.js`) alike.
+ * Where the workflow bundle's entry point is; a worker without a prebuilt bundle bundles it at
+ * start. Named with this file's own extension so it resolves from source (`.ts`) and from the
+ * build (`.js`) alike.
  */
 export const workflowsPath = path.join(__dirname, 'workflows', `index${path.extname(__filename)}`);
 
@@ -26,9 +28,10 @@ export interface TandemWorkerOptions {
   /** The environment `${VAR}` secrets are read from. */
   env: Readonly<Record<string, string | undefined>>;
   /**
-   * A prebuilt workflow bundle (tests build it once); bundled from source when absent. With a
-   * `codec` section it must be built with `failureConverterPath: FAILURE_CONVERTER_PATH`, or the
-   * workflow's failure messages stay in plain text.
+   * A prebuilt workflow bundle (tests build it once). Default: the one `npm run build` wrote
+   * beside this module, else bundled from source at start. With a `codec` section it must be
+   * built with `failureConverterPath: FAILURE_CONVERTER_PATH`, or the workflow's failure
+   * messages stay in plain text.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
@@ -87,6 +90,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...options.workerOptions,
   };
+  const bundle = options.workflowBundle ?? prebuiltBundle(cipher !== undefined, __dirname);
   const payloads = new RunPayloads(connection.workflowService, {
     codecs: cipher === undefined ? [] : [cipher],
   });
@@ -109,7 +113,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       sinks: {
         payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
       } satisfies InjectedSinks<DeliverySinks>,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+      ...(bundle ? { workflowBundle: bundle } : { workflowsPath }),
       ...(sharing > 0 && {
         activities,
         maxConcurrentActivityTaskExecutions: slots * sharing,
