@@ -10,7 +10,7 @@
  *   flight at each cap take longer to drain, and the report prints its own duration.
  * - `--levers`: the lever comparison rows instead.
  * - `--deliveries N --concurrency C --latency-ms MS [--legs L]`: one custom row.
- * - Setup flags, for any of these: `--partitions N`, `--workflow-pollers N|autoscaling`,
+ * - Setup flags, for any of these: `--partitions N`, `--transfer-reads N`, `--workflow-pollers N|autoscaling`,
  *   `--activity-pollers N|autoscaling`, `--cache N`, `--starter client|app|gateway`,
  *   `--eager-start`, `--bulkhead on|off`. `--only TEXT` keeps the rows whose name contains TEXT,
  *   `--skip TEXT` drops them.

@@ -8,6 +8,11 @@
 export interface Setup {
   /** Task-queue read and write partitions on the dev server; absent: the server's default. */
   partitions?: number;
+  /**
+   * Transfer-queue reads per second per history shard on the dev server
+   * (`history.transferProcessorMaxPollRPS`); absent: deploy/temporal/dynamicconfig.yaml's value.
+   */
+  transferReads?: number;
   /** Workflow task pollers: a fixed maximum, or `autoscaling`; absent: the SDK's default. */
   workflowPollers?: number | 'autoscaling';
   /** Activity task pollers per target worker, likewise. */
@@ -123,6 +128,7 @@ export function standardRows({ quick }: Scale): RowSpec[] {
       legs: 2,
       durationMs: n(60_000, 8_000),
     }),
+    // 100/s is more than this machine completes; 20/s is less, so its 202s wait on no backlog.
     row({
       name: 'gateway 100/s',
       group: 'gateway',
@@ -130,6 +136,16 @@ export function standardRows({ quick }: Scale): RowSpec[] {
       latencyMs: 20,
       legs: 2,
       ratePerSecond: 100,
+      durationMs: n(10_000, 3_000),
+      setup: { ...DEFAULTS, starter: 'gateway' },
+    }),
+    row({
+      name: 'gateway 20/s',
+      group: 'gateway',
+      concurrency: 0,
+      latencyMs: 20,
+      legs: 2,
+      ratePerSecond: 20,
       durationMs: n(10_000, 3_000),
       setup: { ...DEFAULTS, starter: 'gateway' },
     }),
@@ -174,6 +190,9 @@ export function leverRows({ quick }: Scale): RowSpec[] {
   ];
   const base: Setup = { starter: 'client' };
   return [
+    ...idle("Tandem's dynamic config (transfer reads 1000/s)", base),
+    ...idle('transfer reads 20/s (the server default)', { ...base, transferReads: 20 }),
+    ...idle('transfer reads 100/s', { ...base, transferReads: 100 }),
     ...idle('server default partitions', base),
     ...idle('1 partition', { ...base, partitions: 1 }),
     ...idle('1 partition, autoscaling pollers', {
@@ -241,7 +260,8 @@ export function customRow(options: {
 
 /** The key under which setups share server and worker processes. */
 export function serverKey(setup: Setup): string {
-  return JSON.stringify({ partitions: setup.partitions, historyShards: setup.historyShards });
+  const { partitions, transferReads, historyShards } = setup;
+  return JSON.stringify({ partitions, transferReads, historyShards });
 }
 
 /**

@@ -39,6 +39,7 @@ const optionsSchema = z
     only: z.string().optional(),
     skip: z.string().optional(),
     partitions: z.union([z.literal('default'), z.coerce.number().int().positive()]).optional(),
+    transferReads: z.coerce.number().int().positive().optional(),
     workflowPollers: pollers.optional(),
     activityPollers: pollers.optional(),
     cache: z.coerce.number().int().nonnegative().optional(),
@@ -59,6 +60,11 @@ const optionsSchema = z
     if (o.cluster && o.partitions !== undefined && o.partitions !== 'default') {
       refuse(
         "--partitions is a dev-server lever (--dynamic-config-value); the cluster runs deploy/temporal's dynamic config as it is",
+      );
+    }
+    if (o.cluster && o.transferReads !== undefined) {
+      refuse(
+        "--transfer-reads is a dev-server lever (--dynamic-config-value); the cluster runs deploy/temporal's dynamic config as it is",
       );
     }
     if (o.scaling) {
@@ -98,6 +104,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
       only: text,
       skip: text,
       partitions: text,
+      'transfer-reads': text,
       'workflow-pollers': text,
       'activity-pollers': text,
       cache: text,
@@ -118,6 +125,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     'eager-start': eagerStart,
     'cpu-prof': cpuProf,
     'worker-processes': workerProcesses,
+    'transfer-reads': transferReads,
     ...plain
   } = values;
   const result = optionsSchema.safeParse({
@@ -128,6 +136,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
     eagerStart,
     cpuProf,
     workerProcesses,
+    transferReads,
   });
   if (!result.success) throw new Error(`Invalid bench flags:\n${z.prettifyError(result.error)}`);
   return result.data;
@@ -141,6 +150,7 @@ function withFlags(setup: Setup, o: BenchOptions): Setup {
     ...(o.partitions === undefined
       ? partitions !== undefined && { partitions }
       : o.partitions !== 'default' && { partitions: o.partitions }),
+    ...(o.transferReads !== undefined && { transferReads: o.transferReads }),
     ...(o.workflowPollers !== undefined && { workflowPollers: o.workflowPollers }),
     ...(o.activityPollers !== undefined && { activityPollers: o.activityPollers }),
     ...(o.cache !== undefined && { maxCachedWorkflows: o.cache }),
@@ -176,14 +186,15 @@ export function rowsFor(o: BenchOptions): { rows: RowSpec[]; skipped: string[] }
     .map((row) => (o.levers || o.scaling ? row : { ...row, setup: withFlags(row.setup, o) }));
   if (!o.cluster) return { rows: chosen, skipped: [] };
   // Partitions are dev-server flags; the cluster keeps the one dynamic config it deploys.
-  const isLever = (row: RowSpec) => row.setup.partitions !== undefined;
+  const isLever = (row: RowSpec) =>
+    row.setup.partitions !== undefined || row.setup.transferReads !== undefined;
   return {
     rows: chosen.filter((row) => !isLever(row)),
     skipped: chosen
       .filter(isLever)
       .map(
         (row) =>
-          `${row.name}: skipped on the cluster (task-queue partitions are a dev-server lever; ` +
+          `${row.name}: skipped on the cluster (task-queue partitions and transfer reads are dev-server levers; ` +
           "the cluster runs deploy/temporal's dynamic config as it is)",
       ),
   };

@@ -1,9 +1,11 @@
 /**
  * The Temporal dev server the bench measures: started from the project's Temporal CLI as a
  * child of its own (so its CPU and memory are read from /proc), in memory, headless, with its
- * Prometheus endpoint on, and with any dynamic config a lever asks for.
+ * Prometheus endpoint on, with the dynamic config a deployment runs
+ * (deploy/temporal/dynamicconfig.yaml, as `tandem dev` does) and any a lever asks for.
  */
 import { createServer } from 'node:net';
+import { devServerDynamicConfigFlags } from '../src/dev/dynamic-config';
 import { resolveTemporalExecutable } from '../src/dev/temporal-cli';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 import { cpuMs, startChild } from './processes';
@@ -59,6 +61,8 @@ export async function startBenchServer(
       '--search-attribute',
       `${key.name}=${CLI_TYPE_NAMES[key.type] ?? key.type}`,
     ]),
+    // The deployment's dynamic config first: a lever's value for the same key comes later and wins.
+    ...devServerDynamicConfigFlags(),
     ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
       '--dynamic-config-value',
       `${key}=${JSON.stringify(value)}`,

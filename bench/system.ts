@@ -124,12 +124,15 @@ export class BenchSystem {
     }
     this.log(`Starting the Temporal dev server (${serverKey(setup)})…`);
     return startBenchServer(
-      setup.partitions === undefined
-        ? {}
-        : {
-            'matching.numTaskqueueReadPartitions': setup.partitions,
-            'matching.numTaskqueueWritePartitions': setup.partitions,
-          },
+      {
+        ...(setup.partitions !== undefined && {
+          'matching.numTaskqueueReadPartitions': setup.partitions,
+          'matching.numTaskqueueWritePartitions': setup.partitions,
+        }),
+        ...(setup.transferReads !== undefined && {
+          'history.transferProcessorMaxPollRPS': setup.transferReads,
+        }),
+      },
       this.log,
     );
   }

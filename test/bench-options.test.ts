@@ -45,18 +45,34 @@ describe('bench flags', () => {
     expect(() => parseBenchArgs(args)).toThrow(message);
   });
 
-  it('skips the partition levers on the cluster, with the reason', () => {
+  it('skips the dev-server levers (partitions, transfer reads) on the cluster, with the reason', () => {
     const onDev = rowsFor(parseBenchArgs(['--levers', '--quick']));
     const onCluster = rowsFor(parseBenchArgs(['--levers', '--quick', '--cluster']));
-    const partitioned = onDev.rows.filter((row) => row.setup.partitions !== undefined);
-    expect(partitioned.length).toBeGreaterThan(0);
+    const devOnly = (row: (typeof onDev.rows)[number]) =>
+      row.setup.partitions !== undefined || row.setup.transferReads !== undefined;
+    expect(onDev.rows.filter((row) => row.setup.partitions !== undefined).length).toBeGreaterThan(
+      0,
+    );
+    expect(
+      onDev.rows.filter((row) => row.setup.transferReads !== undefined).length,
+    ).toBeGreaterThan(0);
     expect(onCluster.rows.map((row) => row.name)).toEqual(
-      onDev.rows.filter((row) => row.setup.partitions === undefined).map((row) => row.name),
+      onDev.rows.filter((row) => !devOnly(row)).map((row) => row.name),
     );
-    expect(onCluster.skipped).toHaveLength(partitioned.length);
-    expect(onCluster.skipped[0]).toMatch(
-      /^1 partition, idle: skipped on the cluster \(task-queue partitions are a dev-server lever/,
+    expect(onCluster.skipped).toHaveLength(onDev.rows.filter(devOnly).length);
+    expect(onCluster.skipped).toContainEqual(
+      expect.stringMatching(
+        /^1 partition, idle: skipped on the cluster \(task-queue partitions and transfer reads are dev-server levers/,
+      ),
     );
+  });
+
+  it('refuses --transfer-reads on the cluster and a rate that is not a positive whole number', () => {
+    expect(() => parseBenchArgs(['--cluster', '--transfer-reads', '100'])).toThrow(
+      /--transfer-reads is a dev-server lever/,
+    );
+    expect(() => parseBenchArgs(['--transfer-reads', '0'])).toThrow(/transferReads/);
+    expect(parseBenchArgs(['--transfer-reads', '100']).transferReads).toBe(100);
   });
 
   it('crosses every count of shards with every count of worker processes, shards outermost', () => {
