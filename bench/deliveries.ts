@@ -14,6 +14,7 @@
  *   `--activity-pollers N|autoscaling`, `--cache N`, `--starter client|app|gateway`,
  *   `--eager-start`, `--bulkhead on|off`. `--only TEXT` keeps the rows whose name contains TEXT,
  *   `--skip TEXT` drops them.
+ * - `--parked N`: the parked row parks N deliveries, uncapped (`--only parked --parked 10000`).
  * - `--json`: the report as one JSON line, printed last; `--out FILE` also writes it to FILE.
  * - `--cpu-prof DIR`: the worker and gateway processes write V8 CPU profiles to DIR
  *   (summarised by `npx tsx bench/profile.ts DIR`).

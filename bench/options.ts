@@ -22,6 +22,9 @@ const count = (flag: string, max: number) => {
   return z.coerce.number({ error }).int({ error }).min(1, { error }).max(max, { error });
 };
 
+/** Most deliveries `--parked` parks at once. */
+const MAX_PARKED = 100_000;
+
 /** Most history shards and worker processes the bench starts (`tandem cluster`'s limits). */
 export const MAX_SHARDS = 1024;
 export const MAX_WORKER_PROCESSES = 32;
@@ -40,6 +43,7 @@ const optionsSchema = z
     skip: z.string().optional(),
     partitions: z.union([z.literal('default'), z.coerce.number().int().positive()]).optional(),
     transferReads: z.coerce.number().int().positive().optional(),
+    parked: count('--parked', MAX_PARKED).optional(),
     workflowPollers: pollers.optional(),
     activityPollers: pollers.optional(),
     cache: z.coerce.number().int().nonnegative().optional(),
@@ -105,6 +109,7 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
       skip: text,
       partitions: text,
       'transfer-reads': text,
+      parked: text,
       'workflow-pollers': text,
       'activity-pollers': text,
       cache: text,
@@ -183,7 +188,11 @@ export function rowsFor(o: BenchOptions): { rows: RowSpec[]; skipped: string[] }
   const chosen = rows
     .filter((row) => o.only === undefined || row.name.includes(o.only))
     .filter((row) => o.skip === undefined || !row.name.includes(o.skip))
-    .map((row) => (o.levers || o.scaling ? row : { ...row, setup: withFlags(row.setup, o) }));
+    .map((row) => (o.levers || o.scaling ? row : { ...row, setup: withFlags(row.setup, o) }))
+    .map((row) => {
+      if (row.group !== 'parked' || o.parked === undefined) return row;
+      return { ...row, deliveries: o.parked, capMs: undefined };
+    });
   if (!o.cluster) return { rows: chosen, skipped: [] };
   // Partitions are dev-server flags; the cluster keeps the one dynamic config it deploys.
   const isLever = (row: RowSpec) =>

@@ -67,6 +67,14 @@ describe('bench flags', () => {
     );
   });
 
+  it('parks --parked N deliveries, uncapped, and refuses a count that is not a positive whole number', () => {
+    const { rows } = rowsFor(parseBenchArgs(['--only', 'parked', '--parked', '10000']));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ group: 'parked', deliveries: 10_000 });
+    expect(rows[0]!.capMs).toBeUndefined();
+    expect(() => parseBenchArgs(['--parked', '0'])).toThrow(/give --parked a whole number/);
+  });
+
   it('refuses --transfer-reads on the cluster and a rate that is not a positive whole number', () => {
     expect(() => parseBenchArgs(['--cluster', '--transfer-reads', '100'])).toThrow(
       /--transfer-reads is a dev-server lever/,
