@@ -1,6 +1,7 @@
 /**
  * `npx tsx bench/tables.ts FILE [BEFORE]`: the report's tables as Markdown, from bench JSON, for
- * BENCHMARKS.md; given BEFORE, a before/after table of the rows both runs share.
+ * BENCHMARKS.md; given BEFORE, a before/after table of the rows both runs share; given
+ * `--beside DEV_SERVER_FILE` (FILE a `--cluster` run), the shared rows side by side.
  */
 import { readFile } from 'node:fs/promises';
 import type { BenchReport } from './deliveries';
@@ -151,9 +152,58 @@ function beforeAfter(now: BenchReport, before: BenchReport): string {
   );
 }
 
+/** A cluster run's rows beside the dev server's of the same names, server CPU by process. */
+function beside(cluster: BenchReport, dev: BenchReport): string {
+  const onDev = new Map(dev.rows.map((row) => [row.name, row]));
+  const shared = cluster.rows.filter((row) => onDev.has(row.name));
+  const cpu = (row: RowReport, part: string) => row.runs[0].cpuMsPerDelivery[part];
+  return markdown(
+    [
+      'row',
+      'Tandem/s dev',
+      'cluster',
+      'p50 ms dev',
+      'cluster',
+      'p99 ms dev',
+      'cluster',
+      'server CPU-ms dev',
+      'cluster',
+      ...CLUSTER_PARTS.map((part) => `· ${part}`),
+      'worker CPU-ms dev',
+      'cluster',
+      'matching tasks dev',
+      'cluster',
+    ],
+    shared.map((row) => {
+      const d = onDev.get(row.name)!;
+      return [
+        row.name,
+        num(d.runs[0].perSecond),
+        num(row.runs[0].perSecond),
+        num(d.runs[0].p50Ms, 0),
+        num(row.runs[0].p50Ms, 0),
+        num(d.runs[0].p99Ms, 0),
+        num(row.runs[0].p99Ms, 0),
+        num(cpu(d, 'server')),
+        num(cpu(row, 'server')),
+        ...CLUSTER_PARTS.map((part) => num(row.runs[0].serverCpuMsPerDelivery?.[part])),
+        num(cpu(d, 'worker')),
+        num(cpu(row, 'worker')),
+        num(d.serverPerDelivery.poll_success, 1),
+        num(row.serverPerDelivery.poll_success, 1),
+      ];
+    }),
+  );
+}
+
 async function main(): Promise<void> {
-  const [file, beforeFile] = process.argv.slice(2);
-  if (file === undefined) throw new Error('Usage: npx tsx bench/tables.ts FILE [BEFORE]');
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--beside');
+  const devFile = at === -1 ? undefined : args.splice(at, 2)[1];
+  const [file, beforeFile] = args;
+  if (file === undefined) {
+    throw new Error('Usage: npx tsx bench/tables.ts FILE [BEFORE] [--beside DEV_SERVER_FILE]');
+  }
   const read = async (f: string) => JSON.parse(await readFile(f, 'utf8')) as BenchReport;
   const report = await read(file);
   const parts = [latency(report.rows), '', costs(report.rows)];
@@ -168,6 +218,7 @@ async function main(): Promise<void> {
   }
   if (report.scaling) parts.push('', scaling(report.scaling));
   if (beforeFile !== undefined) parts.push('', beforeAfter(report, await read(beforeFile)));
+  if (devFile !== undefined) parts.push('', beside(report, await read(devFile)));
   console.log(parts.join('\n'));
 }
 
