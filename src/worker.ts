@@ -88,6 +88,9 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     namespace,
     dataConverter: dataConverterOf(cipher),
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
+    ...(config.worker?.cachedRuns !== undefined && {
+      maxCachedWorkflows: config.worker.cachedRuns,
+    }),
     ...options.workerOptions,
   };
   const bundle = options.workflowBundle ?? prebuiltBundle(cipher !== undefined, __dirname);

@@ -282,6 +282,21 @@ describe('parseConfig', () => {
     );
   });
 
+  it('takes worker.cachedRuns as a whole number of runs, 0 included, and names a bad one', () => {
+    const targets = { a: { request: { url: 'http://h/x' } } };
+
+    expect(parseConfig({ targets }).worker).toBeUndefined();
+    expect(parseConfig({ targets, worker: { cachedRuns: 0 } }).worker).toEqual({ cachedRuns: 0 });
+    for (const cachedRuns of [-1, 1.5, '500']) {
+      expect(configError(() => parseConfig({ targets, worker: { cachedRuns } })).issues).toEqual([
+        expect.stringMatching(/^worker\.cachedRuns: must be (a whole number|0 or more)/),
+      ]);
+    }
+    expect(configError(() => parseConfig({ targets, worker: { cache: 5 } })).issues).toEqual([
+      'worker.cache: unknown field',
+    ]);
+  });
+
   it('raises the default maximumInterval to a long initialInterval instead of refusing it', () => {
     const config = parseConfig({
       targets: { a: { request: { url: 'http://h/x' }, retry: { initialInterval: '5m' } } },

@@ -194,6 +194,9 @@ export const limitsSchema = z.strictObject({
     .prefault(DEFAULT_PAYLOAD_LIMIT_BYTES),
 });
 
+/** Most runs `worker.cachedRuns` may keep: far more than any worker's memory holds. */
+const MAX_CACHED_RUNS = 1_000_000;
+
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -216,6 +219,23 @@ export const configSchema = z.strictObject({
           ),
         { error: 'must be a list of host names, IP addresses and networks' },
       ),
+    })
+    .optional(),
+  /** Optional: how each worker process runs. */
+  worker: z
+    .strictObject({
+      /**
+       * Runs a worker process keeps in memory between their workflow tasks (Temporal's sticky
+       * cache). A run waiting for an operator stays in it until evicted; an evicted run is
+       * replayed from its history at its next task. Absent: the SDK's default, sized from the
+       * process's heap limit.
+       */
+      cachedRuns: z
+        .number({ error: 'must be a whole number of runs (0 keeps none)' })
+        .int('must be a whole number of runs (0 keeps none)')
+        .min(0, 'must be 0 or more (0 keeps none)')
+        .max(MAX_CACHED_RUNS, `must be at most ${MAX_CACHED_RUNS}`)
+        .optional(),
     })
     .optional(),
   /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
