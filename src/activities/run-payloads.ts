@@ -41,7 +41,8 @@ interface Entry {
  * connection and decoded with the workers' codecs and the default payload converter, then
  * kept in a bounded cache keyed by run id. The worker that runs a run's first workflow task
  * {@link keep}s the payload it was started with, so the attempts that task dispatches to this
- * process (all of them on one machine) need no read: a round trip off every delivery's path.
+ * process (all of them when one process runs every worker) need no read: a round trip off
+ * every delivery's path.
  *
  * Why this design: attempt and compensation inputs carry no payload, so a run's history grows by
  * O(1) in the payload's size per attempt, however many attempts a flapping target costs; the
