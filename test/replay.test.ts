@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker, type InjectedSinks } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import type { DeliverySinks } from '../src/contracts';
 import { HISTORIES_DIR } from './support/history';
+import { discardPayloads } from './support/sinks';
 
 describe('recorded histories of the main paths', () => {
   it('replay against today’s workflow code without non-determinism', async () => {
@@ -42,10 +42,7 @@ describe('recorded histories of the main paths', () => {
     const results = Worker.runReplayHistories(
       {
         workflowBundle: { codePath: inject('workflowBundlePath') },
-        // A replaying worker runs no attempts: it has nowhere to keep a payload.
-        sinks: {
-          payloads: { keep: { fn: () => undefined } },
-        } satisfies InjectedSinks<DeliverySinks>,
+        sinks: discardPayloads,
       },
       histories,
     );

@@ -12,6 +12,7 @@ import {
   type DeliveryState,
 } from '../../src/contracts';
 import { ScriptedActivities } from './mock-activities';
+import { discardPayloads } from './sinks';
 import { installQuietRuntime } from './runtime';
 import { until } from './wait';
 
@@ -125,6 +126,7 @@ export async function startMockedDeliveries(
       taskQueue,
       workflowBundle: { codePath: inject('workflowBundlePath') },
       maxCachedWorkflows: 0,
+      sinks: discardPayloads,
     });
   const workers = await Promise.all([
     workflowWorker(),
