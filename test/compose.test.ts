@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load';
 import { gatewaySettings } from '../src/config/schema';
 import { DEPLOY_FILES, serverEnvironment } from '../src/cluster/specs';
-import type { ClusterState } from '../src/cluster/state';
+import { REQUIRED_PORTS, type ClusterState } from '../src/cluster/state';
 import { CLUSTER_VERSIONS } from '../src/cluster/versions';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
 
@@ -65,22 +65,7 @@ const requiredServerVariables = [
 /** A local cluster's state, as `tandem cluster` makes one. */
 const clusterState = {
   dir: '/tmp/cluster',
-  ports: Object.fromEntries(
-    [
-      'postgres',
-      'frontend',
-      'frontendHttp',
-      'frontendMembership',
-      'history',
-      'historyMembership',
-      'matching',
-      'matchingMembership',
-      'worker',
-      'workerMembership',
-      'ui',
-      'gateway',
-    ].map((n, i) => [n, 7000 + i]),
-  ),
+  ports: Object.fromEntries(REQUIRED_PORTS.map((n, i) => [n, 7000 + i])),
   historyShards: 4,
   namespace: 'default',
   postgresPassword: 'p',

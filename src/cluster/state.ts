@@ -49,6 +49,22 @@ export interface ClusterPorts extends Partial<Record<MetricsPortName, number>> {
   gateway: number;
 }
 
+/** The ports every cluster state has (the metrics ports aside), in the order they are chosen. */
+export const REQUIRED_PORTS = [
+  'postgres',
+  'frontend',
+  'frontendHttp',
+  'frontendMembership',
+  'history',
+  'historyMembership',
+  'matching',
+  'matchingMembership',
+  'worker',
+  'workerMembership',
+  'ui',
+  'gateway',
+] as const satisfies readonly (keyof ClusterPorts)[];
+
 /** What a cluster is, kept in `<dir>/cluster.json` (mode 600: it holds the database password). */
 export interface ClusterState {
   readonly dir: string;
@@ -111,18 +127,7 @@ export async function choosePorts(
   kept: Partial<ClusterPorts> = {},
 ): Promise<ClusterPorts> {
   const names: (keyof ClusterPorts)[] = [
-    'postgres',
-    'frontend',
-    'frontendHttp',
-    'frontendMembership',
-    'history',
-    'historyMembership',
-    'matching',
-    'matchingMembership',
-    'worker',
-    'workerMembership',
-    'ui',
-    'gateway',
+    ...REQUIRED_PORTS,
     ...TEMPORAL_SERVICES.map(metricsPortName),
   ];
   const ports = { ...kept } as ClusterPorts;
