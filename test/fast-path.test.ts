@@ -6,8 +6,7 @@ import { TandemClient } from '../src/client';
 import { parseConfig } from '../src/config/load';
 import { targetTaskQueue, workflowIdFor } from '../src/contracts';
 import { demoConfigDocument } from '../src/demo/config';
-import { createWorkers } from '../src/worker';
-import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
+import { startSystem, withWorkers, type System } from './support/system';
 
 const { EventType } = temporal.api.enums.v1;
 
@@ -98,25 +97,18 @@ describe('the fast path', () => {
       reads += 1;
       return read(request);
     }, service.getWorkflowExecutionHistory);
-    const workers = await createWorkers({
-      config: system.config,
-      connection,
-      env: { INVENTORY_TOKEN },
-      workflowBundle: { codePath: inject('workflowBundlePath') },
-    });
-    const running = workers.run();
     try {
-      const id = system.newId();
       const payload = { order: 'fast-1', lines: [{ sku: 'A-1', qty: 2 }] };
-      await system.client.start({ id, targets: ['inventory', 'shipping'], payload });
+      await withWorkers(system.config, connection, async () => {
+        const id = system.newId();
+        await system.client.start({ id, targets: ['inventory', 'shipping'], payload });
+        expect((await system.client.result(id)).status).toBe('completed');
+      });
 
-      expect((await system.client.result(id)).status).toBe('completed');
       const [sent] = system.targets.received('shipping', 'create');
       expect(sent?.body).toEqual(payload);
       expect(reads).toBe(0);
     } finally {
-      workers.shutdown();
-      await running;
       await connection.close();
       await system.stop();
     }

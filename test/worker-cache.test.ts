@@ -4,8 +4,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../src/config/load';
 import { workflowIdFor } from '../src/contracts';
-import { createWorkers } from '../src/worker';
-import { INVENTORY_TOKEN, startSystem } from './support/system';
+import { startSystem, withWorkers } from './support/system';
 
 const { EventType, TaskQueueKind } = temporal.api.enums.v1;
 
@@ -17,17 +16,12 @@ async function workflowTaskQueues(worker: { cachedRuns?: number } | undefined) {
   const system = await startSystem(() => undefined, { workers: false });
   const config = parseConfig({ ...system.document, ...(worker && { worker }) }, 'test config');
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workers = await createWorkers({
-    config,
-    connection,
-    env: { INVENTORY_TOKEN },
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
-  const running = workers.run();
   try {
     const id = system.newId();
-    await system.client.start({ id, targets: ['inventory', 'shipping'], payload: { n: 1 } });
-    expect((await system.client.result(id)).status).toBe('completed');
+    await withWorkers(config, connection, async () => {
+      await system.client.start({ id, targets: ['inventory', 'shipping'], payload: { n: 1 } });
+      expect((await system.client.result(id)).status).toBe('completed');
+    });
     const history = await new Client({ connection: system.connection }).workflow
       .getHandle(workflowIdFor(id))
       .fetchHistory();
@@ -35,8 +29,6 @@ async function workflowTaskQueues(worker: { cachedRuns?: number } | undefined) {
       .filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)
       .map((e) => e.workflowTaskScheduledEventAttributes!.taskQueue!.kind);
   } finally {
-    workers.shutdown();
-    await running;
     await connection.close();
     await system.stop();
   }

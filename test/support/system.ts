@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { NativeConnection } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { inject } from 'vitest';
 import {
@@ -11,6 +12,8 @@ import {
   type LocalWorkerOptions,
   type RunningWorkers,
 } from '../../src/dev/local-system';
+import type { TandemConfig } from '../../src/config/schema';
+import { createWorkers } from '../../src/worker';
 import { installQuietRuntime } from './runtime';
 
 /** A secret the tests put in the inventory target's header; it must never reach history. */
@@ -89,4 +92,28 @@ export async function startSystem(
     newId: (prefix = 'order') => `${prefix}-${randomUUID().slice(0, 8)}`,
     stop: () => system.stop(),
   };
+}
+
+/**
+ * Runs Tandem's workers for `config` over a connection of the test's own (one it watches, or a
+ * config it changed) while `use` runs, then stops them.
+ */
+export async function withWorkers<T>(
+  config: TandemConfig,
+  connection: NativeConnection,
+  use: () => Promise<T>,
+): Promise<T> {
+  const workers = await createWorkers({
+    config,
+    connection,
+    env: { INVENTORY_TOKEN },
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = workers.run();
+  try {
+    return await use();
+  } finally {
+    workers.shutdown();
+    await running;
+  }
 }
