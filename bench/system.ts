@@ -9,12 +9,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { TandemClient } from '../src/client';
 import { parseConfig } from '../src/config/load';
 import type { TandemConfig } from '../src/config/schema';
 import { workflowsPath } from '../src/worker';
+import { bundleWorkflows } from '../src/workflow-bundle';
 import { startBenchCluster } from './cluster';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import { serverKey, workerKey, type Setup } from './matrix';
@@ -80,7 +80,7 @@ export class BenchSystem {
     const targets = await startNodeChild<{ url: string }>('targets', 'targets-main.ts', {});
     try {
       log('Bundling the workflows once for every worker process…');
-      const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+      const code = await bundleWorkflows(workflowsPath, false);
       const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
       const bundlePath = path.join(dir, 'workflows.js');
       await writeFile(bundlePath, code);
@@ -278,12 +278,3 @@ function pollers(value: number | 'autoscaling') {
 function portOf(url: string): number {
   return Number(new URL(url).port);
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.error(message),
-  error: (message: string) => console.error(message),
-};

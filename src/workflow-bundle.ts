@@ -22,7 +22,10 @@ export function prebuiltBundle(
   return existsSync(codePath) ? { codePath } : undefined;
 }
 
-/** Bundles the workflows at `workflowsPath`, encrypting or not, as a worker would at start. */
+/**
+ * Bundles the workflows at `workflowsPath`, encrypting or not, as a worker would at start; only
+ * the bundler's errors are printed (its notes and warnings about optional modules are not).
+ */
 export async function bundleWorkflows(workflowsPath: string, encrypting: boolean): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
@@ -32,7 +35,7 @@ export async function bundleWorkflows(workflowsPath: string, encrypting: boolean
       trace: () => undefined,
       debug: () => undefined,
       info: () => undefined,
-      warn: (message) => console.warn(message),
+      warn: () => undefined,
       error: (message) => console.error(message),
     },
   });

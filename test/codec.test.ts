@@ -2,16 +2,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TandemClient } from '../src/client';
-import { FAILURE_CONVERTER_PATH, codecKeysFrom } from '../src/codec/data-converter';
+import { codecKeysFrom } from '../src/codec/data-converter';
 import { PayloadCipher, PayloadDecryptError } from '../src/codec/payload-codec';
 import { parseConfig } from '../src/config/load';
 import { workflowIdFor } from '../src/contracts';
 import { demoConfigDocument } from '../src/demo/config';
 import { ConfigError } from '../src/errors';
 import { workflowsPath } from '../src/worker';
+import { bundleWorkflows } from '../src/workflow-bundle';
 import { startSystem, type System } from './support/system';
 import { caught, until } from './support/wait';
 
@@ -19,21 +19,10 @@ const newKey = () => randomBytes(32).toString('base64');
 
 /** A workflow bundle with the encrypting failure converter, as `tandem worker` builds it. */
 async function encryptingBundle(): Promise<string> {
-  const bundle = await bundleWorkflowCode({
-    workflowsPath,
-    failureConverterPath: FAILURE_CONVERTER_PATH,
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: console.error,
-    },
-  });
+  const code = await bundleWorkflows(workflowsPath, true);
   const file = path.resolve('test-results', 'workflow-bundle-encrypting.js');
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, bundle.code);
+  await writeFile(file, code);
   return file;
 }
 

@@ -1,7 +1,6 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startCluster, stopCluster } from '../../src/cluster/cluster';
@@ -9,6 +8,7 @@ import type { ClusterTls } from '../../src/cluster/state';
 import { demoConfigDocument } from '../../src/demo/config';
 import { startDemoTargets } from '../../src/demo/targets';
 import { workflowsPath } from '../../src/worker';
+import { bundleWorkflows } from '../../src/workflow-bundle';
 import { makeCertificates } from './certs';
 
 declare module 'vitest' {
@@ -26,8 +26,6 @@ declare module 'vitest' {
     workflowBundlePath: string;
   }
 }
-
-const quiet = () => undefined;
 
 /**
  * One cluster for the whole tier, with mTLS on its frontend: PostgreSQL, Temporal's four
@@ -64,20 +62,10 @@ export default async function setup(project: TestProject) {
   console.log(
     `cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.address} (mTLS)`,
   );
-  const bundle = await bundleWorkflowCode({
-    workflowsPath,
-    logger: {
-      log: quiet,
-      trace: quiet,
-      debug: quiet,
-      info: quiet,
-      warn: quiet,
-      error: console.error,
-    },
-  });
+  const code = await bundleWorkflows(workflowsPath, false);
   const bundlePath = path.resolve('test-results', 'cluster-workflow-bundle.js');
   await mkdir(path.dirname(bundlePath), { recursive: true });
-  await writeFile(bundlePath, bundle.code);
+  await writeFile(bundlePath, code);
   project.provide('workflowBundlePath', bundlePath);
   project.provide('cluster', {
     dir: cluster.state.dir,

@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startLocalTemporal } from '../../src/dev/local-system';
 import { workflowsPath } from '../../src/worker';
+import { bundleWorkflows } from '../../src/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -22,21 +22,11 @@ export default async function setup(project: TestProject) {
     cli: { env: process.env },
     log: (line) => console.log(line),
   });
-  const bundle = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const code = await bundleWorkflows(workflowsPath, false);
   const bundlePath = path.resolve('test-results', 'workflow-bundle.js');
   await mkdir(path.dirname(bundlePath), { recursive: true });
-  await writeFile(bundlePath, bundle.code);
+  await writeFile(bundlePath, code);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', bundlePath);
   return () => server.stop();
 }
-
-const quiet = () => undefined;
-const quietLogger = {
-  log: quiet,
-  trace: quiet,
-  debug: quiet,
-  info: quiet,
-  warn: quiet,
-  error: console.error,
-};
