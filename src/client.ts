@@ -40,6 +40,7 @@ import {
   type DeliverySummary,
 } from './runs';
 import { actionRefusal, cancelRefusal, steerRefusal } from './operator-rules';
+import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
 import { TemporalCalls } from './temporal-calls';
 import { GrpcStatus, grpcStatusOf } from './temporal-errors';
@@ -111,28 +112,44 @@ export class TandemClient extends TemporalCalls {
 
   /**
    * The delivery's current state and each leg's, as its run keeps it visible to `describe`:
-   * answered by the server alone, for open and closed runs, with no worker.
+   * answered by the server alone, for open and closed runs, with no worker. Who asked for each
+   * operator action (`by`) is the caller Temporal recorded, read from the run's history.
    */
   async status(id: string): Promise<DeliveryState> {
-    return stateOf(id, await this.run(id));
+    const run = await this.run(id);
+    const state = stateOf(id, run);
+    return awaitsCallers(state) ? this.withCallers(id, state, run.runId) : state;
+  }
+
+  /** `state` with who asked for each action, read from the run's history (see `callers.ts`). */
+  private async withCallers(id: string, state: DeliveryState, runId?: string) {
+    const callers = await this.call({ id, ms: this.deadlines.read }, async () =>
+      readCallers(this.connection, this.config.temporal.namespace, {
+        workflowId: workflowIdFor(id),
+        runId: runId ?? (await this.handle(id).describe()).runId,
+      }),
+    );
+    return withCallers(state, callers);
   }
 
   /** Waits (with no deadline) until the delivery's run has ended and returns its final state. */
   async result(id: string): Promise<DeliveryState> {
     const handle = this.handle(id);
+    let state: DeliveryState;
     try {
-      return (await this.call({ id }, () => handle.result())) as DeliveryState;
+      state = (await this.call({ id }, () => handle.result())) as DeliveryState;
     } catch (error) {
       const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
-      if (
-        failure instanceof ApplicationFailure &&
-        failure.type === FailureType.DeliveryCompensated
-      ) {
-        return failure.details?.[0] as DeliveryState;
-      }
       if (!(error instanceof WorkflowFailedError)) throw error;
-      return this.status(id);
+      if (
+        !(failure instanceof ApplicationFailure) ||
+        failure.type !== FailureType.DeliveryCompensated
+      ) {
+        return this.status(id);
+      }
+      state = failure.details?.[0] as DeliveryState;
     }
+    return awaitsCallers(state) ? this.withCallers(id, state) : state;
   }
 
   /**
@@ -150,8 +167,8 @@ export class TandemClient extends TemporalCalls {
       typeof until === 'function' ? until : (s: DeliveryState) => until.includes(s.status);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const state = await this.status(id);
-      if (ready(state)) return state;
+      const state = stateOf(id, await this.run(id));
+      if (ready(state)) return awaitsCallers(state) ? this.status(id) : state;
       if (Date.now() >= deadline) {
         throw new TimedOutError(
           `delivery ${id} is still ${state.status} after ${formatDuration(timeoutMs)}; it goes on`,
@@ -246,10 +263,11 @@ export class TandemClient extends TemporalCalls {
    * Retries a parked delivery (all legs that need attention, or the one named): failed
    * compensations run again, and a leg whose outcome is unknown is re-sent to learn it.
    * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`, and
-   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks) is kept in its `actions`.
+   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks: default this client's
+   * identity) is the identity the update is sent as, which the run's history keeps.
    */
   async retry(id: string, leg?: string, by?: string): Promise<void> {
-    await this.operate(id, 'retry', leg, { ...(leg && { leg }), ...(by && { by }) });
+    await this.operate(id, 'retry', leg, { ...(leg && { leg }) }, by);
   }
 
   /**
@@ -257,23 +275,25 @@ export class TandemClient extends TemporalCalls {
    * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
    */
   async resolve(id: string, note: string, by?: string): Promise<void> {
-    await this.operate(id, 'resolve', undefined, { note, ...(by && { by }) });
+    await this.operate(id, 'resolve', undefined, { note }, by);
   }
 
   /**
    * Steers a delivery that has not ended: `pause` or `resume` a leg (or every leg), `retryNow`
    * (end a backoff wait: attempt at once), `extendDeadline` (`{ leg, duration: '30m' }`). `by`
-   * defaults to this client's Temporal identity. Answers with the action as the run keeps it;
-   * throws {@link DeliveryActionRefusedError} with the run's reason when it does not apply.
+   * (who asks) is the identity the update is sent as, default this client's. Answers with the
+   * action as the run keeps it; throws {@link DeliveryActionRefusedError} with the run's reason
+   * when it does not apply.
    */
   async steer<A extends SteeringAction>(
     id: string,
     action: A,
     args: OperatorArgs[A],
+    by?: string,
   ): Promise<ActionRecord> {
     const refused = steerRefusal(id, action, await this.describe(id));
     if (refused) throw refused;
-    return this.update(id, action, { ...args, by: args.by ?? this.client.options.identity });
+    return this.update(id, action, args, by);
   }
 
   /** Closes the connection this client opened (not one it was given). */
@@ -286,11 +306,12 @@ export class TandemClient extends TemporalCalls {
     action: 'retry' | 'resolve',
     leg: string | undefined,
     args: OperatorArgs['retry'] | OperatorArgs['resolve'],
+    by: string | undefined,
   ): Promise<void> {
     // Checked here first so an action on a running delivery is refused at once; the workflow
     // checks again, as the authority, before it acts.
-    const refused = actionRefusal(id, action, await this.status(id), leg);
+    const refused = actionRefusal(id, action, stateOf(id, await this.run(id)), leg);
     if (refused) throw refused;
-    await this.update(id, action, args);
+    await this.update(id, action, args, by);
   }
 }

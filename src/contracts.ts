@@ -3,7 +3,7 @@
  * Safe to import from workflow code: it holds types and Temporal message definitions only.
  */
 import { defineQuery, type Sinks } from '@temporalio/workflow';
-import type { ActionRecord } from './operator-actions';
+import type { ActionRecord, RequestRef } from './operator-actions';
 
 /** Name of the workflow type that runs one delivery. */
 export const DELIVERY_WORKFLOW = 'delivery';
@@ -121,6 +121,15 @@ export interface DeliveryRequest {
 }
 
 /**
+ * The revision of the run's rules that Tandem's client starts runs under, kept in their input.
+ * A rule that runs recorded before it must replay without is keyed to a revision, not to a
+ * `patched()` marker, where the marker (and the search attribute the SDK writes with it) would
+ * be the very write the rule avoids. 1: a refused signal leaves no trace in the state, memo or
+ * search attributes.
+ */
+export const RUN_REVISION = 1;
+
+/**
  * The workflow's input: the request plus the policy of each leg. This is the only place the
  * payload is stored in the run's history: attempts read it from here (the run's start event).
  */
@@ -131,6 +140,8 @@ export interface DeliveryInput extends DeliveryRequest {
    * ignored. Lets a test reach the budget with a small payload.
    */
   historyBudgetBytes?: number;
+  /** The {@link RUN_REVISION} the run started under; absent before revisions were kept. */
+  revision?: number;
 }
 
 /** A target's answer, as kept for compensation templates. */
@@ -185,9 +196,10 @@ export interface PhaseState {
   finishedAt?: string;
 }
 
-/** Who paused a leg, when and why. */
-export interface PauseState {
+/** Who paused a leg, when and why; `by` and `claimedBy` as in an {@link ActionRecord}. */
+export interface PauseState extends RequestRef {
   by: string;
+  claimedBy?: string;
   note?: string;
   at: string;
 }

@@ -48,6 +48,19 @@ export const STATE_TEXT_CHARS = 500;
 /** How many operator actions (ignored signals included) a delivery's state keeps, newest last. */
 export const OPERATOR_ACTIONS_KEPT = 20;
 
+/** The longest note an operator action takes (trimmed), at every way in. */
+export const MAX_NOTE_CHARS = 500;
+
+/** The longest `by` an operator action takes (trimmed): who says they ask. */
+export const MAX_ACTOR_CHARS = 200;
+
+/**
+ * The most operator signals one run acts on; later ones are counted and ignored. Temporal's own
+ * cap (`history.maximumSignalsPerExecution` in deploy/temporal/dynamicconfig.yaml) refuses
+ * signals past a higher number at the server.
+ */
+export const MAX_OPERATOR_SIGNALS = 500;
+
 /** The most time one `extendDeadline` may add to a leg's deadline. */
 export const MAX_DEADLINE_EXTENSION_MS = 7 * 24 * 3_600_000;
 

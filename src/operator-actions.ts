@@ -5,24 +5,62 @@
  */
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
+import { formatDuration, parseDuration } from './duration';
+import { MAX_ACTOR_CHARS, MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from './limits';
 
 /** How an operator's action reached the run. */
 export type ActionVia = 'update' | 'signal';
 
+/**
+ * Where Temporal recorded the request that carried an action, so readers can find who sent it:
+ * the update's id, or the signal's place among the operator signals the run received (1 is the
+ * first).
+ */
+export interface RequestRef {
+  updateId?: string;
+  signal?: number;
+}
+
 /** One operator action, as the run's state keeps it (the newest `OPERATOR_ACTIONS_KEPT`). */
-export interface ActionRecord {
+export interface ActionRecord extends RequestRef {
   action: OperatorAction;
   at: string;
-  /** Who asked: the CLI's OS user, the gateway's key name, or what a signal's input said. */
+  /**
+   * Who asked, as Temporal recorded the caller: the identity of the client that sent the update
+   * or signal (the gateway's `key:<name>`, the CLI's OS user, the Web UI's or a stock CLI's
+   * identity). The run cannot see it: readers fill it in from the run's history, and it is
+   * `unknown` until they do. Runs recorded before this rule kept the input's `by` here.
+   */
   by: string;
+  /** What the input's `by` said: a claim anyone can write, shown as such. */
+  claimedBy?: string;
   note?: string;
   via: ActionVia;
   /** The legs it changed. */
   legs?: string[];
   /** What `extendDeadline` added. */
   duration?: string;
-  /** Why a signal was ignored (it changed nothing); absent when the action took effect. */
+  /** Why a signal was ignored (runs recorded before refused signals stopped being kept). */
   ignored?: string;
+}
+
+/** What `by` is before a reader finds the caller in the run's history. */
+export const UNKNOWN_CALLER = 'unknown';
+
+/**
+ * Who asked, in words: the caller when known (with what the input claimed, when that differs),
+ * else the claim, marked as one (the run itself cannot see the caller).
+ */
+export function callerText({ by, claimedBy }: { by: string; claimedBy?: string }): string {
+  if (by === UNKNOWN_CALLER) {
+    return claimedBy === undefined ? 'an operator' : `"${claimedBy}" (as written)`;
+  }
+  return claimedBy === undefined || claimedBy === by ? by : `${by} (wrote "${claimedBy}")`;
+}
+
+/** `by <who>`: see {@link callerText}. */
+export function askedBy(entry: { by: string; claimedBy?: string }): string {
+  return `by ${callerText(entry)}`;
 }
 
 /**
@@ -30,7 +68,7 @@ export interface ActionRecord {
  * update's or signal's input) and in its state.
  */
 export interface ActorArgs {
-  /** Who asks. Tandem's ways in fill it in (OS user, gateway key name); a signal says it. */
+  /** Who says they ask: kept as a claim (`claimedBy`); who asked is the caller Temporal records. */
   by?: string;
   /** Why, in a line. */
   note?: string;
@@ -112,3 +150,29 @@ export const retryUpdate = operatorUpdates.retry;
 
 /** Closes a parked delivery by hand, with a note. Refused unless `needs_attention`. */
 export const resolveUpdate = operatorUpdates.resolve;
+
+/**
+ * The rules of an action's text fields, one home for every way in: the gateway's schemas and
+ * the run's own check of an update's or signal's input apply these same functions. Each says
+ * what is wrong with a value, or nothing when it is fine.
+ */
+export const ACTION_FIELD_RULES = {
+  note: (value: string): string | undefined =>
+    value.trim() === ''
+      ? 'must not be empty'
+      : value.trim().length > MAX_NOTE_CHARS
+        ? `must be at most ${MAX_NOTE_CHARS} characters`
+        : undefined,
+  by: (value: string): string | undefined =>
+    value.trim() === ''
+      ? 'must not be empty'
+      : value.trim().length > MAX_ACTOR_CHARS
+        ? `must be at most ${MAX_ACTOR_CHARS} characters`
+        : undefined,
+  duration: (value: string): string | undefined => {
+    const ms = value.length > 32 ? undefined : parseDuration(value);
+    return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS
+      ? `must be a duration from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`
+      : undefined;
+  },
+} as const;

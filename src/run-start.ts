@@ -1,7 +1,13 @@
 /** How `TandemClient.start` starts a delivery's run, and how it tells a repeat from a conflict. */
 import type { WorkflowExecutionDescription, WorkflowStartOptions } from '@temporalio/client';
 import type { TandemConfig } from './config/schema';
-import { idempotencyKeyFor, STATE_MEMO, workflowIdFor, type DeliveryInput } from './contracts';
+import {
+  idempotencyKeyFor,
+  RUN_REVISION,
+  STATE_MEMO,
+  workflowIdFor,
+  type DeliveryInput,
+} from './contracts';
 import { requestFingerprint } from './fingerprint';
 import { pendingState } from './runs';
 import { TandemStatus, TandemTargets } from './search-attributes';
@@ -14,7 +20,7 @@ export function startOptions(config: TandemConfig, input: DeliveryInput) {
   return {
     workflowId: workflowIdFor(input.id),
     taskQueue: config.temporal.taskQueue,
-    args: [input],
+    args: [{ ...input, revision: RUN_REVISION }],
     // The server refuses a second run with this id, running or finished: a duplicate start is
     // answered with the existing delivery and sends nothing.
     workflowIdConflictPolicy: 'FAIL',

@@ -1,6 +1,6 @@
 import {
+  Client,
   WorkflowUpdateFailedError,
-  type Client,
   type ConnectionLike,
   type WorkflowExecutionDescription,
   type WorkflowHandle,
@@ -12,11 +12,17 @@ import { type ActionRecord, type OperatorAction } from './operator-actions';
 import { DeliveryActionRefusedError } from './errors';
 import { tandemErrorOf } from './temporal-errors';
 
+/** How many identities {@link TemporalCalls.clientAs} keeps a client for. */
+const KEPT_CALLER_CLIENTS = 64;
+
 /**
  * How `TandemClient` calls Temporal: each call within its deadline, and whatever it throws
  * turned into a Tandem error (`tandemErrorOf`), so no caller sees a raw gRPC failure.
  */
 export abstract class TemporalCalls {
+  /** Clients that send as another identity, by identity (see {@link clientAs}). */
+  private readonly callers = new Map<string, Client>();
+
   protected constructor(
     protected readonly client: Client,
     protected readonly connection: ConnectionLike,
@@ -69,12 +75,43 @@ export abstract class TemporalCalls {
     }
   }
 
-  /** Sends an operator action's update; the run's refusal becomes the client's. */
-  protected async update(id: string, action: OperatorAction, args: object): Promise<ActionRecord> {
+  /**
+   * A client over the same connection whose requests Temporal records as sent by `identity`
+   * (the run's history is where who asked is kept). Clients are cheap; a few are kept.
+   */
+  protected clientAs(identity: string | undefined): Client {
+    if (identity === undefined || identity === this.client.options.identity) return this.client;
+    let client = this.callers.get(identity);
+    if (client === undefined) {
+      if (this.callers.size >= KEPT_CALLER_CLIENTS) {
+        this.callers.delete(this.callers.keys().next().value!);
+      }
+      client = new Client({ ...this.client.options, identity });
+      this.callers.set(identity, client);
+    }
+    return client;
+  }
+
+  /**
+   * Sends an operator action's update as `identity` (default: this client's); the run's refusal
+   * becomes the client's. Answers with the action as kept, `by` the identity it was sent as.
+   */
+  protected async update(
+    id: string,
+    action: OperatorAction,
+    args: object,
+    identity?: string,
+  ): Promise<ActionRecord> {
+    const client = this.clientAs(identity);
+    // The identity is also written as the input's `by`, so the run's own messages can name it.
+    const input = { ...args, by: client.options.identity };
     try {
-      return await this.call({ id, ms: this.deadlines.action, worker: true }, () =>
-        this.handle(id).executeUpdate<ActionRecord, [object]>(action, { args: [args] }),
+      const kept = await this.call({ id, ms: this.deadlines.action, worker: true }, () =>
+        client.workflow
+          .getHandle(workflowIdFor(id))
+          .executeUpdate<ActionRecord, [object]>(action, { args: [input] }),
       );
+      return { ...kept, by: client.options.identity };
     } catch (error) {
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
       const reason = error.cause instanceof Error ? error.cause.message : error.message;

@@ -53,9 +53,8 @@ describe('steering a running delivery from the client, the CLI and the gateway',
     const refused = await tandem('retry-now', id, '--leg', 'shipping');
     expect(refused.code).toBe(6);
     expect(refused.stderr.trim()).toBe(
-      'tandem: shipping is paused (by ' +
-        userInfo().username +
-        ': maintenance): resume it instead.',
+      // The run names who paused as its input wrote it; reads name the caller Temporal recorded.
+      `tandem: shipping is paused (by "${userInfo().username}" (as written): maintenance): resume it instead.`,
     );
     expect((await tandem('resume', id, '--leg', 'shipping')).code).toBe(0);
     expect((await tandem('retry-now', id, '--leg', 'shipping', '--note', 'back up')).code).toBe(0);
@@ -90,7 +89,7 @@ describe('steering a running delivery from the client, the CLI and the gateway',
     });
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toBe(
-      'shipping is paused (by ' + paused.body.by + ': maintenance): resume it instead.',
+      `shipping is paused (by "${paused.body.by}" (as written): maintenance): resume it instead.`,
     );
     const bad = await post<{ errors: { path: string }[] }>('extend', {
       leg: 'shipping',

@@ -1,7 +1,13 @@
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { workflowIdFor, type DeliveryState, type LegState } from '../src/contracts';
-import { operatorUpdates, type OperatorAction, type OperatorArgs } from '../src/operator-actions';
+import { hostname } from 'node:os';
+import {
+  operatorUpdates,
+  UNKNOWN_CALLER,
+  type OperatorAction,
+  type OperatorArgs,
+} from '../src/operator-actions';
 import { TandemStatus } from '../src/search-attributes';
 import { recordHistory } from './support/history';
 import { answer, templateError, transient, rejected } from './support/mock-activities';
@@ -15,6 +21,22 @@ import { caught, until } from './support/wait';
 
 const leg = (state: DeliveryState, target: string): LegState =>
   state.legs.find((l) => l.target === target)!;
+
+/** The identity Temporal records for a request of an SDK client made with no identity of its own. */
+const SDK_IDENTITY = `${process.pid}@${hostname()}`;
+/** The identity Temporal records for `temporal workflow signal`. */
+const STOCK_CLI_IDENTITY = expect.stringMatching(/^temporal-cli:/) as unknown as string;
+
+/** A state as its run keeps it: who asked is only filled in by readers, from history. */
+const asKept = (state: DeliveryState): DeliveryState => ({
+  ...state,
+  legs: state.legs.map((l) =>
+    l.paused === undefined ? l : { ...l, paused: { ...l.paused, by: UNKNOWN_CALLER } },
+  ),
+  ...(state.actions && {
+    actions: state.actions.map((a) => ({ ...a, by: UNKNOWN_CALLER })),
+  }),
+});
 
 /** A retry policy whose first backoff outlasts the test: the leg only moves on when steered. */
 const WAITS_LONG: MockTarget = {
@@ -75,7 +97,14 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     const state = await client.result(id);
     await recordHistory(connection, id, 'retry-now-update');
 
-    expect(done).toMatchObject({ action: 'retryNow', legs: ['a'], by: 'alice', via: 'update' });
+    // The run cannot see the caller: its answer keeps the written `by` as a claim only.
+    expect(done).toMatchObject({
+      action: 'retryNow',
+      legs: ['a'],
+      by: 'unknown',
+      claimedBy: 'alice',
+      via: 'update',
+    });
     expect(state.status).toBe('completed');
     const [first, second] = mocks.callsOf('deliver', 'a');
     // Far sooner than the 20 s backoff.
@@ -84,9 +113,12 @@ describe('operators steering a running delivery, through updates and stock-CLI s
       {
         action: 'retryNow',
         legs: ['a'],
-        by: 'alice',
+        // Who asked is the identity Temporal recorded for the update's client.
+        by: SDK_IDENTITY,
+        claimedBy: 'alice',
         note: 'target is back',
         via: 'update',
+        updateId: expect.any(String) as unknown,
         at: expect.any(String) as unknown,
       },
     ]);
@@ -106,7 +138,7 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     const [first, second] = mocks.callsOf('deliver', 'a');
     expect(second!.at - first!.at).toBeLessThan(10_000);
     expect(state.actions).toMatchObject([
-      { action: 'retryNow', legs: ['a'], by: 'bob', via: 'signal' },
+      { action: 'retryNow', legs: ['a'], by: STOCK_CLI_IDENTITY, claimedBy: 'bob', via: 'signal' },
     ]);
   });
 
@@ -125,22 +157,26 @@ describe('operators steering a running delivery, through updates and stock-CLI s
       by: 'carol',
       note: 'maintenance until 06:00',
     });
-    expect(done).toMatchObject({ action: 'pause', legs: ['a'], by: 'carol' });
+    expect(done).toMatchObject({ action: 'pause', legs: ['a'], claimedBy: 'carol' });
     await searchStatus(id, 'paused');
     // The attempt on the wire finishes; its backoff passes; no new attempt starts.
     first.open(transient(503));
     const held = await until(id, heldByPause('a', 1));
 
     expect(held.status).toBe('paused');
-    expect(leg(held, 'a').paused).toMatchObject({ by: 'carol', note: 'maintenance until 06:00' });
+    expect(leg(held, 'a').paused).toMatchObject({
+      by: SDK_IDENTITY,
+      claimedBy: 'carol',
+      note: 'maintenance until 06:00',
+    });
     expect(leg(held, 'a').deadlineAt).toBeUndefined();
     const left = leg(held, 'a').deadlineLeftMs!;
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThanOrEqual(30_000);
-    expect(await memo(id)).toEqual(held);
+    expect(await memo(id)).toEqual(asKept(held));
     expect(await details(id)).toContain('`resume` `{"leg":"a","by":"your name","note":"why"}`');
     expect(await refusedUpdate(id, 'retryNow', { leg: 'a', by: 'carol' })).toBe(
-      'a is paused (by carol: maintenance until 06:00): resume it instead.',
+      'a is paused (by "carol" (as written): maintenance until 06:00): resume it instead.',
     );
     // The deadline's clock is stopped: what is left does not shrink while paused.
     expect(leg(await client.status(id), 'a').deadlineLeftMs).toBe(left);
@@ -160,9 +196,9 @@ describe('operators steering a running delivery, through updates and stock-CLI s
 
     expect(state.status).toBe('completed');
     expect(mocks.inputs('deliver', 'a')).toHaveLength(2);
-    expect(state.actions?.map((a) => [a.action, a.via, a.by, a.note])).toEqual([
-      ['pause', 'update', 'carol', 'maintenance until 06:00'],
-      ['resume', 'signal', 'carol', 'maintenance over'],
+    expect(state.actions?.map((a) => [a.action, a.via, a.by, a.claimedBy, a.note])).toEqual([
+      ['pause', 'update', SDK_IDENTITY, 'carol', 'maintenance until 06:00'],
+      ['resume', 'signal', STOCK_CLI_IDENTITY, 'carol', 'maintenance over'],
     ]);
   });
 
@@ -180,9 +216,9 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     await stockSignal(id, 'pause', '{"by":"dave","note":"every target is down"}');
     const paused = await until(id, (s) => s.status === 'paused');
     // b succeeded but may still need undoing: it is held too.
-    expect(paused.legs.map((l) => [l.target, l.paused?.by])).toEqual([
-      ['a', 'dave'],
-      ['b', 'dave'],
+    expect(paused.legs.map((l) => [l.target, l.paused?.by, l.paused?.claimedBy])).toEqual([
+      ['a', STOCK_CLI_IDENTITY, 'dave'],
+      ['b', STOCK_CLI_IDENTITY, 'dave'],
     ]);
     await stopWorkflows();
     await restartWorkflows();
@@ -190,7 +226,10 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     const held = await until(id, heldByPause('a', 1));
 
     expect(held.status).toBe('paused');
-    expect(leg(held, 'a').paused).toMatchObject({ by: 'dave', note: 'every target is down' });
+    expect(leg(held, 'a').paused).toMatchObject({
+      claimedBy: 'dave',
+      note: 'every target is down',
+    });
     await searchStatus(id, 'paused');
     expect(mocks.inputs('deliver', 'a')).toHaveLength(1);
 
@@ -239,17 +278,33 @@ describe('operators steering a running delivery, through updates and stock-CLI s
 
     expect(Date.parse(leg(extended, 'a').deadlineAt!)).toBe(deadline + 30_000);
     expect(extended.actions).toMatchObject([
-      { action: 'extendDeadline', legs: ['a'], duration: '30s', by: 'frank', via: 'signal' },
+      {
+        action: 'extendDeadline',
+        legs: ['a'],
+        duration: '30s',
+        by: STOCK_CLI_IDENTITY,
+        claimedBy: 'frank',
+        via: 'signal',
+      },
     ]);
     await client.cancel(id);
     expect((await client.result(id)).status).toBe('cancelled');
   });
 
-  it('ignores invalid signals, keeping each with why, and changes nothing else; the same as updates are refused', async () => {
-    const { client, mocks, deliver, until, connection } = await start({ a: WAITS_LONG });
+  it('refuses invalid signals without a trace in the state, memo or search attributes, shows why in the details, and refuses the same as updates', async () => {
+    const {
+      client,
+      mocks,
+      deliver,
+      until: untilState,
+      connection,
+      memo,
+    } = await start({
+      a: WAITS_LONG,
+    });
     mocks.script('deliver', 'a', transient(503));
     const id = await deliver(['a']);
-    const before = await until(id, waitingToRetry('a'));
+    const before = await untilState(id, waitingToRetry('a'));
     const invalid: [OperatorAction, string, string][] = [
       [
         'pause',
@@ -278,30 +333,67 @@ describe('operators steering a running delivery, through updates and stock-CLI s
         'resolve: note: a resolve needs a note saying what was done by hand.',
       ],
       ['pause', '"now"', 'pause takes a JSON object of leg, by, note (! = required).'],
+      // The gateway's own limits, applied to signals too.
+      [
+        'pause',
+        JSON.stringify({ leg: 'a', note: 'x'.repeat(501) }),
+        'pause: note: must be at most 500 characters.',
+      ],
+      [
+        'retryNow',
+        JSON.stringify({ by: 'y'.repeat(201) }),
+        'retryNow: by: must be at most 200 characters.',
+      ],
+      [
+        'extendDeadline',
+        '{"leg":"a","duration":"8d"}',
+        'extendDeadline: duration: must be a duration from 1ms to 7d, such as "10m".',
+      ],
+      [
+        'pause',
+        JSON.stringify({ ['z'.repeat(10_000)]: 1 }),
+        `pause: unknown field "${'z'.repeat(39)}…" (pause takes leg, by, note).`,
+      ],
     ];
 
+    const memoBefore = await memo(id);
     for (const [name, input] of invalid) await stockSignal(id, name, input);
-    const after = await until(id, (s) => (s.actions?.length ?? 0) === invalid.length);
-
-    expect(after.actions?.map((a) => [a.action, a.ignored])).toEqual(
-      invalid.map(([name, , why]) => [name, why]),
+    // Signals are handled in the order they arrived: the last refusal shown means all were seen.
+    const [lastName, , lastWhy] = invalid[invalid.length - 1]!;
+    const shown = await until(
+      async () => details(id),
+      (text) => text.includes(`- ${lastName}: ${lastWhy}`),
+      { message: (text) => `the details never showed the last refusal: ${text}` },
     );
-    expect(after.actions?.[0]).toMatchObject({ by: 'gina', via: 'signal' });
-    expect(after.actions?.[1]).toMatchObject({ by: 'an unnamed operator' });
-    expect({ ...after, actions: undefined }).toEqual({ ...before, actions: undefined });
+
+    // The details show the newest five refusals, each with why.
+    for (const [name, , why] of invalid.slice(-5)) expect(shown).toContain(`- ${name}: ${why}`);
+    const after = await client.status(id);
+    expect(after).toEqual(before);
+    expect(await memo(id)).toEqual(memoBefore);
     await searchStatus(id, 'running');
     expect(mocks.inputs('deliver', 'a')).toHaveLength(1);
-    expect(await details(id)).toContain('**ignored** signal pause from gina');
+    // No memo or search attribute was written since the first signal arrived.
+    const events = (await handle(id).fetchHistory()).events ?? [];
+    const firstSignal = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
+    const writes = events
+      .slice(firstSignal)
+      .filter(
+        (e) =>
+          e.workflowPropertiesModifiedEventAttributes ||
+          e.upsertWorkflowSearchAttributesEventAttributes,
+      );
+    expect(writes).toEqual([]);
     // A retry update waits for the run to park before it judges (Tandem's client refuses sooner).
     for (const [name, input, why] of invalid.filter(([name]) => name !== 'retry')) {
       expect(await refusedUpdate(id, name, JSON.parse(input))).toBe(why);
     }
-    // Refused updates leave no trace in the state.
-    expect((await client.status(id)).actions).toHaveLength(invalid.length);
+    // Refused updates leave no trace in the state either.
+    expect((await client.status(id)).actions).toBeUndefined();
 
     await client.cancel(id);
     await client.result(id);
-    await recordHistory(connection, id, 'signals-ignored');
+    await recordHistory(connection, id, 'signals-refused');
   });
 
   it('refuses steering that does not fit the legs as they are, naming why', async () => {
@@ -325,7 +417,9 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     );
     expect(await refusedUpdate(id, 'resume', { leg: 'a' })).toBe('a is not paused.');
     await update(id, 'pause', { leg: 'a', by: 'ivan' });
-    expect(await refusedUpdate(id, 'pause', { leg: 'a' })).toBe('a is paused (by ivan) already.');
+    expect(await refusedUpdate(id, 'pause', { leg: 'a' })).toBe(
+      'a is paused (by "ivan" (as written)) already.',
+    );
     // The attempt on the wire finishes while paused; nothing is left to attempt.
     onTheWire.open(answer(201));
     expect((await client.result(id)).status).toBe('completed');
@@ -345,7 +439,9 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     await recordHistory(connection, id, 'resolved-by-signal');
 
     expect(state).toMatchObject({ status: 'resolved', note: 'entry reversed by hand' });
-    expect(state.actions).toMatchObject([{ action: 'resolve', by: 'hank', via: 'signal' }]);
+    expect(state.actions).toMatchObject([
+      { action: 'resolve', by: STOCK_CLI_IDENTITY, claimedBy: 'hank', via: 'signal' },
+    ]);
   });
 
   it('retries a parked delivery on a retry signal', async () => {
@@ -364,7 +460,7 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     expect(state.status).toBe('compensated');
     expect(leg(state, 'a').status).toBe('compensated');
     expect(state.actions).toMatchObject([
-      { action: 'retry', legs: ['a'], by: 'jo', via: 'signal' },
+      { action: 'retry', legs: ['a'], by: STOCK_CLI_IDENTITY, claimedBy: 'jo', via: 'signal' },
     ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { DeliverySummary } from '../client';
 import { workflowIdFor, type DeliveryState, type LegState } from '../contracts';
+import { askedBy, callerText } from '../operator-actions';
 
 /** Left-aligned columns two spaces apart; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {
@@ -24,7 +25,7 @@ function legStatus(leg: LegState): string {
   const notes = [
     ...(leg.outcomeUnknown && leg.status !== 'compensated' ? ['outcome unknown'] : []),
     ...(leg.paused
-      ? [`paused by ${leg.paused.by}${leg.paused.note ? `: ${leg.paused.note}` : ''}`]
+      ? [`paused ${askedBy(leg.paused)}${leg.paused.note ? `: ${leg.paused.note}` : ''}`]
       : []),
     ...(leg.retryAt ? [`next attempt ${shortTime(leg.retryAt)}`] : []),
     ...(leg.deadlineLeftMs !== undefined
@@ -97,7 +98,7 @@ export function formatState(state: DeliveryState): string[] {
           ['ACTION', 'BY', 'AT', 'NOTE'],
           ...state.actions.map((a) => [
             a.ignored === undefined ? a.action : `${a.action} (ignored: ${a.ignored})`,
-            a.by,
+            callerText(a),
             shortTime(a.at),
             a.note ?? '-',
           ]),

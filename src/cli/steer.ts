@@ -35,7 +35,6 @@ export function registerSteering(cli: Command, source: () => ConfigSource, print
     print(`Follow it: tandem status ${id}`);
   };
   const actor = (flags: SteerFlags) => ({
-    by: operatorIdentity(),
     ...(flags.note !== undefined && { note: flags.note }),
   });
   const target = (flags: SteerFlags) => ({
@@ -62,7 +61,7 @@ export function registerSteering(cli: Command, source: () => ConfigSource, print
       ),
     )
     .action((id: string, flags: SteerFlags) =>
-      steer(id, (client) => client.steer(id, 'pause', target(flags))),
+      steer(id, (client) => client.steer(id, 'pause', target(flags), operatorIdentity())),
     );
 
   cli
@@ -72,7 +71,7 @@ export function registerSteering(cli: Command, source: () => ConfigSource, print
     .option('--leg <target>', 'resume only this leg (default: every paused leg)')
     .option('--note <text>', 'why, kept in the status and history')
     .action((id: string, flags: SteerFlags) =>
-      steer(id, (client) => client.steer(id, 'resume', target(flags))),
+      steer(id, (client) => client.steer(id, 'resume', target(flags), operatorIdentity())),
     );
 
   cli
@@ -86,7 +85,7 @@ export function registerSteering(cli: Command, source: () => ConfigSource, print
     .option('--leg <target>', 'only this leg (default: every leg waiting to retry)')
     .option('--note <text>', 'why, kept in the status and history')
     .action((id: string, flags: SteerFlags) =>
-      steer(id, (client) => client.steer(id, 'retryNow', target(flags))),
+      steer(id, (client) => client.steer(id, 'retryNow', target(flags), operatorIdentity())),
     );
 
   cli
@@ -99,11 +98,12 @@ export function registerSteering(cli: Command, source: () => ConfigSource, print
     .addHelpText('after', examples('$ tandem extend order-1042 --leg shipping --duration 1h'))
     .action((id: string, flags: SteerFlags & { leg: string; duration: string }) =>
       steer(id, (client) =>
-        client.steer(id, 'extendDeadline', {
-          ...actor(flags),
-          leg: flags.leg,
-          duration: flags.duration,
-        }),
+        client.steer(
+          id,
+          'extendDeadline',
+          { ...actor(flags), leg: flags.leg, duration: flags.duration },
+          operatorIdentity(),
+        ),
       ),
     );
 }

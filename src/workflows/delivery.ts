@@ -13,7 +13,7 @@ import {
   type DeliveryState,
 } from '../contracts';
 import { FailureType } from '../failures';
-import { historyBudget } from './history-budget';
+import { historyBudget, SignalLedger } from './history-budget';
 import { LegRunner } from './legs';
 import { OperatorDesk } from './operator';
 import { DeliveryRecord, type Leg } from './record';
@@ -45,8 +45,13 @@ class DeliveryRun {
 
   constructor(input: DeliveryInput) {
     this.record = new DeliveryRecord(input);
-    this.legs = new LegRunner(this.record, this.saga, historyBudget(input.historyBudgetBytes));
-    this.desk = new OperatorDesk(this.record, (leg) => this.legs.canRetry(leg));
+    const signals = new SignalLedger();
+    this.legs = new LegRunner(
+      this.record,
+      this.saga,
+      historyBudget(input.historyBudgetBytes, signals),
+    );
+    this.desk = new OperatorDesk(this.record, (leg) => this.legs.canRetry(leg), signals);
   }
 
   /** The contract's story: send every leg; if one failed, undo; park until an operator acts. */

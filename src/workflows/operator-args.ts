@@ -1,12 +1,11 @@
 /**
  * The arguments of operator actions, parsed from what an update or a signal carries: a signal's
- * input is whatever JSON an operator typed in the Temporal UI, so nothing is taken on trust.
+ * input is whatever JSON an operator typed in the Temporal UI, so nothing is taken on trust, and
+ * the rules are the gateway's own (`ACTION_FIELD_RULES`).
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { OperatorAction, OperatorArgs } from '../operator-actions';
-import { formatDuration, parseDuration } from '../duration';
+import { ACTION_FIELD_RULES, type OperatorAction, type OperatorArgs } from '../operator-actions';
 import { FailureType } from '../failures';
-import { MAX_DEADLINE_EXTENSION_MS } from '../limits';
 
 /** The fields each action takes; `!` marks a required one. */
 const FIELDS: { [A in OperatorAction]: readonly string[] } = {
@@ -18,23 +17,40 @@ const FIELDS: { [A in OperatorAction]: readonly string[] } = {
   extendDeadline: ['leg!', 'duration!', 'by', 'note'],
 };
 
+/** How many problems a refusal names; the rest are counted. */
+const PROBLEMS_NAMED = 5;
+
 /** A refusal of an operator action: the update's failure, or why a signal was ignored. */
 export function refusal(message: string, type: string = FailureType.InvalidAction): never {
   throw ApplicationFailure.nonRetryable(message, type);
 }
 
-/** Who an action's input says asks, however malformed the rest of it is. */
-export function actorOf(raw: unknown): { by: string; note?: string } {
-  const fields = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const text = (value: unknown) =>
-    typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-  const note = text(fields.note);
-  return { by: text(fields.by) ?? 'an unnamed operator', ...(note !== undefined && { note }) };
+/** A name from the input, short enough to quote in a message. */
+function quoted(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 39)}…` : text);
+}
+
+/** Who an action's input says asks (a claim), however malformed the rest of it is. */
+export function claimOf(raw: unknown): string | undefined {
+  const by = typeof raw === 'object' && raw !== null ? (raw as { by?: unknown }).by : undefined;
+  return typeof by === 'string' && ACTION_FIELD_RULES.by(by) === undefined ? by.trim() : undefined;
+}
+
+/** What is wrong with one field's value, or nothing. */
+function fieldProblem(key: string, value: unknown, legs: readonly string[]): string | undefined {
+  if (typeof value !== 'string') return 'must be a string';
+  if (key === 'leg') {
+    return legs.includes(value)
+      ? undefined
+      : `the delivery has no leg ${quoted(value)} (its legs are ${legs.join(', ')})`;
+  }
+  if (key === 'note' || key === 'by' || key === 'duration') return ACTION_FIELD_RULES[key](value);
+  return undefined;
 }
 
 /**
- * The arguments of `action`, checked against the delivery's legs; throws a refusal naming every
- * problem. No input (a signal sent without one) counts as `{}`.
+ * The arguments of `action`, checked against the delivery's legs; throws a refusal naming the
+ * problems (the first few, and how many more). No input (a signal sent without one) counts as `{}`.
  */
 export function parseArgs<A extends OperatorAction>(
   action: A,
@@ -47,42 +63,35 @@ export function parseArgs<A extends OperatorAction>(
   const fields = (raw ?? {}) as Record<string, unknown>;
   const known = FIELDS[action].map((f) => f.replace('!', ''));
   const problems: string[] = [];
-  for (const key of Object.keys(fields)) {
-    if (!known.includes(key))
-      problems.push(`unknown field "${key}" (${action} takes ${known.join(', ')})`);
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key) || known.includes(key)) continue;
+    problems.push(`unknown field ${quoted(key)} (${action} takes ${known.join(', ')})`);
+    // An input of many unknown fields is refused without walking them all.
+    if (problems.length > PROBLEMS_NAMED) break;
   }
   for (const spec of FIELDS[action]) {
     const key = spec.replace('!', '');
     const value = fields[key];
-    const missing = value === undefined || value === null;
+    const blank = typeof value === 'string' && value.trim() === '';
     if (
       action === 'resolve' &&
       key === 'note' &&
-      (typeof value !== 'string' || value.trim() === '')
+      (value === undefined || value === null || blank)
     ) {
       problems.push('note: a resolve needs a note saying what was done by hand');
       continue;
     }
-    if (missing) {
+    if (value === undefined || value === null) {
       if (spec.endsWith('!')) problems.push(`${key}: is required`);
       continue;
     }
-    if (typeof value !== 'string' || value.trim() === '') {
-      problems.push(`${key}: must be a non-empty string`);
-      continue;
-    }
-    if (key === 'leg' && !legs.includes(value)) {
-      problems.push(`leg: the delivery has no leg "${value}" (its legs are ${legs.join(', ')})`);
-    }
-    if (key === 'duration') {
-      const ms = parseDuration(value);
-      if (ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS) {
-        problems.push(
-          `duration: must be a duration from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`,
-        );
-      }
-    }
+    const problem = fieldProblem(key, value, legs);
+    if (problem !== undefined) problems.push(`${key}: ${problem}`);
   }
-  if (problems.length > 0) refusal(`${action}: ${problems.join('; ')}.`);
+  if (problems.length > 0) {
+    const more = problems.length - PROBLEMS_NAMED;
+    const named = problems.slice(0, PROBLEMS_NAMED).join('; ');
+    refusal(`${action}: ${named}${more > 0 ? `; and more` : ''}.`);
+  }
   return fields as unknown as OperatorArgs[A];
 }

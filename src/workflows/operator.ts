@@ -1,18 +1,39 @@
-import { ApplicationFailure, CancellationScope, condition, setHandler } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  currentUpdateInfo,
+  log,
+  patched,
+  setDefaultSignalHandler,
+  setHandler,
+} from '@temporalio/workflow';
 import {
   OPERATOR_ACTIONS,
   operatorSignals,
   operatorUpdates,
+  UNKNOWN_CALLER,
   type ActionRecord,
-  type ActionVia,
   type OperatorAction,
   type OperatorArgs,
+  type RequestRef,
 } from '../operator-actions';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { FailureType } from '../failures';
-import { actorOf, parseArgs, refusal } from './operator-args';
+import { MAX_OPERATOR_SIGNALS } from '../limits';
+import type { SignalLedger } from './history-budget';
+import { claimOf, parseArgs, refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';
 import { Steering } from './steering';
+
+/**
+ * Runs recorded before a refused signal stopped being kept in the state replay as they ran:
+ * there, each one changed the memo. Runs of `RUN_REVISION` 1 or later need no marker.
+ */
+const REFUSED_SIGNALS_UNKEPT_PATCH = 'refused-signals-unkept';
+
+/** Who and how an action came: the request Temporal recorded, and what its input claimed. */
+type Origin = RequestRef & { via: ActionRecord['via']; claimedBy?: string };
 
 /** What an operator asked a parked delivery to do. */
 type ParkedAction = { kind: 'retry'; leg?: string } | { kind: 'resolve'; note: string };
@@ -31,10 +52,12 @@ const DESCRIPTIONS: Record<OperatorAction, string> = {
 
 /**
  * The operator's side of a delivery. Every action is an update and a signal of the same name,
- * with one handler behind both: the update answers with what was done or refuses with why; a
- * signal cannot be refused, so an invalid one is kept in the state's `actions` with why it was
- * ignored, and changes nothing else. Retry and resolve only record the action; the run acts on
- * it in {@link waitWhileParked}, so the run's sequence stays in one place.
+ * with one handler behind both, checked by the gateway's rules: the update answers with what
+ * was done or refuses with why; a signal cannot be refused, so an invalid one changes nothing
+ * (no state, memo, status or search attribute) and is logged once with why, and shown in the
+ * run's current details. Signals past `MAX_OPERATOR_SIGNALS` are counted and ignored. Retry and
+ * resolve only record the action; the run acts on it in {@link waitWhileParked}, so the run's
+ * sequence stays in one place.
  */
 export class OperatorDesk {
   private action?: ParkedAction;
@@ -43,6 +66,7 @@ export class OperatorDesk {
   constructor(
     private readonly record: DeliveryRecord,
     private readonly canRetry: (leg: Leg) => boolean,
+    private readonly signals: SignalLedger,
   ) {
     this.steering = new Steering(record);
   }
@@ -62,59 +86,106 @@ export class OperatorDesk {
         description,
       });
       // At once, with no await: signals are kept in the order they arrived.
-      setHandler(signal, (args: unknown) => void this.act(name, args, 'signal')(), {
-        description,
-      });
+      setHandler(signal, (...args: unknown[]) => this.onSignal(name, args), { description });
+    }
+    setDefaultSignalHandler((name, ...args: unknown[]) => {
+      this.signals.add(args);
+      this.refuseSignal(name, `"${name}" is not a signal this run takes`);
+    });
+  }
+
+  /** A signal: counted, then acted on, or refused without a trace in the state. */
+  private onSignal(name: OperatorAction, args: unknown[]): void {
+    const signal = this.signals.add(args);
+    if (signal > MAX_OPERATOR_SIGNALS) {
+      this.refuseSignal(name, `the run takes at most ${MAX_OPERATOR_SIGNALS} operator signals`);
+      return;
+    }
+    const raw = args[0];
+    const claimedBy = claimOf(raw);
+    const origin: Origin = { via: 'signal', signal, ...(claimedBy && { claimedBy }) };
+    try {
+      this.act(name, raw, origin)();
+    } catch (error) {
+      if (!(error instanceof ApplicationFailure)) throw error;
+      if (this.refusalsUnkept()) this.refuseSignal(name, error.message);
+      else this.record.logAction({ ...this.entry(name, raw, origin), ignored: error.message });
     }
   }
 
-  /**
-   * The one handler: parses and applies the action, then returns how to keep it. An update's
-   * refusal is thrown; a signal's is kept with why it was ignored.
-   */
-  private act(action: OperatorAction, raw: unknown, via: ActionVia): () => ActionRecord {
-    const { by, note } = actorOf(raw);
-    const entry = { action, by, ...(note !== undefined && { note }), via };
-    try {
-      const args = parseArgs(
-        action,
-        raw,
-        this.record.legs.map((leg) => leg.plan.target),
-      );
-      const legs = this.apply(action, args);
-      return () =>
-        this.record.logAction({
-          ...entry,
-          ...(legs.length > 0 && { legs }),
-          ...(action === 'extendDeadline' && {
-            duration: (args as OperatorArgs['extendDeadline']).duration,
-          }),
-        });
-    } catch (error) {
-      if (via === 'update' || !(error instanceof ApplicationFailure)) throw error;
-      return () => this.record.logAction({ ...entry, ignored: error.message });
+  /** Whether this run keeps refused signals out of its state (runs recorded before did not). */
+  private refusalsUnkept(): boolean {
+    // Runs started without a revision (older ones, or by the stock CLI) ask their history.
+    return (this.record.input.revision ?? 0) >= 1 || patched(REFUSED_SIGNALS_UNKEPT_PATCH);
+  }
+
+  /** Logs a refused signal once (never on replay) and shows it in the run's current details. */
+  private refuseSignal(name: string, why: string): void {
+    const count = this.signals.count;
+    // A flood is logged at its start and where it passes the cap, not line by line.
+    if (count <= MAX_OPERATOR_SIGNALS + 1) {
+      log.warn('signal refused: it changed nothing', { signal: name, why, signalsSoFar: count });
     }
+    this.record.showRefusal(`${name}: ${why}`);
+  }
+
+  /** How an action is kept, before what it did is known. */
+  private entry(action: OperatorAction, raw: unknown, origin: Origin): Omit<ActionRecord, 'at'> {
+    const note = (raw as { note?: unknown } | undefined)?.note;
+    return {
+      action,
+      by: UNKNOWN_CALLER,
+      ...origin,
+      ...(typeof note === 'string' && note.trim() !== '' && { note: note.trim() }),
+    };
+  }
+
+  /**
+   * The one handler: parses and applies the action (or throws its refusal), then returns how to
+   * keep it.
+   */
+  private act(action: OperatorAction, raw: unknown, origin: Origin): () => ActionRecord {
+    const args = parseArgs(
+      action,
+      raw,
+      this.record.legs.map((leg) => leg.plan.target),
+    );
+    const legs = this.apply(action, args, origin);
+    return () =>
+      this.record.logAction({
+        ...this.entry(action, raw, origin),
+        ...(legs.length > 0 && { legs }),
+        ...(action === 'extendDeadline' && {
+          duration: (args as OperatorArgs['extendDeadline']).duration,
+        }),
+      });
   }
 
   /** An update: judged like its signal, then answered with the action as kept. */
   private async onUpdate(action: OperatorAction, raw: unknown): Promise<ActionRecord> {
+    const claimedBy = claimOf(raw);
+    const updateId = currentUpdateInfo()?.id;
+    const origin: Origin = {
+      via: 'update',
+      ...(updateId !== undefined && { updateId }),
+      ...(claimedBy && { claimedBy }),
+    };
     if (action === 'retry' || action === 'resolve') {
       // It may arrive in the task that parks the run: it is judged once the run has parked or
       // closed. Shielded: a parked run asked to cancel still takes retry and resolve.
       await CancellationScope.nonCancellable(() =>
         condition(() => this.record.status !== 'running'),
       );
-      return this.act(action, raw, 'update')();
+      return this.act(action, raw, origin)();
     }
-    const keep = this.act(action, raw, 'update');
+    const keep = this.act(action, raw, origin);
     // Kept one step later, as the runs recorded with this handler kept it: the place of its
     // patch marker and of the update's answer among the task's commands is what a replay checks.
     await Promise.resolve();
     return keep();
   }
 
-  private apply(action: OperatorAction, args: unknown): string[] {
-    const by = actorOf(args).by;
+  private apply(action: OperatorAction, args: unknown, origin: Origin): string[] {
     switch (action) {
       case 'retry':
         return this.retry(args as OperatorArgs['retry']);
@@ -123,7 +194,7 @@ export class OperatorDesk {
         this.action = { kind: 'resolve', note: (args as OperatorArgs['resolve']).note.trim() };
         return [];
       case 'pause':
-        return this.steering.pause(args as OperatorArgs['pause'], by);
+        return this.steering.pause(args as OperatorArgs['pause'], origin);
       case 'resume':
         return this.steering.resume(args as OperatorArgs['resume']);
       case 'retryNow':

@@ -32,6 +32,9 @@ const STATE_MEMO_PATCH = 'state-memo';
  */
 const OPERATOR_ACTIONS_PATCH = 'operator-actions';
 
+/** How many refused signals the run's details show, newest last. */
+const REFUSALS_SHOWN = 5;
+
 /** One leg: its plan, its state as reported, and the target's answer. */
 export interface Leg {
   plan: LegPlan;
@@ -78,6 +81,8 @@ export class DeliveryRecord {
   cancelled = false;
   /** The newest operator actions, oldest first. */
   private readonly actions: ActionRecord[] = [];
+  /** The newest refused signals, with why: shown in the UI's details only, never kept. */
+  private readonly refusals: string[] = [];
   /** The status last written to `TandemStatus`. */
   private shown: DeliveryStatus = 'running';
   private published: string | undefined;
@@ -148,11 +153,11 @@ export class DeliveryRecord {
 
   /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
   logAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
-    const { note, ignored, ...rest } = entry;
+    const { note, ignored, claimedBy, ...rest } = entry;
     const kept: ActionRecord = {
       ...rest,
-      by: cut(entry.by),
       at: new Date().toISOString(),
+      ...(claimedBy !== undefined && { claimedBy: cut(claimedBy) }),
       ...(note !== undefined && { note: cut(note) }),
       ...(ignored !== undefined && { ignored: cut(ignored) }),
     };
@@ -161,6 +166,16 @@ export class DeliveryRecord {
     if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
     this.changed();
     return kept;
+  }
+
+  /**
+   * Shows a refused signal in the run's current details (served to the UI by the worker, not
+   * written to history): the state, memo and search attributes stay as they were.
+   */
+  showRefusal(why: string): void {
+    this.refusals.push(cut(why));
+    if (this.refusals.length > REFUSALS_SHOWN) this.refusals.shift();
+    setCurrentDetails(detailsMarkdown(this.snapshot(), this.refusals));
   }
 
   setLeg(leg: Leg, status: LegStatus): void {
@@ -200,7 +215,7 @@ export class DeliveryRecord {
   private publish(): void {
     this.dirty = false;
     const state = this.snapshot();
-    setCurrentDetails(detailsMarkdown(state));
+    setCurrentDetails(detailsMarkdown(state, this.refusals));
     const json = JSON.stringify(state);
     if (json === this.published || !patched(STATE_MEMO_PATCH)) return;
     this.published = json;

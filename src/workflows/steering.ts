@@ -3,7 +3,13 @@
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
 import type { LegState, LegStatus } from '../contracts';
-import type { ExtendDeadlineArgs, LegArgs } from '../operator-actions';
+import {
+  askedBy,
+  UNKNOWN_CALLER,
+  type ExtendDeadlineArgs,
+  type LegArgs,
+  type RequestRef,
+} from '../operator-actions';
 import { parseDuration } from '../duration';
 import { FailureType } from '../failures';
 import { refusal } from './operator-args';
@@ -19,7 +25,7 @@ export function hasWorkLeft({ status, outcomeUnknown }: LegState): boolean {
 
 function pausedBy(leg: Leg): string {
   const paused = leg.state.paused!;
-  return `${leg.plan.target} is paused (by ${paused.by}${paused.note ? `: ${paused.note}` : ''})`;
+  return `${leg.plan.target} is paused (${askedBy(paused)}${paused.note ? `: ${paused.note}` : ''})`;
 }
 
 const names = (legs: readonly Leg[]) => legs.map((leg) => leg.plan.target);
@@ -32,7 +38,7 @@ export class Steering {
    * Pauses one leg, or every leg with work left: no new attempt of it (sending or undoing)
    * starts until resumed, an attempt on the wire finishes, and its deadline is suspended.
    */
-  pause({ leg, note }: LegArgs, by: string): string[] {
+  pause({ leg, note }: LegArgs, origin: RequestRef & { claimedBy?: string }): string[] {
     const chosen = this.choose(
       leg,
       (l) => l.state.paused === undefined && hasWorkLeft(l.state),
@@ -44,7 +50,14 @@ export class Steering {
     );
     const at = new Date().toISOString();
     for (const l of chosen) {
-      l.state.paused = { by, ...(note !== undefined && { note }), at };
+      l.state.paused = {
+        by: UNKNOWN_CALLER,
+        ...(origin.updateId !== undefined && { updateId: origin.updateId }),
+        ...(origin.signal !== undefined && { signal: origin.signal }),
+        ...(origin.claimedBy !== undefined && { claimedBy: origin.claimedBy }),
+        ...(note !== undefined && { note: note.trim() }),
+        at,
+      };
       l.clock?.pause();
     }
     this.record.showStatus();

@@ -3,7 +3,7 @@
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
 import type { DeliveryState, LegState, PhaseState } from '../contracts';
-import type { ActionRecord } from '../operator-actions';
+import { askedBy, type ActionRecord } from '../operator-actions';
 import { STATE_TEXT_CHARS } from '../limits';
 import { signalForms } from './signal-forms';
 
@@ -45,7 +45,7 @@ function legLine(leg: LegState): string {
     ? `; undo: ${leg.compensation.attempts} attempt(s)${leg.compensation.lastError ? ` (${leg.compensation.lastError})` : ''}`
     : '';
   const paused = leg.paused
-    ? `; **paused** by ${leg.paused.by}${leg.paused.note ? ` (${leg.paused.note})` : ''}, deadline suspended${leg.deadlineLeftMs !== undefined ? ` with ${Math.round(leg.deadlineLeftMs / 1000)} s left` : ''}`
+    ? `; **paused** ${askedBy(leg.paused)}${leg.paused.note ? ` (${leg.paused.note})` : ''}, deadline suspended${leg.deadlineLeftMs !== undefined ? ` with ${Math.round(leg.deadlineLeftMs / 1000)} s left` : ''}`
     : '';
   const next = leg.retryAt ? `; next attempt at ${leg.retryAt}` : '';
   const deadline = leg.deadlineAt ? `; deadline ${leg.deadlineAt}` : '';
@@ -55,16 +55,17 @@ function legLine(leg: LegState): string {
 function actionLine(action: ActionRecord): string {
   const what = [action.action, ...(action.legs ?? []), action.duration ?? ''].join(' ').trim();
   const note = action.note ? `: ${action.note}` : '';
+  const who = askedBy(action);
   return action.ignored !== undefined
-    ? `- ${action.at} **ignored** ${action.via} ${action.action} from ${action.by}${note}: ${action.ignored}`
-    : `- ${action.at} ${what} by ${action.by} (${action.via})${note}`;
+    ? `- ${action.at} **ignored** ${action.via} ${action.action} ${who}${note}: ${action.ignored}`
+    : `- ${action.at} ${what} ${who} (${action.via}${action.signal !== undefined ? ` #${action.signal}` : ''})${note}`;
 }
 
 /**
  * The run's current details in the UI: the story of each leg, the operator actions so far, and
  * the signals an operator can send now with their exact input. Payloads are never decoded.
  */
-export function detailsMarkdown(state: DeliveryState): string {
+export function detailsMarkdown(state: DeliveryState, refusals: readonly string[] = []): string {
   // Markdown: blank lines make the legs and the actions lists.
   const lines = [
     `**${state.status}**${state.reason ? `: ${state.reason}` : ''}`,
@@ -73,6 +74,14 @@ export function detailsMarkdown(state: DeliveryState): string {
   ];
   if (state.actions !== undefined) {
     lines.push('', '**Operator actions**', '', ...state.actions.map(actionLine));
+  }
+  if (refusals.length > 0) {
+    lines.push(
+      '',
+      '**Signals refused** (they changed nothing; the newest last):',
+      '',
+      ...refusals.map((why) => `- ${why}`),
+    );
   }
   const forms = signalForms(state);
   if (forms.length > 0) {

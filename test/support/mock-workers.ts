@@ -1,3 +1,4 @@
+import { awaitsCallers, readCallers, withCallers } from '../../src/callers';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -190,8 +191,19 @@ export async function startMockedDeliveries(
         ids.map(async (id) => {
           const handle = workflows.getHandle(workflowIdFor(id));
           const problems: string[] = [];
-          const { status, memo } = await handle.describe();
-          const kept = memo?.[STATE_MEMO] as DeliveryState | undefined;
+          const { status, memo, runId } = await handle.describe();
+          const memoState = memo?.[STATE_MEMO] as DeliveryState | undefined;
+          // Reads fill in who asked for each action from history: so does this comparison.
+          const kept =
+            memoState && awaitsCallers(memoState)
+              ? withCallers(
+                  memoState,
+                  await readCallers(connection, 'default', {
+                    workflowId: workflowIdFor(id),
+                    runId,
+                  }),
+                )
+              : memoState;
           // A closed run's memo is its final state; a parked one's is what it reports now.
           if (status.name !== 'RUNNING' || kept?.status === 'needs_attention') {
             const state =

@@ -33,9 +33,14 @@ const given = (fields: Record<string, string | undefined>): Record<string, strin
  * and answered with the action as the run keeps it.
  */
 export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
-  const steer = async (id: string, action: SteeringAction, args: Record<string, string>) => {
+  const steer = async (
+    id: string,
+    action: SteeringAction,
+    args: Record<string, string>,
+    caller: string,
+  ) => {
     try {
-      const record: ActionRecord = await client.steer(id, action, args);
+      const record: ActionRecord = await client.steer(id, action, args, caller);
       metrics.actions.inc({ action, result: 'done' });
       return { status: 200, body: record };
     } catch (error) {
@@ -67,8 +72,7 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
         'No new attempt of the leg (sending or undoing) starts until resumed; an attempt on the ' +
         "wire finishes. The leg's deadline is suspended while paused; the delivery shows `paused`.",
       body: pauseRequestSchema,
-      handle: ({ params: { id }, body, caller }) =>
-        steer(id, 'pause', given({ ...body, by: caller })),
+      handle: ({ params: { id }, body, caller }) => steer(id, 'pause', given(body), caller),
     }),
     route({
       ...common,
@@ -78,8 +82,7 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
       summary: 'Resume a paused leg (or every paused leg)',
       description: 'The leg attempts again; its deadline moves on by the time it was paused.',
       body: resumeRequestSchema,
-      handle: ({ params: { id }, body, caller }) =>
-        steer(id, 'resume', given({ ...body, by: caller })),
+      handle: ({ params: { id }, body, caller }) => steer(id, 'resume', given(body), caller),
     }),
     route({
       ...common,
@@ -89,8 +92,7 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
       summary: 'End a leg’s backoff wait: it attempts at once',
       description: 'Refused for a leg that is in flight or paused, or when no leg is waiting.',
       body: retryNowRequestSchema,
-      handle: ({ params: { id }, body, caller }) =>
-        steer(id, 'retryNow', given({ ...body, by: caller })),
+      handle: ({ params: { id }, body, caller }) => steer(id, 'retryNow', given(body), caller),
     }),
     route({
       ...common,
@@ -101,7 +103,7 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
       body: extendRequestSchema,
       bodyRequired: true,
       handle: ({ params: { id }, body, caller }) =>
-        steer(id, 'extendDeadline', given({ ...body, by: caller })),
+        steer(id, 'extendDeadline', given(body), caller),
     }),
   ];
 }
