@@ -12,8 +12,8 @@ describe('recorded histories of the main paths', () => {
     // those recorded before the state memo, the history budget and the cancel-after-failure
     // rule (they replay through `patched`), and those recorded after, with their markers; and
     // operators steering runs through updates and signals (retry now, pause, resume, extend,
-    // ignored signals, retry and resolve as signals).
-    expect(files.length).toBeGreaterThanOrEqual(20);
+    // ignored signals, refused signals that leave no trace, retry and resolve as signals).
+    expect(files.length).toBeGreaterThanOrEqual(21);
     expect(files).toEqual(
       expect.arrayContaining([
         'completed.json',
@@ -28,6 +28,7 @@ describe('recorded histories of the main paths', () => {
         'paused-all-across-restart.json',
         'deadline-extended.json',
         'signals-ignored.json',
+        'signals-refused.json',
         'resolved-by-signal.json',
         'retried-by-signal.json',
       ]),
