@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { TandemClient } from '../../src/client';
@@ -75,9 +76,6 @@ function configFor(targets: Record<string, MockTarget>, taskQueue: string): Tand
   };
   return parseConfig(document, 'mocked test config');
 }
-
-/** `WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND` in Temporal's API. */
-const FORCE_CLOSE_COMMAND = 17;
 
 /** The workflow on real workers and a real server, with its activities scripted by the test. */
 export interface MockedDeliveries {
@@ -238,7 +236,13 @@ export async function startMockedDeliveries(
             const failed = event.workflowTaskFailedEventAttributes;
             // The server fails a task itself to flush a flood of signals that arrived during it
             // (more than its buffered-events batch): that task is retried, nothing of the run's.
-            if (failed?.cause === FORCE_CLOSE_COMMAND) continue;
+            if (
+              failed?.cause ===
+              temporal.api.enums.v1.WorkflowTaskFailedCause
+                .WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND
+            ) {
+              continue;
+            }
             if (failed) problems.push(`${id}: ${failed.failure?.message ?? String(failed.cause)}`);
           }
           return problems;
