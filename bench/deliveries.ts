@@ -15,6 +15,8 @@
  *   `--eager-start`, `--bulkhead on|off`. `--only TEXT` keeps the rows whose name contains TEXT,
  *   `--skip TEXT` drops them.
  * - `--parked N`: the parked row parks N deliveries, uncapped (`--only parked --parked 10000`).
+ * - `--only hostile`: the hostile row alone (an app at 10/s through the gateway, quiet, then
+ *   while another client floods it with deep 1 MiB bodies and wrong keys).
  * - `--json`: the report as one JSON line, printed last; `--out FILE` also writes it to FILE.
  * - `--cpu-prof DIR`: the worker and gateway processes write V8 CPU profiles to DIR
  *   (summarised by `npx tsx bench/profile.ts DIR`).
@@ -29,6 +31,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
+import { runHostile, type HostileReport } from './hostile';
 import { parseBenchArgs, rowsFor, type BenchOptions } from './options';
 import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
@@ -49,6 +52,8 @@ export interface BenchReport {
   /** Rows left out, each with why (dev-server levers on the cluster). */
   skipped: string[];
   parked?: ParkedReport;
+  /** The hostile row: the gateway's 202s and RSS, quiet and under a flood. */
+  hostile?: HostileReport;
   /** `--scaling`: its rows as the scaling table. */
   scaling?: ScalingLine[];
   /** The first row's, where the single-row bench had them. */
@@ -98,10 +103,12 @@ async function main(): Promise<void> {
   const unwatch = stopOnSignal(system, log);
   const reports: RowReport[] = [];
   let parked: ParkedReport | undefined;
+  let hostile: HostileReport | undefined;
   try {
     for (const row of rows) {
       const running = await system.prepare(row.setup);
       if (row.group === 'parked') parked = await runParked(running, row, log);
+      else if (row.group === 'hostile') hostile = await runHostile(running, row, log);
       else reports.push(await runRow(running, row, log));
     }
   } finally {
@@ -118,6 +125,7 @@ async function main(): Promise<void> {
     rows: reports,
     skipped,
     ...(parked && { parked }),
+    ...(hostile && { hostile }),
     ...(options.scaling && { scaling: scalingTable(reports) }),
     runs: first?.runs ?? ([] as unknown as RowReport['runs']),
     ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
@@ -132,6 +140,9 @@ async function main(): Promise<void> {
       r.runs.flatMap((run) => run.failures.map((f) => `${r.name}, ${run.name}: ${f}`)),
     ),
     ...(parked?.failures ?? []).map((f) => `${parked!.name}: ${f}`),
+    ...(hostile ? [...hostile.quiet.failures, ...hostile.flooded.failures] : []).map(
+      (f) => `${hostile!.name}: ${f}`,
+    ),
   ];
   for (const failure of failures.slice(0, 5)) console.error(failure);
   if (failures.length > 0) process.exitCode = 1;

@@ -42,6 +42,7 @@ export interface RowSpec {
     | 'legs'
     | 'saturated'
     | 'gateway'
+    | 'hostile'
     | 'parked'
     | 'lever'
     | 'scaling';
@@ -147,6 +148,18 @@ export function standardRows({ quick }: Scale): RowSpec[] {
       legs: 2,
       ratePerSecond: 20,
       durationMs: n(10_000, 3_000),
+      setup: { ...DEFAULTS, starter: 'gateway' },
+    }),
+    // The app's 202s at a rate the machine keeps up with, quiet, then under a hostile flood:
+    // `durationMs` is each phase's.
+    row({
+      name: 'hostile gateway 10/s',
+      group: 'hostile',
+      concurrency: 0,
+      latencyMs: 20,
+      legs: 2,
+      ratePerSecond: 10,
+      durationMs: n(20_000, 5_000),
       setup: { ...DEFAULTS, starter: 'gateway' },
     }),
     // Sized for the matrix's few minutes (each parks in a few workflow tasks and two attempts);

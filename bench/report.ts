@@ -1,6 +1,7 @@
 /** The bench's human-readable report: one table of rows, then the costs of each. */
 import type { BenchReport } from './deliveries';
 import { CLUSTER_PARTS } from './cluster';
+import { HOSTILE_GOAL, type HostileReport } from './hostile';
 import type { RowReport } from './row';
 import { SCALING_HEADER, scalingCells } from './scaling';
 
@@ -67,6 +68,34 @@ function costLine(row: RowReport, shown: ReturnType<typeof extras>): string[] {
     num(row.workerRssPeakBytes / MIB, 0),
     ...(shown.rssSum ? [num(row.workerRssPeakSumBytes / MIB, 0)] : []),
     `${num(p.toFirstRequest, 0)}|${num(p.atTargets, 0)}|${num(p.afterLastAnswer, 0)}`,
+  ];
+}
+
+/** The hostile row: the app's figures quiet and flooded, what the flood got, and the goal. */
+function hostileLines(hostile: HostileReport): string[] {
+  const phaseLine = (name: string, phase: HostileReport['quiet']) => [
+    name,
+    String(phase.count),
+    num(phase.acceptedMs.p50),
+    num(phase.acceptedMs.p99),
+    num(phase.endToEndMs.p99),
+    num(phase.gatewayRssPeakBytes / MIB, 0),
+    String(phase.failures.length),
+  ];
+  const answers = Object.entries(hostile.flood.answers)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(', ');
+  const verdict = (met: boolean) => (met ? 'met' : 'missed');
+  return [
+    '',
+    `${hostile.name}: ${hostile.ratePerSecond}/s for ${num(hostile.phaseSeconds, 0)} s quiet, then as long under the flood (load ${num(hostile.loadAverage1m, 2)})`,
+    ...table(
+      ['phase', 'n', '202 p50', '202 p99', 'e2e p99', 'gateway RSS MiB', 'fail'],
+      [phaseLine('quiet', hostile.quiet), phaseLine('flooded', hostile.flooded)],
+    ),
+    `flood: ${hostile.flood.requests} requests, ${num(hostile.flood.bytesSent / MIB, 0)} MiB sent; answers ${answers}`,
+    `goal: 202 p99 within ${HOSTILE_GOAL.p99Ratio}x of quiet (${num(hostile.p99Ratio, 2)}x: ${verdict(hostile.goalMet.p99)}), ` +
+      `gateway RSS under ${HOSTILE_GOAL.gatewayRssBytes / MIB} MiB (${verdict(hostile.goalMet.rss)})`,
   ];
 }
 
@@ -138,6 +167,7 @@ export function formatReport(report: BenchReport): string {
           ...table(SCALING_HEADER, report.scaling.map(scalingCells)),
         ]
       : []),
+    ...(report.hostile ? hostileLines(report.hostile) : []),
     ...(report.parked
       ? [
           '',

@@ -202,12 +202,13 @@ async function side(
   };
 }
 
+function completed(id: string, status: string, reason?: string): void {
+  if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
+}
+
 /** A Tandem delivery, through the row's way in; throws unless it completed. */
 function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
-  const completed = (id: string, status: string, reason?: string) => {
-    if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
-  };
   switch (spec.setup.starter) {
     case 'client':
       return async (id) => {
@@ -234,24 +235,30 @@ function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deli
       };
     }
     case 'gateway':
-      return async (id) => {
-        const began = performance.now();
-        const answer = await request(`${running.gateway!.url}/v1/deliveries`, {
-          dispatcher: agent,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
-          body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
-        });
-        const text = await answer.body.text();
-        const acceptedMs = performance.now() - began;
-        if (answer.statusCode !== 202) {
-          throw new Error(`gateway answered ${answer.statusCode}: ${text}`);
-        }
-        const state = await running.client.result(id);
-        completed(id, state.status, state.reason);
-        return { acceptedMs };
-      };
+      return gatewayDeliver(running, spec, agent);
   }
+}
+
+/** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
+export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
+  const targets = LEG_TARGETS.slice(0, spec.legs);
+  return async (id) => {
+    const began = performance.now();
+    const answer = await request(`${running.gateway!.url}/v1/deliveries`, {
+      dispatcher: agent,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
+      body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
+    });
+    const text = await answer.body.text();
+    const acceptedMs = performance.now() - began;
+    if (answer.statusCode !== 202) {
+      throw new Error(`gateway answered ${answer.statusCode}: ${text}`);
+    }
+    const state = await running.client.result(id);
+    completed(id, state.status, state.reason);
+    return { acceptedMs };
+  };
 }
 
 export async function setLatency(targetsUrl: string, latencyMs: number): Promise<void> {

@@ -24,6 +24,8 @@ import type { WorkerProcessOptions } from './worker-main';
 
 /** The API key the bench's gateway accepts. */
 export const GATEWAY_KEY = `bench-${randomUUID()}`;
+/** A second key, of scope `deliver`, for the hostile row's flood: throttles per key stay apart. */
+export const FLOOD_KEY = `flood-${randomUUID()}`;
 
 /** A worker process, with what it printed when ready. */
 export type WorkerChild = Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
@@ -217,7 +219,11 @@ export class BenchSystem {
         process.execPath,
         [...this.nodeFlags, '--import', 'tsx', path.join(ROOT, 'src', 'cli', 'main.ts'), 'gateway'],
         {
-          env: { TANDEM_CONFIG: file, TANDEM_API_KEYS: GATEWAY_KEY, ...BENCH_ENV },
+          env: {
+            TANDEM_CONFIG: file,
+            TANDEM_API_KEYS: `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`,
+            ...BENCH_ENV,
+          },
           readyLine: /tandem gateway: listening on /,
         },
       );

@@ -118,16 +118,14 @@ describe('the egress fence', () => {
         targets: { meta: { request: { url: 'http://meta.test/' } } },
         ...(allow && { egress: { allow } }),
       });
-    expect(egressPolicyFor(config(), {}).addressRefusal('169.254.169.254')).toContain('link-local');
-    expect(egressPolicyFor(config(['169.254.0.0/16']), {}).addressRefusal('169.254.169.254')).toBe(
-      undefined,
-    );
+    const refusal = (address: string, allow?: string[]) =>
+      egressPolicyFor(config(allow), {}).addressRefusal(address, 'meta.test');
+    expect(refusal('169.254.169.254')).toContain('link-local');
+    expect(refusal('169.254.169.254', ['169.254.0.0/16'])).toBe(undefined);
     // IPv4-mapped IPv6 and unique-local IPv6 (AWS's fd00:ec2::254) are judged too.
-    expect(egressPolicyFor(config(), {}).addressRefusal('::ffff:169.254.169.254')).toContain(
-      'link-local',
-    );
-    expect(egressPolicyFor(config(), {}).addressRefusal('fd00:ec2::254')).toContain('unique-local');
-    expect(egressPolicyFor(config(), {}).addressRefusal('93.184.216.34')).toBe(undefined);
+    expect(refusal('::ffff:169.254.169.254')).toContain('link-local');
+    expect(refusal('fd00:ec2::254')).toContain('unique-local');
+    expect(refusal('93.184.216.34')).toBe(undefined);
 
     // Of a mixed answer only the admitted address is dialled.
     const server = await target();
@@ -163,6 +161,38 @@ describe('the egress fence', () => {
     expect(literal.status).toBe(200);
     expect(asked).toEqual([]);
     expect(server.received.map((r) => r.url)).toEqual(['/known']);
+  });
+
+  it("admits a target's literal private IP for that IP only, never for another host resolving to it", async () => {
+    const server = await target();
+    // The config writes 127.0.0.1 and localhost literally; the other names are allowed hosts.
+    const { resolve, asked } = stubResolver({
+      'ledger.test': [['127.0.0.1']],
+      'billing.test': [['127.0.0.1']],
+    });
+    const client = fencedClient(
+      [
+        `http://127.0.0.1:${server.port}/inventory`,
+        `http://localhost:${server.port}/shipping`,
+        `http://ledger.test:${server.port}/entries`,
+      ],
+      resolve,
+      ['billing.test'],
+    );
+
+    const literal = await client.send(get(`http://127.0.0.1:${server.port}/inventory`));
+    const named = await caught(HttpEgressError, () =>
+      client.send(get(`http://ledger.test:${server.port}/entries`)),
+    );
+    const listed = await caught(HttpEgressError, () =>
+      client.send(get(`http://billing.test:${server.port}/invoices`)),
+    );
+
+    expect(literal.status).toBe(200);
+    expect(named.message).toContain('refused it: 127.0.0.1 is a loopback address');
+    expect(listed.message).toContain('refused it: 127.0.0.1 is a loopback address');
+    expect(asked).toEqual(['ledger.test', 'billing.test']);
+    expect(server.received.map((r) => r.url)).toEqual(['/inventory']);
   });
 
   it('lets a config that names localhost reach loopback', async () => {

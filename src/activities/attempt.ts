@@ -9,6 +9,7 @@ import {
   type HttpRequest,
 } from '../http/client';
 import { parseRetryAfter, type Verdict } from '../http/judge';
+import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 const EXCERPT_CHARS = 300;
@@ -25,7 +26,8 @@ function excerpt(body: unknown, scrub: (text: string) => string): string {
  * `ApplicationFailure` whose type and details tell the workflow how to go on. The activity
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
  * Every failure's message goes through `scrub` before the failure (and its stack trace) is
- * built, and carries no `cause`: a library's error may quote the resolved URL.
+ * built, and carries no `cause`: a library's error may quote the resolved URL. A kept answer
+ * goes through `scrub` too: a target may echo a secret it was sent.
  */
 export async function sendAttempt(
   http: HttpClient,
@@ -61,7 +63,7 @@ export async function sendAttempt(
   }
 
   const verdict = judge(answer.status);
-  if (verdict === 'success') return answer;
+  if (verdict === 'success') return scrubAnswer(answer, scrub);
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({
     type: verdict === 'transient' ? FailureType.TransientHttp : FailureType.PermanentHttp,

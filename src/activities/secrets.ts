@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import type { HttpAnswer } from '../contracts';
 import { FailureType, type AttemptFailureDetails } from '../failures';
 import type { SecretResolver } from '../template';
 
@@ -72,4 +73,48 @@ export function secretScrubber(config: unknown, env: Env): (text: string) => str
   // Longest first, so a secret that contains another is replaced whole.
   const ordered = [...pairs].sort(([a], [b]) => b.length - a.length);
   return (text) => ordered.reduce((out, [value, shown]) => out.split(value).join(shown), text);
+}
+
+/** `value` with `scrub` applied to every string, object key and number (as its text) in it. */
+function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (typeof value === 'number') {
+    // A secret of digits echoed as a JSON number: kept as the scrubbed text instead.
+    const text = String(value);
+    const scrubbed = scrub(text);
+    return scrubbed === text ? value : scrubbed;
+  }
+  if (Array.isArray(value)) return value.map((item) => scrubValue(item, scrub));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      // Defined, not assigned: a `__proto__` key stays a plain field.
+      Object.defineProperty(out, scrub(key), {
+        value: scrubValue(item, scrub),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  return value;
+}
+
+/**
+ * A kept answer with every secret the target echoed back (in its body or headers) replaced by
+ * `scrub`: the answer goes into history, the memo and compensation templates, which must hold
+ * no secret. Its keys are scrubbed too, and so are the paths of its exact numbers.
+ */
+export function scrubAnswer(answer: HttpAnswer, scrub: (text: string) => string): HttpAnswer {
+  return {
+    ...answer,
+    headers: Object.fromEntries(
+      Object.entries(answer.headers).map(([name, value]) => [name, scrub(value)]),
+    ),
+    body: scrubValue(answer.body, scrub),
+    ...(answer.exactNumbers && {
+      exactNumbers: answer.exactNumbers.map((path) => path.map(scrub)),
+    }),
+  };
 }

@@ -176,7 +176,8 @@ export async function runDev(
         ui: true,
         uiPort: options.uiPort,
         dbFilename,
-        ...(options.encrypt && { extraArgs: ['--ui-codec-endpoint', codecEndpoint] }),
+        // The endpoint carries the UI token: it goes in a private file, not on argv.
+        ...(options.encrypt && { uiCodecEndpoint: codecEndpoint }),
         log,
       },
     },

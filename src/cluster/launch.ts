@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load';
 import { codecUiToken } from '../gateway/codec';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { runCommand } from '../dev/host';
@@ -87,6 +87,23 @@ async function uiCodecEndpoint(state: ClusterState, env: Env): Promise<string | 
   return token === undefined ? undefined : `http://127.0.0.1:${state.ports.gateway}/codec/${token}`;
 }
 
+/**
+ * Writes the UI server's config into `<dir>/ui/config`. It holds the codec endpoint, whose path
+ * carries the UI token: the file is made anew, its owner's only (0600), every start.
+ */
+export async function writeUiConfig(state: ClusterState, env: Env): Promise<string> {
+  const dir = path.join(state.dir, 'ui', 'config');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, 'cluster.yaml');
+  // A file left by an older version may be world-readable: a new one takes the new mode.
+  await rm(file, { force: true });
+  await writeFile(file, stringify(uiConfig(state, await uiCodecEndpoint(state, env))), {
+    mode: 0o600,
+    flag: 'wx',
+  });
+  return file;
+}
+
 /** Starts (or starts again) one named process of the cluster and waits until it serves. */
 export async function startProcess(
   state: ClusterState,
@@ -102,14 +119,7 @@ export async function startProcess(
         : name.startsWith('worker-')
           ? tandemSpec(state, name, 'worker', env)
           : temporalServiceSpec(state, binaries, name as TemporalService, env);
-  if (name === 'ui') {
-    const dir = path.join(state.dir, 'ui', 'config');
-    await mkdir(dir, { recursive: true });
-    await writeFile(
-      path.join(dir, 'cluster.yaml'),
-      stringify(uiConfig(state, await uiCodecEndpoint(state, env))),
-    );
-  }
+  if (name === 'ui') await writeUiConfig(state, env);
   const logSize = existsSync(spec.logFile) ? (await readFile(spec.logFile)).length : 0;
   state.pids[name] = spawnDetached(spec);
   await writeState(state);

@@ -122,10 +122,18 @@ export class PayloadCipher implements PayloadCodec {
       );
     }
     const data = Buffer.from(payload.data ?? new Uint8Array());
-    try {
-      const decipher = createDecipheriv(CIPHER, key, data.subarray(0, IV_BYTES)).setAAD(
-        Buffer.from(id, 'utf8'),
+    // Shorter data would hand GCM a tag cut from the IV: a 4-byte tag is forged in 2^32 tries.
+    if (data.length < IV_BYTES + TAG_BYTES) {
+      throw new PayloadDecryptError(
+        `A payload encrypted with codec key "${id}" is ${data.length} bytes, too short to hold ` +
+          `its ${IV_BYTES}-byte IV and ${TAG_BYTES}-byte tag: it was cut or altered.`,
       );
+    }
+    try {
+      // authTagLength pins the tag at 16 bytes: GCM would otherwise verify a shorter one.
+      const decipher = createDecipheriv(CIPHER, key, data.subarray(0, IV_BYTES), {
+        authTagLength: TAG_BYTES,
+      }).setAAD(Buffer.from(id, 'utf8'));
       decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
       const plain = Buffer.concat([
         decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)),

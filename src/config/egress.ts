@@ -36,13 +36,15 @@ function asNetwork(host: string): Network | undefined {
 /**
  * The egress fence of a worker's config. Allowed hosts: those the targets' request and
  * compensation URLs name (a `${VAR}` host as the worker's `env` resolves it now) and those
- * `egress.allow` lists. Admitted non-public addresses: the networks `egress.allow` lists, an IP
- * written literally as a URL's host, and loopback for a literal `localhost`. A host built from
- * a `${VAR}` is allowed, but its address must be public or admitted.
+ * `egress.allow` lists. Admitted non-public addresses: the networks `egress.allow` lists, for
+ * every host; an IP written literally as a URL's host, for that IP only; and loopback for a
+ * literal `localhost`, for `localhost` only (a name that resolves there is still refused). A
+ * host built from a `${VAR}` is allowed, but its address must be public or listed.
  */
 export function egressPolicyFor(config: TandemConfig, env: Env): EgressPolicy {
   const hosts = new Set<string>();
   const networks: Network[] = [];
+  const hostNetworks: { host: string; network: Network }[] = [];
   const urls = Object.values(config.targets).flatMap((t) => [
     t.request.url,
     ...(t.compensate ? [t.compensate.url] : []),
@@ -55,9 +57,9 @@ export function egressPolicyFor(config: TandemConfig, env: Env): EgressPolicy {
       continue;
     }
     hosts.add(literal);
-    if (literal === 'localhost') networks.push(...LOOPBACK);
     const network = asNetwork(literal);
-    if (network) networks.push(network);
+    const own = literal === 'localhost' ? LOOPBACK : network ? [network] : [];
+    hostNetworks.push(...own.map((n) => ({ host: literal, network: n })));
   }
   for (const text of config.egress?.allow ?? []) {
     const entry = parseEgressEntry(text);
@@ -69,5 +71,5 @@ export function egressPolicyFor(config: TandemConfig, env: Env): EgressPolicy {
       if (full) hosts.add(hostOf(url) ?? entry.address);
     }
   }
-  return new EgressPolicy({ hosts, networks });
+  return new EgressPolicy({ hosts, networks, hostNetworks });
 }

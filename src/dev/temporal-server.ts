@@ -6,6 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerDynamicConfigFlags } from './dynamic-config';
 import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
 import { freePort, LOOPBACK } from './host';
+import { privateCliFlags } from './private-flags';
 import { resolveTemporalExecutable } from './temporal-cli';
 
 /** Options of {@link startTemporalServer}. */
@@ -24,8 +25,13 @@ export interface StartTemporalServerOptions {
   readonly namespace?: string;
   /** Custom search attributes to register, e.g. from `defineSearchAttributeKey`. */
   readonly searchAttributes?: DevServerConfig['searchAttributes'];
-  /** More `temporal server start-dev` flags, e.g. `--ui-codec-endpoint URL`. */
+  /** More `temporal server start-dev` flags (none with a secret value: argv is public). */
   readonly extraArgs?: readonly string[];
+  /**
+   * The UI's codec endpoint, which may carry a token: passed in a file of the owner's only,
+   * deleted once the server is up, never on the command line.
+   */
+  readonly uiCodecEndpoint?: string;
   /** Receives progress lines (installing the CLI, where the server listens). Default: silent. */
   readonly log?: (line: string) => void;
 }
@@ -64,19 +70,33 @@ export async function startTemporalServer(
     await mkdir(path.dirname(options.dbFilename), { recursive: true });
   }
 
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: cli.executable,
-      ip: LOOPBACK,
-      port: options.port,
-      ui,
-      uiPort,
-      dbFilename: options.dbFilename,
-      namespace,
-      searchAttributes: options.searchAttributes,
-      extraArgs: [...devServerDynamicConfigFlags(), ...(options.extraArgs ?? [])],
-    },
-  });
+  const secret =
+    options.uiCodecEndpoint === undefined
+      ? undefined
+      : await privateCliFlags({ 'ui-codec-endpoint': options.uiCodecEndpoint });
+  let env: TestWorkflowEnvironment;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: cli.executable,
+        ip: LOOPBACK,
+        port: options.port,
+        ui,
+        uiPort,
+        dbFilename: options.dbFilename,
+        namespace,
+        searchAttributes: options.searchAttributes,
+        extraArgs: [
+          ...devServerDynamicConfigFlags(),
+          ...(options.extraArgs ?? []),
+          ...(secret?.args ?? []),
+        ],
+      },
+    });
+  } finally {
+    // Read at the CLI's start, so not needed once the server answers (or failed to).
+    await secret?.remove();
+  }
   if (options.searchAttributes !== undefined) {
     await registerSearchAttributes(env, namespace, options.searchAttributes);
   }

@@ -87,12 +87,16 @@ export function parseEgressEntry(text: string): EgressEntry | undefined {
   return { kind: 'host', host: text.toLowerCase() };
 }
 
+type Network = Extract<EgressEntry, { kind: 'network' }>;
+
 /** Where a worker may connect: host names, and the non-public addresses it is admitted to. */
 export interface EgressRules {
   /** Host names (and IP literals) a request's URL may name, as `URL.hostname` spells them. */
   hosts: Iterable<string>;
-  /** Networks whose addresses are admitted though they are not public. */
-  networks: Iterable<Extract<EgressEntry, { kind: 'network' }>>;
+  /** Networks whose addresses are admitted, though not public, whatever host was asked for. */
+  networks: Iterable<Network>;
+  /** Networks admitted only when the request names this host (a target's own IP or `localhost`). */
+  hostNetworks?: Iterable<{ host: string; network: Network }>;
 }
 
 /**
@@ -103,11 +107,18 @@ export interface EgressRules {
 export class EgressPolicy {
   private readonly hosts: ReadonlySet<string>;
   private readonly admitted = new BlockList();
+  private readonly admittedFor = new Map<string, BlockList>();
 
   constructor(rules: EgressRules) {
     this.hosts = new Set([...rules.hosts].map(bareHost));
     for (const { address, prefix, family } of rules.networks) {
       this.admitted.addSubnet(address, prefix, family);
+    }
+    for (const { host, network } of rules.hostNetworks ?? []) {
+      const key = bareHost(host);
+      const list = this.admittedFor.get(key) ?? new BlockList();
+      list.addSubnet(network.address, network.prefix, network.family);
+      this.admittedFor.set(key, list);
     }
   }
 
@@ -118,9 +129,15 @@ export class EgressPolicy {
       : 'its host is neither named by the config nor listed in egress.allow';
   }
 
-  /** Why `address` may not be connected to, or undefined when it may. */
-  addressRefusal(address: string): string | undefined {
-    if (this.admitted.check(address, familyOf(address))) return undefined;
+  /**
+   * Why a request naming `hostname` may not connect to `address`, or undefined when it may. An
+   * address admitted for one host (a target's `http://10.0.0.5`) stays refused for every other
+   * host that resolves to it.
+   */
+  addressRefusal(address: string, hostname: string): string | undefined {
+    const family = familyOf(address);
+    if (this.admitted.check(address, family)) return undefined;
+    if (this.admittedFor.get(bareHost(hostname))?.check(address, family)) return undefined;
     const kind = specialAddressKind(address);
     return kind && `${address} is ${kind}; list it (or its network) in egress.allow to admit it`;
   }
@@ -145,11 +162,11 @@ export function fencedConnector(policy: EgressPolicy, resolve: Resolver): buildC
   const lookup: LookupFunction = (hostname, options, callback) => {
     const answer = async () => {
       const found = await resolve(hostname);
-      const admitted = found.filter(({ address }) => !policy.addressRefusal(address));
+      const admitted = found.filter(({ address }) => !policy.addressRefusal(address, hostname));
       if (admitted.length === 0) {
         const first = found[0];
         throw first
-          ? new EgressRefusedError(policy.addressRefusal(first.address) ?? '')
+          ? new EgressRefusedError(policy.addressRefusal(first.address, hostname) ?? '')
           : Object.assign(new Error(`no address for the host`), { code: 'ENOTFOUND' });
       }
       return admitted;
@@ -166,7 +183,8 @@ export function fencedConnector(policy: EgressPolicy, resolve: Resolver): buildC
   return (options, callback) => {
     const host = bareHost(options.hostname);
     const refusal =
-      policy.hostRefusal(host) ?? (isIP(host) !== 0 ? policy.addressRefusal(host) : undefined);
+      policy.hostRefusal(host) ??
+      (isIP(host) !== 0 ? policy.addressRefusal(host, host) : undefined);
     if (refusal) callback(new EgressRefusedError(refusal), null);
     else connect(options, callback);
   };
