@@ -77,6 +77,40 @@ describe('the gateway section of the config', () => {
   });
 });
 
+describe("the Web UI's codec origins", () => {
+  const codec = (origins: unknown) => ({
+    targets,
+    codec: { keys: [{ id: 'k1', key: '${CODEC_KEY}' }], ui: { origins, token: '${UI_TOKEN}' } },
+  });
+
+  it('refuses null, file: pages and anything with a path, naming each by its place', () => {
+    const issues = issuesOf(
+      codec([
+        'null',
+        'http://localhost:8233',
+        'file:///tmp/page.html',
+        'http://localhost:8233/namespaces',
+        'localhost:8233',
+        'http://user@localhost:8233',
+      ]),
+    );
+
+    expect(issues.map((issue) => issue.split(':')[0])).toEqual([
+      'codec.ui.origins.0',
+      'codec.ui.origins.2',
+      'codec.ui.origins.3',
+      'codec.ui.origins.4',
+      'codec.ui.origins.5',
+    ]);
+    expect(issues[0]).toContain('must be an origin, scheme://host[:port]');
+  });
+
+  it('keeps an origin as browsers send it in Origin', () => {
+    const config = parseConfig(codec(['HTTP://LocalHost:8233/', 'https://ui.example.com:443']));
+    expect(config.codec?.ui?.origins).toEqual(['http://localhost:8233', 'https://ui.example.com']);
+  });
+});
+
 describe('API keys', () => {
   const gateway = gatewaySettings(parseConfig({ targets }));
 
