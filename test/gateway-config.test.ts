@@ -19,6 +19,7 @@ describe('the gateway section of the config', () => {
       host: '127.0.0.1',
       port: 8080,
       bodyLimit: 1_048_576,
+      metricsRefresh: 15_000,
       rateLimit: { requests: 1000, per: 10_000 },
     });
   });
@@ -44,6 +45,7 @@ describe('the gateway section of the config', () => {
       port: 8080,
       bodyLimit: 1_048_576,
       apiKeys: ['k'.repeat(16)],
+      metricsRefresh: 15_000,
       rateLimit: { requests: 1000, per: 10_000 },
     });
   });
@@ -56,6 +58,7 @@ describe('the gateway section of the config', () => {
         bodyLimit: '1 gigabyte',
         apiKeys: ['short'],
         hots: 'x',
+        hosts: ['tandem.internal', 'http://evil.example', 'localhost:8080'],
         rateLimit: { requests: 0, per: 'often' },
       },
     });
@@ -65,6 +68,8 @@ describe('the gateway section of the config', () => {
         'gateway.apiKeys.0: must be at least 16 characters',
         'gateway.bodyLimit: must be a positive size like 512kb or 1mb, or a number of bytes',
         'gateway.hots: unknown field',
+        'gateway.hosts.1: must be a host name or IPv4 address such as tandem.internal, with no port',
+        'gateway.hosts.2: must be a host name or IPv4 address such as tandem.internal, with no port',
         'gateway.port: must be a port number (0-65535)',
         'gateway.rateLimit.requests: must be >= 1',
         'gateway.rateLimit.per: must be a positive duration like 500ms, 5s or 10m',

@@ -184,12 +184,15 @@ export const problemSchema = z
 
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
-  temporal: z.object({
-    address: z.string(),
-    namespace: z.string(),
-    reachable: z.boolean(),
-    error: z.string().optional(),
-  }),
+  temporal: z
+    .object({
+      address: z.string(),
+      namespace: z.string(),
+      reachable: z.boolean(),
+      error: z.string().optional(),
+    })
+    .optional()
+    .meta({ description: 'Only for a caller with a `read` key (or of a gateway without keys).' }),
 });
 
 /** The body of `GET /v1/deliveries/{id}`. */
