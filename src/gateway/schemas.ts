@@ -43,7 +43,6 @@ export const cancelRequestSchema = z
     reason: z
       .string()
       .trim()
-      .min(1, { error: 'must not be empty' })
       .max(500, { error: 'must be at most 500 characters' })
       .regex(NOT_BLANK, { error: 'must not be empty' })
       .optional()
@@ -64,7 +63,6 @@ export const resolveRequestSchema = z
     note: z
       .string()
       .trim()
-      .min(1, { error: 'must say what was done by hand' })
       .max(2000, { error: 'must be at most 2000 characters' })
       .regex(NOT_BLANK, { error: 'must say what was done by hand' })
       .meta({ examples: ['released reservation res_7 by hand'] }),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { TARGET_NAME } from '../config/schema';
 import { MAX_DEADLINE_EXTENSION_MS } from '../limits';
 
-/** Text that is not blank: what `trim().min(1)` checks, as a pattern the document can state. */
+/** Text that is not blank (checked after trimming), as a pattern the document can state. */
 export const NOT_BLANK = /\S/;
 
 /** A leg, by its target's name. */
@@ -46,7 +46,6 @@ export const EXTENSION = new RegExp(
 const noteField = z
   .string()
   .trim()
-  .min(1, { error: 'must not be empty' })
   .max(500, { error: 'must be at most 500 characters' })
   .regex(NOT_BLANK, { error: 'must not be empty' })
   .optional()
