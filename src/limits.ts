@@ -72,3 +72,13 @@ export const MAX_SIGNING_SECRETS = 4;
  * gateway's body limit must be at least `limits.payload` plus this.
  */
 export const MAX_REQUEST_ENVELOPE_BYTES = 4 * 1024;
+
+/**
+ * Failed authentications (no key, a wrong key, a wrong codec token) one client address may make
+ * in {@link AUTH_FAILURE_WINDOW_MS}; past them, its credentials are not checked (429) until the
+ * window ends, so keys cannot be guessed at speed.
+ */
+export const AUTH_FAILURES_PER_ADDRESS = 10;
+
+/** The window of {@link AUTH_FAILURES_PER_ADDRESS}. */
+export const AUTH_FAILURE_WINDOW_MS = 60_000;

@@ -20,6 +20,8 @@ describe('the Temporal UI of tandem dev --encrypt', () => {
   let browser: BrowserContext;
   let profile: string;
   const codecKey = randomBytes(32).toString('base64');
+  // A key of the test's own beside the one `tandem dev` makes, to read /metrics with.
+  const apiKey = randomBytes(24).toString('hex');
   const ports = { grpc: 0, ui: 0, targets: 0, gateway: 0 };
 
   beforeAll(async () => {
@@ -34,7 +36,7 @@ describe('the Temporal UI of tandem dev --encrypt', () => {
         ...['--port', String(ports.grpc), '--ui-port', String(ports.ui)],
         ...['--targets-port', String(ports.targets), '--gateway-port', String(ports.gateway)],
       ],
-      { TANDEM_CODEC_KEY: codecKey },
+      { TANDEM_CODEC_KEY: codecKey, TANDEM_API_KEYS: apiKey },
     );
     await dev.waitForOutput('Running. Ctrl-C stops everything.', 120_000);
     browser = await chromium.launchPersistentContext(path.join(profile, 'chromium'), {
@@ -101,7 +103,11 @@ describe('the Temporal UI of tandem dev --encrypt', () => {
     await mkdir(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-decoded-payload.png') });
     // Only the codec route could have decoded it: the gateway counted the UI's calls there.
-    const metrics = await (await fetch(`http://127.0.0.1:${ports.gateway}/metrics`)).text();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${ports.gateway}/metrics`, {
+        headers: { authorization: `Bearer ${apiKey}` },
+      })
+    ).text();
     expect(metrics).toMatch(
       /tandem_gateway_requests_total\{[^}]*route="\/codec\/:token\/decode"[^}]*status="200"[^}]*\} [1-9]/,
     );

@@ -115,6 +115,26 @@ describe("the gateway's codec routes", () => {
     );
   });
 
+  it('checks the token or key before it reads the body: a wrong one with a body that is not JSON gets 401', async () => {
+    const notJson = (url: string, headers: Record<string, string> = {}) =>
+      gateway.app.inject({
+        method: 'POST',
+        url,
+        payload: '{"payloads": [',
+        headers: { 'content-type': 'application/json', ...headers },
+      });
+
+    const answers = [
+      await notJson('/codec/not-the-token/decode'),
+      await notJson('/codec/decode'),
+      await notJson('/codec/encode', { authorization: 'Bearer wrong-key-0123456789abcdef' }),
+      await notJson('/codec/encode', { authorization: `Bearer ${READER.key}` }),
+    ];
+
+    expect(answers.map((a) => a.statusCode)).toEqual([401, 401, 401, 403]);
+    expect(answers[0]!.json()).toMatchObject({ type: 'urn:tandem:problem:unauthorized' });
+  });
+
   it('answers 422 naming the key for a payload written with a key it does not hold, or altered', async () => {
     const unknown = await sealed(new PayloadCipher([key('k0')]), { order: 3 });
     const altered = await sealed(new PayloadCipher([KEYS.current]), { order: 4 });

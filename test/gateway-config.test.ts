@@ -19,6 +19,7 @@ describe('the gateway section of the config', () => {
       host: '127.0.0.1',
       port: 8080,
       bodyLimit: 1_048_576,
+      metricsRefresh: 15_000,
       rateLimit: { requests: 1000, per: 10_000 },
     });
   });
@@ -44,6 +45,7 @@ describe('the gateway section of the config', () => {
       port: 8080,
       bodyLimit: 1_048_576,
       apiKeys: ['k'.repeat(16)],
+      metricsRefresh: 15_000,
       rateLimit: { requests: 1000, per: 10_000 },
     });
   });
@@ -56,6 +58,7 @@ describe('the gateway section of the config', () => {
         bodyLimit: '1 gigabyte',
         apiKeys: ['short'],
         hots: 'x',
+        hosts: ['tandem.internal', 'http://evil.example', 'localhost:8080'],
         rateLimit: { requests: 0, per: 'often' },
       },
     });
@@ -65,6 +68,8 @@ describe('the gateway section of the config', () => {
         'gateway.apiKeys.0: must be at least 16 characters',
         'gateway.bodyLimit: must be a positive size like 512kb or 1mb, or a number of bytes',
         'gateway.hots: unknown field',
+        'gateway.hosts.1: must be a host name or IPv4 address such as tandem.internal, with no port',
+        'gateway.hosts.2: must be a host name or IPv4 address such as tandem.internal, with no port',
         'gateway.port: must be a port number (0-65535)',
         'gateway.rateLimit.requests: must be >= 1',
         'gateway.rateLimit.per: must be a positive duration like 500ms, 5s or 10m',
@@ -74,6 +79,40 @@ describe('the gateway section of the config', () => {
 
   it('leaves the errors of the other sections as they were', () => {
     expect(issuesOf({ targets: {} })).toEqual(['targets: must declare a target']);
+  });
+});
+
+describe("the Web UI's codec origins", () => {
+  const codec = (origins: unknown) => ({
+    targets,
+    codec: { keys: [{ id: 'k1', key: '${CODEC_KEY}' }], ui: { origins, token: '${UI_TOKEN}' } },
+  });
+
+  it('refuses null, file: pages and anything with a path, naming each by its place', () => {
+    const issues = issuesOf(
+      codec([
+        'null',
+        'http://localhost:8233',
+        'file:///tmp/page.html',
+        'http://localhost:8233/namespaces',
+        'localhost:8233',
+        'http://user@localhost:8233',
+      ]),
+    );
+
+    expect(issues.map((issue) => issue.split(':')[0])).toEqual([
+      'codec.ui.origins.0',
+      'codec.ui.origins.2',
+      'codec.ui.origins.3',
+      'codec.ui.origins.4',
+      'codec.ui.origins.5',
+    ]);
+    expect(issues[0]).toContain('must be an origin, scheme://host[:port]');
+  });
+
+  it('keeps an origin as browsers send it in Origin', () => {
+    const config = parseConfig(codec(['HTTP://LocalHost:8233/', 'https://ui.example.com:443']));
+    expect(config.codec?.ui?.origins).toEqual(['http://localhost:8233', 'https://ui.example.com']);
   });
 });
 

@@ -1,10 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import Ajv2020 from 'ajv/dist/2020';
 import { stringify } from 'yaml';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { parseConfig } from '../src/config/load';
 import type { DeliveryState } from '../src/contracts';
 import { GatewaySetupError } from '../src/errors';
 import type { OpenApiDocument } from '../src/gateway/openapi';
@@ -13,6 +11,7 @@ import { createGateway } from '../src/gateway/server';
 import {
   API_KEY,
   startGatewaySystem,
+  withUnreachableGateway,
   type GatewaySystem,
   type GatewayReply,
 } from './support/gateway';
@@ -509,7 +508,7 @@ describe('the HTTP gateway', () => {
   });
 
   it('counts in /metrics what happened: requests by route and status, starts, refusals and outcomes', async () => {
-    system = await startGatewaySystem();
+    system = await startGatewaySystem({ gateway: { metricsRefresh: 100 } });
     const id = system.newId();
     const request = { id, targets: both, payload: {} };
 
@@ -531,7 +530,7 @@ describe('the HTTP gateway', () => {
         },
       )
       .toBe(1);
-    const { body: page } = await system.http<string>('GET', '/metrics', { key: null });
+    const { body: page } = await system.http<string>('GET', '/metrics');
     const requests = (route: string, method: string, status: string) =>
       sample(page, 'tandem_gateway_requests_total', { method, route, status });
     expect(requests('/v1/deliveries', 'POST', '202')).toBe(2);
@@ -548,12 +547,15 @@ describe('the HTTP gateway', () => {
     expect(page).toContain('process_cpu_user_seconds_total');
   });
 
-  it('reports Temporal reachable on /healthz, without an API key', async () => {
+  it('reports Temporal reachable on /healthz without an API key, and where it is only with one', async () => {
     system = await startGatewaySystem();
 
-    const answer = await system.http('GET', '/healthz', { key: null });
+    const open = await system.http('GET', '/healthz', { key: null });
+    const withKey = await system.http('GET', '/healthz');
 
-    expect(answer).toMatchObject({
+    expect(open).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(open.body).not.toHaveProperty('temporal');
+    expect(withKey).toMatchObject({
       status: 200,
       body: { status: 'ok', temporal: { reachable: true, namespace: 'default' } },
     });
@@ -562,22 +564,7 @@ describe('the HTTP gateway', () => {
 
 describe('a gateway whose Temporal is down', () => {
   it('answers 503 on /healthz and a 503 problem to a start, never a 500', async () => {
-    const config = parseConfig(
-      {
-        temporal: { address: '127.0.0.1:1' },
-        targets: { inventory: { request: { url: 'http://127.0.0.1:1/x' } } },
-      },
-      'unreachable config',
-    );
-    const connection = Connection.lazy({ address: config.temporal.address });
-    const gateway = await createGateway({
-      config,
-      connection,
-      apiKeys: [],
-      deadlines: { start: 500, health: 500, read: 500, action: 500, visibility: 500 },
-    });
-    const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
-    try {
+    await withUnreachableGateway([], async (url) => {
       const health = await fetch(`${url}/healthz`);
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({
@@ -594,10 +581,7 @@ describe('a gateway whose Temporal is down', () => {
       expect(start.status).toBe(503);
       expect(start.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(await start.json()).toMatchObject({ type: 'urn:tandem:problem:temporal-unavailable' });
-    } finally {
-      await gateway.close();
-      await connection.close();
-    }
+    });
   });
 });
 

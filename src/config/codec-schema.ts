@@ -9,6 +9,23 @@ const envReference = (what: string) =>
       `must be \${VAR}: ${what} is read from the environment, never written in the file`,
     );
 
+const ORIGIN_RULE =
+  'must be an origin, scheme://host[:port] with no path (like http://localhost:8233); "null" and file: pages are never allowed';
+
+/**
+ * Whether `text` is a web origin a browser sends in `Origin`: http(s), a host, perhaps a port, and
+ * nothing else. `null` (sandboxed frames, `file:` pages) is refused: any such page sends it, so
+ * allowing it would let every one of them call the codec.
+ */
+function isOrigin(text: string): boolean {
+  if (!/^https?:\/\/[^/?#@\s]+\/?$/i.test(text)) return false;
+  try {
+    return new URL(text).origin !== 'null';
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Payload encryption (opt-in). The first key encrypts; every key listed decrypts, so a rotation
  * adds a new key first and keeps the old ones until no run needs them. `ui` lets the Temporal Web
@@ -39,8 +56,9 @@ export const codecSchema = z.strictObject({
       origins: z
         .array(
           z
-            .url({ error: 'must be an origin like http://localhost:8233' })
-            .transform((url) => new URL(url).origin),
+            .string({ error: ORIGIN_RULE })
+            .refine(isOrigin, { error: ORIGIN_RULE })
+            .transform((text) => new URL(text).origin),
           { error: 'must be a list of origins' },
         )
         .nonempty("must list the Web UI's origin"),

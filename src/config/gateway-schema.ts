@@ -80,6 +80,27 @@ export const gatewaySchema = z.strictObject({
       { error: 'must be a list of keys' },
     )
     .optional(),
+  /**
+   * Names a gateway without API keys answers to besides loopback ones (`localhost`, `127.x.x.x`,
+   * `[::1]`), such as a name in /etc/hosts; a request for any other `Host` gets 421, so a web page
+   * cannot reach the gateway through a name it controls (DNS rebinding).
+   */
+  hosts: z
+    .array(
+      z
+        .string({ error: 'must be a host name' })
+        .regex(/^(?=.{1,253}$)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*$/, {
+          error: 'must be a host name or IPv4 address such as tandem.internal, with no port',
+        })
+        .transform((name) => name.toLowerCase()),
+      { error: 'must be a list of host names' },
+    )
+    .optional(),
+  /**
+   * How often `/metrics` may count deliveries by status in Temporal's visibility store; scrapes in
+   * between are answered with the last counts.
+   */
+  metricsRefresh: duration.prefault('15s'),
   /** Requests one API key may make per window; past it, 429 with Retry-After. */
   rateLimit: z
     .strictObject({

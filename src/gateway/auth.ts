@@ -135,6 +135,11 @@ export class ApiKeys {
     return this.entries.length > 0;
   }
 
+  /** The accepted key named `name`, if any (names are unique). */
+  named(name: string): ApiKey | undefined {
+    return this.entries.find((entry) => entry.key.name === name)?.key;
+  }
+
   /** The accepted key that `presented` is, if any. */
   find(presented: string): ApiKey | undefined {
     const candidate = digest(presented);
@@ -171,4 +176,14 @@ export function presentedKey(headers: IncomingHttpHeaders): string | undefined {
 /** Whether `host` only accepts connections from this machine. */
 export function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Whether a request's `Host` (`name[:port]`, `[v6]:port`) names this machine's loopback or one
+ * of `hosts` (lower-case names). A request without one names nothing.
+ */
+export function isServedHost(host: string | undefined, hosts: readonly string[]): boolean {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::\d{1,5})?$/.exec(host ?? '');
+  const name = (match?.[1] ?? match?.[2])?.toLowerCase();
+  return name !== undefined && (isLoopback(name) || hosts.includes(name));
 }

@@ -5,7 +5,7 @@ import { PayloadDecryptError, type PayloadCipher } from '../codec/payload-codec'
 import type { TandemConfig } from '../config/schema';
 import { ConfigError } from '../errors';
 import { z } from 'zod';
-import { presentedKey, type ApiKeys, type Scope } from './auth';
+import type { RouteGuard } from './guards';
 import { invalidRequest, ProblemError } from './problems';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -89,7 +89,6 @@ function payloadsOf(body: unknown): JsonPayload[] {
 export interface CodecRouteOptions {
   cipher: PayloadCipher;
   namespace: string;
-  keys: ApiKeys;
   /** The secret path segment the Web UI's endpoint carries (`/codec/<token>`). */
   uiToken?: string;
   /** Origins allowed by CORS: the Web UI's. */
@@ -102,7 +101,8 @@ export interface CodecRouteOptions {
  * `--ui-codec-endpoint` can send no credentials, so its URL carries them; whoever can open the
  * UI can read its settings, and the UI is there to show decoded runs), and `POST
  * /codec/decode|encode` with an API key (`read` to decode, `operate` to encode: the UI encodes
- * what it sends to a run). A request naming another namespace in `X-Namespace` is refused.
+ * what it sends to a run). Both credentials are checked by the gateway's guard before the body is
+ * read. A request naming another namespace in `X-Namespace` is refused.
  */
 export function serveCodec(app: FastifyInstance, options: CodecRouteOptions): void {
   const tokenDigest =
@@ -121,33 +121,17 @@ export function serveCodec(app: FastifyInstance, options: CodecRouteOptions): vo
       vary: 'Origin',
     });
   };
-  const authorize = (request: FastifyRequest, scope: Scope) => {
-    const token = (request.params as { token?: string }).token;
-    if (token !== undefined) {
+  // The token is checked by the gateway's guard, before the body is read, like an API key.
+  const tokenGuard: RouteGuard = {
+    authenticate: (request) => {
+      const token = (request.params as { token?: string }).token ?? '';
       const presented = createHash('sha256').update(token).digest();
-      if (tokenDigest !== undefined && timingSafeEqual(presented, tokenDigest)) return;
-      throw new ProblemError('unauthorized', 'This codec endpoint is not one this gateway serves.');
-    }
-    const presented = presentedKey(request.headers);
-    const key = presented === undefined ? undefined : options.keys.find(presented);
-    if (!options.keys.required) return;
-    if (key === undefined) {
-      throw new ProblemError('unauthorized', 'Send an API key with the `read` scope to decode.', {
-        headers: { 'www-authenticate': 'Bearer realm="tandem"' },
-      });
-    }
-    if (!key.scopes.includes(scope)) {
-      throw new ProblemError(
-        'forbidden',
-        `The API key "${key.name}" lacks the "${scope}" scope this codec route needs.`,
-        { missingScope: scope, keyName: key.name },
-      );
-    }
+      return tokenDigest !== undefined && timingSafeEqual(presented, tokenDigest);
+    },
   };
   const handle =
     (direction: 'encode' | 'decode') => async (request: FastifyRequest, reply: FastifyReply) => {
       cors(request, reply);
-      authorize(request, direction === 'decode' ? 'read' : 'operate');
       const namespace = request.headers['x-namespace'];
       if (namespace !== undefined && namespace !== options.namespace) {
         throw invalidRequest([
@@ -178,8 +162,10 @@ export function serveCodec(app: FastifyInstance, options: CodecRouteOptions): vo
     return reply.code(204).send();
   };
   for (const direction of ['encode', 'decode'] as const) {
+    const keyGuard: RouteGuard = { scope: direction === 'decode' ? 'read' : 'operate' };
+    app.post(`/codec/${direction}`, { config: keyGuard }, handle(direction));
+    app.post(`/codec/:token/${direction}`, { config: tokenGuard }, handle(direction));
     for (const url of [`/codec/${direction}`, `/codec/:token/${direction}`]) {
-      app.post(url, handle(direction));
       app.options(url, preflight);
     }
   }

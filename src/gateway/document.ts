@@ -1,4 +1,5 @@
 import type { TandemConfig } from '../config/schema';
+import { AUTH_FAILURES_PER_ADDRESS, AUTH_FAILURE_WINDOW_MS } from '../limits';
 import type { requestSchemaFor } from '../request';
 import { MAX_URL_LENGTH } from './guards';
 import { openApiDocument, type OpenApiDocument } from './openapi';
@@ -66,7 +67,10 @@ export function gatewayDocument(
         'Refusals are RFC 9457 problems (`application/problem+json`); nothing is started for ' +
         'them. A method a path does not serve is answered `405` with `Allow`; an unknown path ' +
         `\`404\`; a URL over ${MAX_URL_LENGTH} characters \`414\`; more than ` +
-        '`gateway.rateLimit` requests for one API key `429` with `Retry-After`.',
+        '`gateway.rateLimit` requests for one API key `429` with `Retry-After`, as are more than ' +
+        `${AUTH_FAILURES_PER_ADDRESS} failed authentications from one address in ` +
+        `${AUTH_FAILURE_WINDOW_MS / 1000}s. A gateway without API keys answers \`421\` to a ` +
+        '`Host` that is not a loopback name or one of `gateway.hosts`.',
     },
   );
 }

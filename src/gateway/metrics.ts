@@ -23,7 +23,8 @@ export type CountDeliveries = (status: DeliveryStatus) => Promise<number>;
  * - `tandem_gateway_actions_total{action,result}`: cancel, retry and resolve: `done`, `refused`,
  *   `not_found` or `failed`;
  * - `tandem_deliveries{status}`: deliveries on this gateway's task queue by status (their
- *   outcomes), counted in Temporal's visibility store at each scrape;
+ *   outcomes), counted in Temporal's visibility store at most once per `gateway.metricsRefresh`
+ *   (see {@link DeliveryCounts});
  * - Node's process metrics.
  */
 export class GatewayMetrics {
@@ -60,15 +61,19 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
-  constructor(countDeliveries: CountDeliveries, onCountError: (error: unknown) => void) {
-    const collect: CollectFunction<Gauge<'status'>> = async function () {
+  /**
+   * `refreshEveryMs`: the least time between two counts in Temporal (`gateway.metricsRefresh`);
+   * `onCountError` hears why a count failed.
+   */
+  constructor(
+    countDeliveries: CountDeliveries,
+    onCountError: (error: unknown) => void,
+    refreshEveryMs: number,
+  ) {
+    const counts = new DeliveryCounts(countDeliveries, refreshEveryMs, onCountError);
+    const collect: CollectFunction<Gauge<'status'>> = function () {
       this.reset();
-      try {
-        const counts = await Promise.all(DELIVERY_STATUSES.map((s) => countDeliveries(s)));
-        DELIVERY_STATUSES.forEach((status, i) => this.set({ status }, counts[i] ?? 0));
-      } catch (error) {
-        onCountError(error);
-      }
+      counts.latest()?.forEach((count, i) => this.set({ status: DELIVERY_STATUSES[i]! }, count));
     };
     new Gauge({
       name: 'tandem_deliveries',
@@ -83,5 +88,45 @@ export class GatewayMetrics {
   /** Counts one refusal. */
   refused(kind: ProblemKind): void {
     this.refusals.inc({ reason: kind });
+  }
+}
+
+/**
+ * Deliveries by status, as last counted in Temporal's visibility store. A scrape never waits on
+ * Temporal and cannot make it count more often than once per interval, however many scrapes
+ * come (or how many at once): it is answered with the last counts, and only starts a recount
+ * when they are older than the interval and none is under way.
+ */
+export class DeliveryCounts {
+  private last: readonly number[] | undefined;
+  private startedAt = Number.NEGATIVE_INFINITY;
+  private counting = false;
+
+  constructor(
+    private readonly count: CountDeliveries,
+    private readonly everyMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  /**
+   * The last counts, in the order of {@link DELIVERY_STATUSES}; none before the first count ends,
+   * nor after a count failed (stale numbers would look current while Temporal is down).
+   */
+  latest(): readonly number[] | undefined {
+    const now = performance.now();
+    if (!this.counting && now - this.startedAt >= this.everyMs) {
+      this.counting = true;
+      this.startedAt = now;
+      void Promise.all(DELIVERY_STATUSES.map((status) => this.count(status)))
+        .then(
+          (counts) => (this.last = counts),
+          (error: unknown) => {
+            this.last = undefined;
+            this.onError(error);
+          },
+        )
+        .finally(() => (this.counting = false));
+    }
+    return this.last;
   }
 }

@@ -21,6 +21,7 @@ export const PROBLEMS = {
   'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request URL is too long' },
+  'misdirected-request': { status: 421, title: 'This gateway does not answer to that host name' },
   'unsupported-media-type': { status: 415, title: 'The request body must be JSON' },
   'unknown-target': {
     status: 422,
@@ -30,7 +31,10 @@ export const PROBLEMS = {
     status: 422,
     title: 'A payload does not decrypt with the configured codec keys',
   },
-  'too-many-requests': { status: 429, title: 'Too many requests for this API key' },
+  'too-many-requests': {
+    status: 429,
+    title: 'Too many requests for this API key, or failed ones from this address',
+  },
   'headers-too-large': { status: 431, title: 'The request headers are too large' },
   'temporal-unavailable': { status: 503, title: 'Temporal cannot be reached' },
   'worker-unavailable': { status: 503, title: 'No worker answered in time' },

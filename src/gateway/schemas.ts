@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
 import { MAX_PAGE_SIZE } from '../limits';
 import { deliveryIdSchema } from '../request';
-import { actionRecordSchema } from './steer-schemas';
+import { actionRecordSchema, legName, NOT_BLANK } from './steer-schemas';
 
 /** The longest page token this gateway gives out. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096;
@@ -43,8 +43,8 @@ export const cancelRequestSchema = z
     reason: z
       .string()
       .trim()
-      .min(1, { error: 'must not be empty' })
       .max(500, { error: 'must be at most 500 characters' })
+      .regex(NOT_BLANK, { error: 'must not be empty' })
       .optional()
       .meta({ description: "Kept in the run's history, on the cancel request." }),
   })
@@ -52,9 +52,7 @@ export const cancelRequestSchema = z
 
 export const retryRequestSchema = z
   .strictObject({
-    leg: z
-      .string()
-      .min(1, { error: 'must not be empty' })
+    leg: legName
       .optional()
       .meta({ description: 'Retry only this leg; every leg that needs attention when absent.' }),
   })
@@ -65,8 +63,8 @@ export const resolveRequestSchema = z
     note: z
       .string()
       .trim()
-      .min(1, { error: 'must say what was done by hand' })
       .max(2000, { error: 'must be at most 2000 characters' })
+      .regex(NOT_BLANK, { error: 'must say what was done by hand' })
       .meta({ examples: ['released reservation res_7 by hand'] }),
   })
   .meta({ description: 'How the delivery was settled by hand.' });
@@ -184,12 +182,15 @@ export const problemSchema = z
 
 export const healthSchema = z.object({
   status: z.enum(['ok', 'unavailable']),
-  temporal: z.object({
-    address: z.string(),
-    namespace: z.string(),
-    reachable: z.boolean(),
-    error: z.string().optional(),
-  }),
+  temporal: z
+    .object({
+      address: z.string(),
+      namespace: z.string(),
+      reachable: z.boolean(),
+      error: z.string().optional(),
+    })
+    .optional()
+    .meta({ description: 'Only for a caller with a `read` key (or of a gateway without keys).' }),
 });
 
 /** The body of `GET /v1/deliveries/{id}`. */

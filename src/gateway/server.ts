@@ -11,7 +11,7 @@ import { requestSchemaFor } from '../request';
 import { ApiKeys, callerLabel, isLoopback, SCOPES, type ApiKey } from './auth';
 import { codecUiToken, redactCodecPath, serveCodec } from './codec';
 import { gatewayDocument } from './document';
-import { answerClientError, answerUnserved, guardRequests, limitRate } from './guards';
+import { answerClientError, answerUnserved, guardRequests } from './guards';
 import { GatewayMetrics } from './metrics';
 import type { OpenApiDocument } from './openapi';
 import { acceptJsonOnly, serve } from './parsing';
@@ -107,13 +107,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // Every id reaches its schema (or the URL check), which names what is wrong with it,
     // instead of the router: no parameter can be longer than Node's 16 KiB request head.
     routerOptions: { maxParamLength: 16 * 1024 },
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: answerClientError(() => routes),
     frameworkErrors: (error, request, reply) =>
       void sendProblem(request, reply, problemOf(error, settings)),
   });
   const metrics = new GatewayMetrics(
     (status) => client.count(status),
     (error) => app.log.warn({ err: error }, 'cannot count deliveries for /metrics'),
+    settings.metricsRefresh,
   );
 
   const requestSchema = requestSchemaFor(config);
@@ -122,13 +123,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     config,
     metrics,
     requestSchema,
+    mayRead: (caller) =>
+      !keys.required || keys.named(caller.replace(/^key:/, ''))?.scopes.includes('read') === true,
     openapi: () => document,
   });
   const document = gatewayDocument(routes, config, requestSchema);
 
   acceptJsonOnly(app);
-  guardRequests(app, keys, callers);
-  await limitRate(app, settings);
+  await guardRequests(app, { keys, callers, settings, routes });
 
   app.addHook('onResponse', (request, reply, done) => {
     const routeLabel = request.routeOptions.url ?? 'unmatched';
@@ -158,7 +160,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     serveCodec(app, {
       cipher,
       namespace: config.temporal.namespace,
-      keys,
       ...(uiToken !== undefined && { uiToken }),
       origins: config.codec?.ui?.origins ?? [],
     });

@@ -1,20 +1,60 @@
 /** The bodies of the routes that steer a running delivery, and the action they answer with. */
 import { z } from 'zod';
-import { parseDuration } from '../duration';
+import { TARGET_NAME } from '../config/schema';
+import { MAX_DEADLINE_EXTENSION_MS } from '../limits';
+
+/** Text that is not blank (checked after trimming), as a pattern the document can state. */
+export const NOT_BLANK = /\S/;
+
+/** A leg, by its target's name. */
+export const legName = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .regex(TARGET_NAME, { error: 'must be a target name (lower-case letters, digits, _ and -)' });
+
+/** A pattern of the whole numbers 1 to `max` (no leading zeros), as a regex source. */
+function oneTo(max: number): string {
+  const digits = String(max);
+  const alternatives = digits.length > 1 ? [`[1-9]\\d{0,${digits.length - 2}}`] : [];
+  // As many digits as `max`: its first i digits, then a smaller one, then any.
+  for (let i = 0; i < digits.length; i++) {
+    const digit = Number(digits[i]);
+    const lowest = i === 0 ? 1 : 0;
+    const rest = digits.length - i - 1;
+    if (digit > lowest) {
+      alternatives.push(
+        `${digits.slice(0, i)}[${lowest}-${digit - 1}]${rest > 0 ? `\\d{${rest}}` : ''}`,
+      );
+    }
+  }
+  return `(?:${[...alternatives, digits].join('|')})`;
+}
+
+const UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/**
+ * A deadline extension, a whole number of one unit from 1ms to {@link MAX_DEADLINE_EXTENSION_MS}
+ * (`30m`, `2h`, `7d`): one pattern that is both what the gateway checks and what the document
+ * states, so no extension the document allows is refused by the run.
+ */
+export const EXTENSION = new RegExp(
+  `^(?:${Object.entries(UNITS_MS)
+    .map(([unit, ms]) => oneTo(Math.floor(MAX_DEADLINE_EXTENSION_MS / ms)) + unit)
+    .join('|')})$`,
+);
 
 const noteField = z
   .string()
   .trim()
-  .min(1, { error: 'must not be empty' })
   .max(500, { error: 'must be at most 500 characters' })
+  .regex(NOT_BLANK, { error: 'must not be empty' })
   .optional()
   .meta({
     description:
       "Why; kept in the run's history and status with the API key's name (`key:<name>`).",
   });
 
-const legField = (description: string) =>
-  z.string().min(1, { error: 'must not be empty' }).optional().meta({ description });
+const legField = (description: string) => legName.optional().meta({ description });
 
 export const pauseRequestSchema = z
   .strictObject({
@@ -39,13 +79,13 @@ export const retryNowRequestSchema = z
 
 export const extendRequestSchema = z
   .strictObject({
-    leg: z.string().min(1, { error: 'must not be empty' }).meta({ description: 'The leg.' }),
+    leg: legName.meta({ description: 'The leg.' }),
     duration: z
       .string()
-      .refine((text) => parseDuration(text) !== undefined, {
-        error: 'must be a duration such as 30m, 1h or 90s',
+      .regex(EXTENSION, {
+        error: 'must be a whole number of ms, s, m, h or d, from 1ms to 7d, such as 30m or 2h',
       })
-      .meta({ description: 'How much more time, at most 7d.', examples: ['30m'] }),
+      .meta({ description: 'How much more time, from 1ms to at most 7d.', examples: ['30m'] }),
     note: noteField,
   })
   .meta({ description: "Which leg's deadline to extend, and by how much." });

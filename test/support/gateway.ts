@@ -1,4 +1,6 @@
+import { Connection } from '@temporalio/client';
 import { expect } from 'vitest';
+import { parseConfig } from '../../src/config/load';
 import type { GatewayConfig, LimitsConfig } from '../../src/config/schema';
 import { gatewaySettings } from '../../src/config/schema';
 import type { DeliveryState } from '../../src/contracts';
@@ -125,4 +127,34 @@ export async function startGatewaySystem(
       await system.stop();
     },
   };
+}
+
+/**
+ * Runs `use` against a gateway whose Temporal does not answer (127.0.0.1:1, half-second
+ * deadlines), accepting `apiKeys`, listening on 127.0.0.1; closes it after.
+ */
+export async function withUnreachableGateway(
+  apiKeys: string[],
+  use: (url: string) => Promise<void>,
+): Promise<void> {
+  const config = parseConfig(
+    {
+      temporal: { address: '127.0.0.1:1' },
+      targets: { inventory: { request: { url: 'http://127.0.0.1:1/x' } } },
+    },
+    'unreachable config',
+  );
+  const connection = Connection.lazy({ address: config.temporal.address });
+  const gateway = await createGateway({
+    config,
+    connection,
+    apiKeys,
+    deadlines: { start: 500, health: 500, read: 500, action: 500, visibility: 500 },
+  });
+  try {
+    await use(await gateway.listen({ host: '127.0.0.1', port: 0 }));
+  } finally {
+    await gateway.close();
+    await connection.close();
+  }
 }
