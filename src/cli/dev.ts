@@ -138,7 +138,8 @@ export function curlWalkthrough(
     `     curl -s -X POST ${gatewayUrl}/v1/deliveries ${auth} ${json} -d '{"id":"${order}-x","targets":["ledger"],"payload":{}}'`,
     `     curl -s ${gatewayUrl}/v1/deliveries`,
     `     curl -s -X POST ${gatewayUrl}/v1/deliveries ${auth} ${json} -d '{"id":7,"targets":"inventory"}'`,
-    `  More: ${gatewayUrl}/v1/deliveries?status=completed, ${gatewayUrl}/metrics, ${gatewayUrl}/openapi.json`,
+    `  More: ${gatewayUrl}/v1/deliveries?status=completed, ${gatewayUrl}/openapi.json, and Prometheus metrics with a read key:`,
+    `     curl -s ${auth} ${gatewayUrl}/metrics`,
   ];
 }
 

@@ -206,7 +206,7 @@ export function program(env: Env): Command {
     .description(
       'Serve the HTTP gateway: POST /v1/deliveries, GET /v1/deliveries/{id}, POST ' +
         '/v1/deliveries/{id}/cancel|retry|resolve, GET /v1/deliveries?status=…, /healthz, ' +
-        '/metrics and /openapi.json.',
+        '/metrics (with a read key) and /openapi.json.',
     )
     .addHelpText('after', examples('$ TANDEM_CONFIG=/etc/tandem.yaml tandem gateway'))
     .action(() => runGateway(configPath(), env));

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
-import { MAX_PAGE_SIZE } from '../limits';
+import { MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../limits';
 import { deliveryIdSchema } from '../request';
 import { actionRecordSchema, legName, NOT_BLANK } from './steer-schemas';
 
@@ -43,7 +43,7 @@ export const cancelRequestSchema = z
     reason: z
       .string()
       .trim()
-      .max(500, { error: 'must be at most 500 characters' })
+      .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
       .regex(NOT_BLANK, { error: 'must not be empty' })
       .optional()
       .meta({ description: "Kept in the run's history, on the cancel request." }),
@@ -63,7 +63,7 @@ export const resolveRequestSchema = z
     note: z
       .string()
       .trim()
-      .max(2000, { error: 'must be at most 2000 characters' })
+      .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
       .regex(NOT_BLANK, { error: 'must say what was done by hand' })
       .meta({ examples: ['released reservation res_7 by hand'] }),
   })
@@ -92,7 +92,14 @@ export const legSchema = z
       .optional()
       .meta({ description: 'Attempts and outcome of undoing this leg.' }),
     paused: z
-      .object({ by: z.string(), note: z.string().optional(), at: timestamp })
+      .object({
+        by: z.string().meta({ description: 'Who paused it: the caller Temporal recorded.' }),
+        claimedBy: z.string().optional(),
+        updateId: z.string().optional(),
+        signal: z.number().optional(),
+        note: z.string().optional(),
+        at: timestamp,
+      })
       .optional()
       .meta({ description: 'Set while an operator holds the leg: no new attempt starts.' }),
     deadlineAt: timestamp
@@ -121,7 +128,7 @@ export const deliverySchema = z
     finishedAt: timestamp.optional(),
     legs: z.array(legSchema).meta({ description: 'Each leg, as the run last recorded it.' }),
     actions: z.array(actionRecordSchema).optional().meta({
-      description: 'The newest operator actions, oldest first, ignored signals included.',
+      description: 'The newest operator actions, oldest first (refused signals are not kept).',
     }),
   })
   .meta({ description: 'A delivery and each of its legs.' });

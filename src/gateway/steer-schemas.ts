@@ -1,7 +1,7 @@
 /** The bodies of the routes that steer a running delivery, and the action they answer with. */
 import { z } from 'zod';
 import { TARGET_NAME } from '../config/schema';
-import { MAX_DEADLINE_EXTENSION_MS } from '../limits';
+import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../limits';
 
 /** Text that is not blank (checked after trimming), as a pattern the document can state. */
 export const NOT_BLANK = /\S/;
@@ -46,7 +46,7 @@ export const EXTENSION = new RegExp(
 const noteField = z
   .string()
   .trim()
-  .max(500, { error: 'must be at most 500 characters' })
+  .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
   .regex(NOT_BLANK, { error: 'must not be empty' })
   .optional()
   .meta({
@@ -94,11 +94,27 @@ export const actionRecordSchema = z
   .object({
     action: z.string(),
     at: z.string().meta({ format: 'date-time' }),
-    by: z.string().meta({ description: "Who asked: here the API key's name (`key:<name>`)." }),
+    by: z.string().meta({
+      description:
+        'Who asked: the caller Temporal recorded for the request (through the gateway, the API ' +
+        "key's name, `key:<name>`); `unknown` where the run's history could not be read.",
+    }),
+    claimedBy: z
+      .string()
+      .optional()
+      .meta({ description: "What the input's `by` said: a claim, not checked." }),
+    updateId: z.string().optional().meta({ description: "The update's id in the run's history." }),
+    signal: z
+      .number()
+      .optional()
+      .meta({ description: 'The signal’s place among the operator signals the run received.' }),
     note: z.string().optional(),
     via: z.enum(['update', 'signal']),
     legs: z.array(z.string()).optional().meta({ description: 'The legs it changed.' }),
     duration: z.string().optional(),
-    ignored: z.string().optional().meta({ description: 'Why a signal was ignored.' }),
+    ignored: z
+      .string()
+      .optional()
+      .meta({ description: 'Why a signal was ignored (runs from before refusals left no trace).' }),
   })
   .meta({ description: 'An operator action, as the run keeps it in its status and history.' });
