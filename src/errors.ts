@@ -1,3 +1,5 @@
+import { MAX_ISSUES_LISTED } from './limits';
+
 /**
  * Every error Tandem raises on the Node side, each with a literal `name`, a stable `code` and
  * its data in readonly fields. Ways in translate these into exit codes and problem+json. The
@@ -10,6 +12,20 @@ export abstract class TandemError extends Error {
 
 /** One bad field of a request: where it is (dotted, `targets.1`; empty for the whole) and why. */
 export type Issue = { path: string; detail: string };
+
+/**
+ * The first {@link MAX_ISSUES_LISTED} of `items`, and how many are left out (`omitted` more were
+ * left out before): every list of issues an answer carries is cut the same way.
+ */
+export function capped<T>(items: readonly T[], omitted = 0): { listed: T[]; omitted: number } {
+  const listed = items.slice(0, MAX_ISSUES_LISTED);
+  return { listed, omitted: omitted + items.length - listed.length };
+}
+
+/** `; …and N more` after a list of issues that left N out; empty when none were. */
+export function andMore(omitted: number): string {
+  return omitted > 0 ? `; …and ${omitted} more` : '';
+}
 
 /** The config file is missing, unreadable or invalid. `issues` lists every problem found. */
 export class ConfigError extends TandemError {
@@ -70,14 +86,24 @@ export class UnknownTargetError extends TandemError {
   }
 }
 
-/** A delivery request is malformed. `issues` names every bad field. */
+/**
+ * A delivery request is malformed. `issues` names every bad field, up to
+ * {@link MAX_ISSUES_LISTED}; `issuesOmitted` counts the rest.
+ */
 export class InvalidDeliveryError extends TandemError {
   override readonly name = 'InvalidDeliveryError';
   readonly code = 'TANDEM_INVALID_DELIVERY';
-  constructor(readonly issues: readonly Issue[]) {
+  readonly issues: readonly Issue[];
+  readonly issuesOmitted: number;
+  /** `omitted`: how many issues were left out of `issues` already. */
+  constructor(issues: readonly Issue[], omitted = 0) {
+    const { listed, omitted: left } = capped(issues, omitted);
     super(
-      `Invalid delivery: ${issues.map((i) => (i.path ? `${i.path}: ${i.detail}` : i.detail)).join('; ')}`,
+      `Invalid delivery: ${listed.map((i) => (i.path ? `${i.path}: ${i.detail}` : i.detail)).join('; ')}` +
+        andMore(left),
     );
+    this.issues = listed;
+    this.issuesOmitted = left;
   }
 }
 
