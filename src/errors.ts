@@ -46,27 +46,49 @@ export class ConfigError extends TandemError {
 }
 
 /**
- * A template (`{{response.body.id}}`) names a field the leg does not have, or renders a URL
- * path segment as `.`, `..` or `""` (`segment`), which would name another resource. `template`
- * is the template as written in the config: secrets in it stay in their `${VAR}` form.
+ * Why a template cannot be rendered: a field the leg does not have (`missing`), a URL path
+ * segment rendered as `.`, `..` or `""` (`unsafe-segment`), which would name another resource, or
+ * a value with a lone UTF-16 surrogate, which has no percent-encoding (`unencodable`).
+ */
+export type TemplateProblem =
+  { kind: 'missing' } | { kind: 'unsafe-segment'; segment: string } | { kind: 'unencodable' };
+
+const TEMPLATE_CODES = {
+  missing: 'TANDEM_TEMPLATE_FIELD_MISSING',
+  'unsafe-segment': 'TANDEM_TEMPLATE_UNSAFE_SEGMENT',
+  unencodable: 'TANDEM_TEMPLATE_UNENCODABLE',
+} as const;
+
+/**
+ * A template (`{{response.body.id}}`) cannot be rendered for this leg (see
+ * {@link TemplateProblem}); rendering it again cannot succeed. `field` names the field (or the
+ * fields, joined by ` and `, rendered into one path segment); `template` is the template as
+ * written in the config: secrets in it stay in their `${VAR}` form.
  */
 export class TemplateError extends TandemError {
   override readonly name = 'TemplateError';
-  readonly code: 'TANDEM_TEMPLATE_FIELD_MISSING' | 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
+  readonly code: (typeof TEMPLATE_CODES)[TemplateProblem['kind']];
+  /** The rendered path segment, for `unsafe-segment`. */
+  readonly segment?: string;
   constructor(
     readonly field: string,
     readonly template: string,
-    readonly segment?: string,
+    problem: TemplateProblem = { kind: 'missing' },
   ) {
+    const what =
+      problem.kind === 'missing'
+        ? `needs ${field}, which this leg does not have`
+        : problem.kind === 'unsafe-segment'
+          ? `renders ${field} as ${JSON.stringify(problem.segment)}, which cannot be a URL path ` +
+            'segment (it would name another resource)'
+          : `renders ${field} as text with a lone UTF-16 surrogate, which cannot be ` +
+            'percent-encoded into a URL';
     super(
-      (segment === undefined
-        ? `Template "${template}" needs ${field}, which this leg does not have. `
-        : `Template "${template}" renders ${field} as ${JSON.stringify(segment)}, which cannot be ` +
-          'a URL path segment (it would name another resource). ') +
+      `Template "${template}" ${what}. ` +
         `Change the target's compensate template, or undo this leg by hand and resolve the delivery.`,
     );
-    this.code =
-      segment === undefined ? 'TANDEM_TEMPLATE_FIELD_MISSING' : 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
+    this.code = TEMPLATE_CODES[problem.kind];
+    if (problem.kind === 'unsafe-segment') this.segment = problem.segment;
   }
 }
 
