@@ -3,12 +3,12 @@
  * body) parsed by the route's schema, every bad field named in one `400`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { scanNesting } from '../json-shape';
+import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../limits';
 import { invalidRequest, parsePart, ProblemError } from './problems';
 import type { Route } from './route';
 import type { FieldError } from './schemas';
 import { callerLabel } from './auth';
-import { scanNesting } from '../json-shape';
-import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../limits';
 
 /** Fastify's `/v1/deliveries/:id` for OpenAPI's `/v1/deliveries/{id}`. */
 export function fastifyPath(path: string): string {

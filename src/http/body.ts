@@ -56,6 +56,7 @@ function keepExact(value: unknown, path: string[], found: string[][]): unknown {
 export function readBody(text: string, truncated: boolean, contentType: unknown): KeptBody {
   if (text === '') return { body: null };
   const json = typeof contentType === 'string' && /\bjson\b/i.test(contentType);
+  // Scanned before parsing: the parser and the payload converter after it recurse.
   if (truncated || !json || scanNesting(text, MAX_JSON_DEPTH)) return { body: text };
   let parsed: unknown;
   try {
