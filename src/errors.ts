@@ -1,3 +1,5 @@
+import { MAX_ISSUES_LISTED } from './limits';
+
 /**
  * Every error Tandem raises on the Node side, each with a literal `name`, a stable `code` and
  * its data in readonly fields. Ways in translate these into exit codes and problem+json. The
@@ -10,6 +12,20 @@ export abstract class TandemError extends Error {
 
 /** One bad field of a request: where it is (dotted, `targets.1`; empty for the whole) and why. */
 export type Issue = { path: string; detail: string };
+
+/**
+ * The first {@link MAX_ISSUES_LISTED} of `items`, and how many are left out (`omitted` more were
+ * left out before): every list of issues an answer carries is cut the same way.
+ */
+export function capped<T>(items: readonly T[], omitted = 0): { listed: T[]; omitted: number } {
+  const listed = items.slice(0, MAX_ISSUES_LISTED);
+  return { listed, omitted: omitted + items.length - listed.length };
+}
+
+/** `; …and N more` after a list of issues that left N out; empty when none were. */
+export function andMore(omitted: number): string {
+  return omitted > 0 ? `; …and ${omitted} more` : '';
+}
 
 /** The config file is missing, unreadable or invalid. `issues` lists every problem found. */
 export class ConfigError extends TandemError {
@@ -30,27 +46,49 @@ export class ConfigError extends TandemError {
 }
 
 /**
- * A template (`{{response.body.id}}`) names a field the leg does not have, or renders a URL
- * path segment as `.`, `..` or `""` (`segment`), which would name another resource. `template`
- * is the template as written in the config: secrets in it stay in their `${VAR}` form.
+ * Why a template cannot be rendered: a field the leg does not have (`missing`), a URL path
+ * segment rendered as `.`, `..` or `""` (`unsafe-segment`), which would name another resource, or
+ * a value with a lone UTF-16 surrogate, which has no percent-encoding (`unencodable`).
+ */
+export type TemplateProblem =
+  { kind: 'missing' } | { kind: 'unsafe-segment'; segment: string } | { kind: 'unencodable' };
+
+const TEMPLATE_CODES = {
+  missing: 'TANDEM_TEMPLATE_FIELD_MISSING',
+  'unsafe-segment': 'TANDEM_TEMPLATE_UNSAFE_SEGMENT',
+  unencodable: 'TANDEM_TEMPLATE_UNENCODABLE',
+} as const;
+
+/**
+ * A template (`{{response.body.id}}`) cannot be rendered for this leg (see
+ * {@link TemplateProblem}); rendering it again cannot succeed. `field` names the field (or the
+ * fields, joined by ` and `, rendered into one path segment); `template` is the template as
+ * written in the config: secrets in it stay in their `${VAR}` form.
  */
 export class TemplateError extends TandemError {
   override readonly name = 'TemplateError';
-  readonly code: 'TANDEM_TEMPLATE_FIELD_MISSING' | 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
+  readonly code: (typeof TEMPLATE_CODES)[TemplateProblem['kind']];
+  /** The rendered path segment, for `unsafe-segment`. */
+  readonly segment?: string;
   constructor(
     readonly field: string,
     readonly template: string,
-    readonly segment?: string,
+    problem: TemplateProblem = { kind: 'missing' },
   ) {
+    const what =
+      problem.kind === 'missing'
+        ? `needs ${field}, which this leg does not have`
+        : problem.kind === 'unsafe-segment'
+          ? `renders ${field} as ${JSON.stringify(problem.segment)}, which cannot be a URL path ` +
+            'segment (it would name another resource)'
+          : `renders ${field} as text with a lone UTF-16 surrogate, which cannot be ` +
+            'percent-encoded into a URL';
     super(
-      (segment === undefined
-        ? `Template "${template}" needs ${field}, which this leg does not have. `
-        : `Template "${template}" renders ${field} as ${JSON.stringify(segment)}, which cannot be ` +
-          'a URL path segment (it would name another resource). ') +
+      `Template "${template}" ${what}. ` +
         `Change the target's compensate template, or undo this leg by hand and resolve the delivery.`,
     );
-    this.code =
-      segment === undefined ? 'TANDEM_TEMPLATE_FIELD_MISSING' : 'TANDEM_TEMPLATE_UNSAFE_SEGMENT';
+    this.code = TEMPLATE_CODES[problem.kind];
+    if (problem.kind === 'unsafe-segment') this.segment = problem.segment;
   }
 }
 
@@ -70,14 +108,24 @@ export class UnknownTargetError extends TandemError {
   }
 }
 
-/** A delivery request is malformed. `issues` names every bad field. */
+/**
+ * A delivery request is malformed. `issues` names every bad field, up to
+ * {@link MAX_ISSUES_LISTED}; `issuesOmitted` counts the rest.
+ */
 export class InvalidDeliveryError extends TandemError {
   override readonly name = 'InvalidDeliveryError';
   readonly code = 'TANDEM_INVALID_DELIVERY';
-  constructor(readonly issues: readonly Issue[]) {
+  readonly issues: readonly Issue[];
+  readonly issuesOmitted: number;
+  /** `omitted`: how many issues were left out of `issues` already. */
+  constructor(issues: readonly Issue[], omitted = 0) {
+    const { listed, omitted: left } = capped(issues, omitted);
     super(
-      `Invalid delivery: ${issues.map((i) => (i.path ? `${i.path}: ${i.detail}` : i.detail)).join('; ')}`,
+      `Invalid delivery: ${listed.map((i) => (i.path ? `${i.path}: ${i.detail}` : i.detail)).join('; ')}` +
+        andMore(left),
     );
+    this.issues = listed;
+    this.issuesOmitted = left;
   }
 }
 

@@ -27,6 +27,18 @@ export const KEPT_RESPONSE_BODY_BYTES = 64 * 1024;
 /** Deepest nesting of a payload or of a kept response body. */
 export const MAX_JSON_DEPTH = 64;
 
+/**
+ * Deepest nesting of a request body as the gateway reads it: a payload at its deepest, inside
+ * the request object around it. Deeper text is refused before it is parsed.
+ */
+export const MAX_BODY_DEPTH = MAX_JSON_DEPTH + 1;
+
+/**
+ * The most issues one refusal lists (bad fields, unknown keys); the rest are counted, not
+ * listed, so a body of 100,000 bad fields gets a small answer.
+ */
+export const MAX_ISSUES_LISTED = 20;
+
 /** Largest page of a list. */
 export const MAX_PAGE_SIZE = 200;
 

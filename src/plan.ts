@@ -5,8 +5,8 @@ import {
   type DeliveryRequest,
   type RetryPlan,
 } from './contracts';
-import { InvalidDeliveryError, PayloadTooLargeError } from './errors';
-import { joined, parseDeliveryRequest, unknownTargets } from './request';
+import { InvalidDeliveryError } from './errors';
+import { checkPayload, joined, parseDeliveryRequest, unknownTargets } from './request';
 import { needsResponse } from './template';
 
 function retryPlan(retry: RetryConfig): RetryPlan {
@@ -22,18 +22,18 @@ function retryPlan(retry: RetryConfig): RetryPlan {
 
 /**
  * Checks a delivery request against the config and turns it into the workflow's input, with
- * each leg's policy. Throws before anything starts: {@link InvalidDeliveryError} naming every bad
- * field, `UnknownTargetError`, or {@link PayloadTooLargeError} (`limits.payload`).
+ * each leg's policy. Throws before anything starts: {@link InvalidDeliveryError} naming the bad
+ * fields, `UnknownTargetError`, or `PayloadTooLargeError` (`limits.payload`). The payload
+ * is checked last and once (see `checkPayload`), so a bad id costs no walk of a large payload.
  */
 export function planDelivery(config: TandemConfig, value: DeliveryRequest): DeliveryInput {
   const parsed = parseDeliveryRequest(config, value);
-  if (!parsed.ok) throw new InvalidDeliveryError(parsed.issues.map(joined));
+  if (!parsed.ok) throw new InvalidDeliveryError(parsed.issues.map(joined), parsed.omitted);
   const request = parsed.value;
 
   const unknown = unknownTargets(config, request.targets);
   if (unknown) throw unknown;
-  const bytes = Buffer.byteLength(JSON.stringify(request.payload));
-  if (bytes > config.limits.payload) throw new PayloadTooLargeError(bytes, config.limits.payload);
+  checkPayload(request.payload, config.limits.payload);
 
   return {
     id: request.id,

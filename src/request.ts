@@ -6,8 +6,19 @@
 import { z } from 'zod';
 import type { TandemConfig } from './config/schema';
 import type { DeliveryRequest } from './contracts';
-import { UnknownTargetError, type Issue } from './errors';
-import { MAX_DELIVERY_ID_LENGTH, MAX_JSON_DEPTH, MAX_TARGETS_PER_DELIVERY } from './limits';
+import {
+  InvalidDeliveryError,
+  PayloadTooLargeError,
+  UnknownTargetError,
+  type Issue,
+} from './errors';
+import { walkJson } from './json-shape';
+import {
+  MAX_DELIVERY_ID_LENGTH,
+  MAX_ISSUES_LISTED,
+  MAX_JSON_DEPTH,
+  MAX_TARGETS_PER_DELIVERY,
+} from './limits';
 
 /** The delivery id rule: letters, digits and `. _ : @ -`, starting with a letter or digit. */
 export const DELIVERY_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
@@ -25,39 +36,49 @@ export const deliveryIdSchema = z
     examples: ['order-1042'],
   });
 
-/**
- * The first problem of a JSON value that Tandem cannot carry as it was sent: nesting deeper
- * than {@link MAX_JSON_DEPTH}, or a number JSON text overflowed (`1e999` parses as Infinity,
- * which would be delivered as `null`). Walked without recursion, so any depth is safe.
- */
-export function jsonValueIssue(
-  value: unknown,
-): { path: (string | number)[]; detail: string } | undefined {
-  const stack: [unknown, (string | number)[]][] = [[value, []]];
-  while (stack.length > 0) {
-    const [next, path] = stack.pop()!;
-    if (typeof next === 'number' && !Number.isFinite(next)) {
-      return { path, detail: 'must be a finite number (it overflows a 64-bit float)' };
-    }
-    if (next === null || typeof next !== 'object') continue;
-    if (path.length >= MAX_JSON_DEPTH) {
-      return { path: [], detail: `nests deeper than ${MAX_JSON_DEPTH} levels` };
-    }
-    for (const [key, child] of Object.entries(next)) {
-      stack.push([child, [...path, Array.isArray(next) ? Number(key) : key]]);
-    }
+const payloadSchema = z.unknown().superRefine((payload, ctx) => {
+  if (payload === undefined) ctx.addIssue({ code: 'custom', message: 'is required' });
+});
+
+/** `value` as JSON text; undefined when it has none (a function, a BigInt, a toJSON that throws). */
+function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
-const payloadSchema = z.unknown().superRefine((payload, ctx) => {
-  if (payload === undefined) {
-    ctx.addIssue({ code: 'custom', message: 'is required' });
-    return;
+/**
+ * Checks a delivery's payload, once, in the order that keeps each step cheap and safe for any
+ * value a caller can pass: nesting past {@link MAX_JSON_DEPTH} first (walked without recursion,
+ * so that serializing cannot overflow the stack), then its size as JSON against `limitBytes`
+ * (`limits.payload`), then numbers JSON cannot carry (`1e999` parses as Infinity, which would
+ * be delivered as `null`), found by the same walk. Throws {@link InvalidDeliveryError} or
+ * {@link PayloadTooLargeError}.
+ */
+export function checkPayload(payload: unknown, limitBytes: number): void {
+  const shape = walkJson(payload, MAX_JSON_DEPTH);
+  if (shape.tooDeep) {
+    throw new InvalidDeliveryError([
+      { path: 'payload', detail: `nests deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
   }
-  const issue = jsonValueIssue(payload);
-  if (issue) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.detail });
-});
+  const text = jsonText(payload);
+  if (text === undefined) {
+    throw new InvalidDeliveryError([{ path: 'payload', detail: 'must be a JSON value' }]);
+  }
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limitBytes) throw new PayloadTooLargeError(bytes, limitBytes);
+  if (shape.notFinite) {
+    throw new InvalidDeliveryError([
+      {
+        path: ['payload', ...shape.notFinite].join('.'),
+        detail: 'must be a finite number (it overflows a 64-bit float)',
+      },
+    ]);
+  }
+}
 
 /**
  * The request schema for a config (see {@link requestSchemaFor}): target names are the config's (an enum in the OpenAPI
@@ -161,24 +182,35 @@ export interface PathIssue {
   detail: string;
 }
 
+/** Issues of a refused value: the first {@link MAX_ISSUES_LISTED}, and how many more there were. */
+export interface Refused {
+  ok: false;
+  issues: PathIssue[];
+  omitted: number;
+}
+
 /**
- * Parses `value` with `schema`: the typed value, or every bad field; an unknown key is an issue
- * of its own, named by its path.
+ * Parses `value` with `schema`: the typed value, or its bad fields; an unknown key is an issue
+ * of its own, named by its path. At most {@link MAX_ISSUES_LISTED} issues are built, the rest
+ * only counted.
  */
 export function parseWith<T extends z.ZodType>(
   schema: T,
   value: unknown,
-): { ok: true; value: z.output<T> } | { ok: false; issues: PathIssue[] } {
+): { ok: true; value: z.output<T> } | Refused {
   const result = schema.safeParse(value, { error: readable });
   if (result.success) return { ok: true, value: result.data };
-  return {
-    ok: false,
-    issues: result.error.issues.flatMap((issue) =>
-      issue.code === 'unrecognized_keys'
-        ? issue.keys.map((key) => ({ path: [...issue.path, key], detail: 'is not a known field' }))
-        : [{ path: issue.path, detail: issue.message }],
-    ),
+  const issues: PathIssue[] = [];
+  let omitted = 0;
+  const add = (path: PropertyKey[], detail: string) => {
+    if (issues.length < MAX_ISSUES_LISTED) issues.push({ path, detail });
+    else omitted++;
   };
+  for (const issue of result.error.issues) {
+    if (issue.code !== 'unrecognized_keys') add(issue.path, issue.message);
+    else for (const key of issue.keys) add([...issue.path, key], 'is not a known field');
+  }
+  return { ok: false, issues, omitted };
 }
 
 /** An issue with its path joined: `targets.1`. */
@@ -186,11 +218,14 @@ export function joined(issue: PathIssue): Issue {
   return { path: issue.path.map(String).join('.'), detail: issue.detail };
 }
 
-/** Parses a delivery request for a config; see {@link deliveryRequestSchema}. */
+/**
+ * Parses a delivery request for a config (see {@link deliveryRequestSchema}): its id, targets
+ * and fields, with the payload only required; {@link checkPayload} checks the payload itself.
+ */
 export function parseDeliveryRequest(
   config: TandemConfig,
   value: unknown,
-): { ok: true; value: DeliveryRequest } | { ok: false; issues: PathIssue[] } {
+): { ok: true; value: DeliveryRequest } | Refused {
   const parsed = parseWith(requestSchemaFor(config), value);
   return parsed.ok ? { ok: true, value: parsed.value } : parsed;
 }

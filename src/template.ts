@@ -120,11 +120,68 @@ export function renderText(
   return replaceTokens(text, secret, (field) => asText(lookup(context, field, text)));
 }
 
+/** `text` percent-encoded as one URL component; a lone surrogate has no encoding. */
+function encoded(text: string, field: string, template: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    // URIError: retrying cannot help, so it becomes this leg's permanent template error.
+    throw new TemplateError(field, template, { kind: 'unencodable' });
+  }
+}
+
+/** Whether a rendered path segment names the current or parent resource, or none. */
+function unsafeSegment(segment: string): boolean {
+  // URL parsers read `%2e` as a dot in a path segment.
+  return UNSAFE_SEGMENTS.has(segment.replace(/%2e/gi, '.'));
+}
+
+/**
+ * Renders the path of a URL template, then checks each segment a placeholder wrote into as a
+ * whole: `/x/{{a}}{{b}}` with a = b = "." renders `..`, however safe each value is alone.
+ */
+function renderPath(
+  path: string,
+  template: string,
+  secret: SecretResolver,
+  value: (field: string) => string,
+): string {
+  const segments: { text: string; fields: string[] }[] = [{ text: '', fields: [] }];
+  const current = () => segments[segments.length - 1]!;
+  const literal = (text: string) => {
+    const [first = '', ...rest] = text.split('/');
+    current().text += first;
+    for (const part of rest) segments.push({ text: part, fields: [] });
+  };
+  let end = 0;
+  for (const match of path.matchAll(TOKEN)) {
+    const [whole, name, field = ''] = match;
+    literal(path.slice(end, match.index));
+    if (name !== undefined) literal(secret(name));
+    else {
+      current().text += encoded(value(field), field, template);
+      current().fields.push(field);
+    }
+    end = (match.index ?? 0) + whole.length;
+  }
+  literal(path.slice(end));
+  for (const { text, fields } of segments) {
+    if (fields.length > 0 && unsafeSegment(text)) {
+      throw new TemplateError(fields.join(' and '), template, {
+        kind: 'unsafe-segment',
+        segment: text,
+      });
+    }
+  }
+  return segments.map((segment) => segment.text).join('/');
+}
+
 /**
  * Renders a URL template. Each placeholder's value is percent-encoded as one path segment (or
- * query part), so `/`, `?`, `#` and `%2F` cannot escape it; in the path, a value of `.`, `..`
- * or `""` throws {@link TemplateError}, as it would name another resource. Config validation
- * keeps placeholders out of the scheme, host and port.
+ * query part), so `/`, `?`, `#` and `%2F` cannot escape it; a path segment a placeholder
+ * renders into that comes out `.`, `..` or `""` throws {@link TemplateError}, as it would name
+ * another resource, and so does a value with no percent-encoding (a lone surrogate). Config
+ * validation keeps placeholders out of the scheme, host and port.
  */
 export function renderUrl(
   template: string,
@@ -137,15 +194,11 @@ export function renderUrl(
   const path = pathEnd === -1 ? rest : rest.slice(0, pathEnd);
   const tail = pathEnd === -1 ? '' : rest.slice(pathEnd);
   const value = (field: string) => asText(lookup(context, field, template));
-  const segment = (field: string) => {
-    const text = value(field);
-    if (UNSAFE_SEGMENTS.has(text)) throw new TemplateError(field, template, text);
-    return encodeURIComponent(text);
-  };
+  const component = (field: string) => encoded(value(field), field, template);
   return (
-    replaceTokens(origin, secret, (field) => encodeURIComponent(value(field))) +
-    replaceTokens(path, secret, segment) +
-    replaceTokens(tail, secret, (field) => encodeURIComponent(value(field)))
+    replaceTokens(origin, secret, component) +
+    renderPath(path, template, secret, value) +
+    replaceTokens(tail, secret, component)
   );
 }
 

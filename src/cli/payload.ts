@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { PayloadFileError } from '../errors';
+import { scanNesting } from '../json-shape';
+import { MAX_JSON_DEPTH } from '../limits';
 
 /** Where `tandem deliver --payload` reads from: `@file.json`, `@-` (stdin), or JSON text. */
 export interface PayloadSources {
@@ -19,7 +21,8 @@ const defaultSources: PayloadSources = {
 /**
  * Reads and parses the payload of `tandem deliver`. `@path` reads a file, `@-` standard input,
  * anything else is taken as JSON text. Throws {@link PayloadFileError} naming the file and, for
- * invalid JSON, the line, column and offset of the first mistake.
+ * invalid JSON, the line, column and offset of the first mistake; text nested deeper than a
+ * payload may be is refused before it is parsed, naming where.
  */
 export async function readPayload(
   argument: string,
@@ -40,6 +43,15 @@ export async function readPayload(
   } else {
     source = '--payload';
     text = argument;
+  }
+  const tooDeep = scanNesting(text, MAX_JSON_DEPTH);
+  if (tooDeep) {
+    const { line, column } = lineAndColumn(text, tooDeep.offset);
+    throw new PayloadFileError(
+      source,
+      `${source} nests deeper than ${MAX_JSON_DEPTH} levels at line ${line}, column ${column} ` +
+        `(offset ${tooDeep.offset}); a payload may nest at most ${MAX_JSON_DEPTH} levels`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

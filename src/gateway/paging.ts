@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DeliveryStatus } from '../contracts';
+import { scanNesting } from '../json-shape';
 
 const cursorSchema = z.strictObject({
   /** Temporal's own token for the next page of the visibility list, base64. */
@@ -26,14 +27,18 @@ export function decodePageToken(
   token: string,
   status: DeliveryStatus | undefined,
 ): { ok: true; next: Uint8Array } | { ok: false; detail: string } {
+  const notOurs = { ok: false, detail: 'is not a page token this gateway gave out' } as const;
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  // A cursor is one flat object: anything nested is refused unread.
+  if (scanNesting(text, 1)) return notOurs;
   let decoded: unknown;
   try {
-    decoded = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    decoded = JSON.parse(text);
   } catch {
-    return { ok: false, detail: 'is not a page token this gateway gave out' };
+    return notOurs;
   }
   const parsed = cursorSchema.safeParse(decoded);
-  if (!parsed.success) return { ok: false, detail: 'is not a page token this gateway gave out' };
+  if (!parsed.success) return notOurs;
   if (parsed.data.status !== status) {
     return { ok: false, detail: 'belongs to a list with another status filter' };
   }

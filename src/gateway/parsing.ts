@@ -3,6 +3,8 @@
  * body) parsed by the route's schema, every bad field named in one `400`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { scanNesting } from '../json-shape';
+import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../limits';
 import { invalidRequest, parsePart, ProblemError } from './problems';
 import type { Route } from './route';
 import type { FieldError } from './schemas';
@@ -13,19 +15,37 @@ export function fastifyPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ':$1');
 }
 
-/** JSON only. An empty body is no body, so `POST …/retry` works with or without `{}`. */
+/** A 400 about the body as a whole: `detail` says what is wrong with it. */
+function wholeBodyProblem(detail: string): ProblemError {
+  return new ProblemError('invalid-request', `The request body ${detail}.`, {
+    errors: [{ in: 'body', path: '', pointer: '#', detail }],
+  });
+}
+
+/**
+ * JSON only. An empty body is no body, so `POST …/retry` works with or without `{}`. Text that
+ * nests deeper than any request may ({@link MAX_BODY_DEPTH}) is refused before it is parsed:
+ * nothing after the parser then meets more than that depth.
+ */
 export function acceptJsonOnly(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
     if (typeof text !== 'string' || text.trim() === '') return done(null, undefined);
+    const tooDeep = scanNesting(text, MAX_BODY_DEPTH);
+    if (tooDeep) {
+      return done(
+        wholeBodyProblem(
+          `nests deeper than ${MAX_BODY_DEPTH} levels at offset ${tooDeep.offset} (a payload ` +
+            `may nest at most ${MAX_JSON_DEPTH} levels inside the request)`,
+        ),
+        undefined,
+      );
+    }
     try {
       done(null, JSON.parse(text));
     } catch (error) {
-      const detail = `is not valid JSON (${(error as Error).message.slice(0, 200)})`;
       done(
-        new ProblemError('invalid-request', `The request body ${detail}.`, {
-          errors: [{ in: 'body', path: '', pointer: '#', detail }],
-        }),
+        wholeBodyProblem(`is not valid JSON (${(error as Error).message.slice(0, 200)})`),
         undefined,
       );
     }
@@ -47,11 +67,13 @@ export function serve(
     config: { scope: spec.scope, ...(spec.scope === undefined && { rateLimit: false }) },
     handler: async (request, reply) => {
       const errors: FieldError[] = [];
+      let omitted = 0;
       const part = (where: FieldError['in'], schema: Route['params'], value: unknown): unknown => {
         if (schema === undefined) return undefined;
         const parsed = parsePart(where, schema, value);
         if (parsed.ok) return parsed.value;
         errors.push(...parsed.errors);
+        omitted += parsed.omitted;
         return undefined;
       };
       const params = part('path', spec.params, request.params);
@@ -69,7 +91,7 @@ export function serve(
       }
       const parsedBody =
         spec.body !== undefined && body !== undefined ? part('body', spec.body, body) : undefined;
-      if (errors.length > 0) throw invalidRequest(errors);
+      if (errors.length > 0) throw invalidRequest(errors, omitted);
 
       const answer = await spec.handle({
         params,

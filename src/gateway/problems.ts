@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { andMore, capped } from '../errors';
 import { joined, parseWith, type PathIssue } from '../request';
 import type { FieldError, Problem } from './schemas';
 
@@ -89,13 +90,18 @@ export function pointerOf(path: readonly PropertyKey[]): string {
   );
 }
 
-/** A 400 naming every bad field. */
-export function invalidRequest(errors: FieldError[]): ProblemError {
-  const named = errors.map((e) => `${e.path || e.in}: ${e.detail}`);
+/**
+ * A 400 naming every bad field, up to `MAX_ISSUES_LISTED`: beyond them (and the `omitted` ones
+ * left out before) `errorsOmitted` counts the rest and the detail ends `…and N more`.
+ */
+export function invalidRequest(errors: FieldError[], omitted = 0): ProblemError {
+  const { listed, omitted: left } = capped(errors, omitted);
+  const total = listed.length + left;
+  const named = listed.map((e) => `${e.path || e.in}: ${e.detail}`);
   return new ProblemError(
     'invalid-request',
-    `${errors.length} problem${errors.length === 1 ? '' : 's'}: ${named.join('; ')}`,
-    { errors },
+    `${total} problem${total === 1 ? '' : 's'}: ${named.join('; ')}${andMore(left)}`,
+    { errors: listed, ...(left > 0 && { errorsOmitted: left }) },
   );
 }
 
@@ -110,13 +116,15 @@ export function fieldErrors(where: FieldError['in'], issues: readonly PathIssue[
 
 /**
  * Parses one part of a request (`where`) with its schema: the typed value, or the field errors
- * of every bad field in it.
+ * of its bad fields (and how many more were only counted).
  */
 export function parsePart<T extends z.ZodType>(
   where: FieldError['in'],
   schema: T,
   value: unknown,
-): { ok: true; value: z.output<T> } | { ok: false; errors: FieldError[] } {
+): { ok: true; value: z.output<T> } | { ok: false; errors: FieldError[]; omitted: number } {
   const parsed = parseWith(schema, value);
-  return parsed.ok ? parsed : { ok: false, errors: fieldErrors(where, parsed.issues) };
+  return parsed.ok
+    ? parsed
+    : { ok: false, errors: fieldErrors(where, parsed.issues), omitted: parsed.omitted };
 }

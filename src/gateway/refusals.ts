@@ -70,7 +70,9 @@ export function problemOf(error: unknown, limits: Limits): ProblemError {
       ]),
     });
   }
-  if (error instanceof InvalidDeliveryError) return invalidRequest(bodyErrors(error.issues));
+  if (error instanceof InvalidDeliveryError) {
+    return invalidRequest(bodyErrors(error.issues), error.issuesOmitted);
+  }
   if (error instanceof UnknownTargetError) {
     return new ProblemError('unknown-target', error.message, {
       errors: bodyErrors(error.issues),

@@ -1,4 +1,5 @@
 import { isLosslessNumber, isSafeNumber, LosslessNumber, parse } from 'lossless-json';
+import { scanNesting } from '../json-shape';
 import { MAX_JSON_DEPTH } from '../limits';
 
 /** A response body as kept for templates and status. */
@@ -8,46 +9,34 @@ export interface KeptBody {
   exactNumbers?: string[][];
 }
 
-/**
- * How deep `text`'s arrays and objects nest, read without parsing: a body nested past the
- * limit is kept as text before a recursive parser (or the payload converter after it) can
- * overflow the stack on it.
- */
-function nesting(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x5d || c === 0x7d) depth--;
-  }
-  return deepest;
-}
-
 // A number a JavaScript number cannot hold exactly (an id beyond 2^53, more digits than a double
 // keeps, 1e999) stays a LosslessNumber here, then becomes its exact text below.
 const parseNumber = (text: string) =>
   isSafeNumber(text) ? Number(text) : new LosslessNumber(text);
 
-/** Replaces each LosslessNumber by its text, recording where it was. */
+/**
+ * Replaces each LosslessNumber by its text, recording where it was. `path` is where `value` is,
+ * one array shared by the whole walk: it is copied only for a number found, so the walk costs
+ * one step per value whatever the depth (at most {@link MAX_JSON_DEPTH}, checked before).
+ */
 function keepExact(value: unknown, path: string[], found: string[][]): unknown {
   if (isLosslessNumber(value)) {
-    found.push(path);
+    found.push([...path]);
     return value.toString();
   }
-  if (Array.isArray(value))
-    return value.map((item, i) => keepExact(item, [...path, `${i}`], found));
+  const below = (key: string, item: unknown): unknown => {
+    path.push(key);
+    const kept = keepExact(item, path, found);
+    path.pop();
+    return kept;
+  };
+  if (Array.isArray(value)) return value.map((item, i) => below(`${i}`, item));
   if (value !== null && typeof value === 'object') {
     const kept: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {
       // Defined, not assigned: a `__proto__` key stays a plain field.
       Object.defineProperty(kept, key, {
-        value: keepExact(item, [...path, key], found),
+        value: below(key, item),
         enumerable: true,
         writable: true,
         configurable: true,
@@ -67,7 +56,8 @@ function keepExact(value: unknown, path: string[], found: string[][]): unknown {
 export function readBody(text: string, truncated: boolean, contentType: unknown): KeptBody {
   if (text === '') return { body: null };
   const json = typeof contentType === 'string' && /\bjson\b/i.test(contentType);
-  if (truncated || !json || nesting(text) > MAX_JSON_DEPTH) return { body: text };
+  // Scanned before parsing: the parser and the payload converter after it recurse.
+  if (truncated || !json || scanNesting(text, MAX_JSON_DEPTH)) return { body: text };
   let parsed: unknown;
   try {
     parsed = parse(text, null, {
