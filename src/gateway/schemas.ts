@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
-import { MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../limits';
+import { MAX_ISSUES_LISTED, MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../limits';
 import { deliveryIdSchema } from '../request';
 import { actionRecordSchema, legName, NOT_BLANK } from './steer-schemas';
 
@@ -183,7 +183,16 @@ export const problemSchema = z
     errors: z
       .array(fieldErrorSchema)
       .optional()
-      .meta({ description: 'Every bad field, each with where it is.' }),
+      .meta({
+        description: `The bad fields, each with where it is: at most ${MAX_ISSUES_LISTED}.`,
+      }),
+    errorsOmitted: z
+      .number()
+      .int()
+      .optional()
+      .meta({
+        description: `How many bad fields there were beyond the ${MAX_ISSUES_LISTED} listed.`,
+      }),
   })
   .meta({ description: 'An RFC 9457 problem: nothing was started or changed.' });
 
