@@ -21,6 +21,12 @@ export interface Callers {
 
 const OPERATOR_SIGNAL_NAMES: ReadonlySet<string> = new Set(OPERATOR_ACTIONS);
 
+/**
+ * Who asked when the request's client gave Temporal no identity (the Web UI without an auth
+ * provider sends none).
+ */
+export const NO_IDENTITY = '(no identity)';
+
 /** Whether any action or pause in `state` waits for its caller to be read from history. */
 export function awaitsCallers(state: DeliveryState): boolean {
   const open = (entry: RequestRef & { by: string }) =>
@@ -49,10 +55,10 @@ export async function readCallers(
     for (const event of page.history?.events ?? []) {
       const signaled = event.workflowExecutionSignaledEventAttributes;
       if (signaled && OPERATOR_SIGNAL_NAMES.has(signaled.signalName ?? '')) {
-        signals.push(signaled.identity || UNKNOWN_CALLER);
+        signals.push(signaled.identity || NO_IDENTITY);
       }
       const meta = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta;
-      if (meta?.updateId) updates.set(meta.updateId, meta.identity || UNKNOWN_CALLER);
+      if (meta?.updateId) updates.set(meta.updateId, meta.identity || NO_IDENTITY);
     }
     nextPageToken =
       page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;

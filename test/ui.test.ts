@@ -10,6 +10,7 @@ import { workflowIdFor, type DeliveryState } from '../src/contracts';
 import { demoConfigDocument } from '../src/demo/config';
 import { ensureChromium } from '../scripts/chromium';
 import { freePort } from '../src/dev/host';
+import { NO_IDENTITY } from '../src/callers';
 import { spawnTandem, type SpawnedProcess } from './support/processes';
 
 /** Where the screenshots are kept (git-ignored). */
@@ -210,7 +211,14 @@ describe('the Temporal UI of tandem dev', () => {
     const state = await status();
     expect(shipping(state).attempts).toBe(2);
     expect(state.actions).toMatchObject([
-      { action: 'retryNow', legs: ['shipping'], by: 'ui-test', via: 'signal' },
+      // The UI gives Temporal no identity: who asked is that, and the written `by` a claim.
+      {
+        action: 'retryNow',
+        legs: ['shipping'],
+        by: NO_IDENTITY,
+        claimedBy: 'ui-test',
+        via: 'signal',
+      },
     ]);
     await page.screenshot({ path: path.join(ARTIFACTS, 'ui-retry-now-done.png') });
   }, 300_000);
