@@ -77,7 +77,8 @@ function flood(gatewayUrl: string): { stop(): Promise<FloodTally> } {
   const agent = new Agent({
     connections: FLOOD_CONNECTIONS,
     pipelining: 1,
-    connect: { localAddress: FLOOD_ADDRESS },
+    // A client option of its own: undici does not take it from `connect`.
+    localAddress: FLOOD_ADDRESS,
   });
   const bodies = [
     { body: deepWideBody(), key: FLOOD_KEY },
