@@ -151,24 +151,23 @@ export const retryUpdate = operatorUpdates.retry;
 /** Closes a parked delivery by hand, with a note. Refused unless `needs_attention`. */
 export const resolveUpdate = operatorUpdates.resolve;
 
+/** The rule of a text field: not blank, and at most `max` characters once trimmed. */
+function textOfAtMost(max: number): (value: string) => string | undefined {
+  return (value) => {
+    const text = value.trim();
+    if (text === '') return 'must not be empty';
+    return text.length > max ? `must be at most ${max} characters` : undefined;
+  };
+}
+
 /**
- * The rules of an action's text fields, one home for every way in: the gateway's schemas and
- * the run's own check of an update's or signal's input apply these same functions. Each says
- * what is wrong with a value, or nothing when it is fine.
+ * The rules of an action's text fields, as the run checks an update's or a signal's input; the
+ * gateway's schemas state the same limits (`MAX_NOTE_CHARS`, the 7-day extension) in the
+ * OpenAPI document. Each says what is wrong with a value, or nothing when it is fine.
  */
 export const ACTION_FIELD_RULES = {
-  note: (value: string): string | undefined =>
-    value.trim() === ''
-      ? 'must not be empty'
-      : value.trim().length > MAX_NOTE_CHARS
-        ? `must be at most ${MAX_NOTE_CHARS} characters`
-        : undefined,
-  by: (value: string): string | undefined =>
-    value.trim() === ''
-      ? 'must not be empty'
-      : value.trim().length > MAX_ACTOR_CHARS
-        ? `must be at most ${MAX_ACTOR_CHARS} characters`
-        : undefined,
+  note: textOfAtMost(MAX_NOTE_CHARS),
+  by: textOfAtMost(MAX_ACTOR_CHARS),
   duration: (value: string): string | undefined => {
     const ms = value.length > 32 ? undefined : parseDuration(value);
     return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS

@@ -86,17 +86,10 @@ function scrubValue(value: unknown, scrub: (text: string) => string): unknown {
   }
   if (Array.isArray(value)) return value.map((item) => scrubValue(item, scrub));
   if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      // Defined, not assigned: a `__proto__` key stays a plain field.
-      Object.defineProperty(out, scrub(key), {
-        value: scrubValue(item, scrub),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return out;
+    // fromEntries defines each field: a `__proto__` key stays a plain field.
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [scrub(key), scrubValue(item, scrub)]),
+    );
   }
   return value;
 }

@@ -32,17 +32,8 @@ function keepExact(value: unknown, path: string[], found: string[][]): unknown {
   };
   if (Array.isArray(value)) return value.map((item, i) => below(`${i}`, item));
   if (value !== null && typeof value === 'object') {
-    const kept: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-      // Defined, not assigned: a `__proto__` key stays a plain field.
-      Object.defineProperty(kept, key, {
-        value: below(key, item),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    }
-    return kept;
+    // fromEntries defines each field: a `__proto__` key stays a plain field.
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, below(key, item)]));
   }
   return value;
 }
