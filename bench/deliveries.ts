@@ -31,35 +31,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
+import type { BenchReport } from './bench-report';
 import { runHostile, type HostileReport } from './hostile';
-import { parseBenchArgs, rowsFor, type BenchOptions } from './options';
+import { parseBenchArgs, rowsFor } from './options';
 import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
 import { formatReport } from './report';
 import { runRow, type RowReport } from './row';
-import { scalingTable, type ScalingLine } from './scaling';
+import { scalingTable } from './scaling';
 import { BenchSystem, type ServerKind } from './system';
-
-/** The whole report, as printed and as `--json` prints it. */
-export interface BenchReport {
-  options: BenchOptions;
-  host: { cpus: number; model: string; loadAverage1m: number };
-  /** What the rows ran against: the dev server, or a cluster (`--cluster`). */
-  server: ServerKind;
-  startedAt: string;
-  durationS: number;
-  rows: RowReport[];
-  /** Rows left out, each with why (dev-server levers on the cluster). */
-  skipped: string[];
-  parked?: ParkedReport;
-  /** The hostile row: the gateway's 202s and RSS, quiet and under a flood. */
-  hostile?: HostileReport;
-  /** `--scaling`: its rows as the scaling table. */
-  scaling?: ScalingLine[];
-  /** The first row's, where the single-row bench had them. */
-  runs: RowReport['runs'];
-  ratio: { perSecond: number; p50: number };
-}
 
 /**
  * Stops `system` at the first SIGINT or SIGTERM, then exits: its processes run in groups of

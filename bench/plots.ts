@@ -7,7 +7,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { BenchReport } from './deliveries';
+import type { BenchReport } from './bench-report';
 
 interface Point {
   run: string;

@@ -1,5 +1,5 @@
 /** The bench's human-readable report: one table of rows, then the costs of each. */
-import type { BenchReport } from './deliveries';
+import type { BenchReport } from './bench-report';
 import { CLUSTER_PARTS } from './cluster';
 import { HOSTILE_GOAL, type HostileReport } from './hostile';
 import type { RowReport } from './row';

@@ -4,7 +4,7 @@
  * `--beside DEV_SERVER_FILE` (FILE a `--cluster` run), the shared rows side by side.
  */
 import { readFile } from 'node:fs/promises';
-import type { BenchReport } from './deliveries';
+import type { BenchReport } from './bench-report';
 import { CLUSTER_PARTS } from './cluster';
 import type { RowReport } from './row';
 import { SCALING_HEADER, scalingCells, type ScalingLine } from './scaling';

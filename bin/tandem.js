@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs the built CLI when there is one (an installed package), the TypeScript sources otherwise
-// (a checkout), so `npx tandem` works in both.
+// Runs the built CLI when there is one (an installed package, the Docker image), the TypeScript
+// sources otherwise (a checkout; README runs those through `npm run -s tandem --`, which installs
+// nothing, rather than `npx tandem`, which installs the project into npm's cache first).
 const { existsSync } = require('node:fs');
 const path = require('node:path');
 
