@@ -1,11 +1,11 @@
-import { loadConfig } from '../config/load';
+import { loadConfig } from '../contract/config/load';
 import { codecUiToken } from '../gateway/codec';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { runCommand } from '../dev/host';
-import { TandemError } from '../errors';
+import { runCommand } from '../host/machine';
+import { TandemError } from '../contract/errors';
 import type { ClusterBinaries } from './install';
 import { alive, spawnDetached, waitForPort, waitUntil } from './processes';
 import { deployDir, tandemSpec, temporalServiceSpec, uiConfig, uiSpec } from './specs';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { findProjectRoot } from '../dev/host';
+import { findProjectRoot } from '../host/machine';
 import type { ClusterBinaries } from './install';
 import type { ProcessSpec } from './processes';
 import { metricsPortName, type ClusterState, type TemporalService } from './state';

@@ -1,7 +1,7 @@
 import { lookup as systemLookup } from 'node:dns/promises';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
 import { buildConnector } from 'undici';
-import { TandemError } from '../errors';
+import { TandemError } from '../contract/errors';
 
 /** One address a host name resolved to. */
 export interface ResolvedAddress {

@@ -2,16 +2,16 @@
  * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
-import type { LegState, LegStatus } from '../contracts';
+import type { LegState, LegStatus } from '../contract/contracts';
 import {
   askedBy,
   UNKNOWN_CALLER,
   type ExtendDeadlineArgs,
   type LegArgs,
   type RequestRef,
-} from '../operator-actions';
-import { parseDuration } from '../duration';
-import { FailureType } from '../failures';
+} from '../contract/operator-actions';
+import { parseDuration } from '../contract/duration';
+import { FailureType } from '../contract/failures';
 import { refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';
 

@@ -1,5 +1,5 @@
-import { EgressPolicy, parseEgressEntry, type EgressEntry } from '../http/egress';
-import type { TandemConfig } from './schema';
+import { EgressPolicy, parseEgressEntry, type EgressEntry } from './egress';
+import type { TandemConfig } from '../contract/config/schema';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Network = Extract<EgressEntry, { kind: 'network' }>;
