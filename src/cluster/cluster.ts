@@ -14,7 +14,8 @@ import {
   type PostgresInstance,
 } from './postgres';
 import { alive, stopGroup } from './processes';
-import { DEPLOY_FILES, POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
+import { DEPLOY_FILES } from '../host/deploy-files';
+import { POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
 import {
   choosePorts,
   readState,

@@ -8,7 +8,8 @@ import { runCommand } from '../host/machine';
 import { TandemError } from '../contract/errors';
 import type { ClusterBinaries } from './install';
 import { alive, spawnDetached, waitForPort, waitUntil } from './processes';
-import { deployDir, tandemSpec, temporalServiceSpec, uiConfig, uiSpec } from './specs';
+import { deployDir } from '../host/deploy-files';
+import { tandemSpec, temporalServiceSpec, uiConfig, uiSpec } from './specs';
 import { writeState, type ClusterState, type TemporalService } from './state';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DEPLOY_FILES, deployDir } from '../cluster/specs';
+import { DEPLOY_FILES, deployDir } from '../host/deploy-files';
 import { DynamicConfigError } from '../host/errors';
 
 /**

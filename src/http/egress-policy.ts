@@ -1,4 +1,5 @@
-import { EgressPolicy, parseEgressEntry, type EgressEntry } from './egress';
+import { parseEgressEntry, type EgressEntry } from '../contract/config/egress-entry';
+import { EgressPolicy } from './egress';
 import type { TandemConfig } from '../contract/config/schema';
 
 type Env = Readonly<Record<string, string | undefined>>;

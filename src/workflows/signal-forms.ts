@@ -5,7 +5,7 @@
  */
 import type { DeliveryState } from '../contract/contracts';
 import type { OperatorAction } from '../contract/operator-actions';
-import { hasWorkLeft } from './steering';
+import { hasWorkLeft } from './work-left';
 
 /** One action an operator can send now. */
 export interface SignalForm {
