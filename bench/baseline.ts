@@ -1,7 +1,7 @@
 /** The bare side of every row: the same HTTP calls as a delivery, without Tandem. */
 import { request, type Dispatcher } from 'undici';
 import { resolveHeaderSecrets } from '../src/activities/secrets';
-import { idempotencyKeyFor, TANDEM_HEADERS } from '../src/contracts';
+import { idempotencyKeyFor, TANDEM_HEADERS } from '../src/contract/contracts';
 import { judgeStatus } from '../src/http/judge';
 import { BENCH_ENV, LEG_TARGETS, payloadFor } from './config';
 import type { Deliver } from './drive';

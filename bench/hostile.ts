@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { LEG_TARGETS } from './config';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver } from './drive';
 import type { RowSpec } from './matrix';

@@ -4,7 +4,7 @@
  * and what a delivery left in history.
  */
 import { Agent, request, type Dispatcher } from 'undici';
-import { workflowIdFor } from '../src/contracts';
+import { workflowIdFor } from '../src/contract/contracts';
 import { baselineDeliver } from './baseline';
 import { LEG_TARGETS, payloadFor } from './config';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';

@@ -6,8 +6,8 @@
  */
 import { createServer } from 'node:net';
 import { devServerDynamicConfigFlags } from '../src/dev/dynamic-config';
-import { resolveTemporalExecutable } from '../src/dev/temporal-cli';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
+import { resolveTemporalExecutable } from '../src/host/temporal-cli';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../src/contract/search-attributes';
 import { cpuMs, startChild } from './processes';
 
 /** A running Temporal server: the dev server, or a cluster's services and database. */

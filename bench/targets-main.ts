@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { TANDEM_HEADERS } from '../src/contracts';
+import { TANDEM_HEADERS } from '../src/contract/contracts';
 
 let latencyMs = 0;
 let nextId = 0;

@@ -8,10 +8,10 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
-import { TandemClient } from '../src/client';
-import { parseConfig } from '../src/config/load';
-import type { DeliveryRequest } from '../src/contracts';
-import { createWorkers } from '../src/worker';
+import { TandemClient } from '../src/client/client';
+import { parseConfig } from '../src/contract/config/load';
+import type { DeliveryRequest } from '../src/contract/contracts';
+import { createWorkers } from '../src/worker/worker';
 import { BENCH_ENV, type BenchConfigDocument } from './config';
 
 /** What the orchestrator asks of a worker process. */

@@ -1,14 +1,14 @@
 /**
  * `npm run build`'s last step: writes the workflow bundles (plain and encrypting) beside the
- * built worker in `dist/`, where a worker started from the build finds them.
+ * built worker in `dist/worker/`, where a worker started from the build finds them.
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { bundleFileName, bundleWorkflows } from '../src/workflow-bundle';
-import { workflowsPath } from '../src/worker';
+import { bundleFileName, bundleWorkflows } from '../src/worker/workflow-bundle';
+import { workflowsPath } from '../src/worker/worker';
 
 async function main(): Promise<void> {
-  const out = path.resolve(__dirname, '..', 'dist');
+  const out = path.resolve(__dirname, '..', 'dist', 'worker');
   for (const encrypting of [false, true]) {
     const file = path.join(out, bundleFileName(encrypting));
     await writeFile(file, await bundleWorkflows(workflowsPath, encrypting));

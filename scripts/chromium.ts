@@ -1,12 +1,12 @@
 import path from 'node:path';
-import { ChromiumUnavailableError } from '../src/dev/errors';
+import { ChromiumUnavailableError } from '../src/host/errors';
 import {
   executableProblem,
   lastLines,
   runCommand,
   type CommandResult,
   type CommandRunner,
-} from '../src/dev/host';
+} from '../src/host/machine';
 
 /** Where Debian's `chromium` package puts the browser. */
 export const DEBIAN_CHROMIUM = '/usr/bin/chromium';

@@ -1,4 +1,4 @@
-import { ChromiumUnavailableError } from '../src/dev/errors';
+import { ChromiumUnavailableError } from '../src/host/errors';
 import { ensureChromium } from './chromium';
 
 /**

@@ -1,6 +1,6 @@
 import { installClusterBinaries } from '../src/cluster/install';
 import { findPostgres } from '../src/cluster/postgres';
-import { TandemError } from '../src/errors';
+import { TandemError } from '../src/contract/errors';
 
 /** Builds (or finds in the cache) what `tandem cluster` runs; CI runs this before the cluster tier. */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
-import { runCommand } from '../src/dev/host';
-import { resolveTemporalExecutable } from '../src/dev/temporal-cli';
-import { TemporalCliError } from '../src/dev/errors';
+import { runCommand } from '../src/host/machine';
+import { resolveTemporalExecutable } from '../src/host/temporal-cli';
+import { TemporalCliError } from '../src/host/errors';
 
 /** Puts the Temporal CLI where tests and `npm start` find it; CI runs this before `npm test`. */
 async function main(): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RetryPlan } from '../src/contracts';
+import type { RetryPlan } from '../src/contract/contracts';
 import { nextRetryDelay } from '../src/workflows/backoff';
 
 const plan: RetryPlan = {

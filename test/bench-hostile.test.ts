@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { deepWideBody } from '../bench/hostile';
 import { parseBenchArgs, rowsFor } from '../bench/options';
-import { MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_JSON_DEPTH } from '../src/contract/limits';
 
 /** How deep `text`'s arrays and objects nest. */
 function depthOf(text: string): number {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliverySummary } from '../src/client';
-import { workflowIdFor, type DeliveryState } from '../src/contracts';
+import type { DeliverySummary } from '../src/client/client';
+import { workflowIdFor, type DeliveryState } from '../src/contract/contracts';
 import { spawnTandem } from './support/processes';
 import { startSystem, type System } from './support/system';
 

@@ -6,9 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { workflowIdFor, type DeliveryState } from '../src/contracts';
+import { workflowIdFor, type DeliveryState } from '../src/contract/contracts';
 import { demoConfigDocument } from '../src/demo/config';
-import { freePort } from '../src/dev/host';
+import { freePort } from '../src/host/machine';
 import { ensureChromium } from '../scripts/chromium';
 import { spawnTandem, type SpawnedProcess } from './support/processes';
 

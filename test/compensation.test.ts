@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DELIVERY_WORKFLOW, workflowIdFor } from '../src/contracts';
-import { planDelivery } from '../src/plan';
+import { DELIVERY_WORKFLOW, workflowIdFor } from '../src/contract/contracts';
+import { planDelivery } from '../src/client/plan';
 import { recordHistory } from './support/history';
 import { startSystem, type System } from './support/system';
 

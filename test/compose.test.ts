@@ -2,12 +2,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load';
-import { gatewaySettings } from '../src/config/schema';
-import { DEPLOY_FILES, serverEnvironment } from '../src/cluster/specs';
+import { loadConfig } from '../src/contract/config/load';
+import { gatewaySettings } from '../src/contract/config/schema';
+import { serverEnvironment } from '../src/cluster/specs';
+import { DEPLOY_FILES } from '../src/host/deploy-files';
 import { REQUIRED_PORTS, type ClusterState } from '../src/cluster/state';
 import { CLUSTER_VERSIONS } from '../src/cluster/versions';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../src/contract/search-attributes';
 
 /*
  * There is no Docker engine where the tests run: these tests read docker-compose.yml, the

@@ -2,10 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, parseConfig } from '../src/config/load';
-import { ConfigError } from '../src/errors';
+import { loadConfig, parseConfig } from '../src/contract/config/load';
+import { ConfigError } from '../src/contract/errors';
 import { caught } from './support/wait';
-import { TEMPORAL_BLOB_LIMIT_BYTES } from '../src/limits';
+import { TEMPORAL_BLOB_LIMIT_BYTES } from '../src/contract/limits';
 
 const configError = (run: () => unknown): ConfigError => caught(ConfigError, run);
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DeliveryConflictError } from '../src/errors';
+import { DeliveryConflictError } from '../src/contract/errors';
 import { historyText, recordHistory } from './support/history';
 import { INVENTORY_TOKEN, startSystem, type System } from './support/system';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { devServerDynamicConfigFlags } from '../src/dev/dynamic-config';
-import { DynamicConfigError } from '../src/dev/errors';
+import { DynamicConfigError } from '../src/host/errors';
 
 async function file(text: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tandem-dc-'));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { egressPolicyFor } from '../src/config/egress';
-import { parseConfig } from '../src/config/load';
+import { egressPolicyFor } from '../src/http/egress-policy';
+import { parseConfig } from '../src/contract/config/load';
 import { HttpClient, HttpEgressError, type HttpRequest } from '../src/http/client';
 import type { Resolver } from '../src/http/egress';
 import { historyText } from './support/history';

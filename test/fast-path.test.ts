@@ -2,9 +2,9 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { TandemClient } from '../src/client';
-import { parseConfig } from '../src/config/load';
-import { targetTaskQueue, workflowIdFor } from '../src/contracts';
+import { TandemClient } from '../src/client/client';
+import { parseConfig } from '../src/contract/config/load';
+import { targetTaskQueue, workflowIdFor } from '../src/contract/contracts';
 import { demoConfigDocument } from '../src/demo/config';
 import { startSystem, withWorkers, type System } from './support/system';
 

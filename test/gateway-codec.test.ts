@@ -3,7 +3,7 @@ import { Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PayloadCipher } from '../src/codec/payload-codec';
-import { parseConfig } from '../src/config/load';
+import { parseConfig } from '../src/contract/config/load';
 import { demoConfigDocument } from '../src/demo/config';
 import { createGateway, type Gateway } from '../src/gateway/server';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load';
-import { gatewaySettings } from '../src/config/schema';
-import { ConfigError, GatewaySetupError } from '../src/errors';
+import { parseConfig } from '../src/contract/config/load';
+import { gatewaySettings } from '../src/contract/config/schema';
+import { ConfigError, GatewaySetupError } from '../src/contract/errors';
 import { ApiKeys, apiKeysFrom, isLoopback, presentedKey, SCOPES } from '../src/gateway/auth';
 import { caught } from './support/wait';
 

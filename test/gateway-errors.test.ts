@@ -3,9 +3,9 @@ import {
   DeliveryNotFoundError,
   TemporalUnavailableError,
   WorkerUnavailableError,
-} from '../src/errors';
+} from '../src/contract/errors';
 import { problemOf } from '../src/gateway/refusals';
-import { GrpcStatus, tandemErrorOf, type CallContext } from '../src/temporal-errors';
+import { GrpcStatus, tandemErrorOf, type CallContext } from '../src/client/temporal-errors';
 
 /** An error shaped as gRPC's, as the SDK throws it (wrapped) or lets it through (bare). */
 function grpcError(code: number, wrapped: boolean): Error {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import type { Problem } from '../src/gateway/schemas';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 

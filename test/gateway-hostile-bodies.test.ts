@@ -1,7 +1,7 @@
 import { getHeapStatistics } from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Problem } from '../src/gateway/schemas';
-import { MAX_BODY_DEPTH, MAX_ISSUES_LISTED, MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_BODY_DEPTH, MAX_ISSUES_LISTED, MAX_JSON_DEPTH } from '../src/contract/limits';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 import { openBrackets, wideAndDeep } from './support/hostile-json';
 

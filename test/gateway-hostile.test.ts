@@ -7,8 +7,8 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DELIVERY_STATUSES } from '../src/contracts';
-import { AUTH_FAILURES_PER_ADDRESS } from '../src/limits';
+import { DELIVERY_STATUSES } from '../src/contract/contracts';
+import { AUTH_FAILURES_PER_ADDRESS } from '../src/contract/limits';
 import {
   API_KEY,
   startGatewaySystem,

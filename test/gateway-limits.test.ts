@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_TARGETS_PER_DELIVERY } from '../src/limits';
+import { MAX_TARGETS_PER_DELIVERY } from '../src/contract/limits';
 import type { Problem } from '../src/gateway/schemas';
 import { API_KEY, startGatewaySystem, type GatewaySystem } from './support/gateway';
 

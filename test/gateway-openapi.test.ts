@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_DELIVERY_ID_LENGTH, MAX_TARGETS_PER_DELIVERY } from '../src/limits';
+import { MAX_DELIVERY_ID_LENGTH, MAX_TARGETS_PER_DELIVERY } from '../src/contract/limits';
 import type { OpenApiDocument } from '../src/gateway/openapi';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 

@@ -7,7 +7,7 @@ import {
   HttpRequestError,
   type HttpRequest,
 } from '../src/http/client';
-import { MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_JSON_DEPTH } from '../src/contract/limits';
 
 interface Received {
   method: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { readPayload, type PayloadSources } from '../src/cli/payload';
-import { PayloadFileError } from '../src/errors';
+import { PayloadFileError } from '../src/contract/errors';
 import { decodePageToken, encodePageToken } from '../src/gateway/paging';
 import { readBody } from '../src/http/body';
-import { MAX_JSON_DEPTH } from '../src/limits';
+import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { caught } from './support/wait';
 
 const fromFile = (text: string): PayloadSources => ({

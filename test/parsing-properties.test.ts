@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { fastify } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load';
-import type { DeliveryRequest } from '../src/contracts';
-import { TandemError } from '../src/errors';
+import { parseConfig } from '../src/contract/config/load';
+import type { DeliveryRequest } from '../src/contract/contracts';
+import { TandemError } from '../src/contract/errors';
 import { acceptJsonOnly } from '../src/gateway/parsing';
 import { ProblemError } from '../src/gateway/problems';
-import { scanNesting, walkJson } from '../src/json-shape';
-import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../src/limits';
-import { planDelivery } from '../src/plan';
-import { parseDeliveryRequest } from '../src/request';
-import { renderJson, renderText, renderUrl, type TemplateContext } from '../src/template';
-import { TemplateError } from '../src/errors';
+import { scanNesting, walkJson } from '../src/contract/json-shape';
+import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../src/contract/limits';
+import { planDelivery } from '../src/client/plan';
+import { parseDeliveryRequest } from '../src/contract/request';
+import { renderJson, renderText, renderUrl, type TemplateContext } from '../src/contract/template';
+import { TemplateError } from '../src/contract/errors';
 import { wideAndDeep } from './support/hostile-json';
 
 const config = parseConfig({

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load';
-import type { DeliveryRequest } from '../src/contracts';
-import { InvalidDeliveryError, PayloadTooLargeError } from '../src/errors';
-import { MAX_ISSUES_LISTED, MAX_JSON_DEPTH } from '../src/limits';
-import { planDelivery } from '../src/plan';
+import { parseConfig } from '../src/contract/config/load';
+import type { DeliveryRequest } from '../src/contract/contracts';
+import { InvalidDeliveryError, PayloadTooLargeError } from '../src/contract/errors';
+import { MAX_ISSUES_LISTED, MAX_JSON_DEPTH } from '../src/contract/limits';
+import { planDelivery } from '../src/client/plan';
 import { caught } from './support/wait';
 
 const config = parseConfig({

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RunPayloads, type HistoryService } from '../src/activities/run-payloads';
-import { DELIVERY_WORKFLOW, workflowIdFor, type DeliveryInput } from '../src/contracts';
-import { FailureType } from '../src/failures';
+import { DELIVERY_WORKFLOW, workflowIdFor, type DeliveryInput } from '../src/contract/contracts';
+import { FailureType } from '../src/contract/failures';
 
 describe("a run's payload, read from its start event", () => {
   let connection: Connection;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load';
+import { loadConfig } from '../src/contract/config/load';
 
 describe('the sample tandem.config.yaml', () => {
   it('is valid and declares both demo targets with their compensations', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workflowIdFor } from '../src/contracts';
+import { workflowIdFor } from '../src/contract/contracts';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 import { historyText } from './support/history';
 import { answerJson, closedPort, startHttpTarget, type HttpTarget } from './support/http-target';

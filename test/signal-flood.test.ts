@@ -1,7 +1,7 @@
 import { Client } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workflowIdFor, type DeliveryState, type LegState } from '../src/contracts';
-import { MAX_OPERATOR_SIGNALS } from '../src/limits';
+import { workflowIdFor, type DeliveryState, type LegState } from '../src/contract/contracts';
+import { MAX_OPERATOR_SIGNALS } from '../src/contract/limits';
 import { answer, transient } from './support/mock-activities';
 import { startMockedDeliveries, type MockedDeliveries } from './support/mock-workers';
 import { stockSignal } from './support/stock-cli';

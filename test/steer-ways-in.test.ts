@@ -1,9 +1,9 @@
 import { userInfo } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliverySummary } from '../src/client';
-import type { DeliveryState, LegState } from '../src/contracts';
-import type { ActionRecord } from '../src/operator-actions';
-import { DeliveryActionRefusedError } from '../src/errors';
+import type { DeliverySummary } from '../src/client/client';
+import type { DeliveryState, LegState } from '../src/contract/contracts';
+import type { ActionRecord } from '../src/contract/operator-actions';
+import { DeliveryActionRefusedError } from '../src/contract/errors';
 import { startGatewaySystem, type GatewaySystem } from './support/gateway';
 import { spawnTandem } from './support/processes';
 import { caught, until } from './support/wait';

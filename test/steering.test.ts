@@ -1,14 +1,14 @@
 import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { workflowIdFor, type DeliveryState, type LegState } from '../src/contracts';
+import { workflowIdFor, type DeliveryState, type LegState } from '../src/contract/contracts';
 import { hostname } from 'node:os';
 import {
   operatorUpdates,
   UNKNOWN_CALLER,
   type OperatorAction,
   type OperatorArgs,
-} from '../src/operator-actions';
-import { TandemStatus } from '../src/search-attributes';
+} from '../src/contract/operator-actions';
+import { TandemStatus } from '../src/contract/search-attributes';
 import { recordHistory } from './support/history';
 import { answer, templateError, transient, rejected } from './support/mock-activities';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TemplateError } from '../src/errors';
-import { renderUrl, type TemplateContext } from '../src/template';
+import { TemplateError } from '../src/contract/errors';
+import { renderUrl, type TemplateContext } from '../src/contract/template';
 import { caught } from './support/wait';
 
 const withPayload = (payload: unknown): TemplateContext => ({

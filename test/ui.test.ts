@@ -5,12 +5,12 @@ import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliverySummary } from '../src/client';
-import { workflowIdFor, type DeliveryState } from '../src/contracts';
+import type { DeliverySummary } from '../src/client/client';
+import { workflowIdFor, type DeliveryState } from '../src/contract/contracts';
 import { demoConfigDocument } from '../src/demo/config';
 import { ensureChromium } from '../scripts/chromium';
-import { freePort } from '../src/dev/host';
-import { NO_IDENTITY } from '../src/callers';
+import { freePort } from '../src/host/machine';
+import { NO_IDENTITY } from '../src/client/callers';
 import { spawnTandem, type SpawnedProcess } from './support/processes';
 
 /** Where the screenshots are kept (git-ignored). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryStatus } from '../src/contracts';
+import type { DeliveryStatus } from '../src/contract/contracts';
 import { startSystem, type System } from './support/system';
 
 const both = ['inventory', 'shipping'];

@@ -2,8 +2,8 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { parseConfig } from '../src/config/load';
-import { workflowIdFor } from '../src/contracts';
+import { parseConfig } from '../src/contract/config/load';
+import { workflowIdFor } from '../src/contract/contracts';
 import { startSystem, withWorkers } from './support/system';
 
 const { EventType, TaskQueueKind } = temporal.api.enums.v1;

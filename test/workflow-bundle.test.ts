@@ -2,8 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { workflowsPath } from '../src/worker';
-import { bundleFileName, bundleWorkflows, prebuiltBundle } from '../src/workflow-bundle';
+import { workflowsPath } from '../src/worker/worker';
+import { bundleFileName, bundleWorkflows, prebuiltBundle } from '../src/worker/workflow-bundle';
 
 describe('prebuilt workflow bundles', () => {
   it('are found beside the built worker, one for plain configs and one for encrypting ones', async () => {

@@ -1,7 +1,12 @@
 import { Client, type Connection } from '@temporalio/client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { STATE_MEMO, workflowIdFor, type DeliveryState, type LegState } from '../src/contracts';
-import { DeliveryActionRefusedError } from '../src/errors';
+import {
+  STATE_MEMO,
+  workflowIdFor,
+  type DeliveryState,
+  type LegState,
+} from '../src/contract/contracts';
+import { DeliveryActionRefusedError } from '../src/contract/errors';
 import {
   answer,
   noAnswer,

@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { HttpAnswer } from '../contracts';
-import { FailureType, type AttemptFailureDetails } from '../failures';
+import type { HttpAnswer } from '../contract/contracts';
+import { FailureType, type AttemptFailureDetails } from '../contract/failures';
 import {
   HttpEgressError,
   HttpNetworkError,

@@ -1,13 +1,13 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { TandemConfig, TargetConfig } from '../config/schema';
+import type { TandemConfig, TargetConfig } from '../contract/config/schema';
 import {
   idempotencyKeyFor,
   TANDEM_HEADERS,
   type AttemptInput,
   type CompensationInput,
-} from '../contracts';
-import { TemplateError } from '../errors';
-import { FailureType, type AttemptFailureDetails } from '../failures';
+} from '../contract/contracts';
+import { TemplateError } from '../contract/errors';
+import { FailureType, type AttemptFailureDetails } from '../contract/failures';
 import type { HttpClient } from '../http/client';
 import { judgeCompensationStatus, judgeStatus } from '../http/judge';
 import {
@@ -17,7 +17,7 @@ import {
   renderUrl,
   type SecretResolver,
   type TemplateContext,
-} from '../template';
+} from '../contract/template';
 import { sendAttempt } from './attempt';
 import { resolveHeaderSecrets, resolveSecrets, secretScrubber, secretsFrom } from './secrets';
 import { signatureHeaders } from './signing';

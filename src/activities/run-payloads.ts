@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { WorkflowService } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload, type PayloadCodec } from '@temporalio/common';
-import type { DeliveryInput } from '../contracts';
-import { FailureType, type AttemptFailureDetails } from '../failures';
+import type { DeliveryInput } from '../contract/contracts';
+import { FailureType, type AttemptFailureDetails } from '../contract/failures';
 
 /** Runs whose payload one worker process keeps, at most. */
 const DEFAULT_MAX_RUNS = 256;

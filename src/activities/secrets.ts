@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import type { HttpAnswer } from '../contracts';
-import { FailureType, type AttemptFailureDetails } from '../failures';
-import type { SecretResolver } from '../template';
+import type { HttpAnswer } from '../contract/contracts';
+import { FailureType, type AttemptFailureDetails } from '../contract/failures';
+import type { SecretResolver } from '../contract/template';
 
 const SECRET = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 /** Shorter values are not scrubbed from text: they would garble ordinary words and numbers. */

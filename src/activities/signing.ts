@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
-import type { SigningConfig } from '../config/schema';
-import { TANDEM_HEADERS } from '../contracts';
-import { FailureType, type AttemptFailureDetails } from '../failures';
-import type { SecretResolver } from '../template';
+import type { SigningConfig } from '../contract/config/schema';
+import { TANDEM_HEADERS } from '../contract/contracts';
+import { FailureType, type AttemptFailureDetails } from '../contract/failures';
+import type { SecretResolver } from '../contract/template';
 
 const PREFIX = 'whsec_';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

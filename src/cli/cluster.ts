@@ -3,7 +3,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { endpoints, startCluster, stopCluster } from '../cluster/cluster';
 import { alive } from '../cluster/processes';
 import { readState } from '../cluster/state';
-import { findProjectRoot } from '../dev/host';
+import { findProjectRoot } from '../host/machine';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -1,7 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
-import type { TemporalSettings } from '../config/schema';
-import { connectWorker } from '../connection';
-import { ConfigError, TemporalUnavailableError } from '../errors';
+import type { TemporalSettings } from '../contract/config/schema';
+import { connectWorker } from '../client/connection';
+import { ConfigError, TemporalUnavailableError } from '../contract/errors';
 
 /** Connects a worker connection (TLS, API key), turning a refusal into a one-line reason. */
 export async function connectNative(

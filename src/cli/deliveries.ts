@@ -1,12 +1,16 @@
 import { userInfo } from 'node:os';
 import type { Connection } from '@temporalio/client';
-import { TandemClient, type DeliverySummary } from '../client';
-import { loadConfig } from '../config/load';
-import type { TandemConfig } from '../config/schema';
-import { connectClient } from '../connection';
-import { IN_PROGRESS_STATUSES, OPEN_STATUSES, type DeliveryStatus } from '../contracts';
-import { ConfigError, DeliveryNotCompletedError, TemporalUnavailableError } from '../errors';
-import { planDelivery } from '../plan';
+import { TandemClient, type DeliverySummary } from '../client/client';
+import { loadConfig } from '../contract/config/load';
+import type { TandemConfig } from '../contract/config/schema';
+import { connectClient } from '../client/connection';
+import { IN_PROGRESS_STATUSES, OPEN_STATUSES, type DeliveryStatus } from '../contract/contracts';
+import {
+  ConfigError,
+  DeliveryNotCompletedError,
+  TemporalUnavailableError,
+} from '../contract/errors';
+import { planDelivery } from '../client/plan';
 import { formatList, formatState } from './format';
 import { readPayload } from './payload';
 

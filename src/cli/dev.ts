@@ -3,10 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
-import { gatewaySettings } from '../config/schema';
-import { workflowIdFor } from '../contracts';
+import { gatewaySettings } from '../contract/config/schema';
+import { workflowIdFor } from '../contract/contracts';
 import { startLocalSystem } from '../dev/local-system';
-import { findProjectRoot, freePort } from '../dev/host';
+import { findProjectRoot, freePort } from '../host/machine';
 import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
 

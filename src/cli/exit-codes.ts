@@ -13,7 +13,7 @@ import {
   UnknownLegError,
   UnknownTargetError,
   WorkerUnavailableError,
-} from '../errors';
+} from '../contract/errors';
 
 /**
  * How `tandem` exits, so scripts can branch without parsing messages. `1` stays what it has

@@ -1,6 +1,6 @@
-import type { DeliverySummary } from '../client';
-import { workflowIdFor, type DeliveryState, type LegState } from '../contracts';
-import { askedBy, callerText } from '../operator-actions';
+import type { DeliverySummary } from '../client/client';
+import { workflowIdFor, type DeliveryState, type LegState } from '../contract/contracts';
+import { askedBy, callerText } from '../contract/operator-actions';
 
 /** Left-aligned columns two spaces apart; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Connection } from '@temporalio/client';
-import { loadConfig } from '../config/load';
-import { gatewaySettings } from '../config/schema';
-import { clientConnectionOptions } from '../connection';
-import { GatewaySetupError } from '../errors';
+import { loadConfig } from '../contract/config/load';
+import { gatewaySettings } from '../contract/config/schema';
+import { clientConnectionOptions } from '../client/connection';
+import { GatewaySetupError } from '../contract/errors';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway } from '../gateway/server';
 

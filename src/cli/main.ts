@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../contracts';
-import { TandemError } from '../errors';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
+import { TandemError } from '../contract/errors';
 import {
   cancelDelivery,
   deliver,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { parseDuration } from '../duration';
+import { parseDuration } from '../contract/duration';
 import { EXIT_CODES_HELP } from './exit-codes';
 
 /** What `tandem --help` says after the verbs. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { PayloadFileError } from '../errors';
-import { scanNesting } from '../json-shape';
-import { MAX_JSON_DEPTH } from '../limits';
+import { PayloadFileError } from '../contract/errors';
+import { scanNesting } from '../contract/json-shape';
+import { MAX_JSON_DEPTH } from '../contract/limits';
 
 /** Where `tandem deliver --payload` reads from: `@file.json`, `@-` (stdin), or JSON text. */
 export interface PayloadSources {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ActionRecord } from '../operator-actions';
-import { parseDuration } from '../duration';
-import type { TandemClient } from '../client';
+import type { ActionRecord } from '../contract/operator-actions';
+import { parseDuration } from '../contract/duration';
+import type { TandemClient } from '../client/client';
 import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
 import { examples } from './options';
 

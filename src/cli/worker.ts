@@ -1,8 +1,8 @@
 import type { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../config/load';
-import { describeTemporal } from '../connection';
-import { targetTaskQueue } from '../contracts';
-import { createWorkers } from '../worker';
+import { loadConfig } from '../contract/config/load';
+import { describeTemporal } from '../client/connection';
+import { targetTaskQueue } from '../contract/contracts';
+import { createWorkers } from '../worker/worker';
 import { connectNative } from './connect';
 
 /**

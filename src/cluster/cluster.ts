@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadConfig } from '../config/load';
-import { resolveTemporalExecutable } from '../dev/temporal-cli';
-import { TandemError } from '../errors';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
+import { loadConfig } from '../contract/config/load';
+import { resolveTemporalExecutable } from '../host/temporal-cli';
+import { TandemError } from '../contract/errors';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 import { installClusterBinaries } from './install';
 import { ClusterError, script, searchType, startProcess, writeTandemConfig } from './launch';
 import {
@@ -14,7 +14,8 @@ import {
   type PostgresInstance,
 } from './postgres';
 import { alive, stopGroup } from './processes';
-import { DEPLOY_FILES, POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
+import { DEPLOY_FILES } from '../host/deploy-files';
+import { POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
 import {
   choosePorts,
   readState,

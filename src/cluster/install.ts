@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import { runCommand, type CommandRunner } from '../dev/host';
-import { TandemError } from '../errors';
+import { runCommand, type CommandRunner } from '../host/machine';
+import { TandemError } from '../contract/errors';
 import { CLUSTER_VERSIONS, GO_PACKAGES } from './versions';
 
 type Env = Readonly<Record<string, string | undefined>>;

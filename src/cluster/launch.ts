@@ -1,14 +1,15 @@
-import { loadConfig } from '../config/load';
+import { loadConfig } from '../contract/config/load';
 import { codecUiToken } from '../gateway/codec';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { runCommand } from '../dev/host';
-import { TandemError } from '../errors';
+import { runCommand } from '../host/machine';
+import { TandemError } from '../contract/errors';
 import type { ClusterBinaries } from './install';
 import { alive, spawnDetached, waitForPort, waitUntil } from './processes';
-import { deployDir, tandemSpec, temporalServiceSpec, uiConfig, uiSpec } from './specs';
+import { deployDir } from '../host/deploy-files';
+import { tandemSpec, temporalServiceSpec, uiConfig, uiSpec } from './specs';
 import { writeState, type ClusterState, type TemporalService } from './state';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { chown, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCommand, type CommandResult } from '../dev/host';
+import { runCommand, type CommandResult } from '../host/machine';
 import { ClusterInstallError } from './install';
 import { CLUSTER_VERSIONS } from './versions';
 

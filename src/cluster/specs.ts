@@ -1,21 +1,11 @@
 import path from 'node:path';
-import { findProjectRoot } from '../dev/host';
+import { DEPLOY_FILES, deployDir } from '../host/deploy-files';
+import { findProjectRoot } from '../host/machine';
 import type { ClusterBinaries } from './install';
 import type { ProcessSpec } from './processes';
 import { metricsPortName, type ClusterState, type TemporalService } from './state';
 
 type Env = Readonly<Record<string, string | undefined>>;
-
-/** The folder of the server config, dynamic config and setup scripts that compose mounts too. */
-export const deployDir = (root = findProjectRoot()) => path.join(root, 'deploy', 'temporal');
-
-/** The files in {@link deployDir} both deployments use, by role. */
-export const DEPLOY_FILES = {
-  serverConfig: 'server.yaml',
-  dynamicConfig: 'dynamicconfig.yaml',
-  schemaScript: 'setup-postgres.sh',
-  namespaceScript: 'setup-namespace.sh',
-} as const;
 
 /** Database user Temporal connects as (the local server's superuser). */
 export const POSTGRES_USER = 'temporal';

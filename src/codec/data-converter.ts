@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { DataConverter } from '@temporalio/common';
-import type { TandemConfig } from '../config/schema';
-import { ConfigError } from '../errors';
+import type { TandemConfig } from '../contract/config/schema';
+import { ConfigError } from '../contract/errors';
 import { KEY_BYTES, PayloadCipher, type CodecKey } from './payload-codec';
 
 type Env = Readonly<Record<string, string | undefined>>;

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { TandemError } from '../errors';
+import { TandemError } from '../contract/errors';
 
 /** The `encoding` of a payload this codec encrypted. */
 export const ENCRYPTED_ENCODING = 'binary/encrypted';

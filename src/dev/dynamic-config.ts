@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { DEPLOY_FILES, deployDir } from '../cluster/specs';
-import { DynamicConfigError } from './errors';
+import { DEPLOY_FILES, deployDir } from '../host/deploy-files';
+import { DynamicConfigError } from '../host/errors';
 
 /**
  * The unconstrained keys of the dynamic config that compose and `tandem cluster` give Temporal,

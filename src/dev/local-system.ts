@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { TandemClient } from '../client';
-import { parseConfig } from '../config/load';
-import type { TandemConfig } from '../config/schema';
+import { TandemClient } from '../client/client';
+import { parseConfig } from '../contract/config/load';
+import type { TandemConfig } from '../contract/config/schema';
 import { demoConfigDocument } from '../demo/config';
 import { startDemoTargets, type DemoTargets, type DemoTargetsOptions } from '../demo/targets';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../search-attributes';
-import { createWorkers, type TandemWorkerOptions, type TandemWorkers } from '../worker';
+import { TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
+import { createWorkers, type TandemWorkerOptions, type TandemWorkers } from '../worker/worker';
 import {
   startTemporalServer,
   type StartTemporalServerOptions,

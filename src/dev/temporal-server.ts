@@ -4,10 +4,10 @@ import type { DevServerConfig } from '@temporalio/testing';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { devServerDynamicConfigFlags } from './dynamic-config';
-import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from './temporal-cli';
-import { freePort, LOOPBACK } from './host';
+import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from '../host/temporal-cli';
+import { freePort, LOOPBACK } from '../host/machine';
 import { privateCliFlags } from './private-flags';
-import { resolveTemporalExecutable } from './temporal-cli';
+import { resolveTemporalExecutable } from '../host/temporal-cli';
 
 /** Options of {@link startTemporalServer}. */
 export interface StartTemporalServerOptions {

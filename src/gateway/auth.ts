@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { GatewayConfig } from '../config/schema';
-import { GatewaySetupError } from '../errors';
+import type { GatewayConfig } from '../contract/config/schema';
+import { GatewaySetupError } from '../contract/errors';
 
 /** Shortest API key accepted: a shorter one could be guessed. */
 export const MIN_API_KEY_LENGTH = 16;

@@ -1,6 +1,6 @@
-import type { TandemConfig } from '../config/schema';
-import { AUTH_FAILURES_PER_ADDRESS, AUTH_FAILURE_WINDOW_MS } from '../limits';
-import type { requestSchemaFor } from '../request';
+import type { TandemConfig } from '../contract/config/schema';
+import { AUTH_FAILURES_PER_ADDRESS, AUTH_FAILURE_WINDOW_MS } from '../contract/limits';
+import type { requestSchemaFor } from '../contract/request';
 import { MAX_URL_LENGTH } from './guards';
 import { openApiDocument, type OpenApiDocument } from './openapi';
 import type { Route } from './route';

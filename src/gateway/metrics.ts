@@ -6,7 +6,7 @@ import {
   collectDefaultMetrics,
   type CollectFunction,
 } from 'prom-client';
-import { DELIVERY_STATUSES, type DeliveryStatus } from '../contracts';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
 import type { ProblemKind } from './problems';
 
 /** Counts deliveries by status; absent from the page when Temporal cannot answer. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { DeliveryStatus } from '../contracts';
-import { scanNesting } from '../json-shape';
+import type { DeliveryStatus } from '../contract/contracts';
+import { scanNesting } from '../contract/json-shape';
 
 const cursorSchema = z.strictObject({
   /** Temporal's own token for the next page of the visibility list, base64. */

@@ -3,8 +3,8 @@
  * body) parsed by the route's schema, every bad field named in one `400`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { scanNesting } from '../json-shape';
-import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../limits';
+import { scanNesting } from '../contract/json-shape';
+import { MAX_BODY_DEPTH, MAX_JSON_DEPTH } from '../contract/limits';
 import { invalidRequest, parsePart, ProblemError } from './problems';
 import type { Route } from './route';
 import type { FieldError } from './schemas';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
-import { andMore, capped } from '../errors';
-import { joined, parseWith, type PathIssue } from '../request';
+import { andMore, capped } from '../contract/errors';
+import { joined, parseWith, type PathIssue } from '../contract/request';
 import type { FieldError, Problem } from './schemas';
 
 /**

@@ -14,7 +14,7 @@ import {
   UnknownTargetError,
   WorkerUnavailableError,
   type Issue,
-} from '../errors';
+} from '../contract/errors';
 import { invalidRequest, pointerOf, ProblemError } from './problems';
 import type { FieldError } from './schemas';
 

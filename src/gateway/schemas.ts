@@ -4,9 +4,9 @@
  * what is enforced. The delivery request itself is `src/request.ts`'s, shared with the client.
  */
 import { z } from 'zod';
-import { DELIVERY_STATUSES, LEG_STATUSES } from '../contracts';
-import { MAX_ISSUES_LISTED, MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../limits';
-import { deliveryIdSchema } from '../request';
+import { DELIVERY_STATUSES, LEG_STATUSES } from '../contract/contracts';
+import { MAX_ISSUES_LISTED, MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../contract/limits';
+import { deliveryIdSchema } from '../contract/request';
 import { actionRecordSchema, legName, NOT_BLANK } from './steer-schemas';
 
 /** The longest page token this gateway gives out. */

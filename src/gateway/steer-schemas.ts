@@ -1,7 +1,7 @@
 /** The bodies of the routes that steer a running delivery, and the action they answer with. */
 import { z } from 'zod';
-import { TARGET_NAME } from '../config/schema';
-import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../limits';
+import { TARGET_NAME } from '../contract/config/schema';
+import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 
 /** Text that is not blank (checked after trimming), as a pattern the document can state. */
 export const NOT_BLANK = /\S/;

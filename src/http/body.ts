@@ -1,6 +1,6 @@
 import { isLosslessNumber, isSafeNumber, LosslessNumber, parse } from 'lossless-json';
-import { scanNesting } from '../json-shape';
-import { MAX_JSON_DEPTH } from '../limits';
+import { scanNesting } from '../contract/json-shape';
+import { MAX_JSON_DEPTH } from '../contract/limits';
 
 /** A response body as kept for templates and status. */
 export interface KeptBody {

@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { HttpAnswer } from '../contracts';
-import { TandemError } from '../errors';
-import { KEPT_RESPONSE_BODY_BYTES } from '../limits';
+import type { HttpAnswer } from '../contract/contracts';
+import { TandemError } from '../contract/errors';
+import { KEPT_RESPONSE_BODY_BYTES } from '../contract/limits';
 import { readBody } from './body';
 import {
   EgressRefusedError,

@@ -1,8 +1,8 @@
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import type { PhaseState, RetryPlan } from '../contracts';
-import { formatDuration } from '../duration';
-import type { AttemptFailureDetails, AttemptOutcome } from '../failures';
+import type { PhaseState, RetryPlan } from '../contract/contracts';
+import { formatDuration } from '../contract/duration';
+import type { AttemptFailureDetails, AttemptOutcome } from '../contract/failures';
 import { nextRetryDelay } from './backoff';
 import type { PhaseClock } from './clock';
 

@@ -1,4 +1,4 @@
-import type { RetryPlan } from '../contracts';
+import type { RetryPlan } from '../contract/contracts';
 
 /**
  * The delay before attempt `failedAttempt + 1`: exponential from `initialInterval`, capped at

@@ -11,8 +11,8 @@ import {
   type DeliveryInput,
   type DeliverySinks,
   type DeliveryState,
-} from '../contracts';
-import { FailureType } from '../failures';
+} from '../contract/contracts';
+import { FailureType } from '../contract/failures';
 import { historyBudget, SignalLedger } from './history-budget';
 import { LegRunner } from './legs';
 import { OperatorDesk } from './operator';

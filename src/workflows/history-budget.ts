@@ -1,5 +1,9 @@
 import { patched, workflowInfo } from '@temporalio/workflow';
-import { HISTORY_BUDGET_BYTES, HISTORY_BUDGET_EVENTS, TEMPORAL_BLOB_LIMIT_BYTES } from '../limits';
+import {
+  HISTORY_BUDGET_BYTES,
+  HISTORY_BUDGET_EVENTS,
+  TEMPORAL_BLOB_LIMIT_BYTES,
+} from '../contract/limits';
 
 /** Runs recorded before the budget existed replay as they ran: they never checked it. */
 const HISTORY_BUDGET_PATCH = 'history-budget';

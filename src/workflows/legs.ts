@@ -1,6 +1,6 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { HttpAnswer, LegPlan, PhaseState } from '../contracts';
+import type { HttpAnswer, LegPlan, PhaseState } from '../contract/contracts';
 import { runAttempts, type AttemptsResult } from './attempts';
 import { PhaseClock } from './clock';
 import type { HistoryBudget } from './history-budget';

@@ -4,8 +4,12 @@
  * the rules are the gateway's own (`ACTION_FIELD_RULES`).
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { ACTION_FIELD_RULES, type OperatorAction, type OperatorArgs } from '../operator-actions';
-import { FailureType } from '../failures';
+import {
+  ACTION_FIELD_RULES,
+  type OperatorAction,
+  type OperatorArgs,
+} from '../contract/operator-actions';
+import { FailureType } from '../contract/failures';
 
 /** The fields each action takes; `!` marks a required one. */
 const FIELDS: { [A in OperatorAction]: readonly string[] } = {

@@ -17,10 +17,10 @@ import {
   type OperatorAction,
   type OperatorArgs,
   type RequestRef,
-} from '../operator-actions';
+} from '../contract/operator-actions';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { FailureType } from '../failures';
-import { MAX_OPERATOR_SIGNALS } from '../limits';
+import { FailureType } from '../contract/failures';
+import { MAX_OPERATOR_SIGNALS } from '../contract/limits';
 import type { SignalLedger } from './history-budget';
 import { claimOf, parseArgs, refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';

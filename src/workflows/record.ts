@@ -16,10 +16,10 @@ import {
   type LegPlan,
   type LegState,
   type LegStatus,
-} from '../contracts';
-import { type ActionRecord } from '../operator-actions';
-import { OPERATOR_ACTIONS_KEPT } from '../limits';
-import { TandemStatus, TandemTargets } from '../search-attributes';
+} from '../contract/contracts';
+import { type ActionRecord } from '../contract/operator-actions';
+import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
+import { TandemStatus, TandemTargets } from '../contract/search-attributes';
 import type { PhaseClock } from './clock';
 import { cut, detailsMarkdown, snapshotOf } from './view';
 

@@ -3,9 +3,9 @@
  * into the Temporal UI's "Send a Signal" form (or `temporal workflow signal --input`). A pure
  * function of the state, shown in the run's current details.
  */
-import type { DeliveryState } from '../contracts';
-import type { OperatorAction } from '../operator-actions';
-import { hasWorkLeft } from './steering';
+import type { DeliveryState } from '../contract/contracts';
+import type { OperatorAction } from '../contract/operator-actions';
+import { hasWorkLeft } from './work-left';
 
 /** One action an operator can send now. */
 export interface SignalForm {

@@ -2,26 +2,18 @@
  * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
-import type { LegState, LegStatus } from '../contracts';
 import {
   askedBy,
   UNKNOWN_CALLER,
   type ExtendDeadlineArgs,
   type LegArgs,
   type RequestRef,
-} from '../operator-actions';
-import { parseDuration } from '../duration';
-import { FailureType } from '../failures';
+} from '../contract/operator-actions';
+import { parseDuration } from '../contract/duration';
+import { FailureType } from '../contract/failures';
 import { refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';
-
-/** Statuses after which a leg has nothing left to attempt, unless its outcome is unknown. */
-const SETTLED: readonly LegStatus[] = ['failed', 'cancelled', 'compensated'];
-
-/** Whether a leg may still make an attempt (send or undo): what a pause can hold. */
-export function hasWorkLeft({ status, outcomeUnknown }: LegState): boolean {
-  return !SETTLED.includes(status) || (outcomeUnknown && status !== 'compensated');
-}
+import { hasWorkLeft } from './work-left';
 
 function pausedBy(leg: Leg): string {
   const paused = leg.state.paused!;

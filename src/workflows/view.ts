@@ -2,9 +2,9 @@
  * What a delivery shows of itself: its state (for the status query, the memo and the result)
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
-import type { DeliveryState, LegState, PhaseState } from '../contracts';
-import { askedBy, type ActionRecord } from '../operator-actions';
-import { STATE_TEXT_CHARS } from '../limits';
+import type { DeliveryState, LegState, PhaseState } from '../contract/contracts';
+import { askedBy, type ActionRecord } from '../contract/operator-actions';
+import { STATE_TEXT_CHARS } from '../contract/limits';
 import { signalForms } from './signal-forms';
 
 /** A text of at most `STATE_TEXT_CHARS` characters: the state stays small wherever it is kept. */

@@ -7,8 +7,8 @@ import { startCluster, stopCluster } from '../../src/cluster/cluster';
 import type { ClusterTls } from '../../src/cluster/state';
 import { demoConfigDocument } from '../../src/demo/config';
 import { startDemoTargets } from '../../src/demo/targets';
-import { workflowsPath } from '../../src/worker';
-import { bundleWorkflows } from '../../src/workflow-bundle';
+import { workflowsPath } from '../../src/worker/worker';
+import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { makeCertificates } from './certs';
 
 declare module 'vitest' {

@@ -7,13 +7,13 @@ import type { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { stringify } from 'yaml';
-import { TandemClient } from '../../src/client';
-import { parseConfig } from '../../src/config/load';
-import type { TandemConfig } from '../../src/config/schema';
-import { connectClient, connectWorker } from '../../src/connection';
+import { TandemClient } from '../../src/client/client';
+import { parseConfig } from '../../src/contract/config/load';
+import type { TandemConfig } from '../../src/contract/config/schema';
+import { connectClient, connectWorker } from '../../src/client/connection';
 import { demoConfigDocument } from '../../src/demo/config';
 import { startDemoTargets, type DemoTargets } from '../../src/demo/targets';
-import { createWorkers } from '../../src/worker';
+import { createWorkers } from '../../src/worker/worker';
 
 /** A secret in the inventory target's header; it must never reach the cluster's history. */
 export const INVENTORY_TOKEN = 'tok-cluster-s3cret-never-in-history';

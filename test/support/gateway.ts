@@ -1,10 +1,10 @@
 import { Connection } from '@temporalio/client';
 import { expect } from 'vitest';
-import { parseConfig } from '../../src/config/load';
-import type { GatewayConfig, LimitsConfig } from '../../src/config/schema';
-import { gatewaySettings } from '../../src/config/schema';
-import type { DeliveryState } from '../../src/contracts';
-import { DeliveryNotFoundError } from '../../src/errors';
+import { parseConfig } from '../../src/contract/config/load';
+import type { GatewayConfig, LimitsConfig } from '../../src/contract/config/schema';
+import { gatewaySettings } from '../../src/contract/config/schema';
+import type { DeliveryState } from '../../src/contract/contracts';
+import { DeliveryNotFoundError } from '../../src/contract/errors';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server';
 import { startSystem, type System } from './system';
 import { until } from './wait';

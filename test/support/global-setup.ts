@@ -2,8 +2,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startLocalTemporal } from '../../src/dev/local-system';
-import { workflowsPath } from '../../src/worker';
-import { bundleWorkflows } from '../../src/workflow-bundle';
+import { workflowsPath } from '../../src/worker/worker';
+import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {

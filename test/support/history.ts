@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, type Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { workflowIdFor } from '../../src/contracts';
+import { workflowIdFor } from '../../src/contract/contracts';
 
 /** Where the histories of the main paths are kept for the replay test. */
 export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');

@@ -1,8 +1,8 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Activities } from '../../src/activities';
-import type { AttemptInput, CompensationInput, HttpAnswer } from '../../src/contracts';
-import { TemplateError } from '../../src/errors';
-import { FailureType, type AttemptFailureDetails } from '../../src/failures';
+import type { AttemptInput, CompensationInput, HttpAnswer } from '../../src/contract/contracts';
+import { TemplateError } from '../../src/contract/errors';
+import { FailureType, type AttemptFailureDetails } from '../../src/contract/failures';
 
 /** Which activity an attempt ran. */
 export type Kind = 'deliver' | 'compensate';

@@ -3,19 +3,19 @@ import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { TandemClient } from '../../src/client';
-import { parseConfig } from '../../src/config/load';
-import type { TandemConfig } from '../../src/config/schema';
+import { TandemClient } from '../../src/client/client';
+import { parseConfig } from '../../src/contract/config/load';
+import type { TandemConfig } from '../../src/contract/config/schema';
 import {
   DELIVERY_WORKFLOW,
   STATE_MEMO,
   targetTaskQueue,
   workflowIdFor,
   type DeliveryState,
-} from '../../src/contracts';
-import { awaitsCallers, readCallers, withCallers } from '../../src/callers';
-import { planDelivery } from '../../src/plan';
-import { startOptions } from '../../src/run-start';
+} from '../../src/contract/contracts';
+import { awaitsCallers, readCallers, withCallers } from '../../src/client/callers';
+import { planDelivery } from '../../src/client/plan';
+import { startOptions } from '../../src/client/run-start';
 import { ScriptedActivities } from './mock-activities';
 import { discardPayloads } from './sinks';
 import { installQuietRuntime } from './runtime';

@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
 import type { Resolver } from '../../src/http/egress';
-import { createWorkers } from '../../src/worker';
+import { createWorkers } from '../../src/worker/worker';
 import type { System } from './system';
 
 /**

@@ -1,5 +1,5 @@
 import type { InjectedSinks } from '@temporalio/worker';
-import type { DeliverySinks } from '../../src/contracts';
+import type { DeliverySinks } from '../../src/contract/contracts';
 
 /** For workers that send nothing for real (mocked or replaying): the payload sink goes nowhere. */
 export const discardPayloads = {

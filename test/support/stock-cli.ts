@@ -1,6 +1,6 @@
 import { inject } from 'vitest';
-import { workflowIdFor } from '../../src/contracts';
-import { resolveTemporalExecutable } from '../../src/dev/temporal-cli';
+import { workflowIdFor } from '../../src/contract/contracts';
+import { resolveTemporalExecutable } from '../../src/host/temporal-cli';
 import { spawnProcess } from './processes';
 
 let cli: Promise<string> | undefined;

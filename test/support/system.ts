@@ -12,8 +12,8 @@ import {
   type LocalWorkerOptions,
   type RunningWorkers,
 } from '../../src/dev/local-system';
-import type { TandemConfig } from '../../src/config/schema';
-import { createWorkers } from '../../src/worker';
+import type { TandemConfig } from '../../src/contract/config/schema';
+import { createWorkers } from '../../src/worker/worker';
 import { installQuietRuntime } from './runtime';
 
 /** A secret the tests put in the inventory target's header; it must never reach history. */

@@ -1,5 +1,5 @@
-import type { TandemClient } from '../../client';
-import { workflowIdFor, type DeliveryState } from '../../contracts';
+import type { TandemClient } from '../../client/client';
+import { workflowIdFor, type DeliveryState } from '../../contract/contracts';
 import type { ResponseSpec } from '../route';
 import { problemSchema, type DeliveryView } from '../schemas';
 

@@ -1,5 +1,5 @@
-import type { DeliveryRequest } from '../../contracts';
-import { pendingState } from '../../runs';
+import type { DeliveryRequest } from '../../contract/contracts';
+import { pendingState } from '../../client/runs';
 import { decodePageToken, encodePageToken } from '../paging';
 import { invalidRequest } from '../problems';
 import { route, type Route } from '../route';

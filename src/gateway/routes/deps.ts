@@ -1,6 +1,6 @@
-import type { TandemClient } from '../../client';
-import type { TandemConfig } from '../../config/schema';
-import type { requestSchemaFor } from '../../request';
+import type { TandemClient } from '../../client/client';
+import type { TandemConfig } from '../../contract/config/schema';
+import type { requestSchemaFor } from '../../contract/request';
 import type { GatewayMetrics } from '../metrics';
 import type { OpenApiDocument } from '../openapi';
 

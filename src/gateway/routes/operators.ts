@@ -1,4 +1,8 @@
-import { DeliveryActionRefusedError, DeliveryNotFoundError, UnknownLegError } from '../../errors';
+import {
+  DeliveryActionRefusedError,
+  DeliveryNotFoundError,
+  UnknownLegError,
+} from '../../contract/errors';
 import { route, type Route } from '../route';
 import {
   cancelRequestSchema,

@@ -1,5 +1,5 @@
-import type { ActionRecord, SteeringAction } from '../../operator-actions';
-import { DeliveryActionRefusedError, DeliveryNotFoundError } from '../../errors';
+import type { ActionRecord, SteeringAction } from '../../contract/operator-actions';
+import { DeliveryActionRefusedError, DeliveryNotFoundError } from '../../contract/errors';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema } from '../schemas';
 import {

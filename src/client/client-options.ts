@@ -1,5 +1,5 @@
 /** The options and answers of `TandemClient`, and the deadlines of its calls. */
-import type { DeliveryStatus } from './contracts';
+import type { DeliveryStatus } from '../contract/contracts';
 import type { DeliverySummary } from './runs';
 
 /** How long each kind of call may take, in milliseconds, before it fails with a Tandem error. */

@@ -1,16 +1,16 @@
 /** How `TandemClient.start` starts a delivery's run, and how it tells a repeat from a conflict. */
 import type { WorkflowExecutionDescription, WorkflowStartOptions } from '@temporalio/client';
-import type { TandemConfig } from './config/schema';
+import type { TandemConfig } from '../contract/config/schema';
 import {
   idempotencyKeyFor,
   RUN_REVISION,
   STATE_MEMO,
   workflowIdFor,
   type DeliveryInput,
-} from './contracts';
+} from '../contract/contracts';
 import { requestFingerprint } from './fingerprint';
 import { pendingState } from './runs';
-import { TandemStatus, TandemTargets } from './search-attributes';
+import { TandemStatus, TandemTargets } from '../contract/search-attributes';
 
 /** The memo field that keeps a digest of the request a delivery was started with. */
 const FINGERPRINT_MEMO = 'tandemRequest';

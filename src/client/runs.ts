@@ -12,8 +12,8 @@ import {
   STATE_MEMO,
   type DeliveryState,
   type DeliveryStatus,
-} from './contracts';
-import { TandemStatus, TandemTargets } from './search-attributes';
+} from '../contract/contracts';
+import { TandemStatus, TandemTargets } from '../contract/search-attributes';
 
 /** A delivery as the server knows it without a worker; see `TandemClient.describe`. */
 export interface DeliveryRun {

@@ -5,13 +5,13 @@
  * in the run's history. Reads fill `by` in from there.
  */
 import type { ConnectionLike } from '@temporalio/client';
-import type { DeliveryState, PauseState } from './contracts';
+import type { DeliveryState, PauseState } from '../contract/contracts';
 import {
   OPERATOR_ACTIONS,
   UNKNOWN_CALLER,
   type ActionRecord,
   type RequestRef,
-} from './operator-actions';
+} from '../contract/operator-actions';
 
 /** The identities of a run's operator requests: updates by id, signals in the order received. */
 export interface Callers {

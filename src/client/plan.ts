@@ -1,13 +1,13 @@
-import type { RetryConfig, TandemConfig } from './config/schema';
+import type { RetryConfig, TandemConfig } from '../contract/config/schema';
 import {
   targetTaskQueue,
   type DeliveryInput,
   type DeliveryRequest,
   type RetryPlan,
-} from './contracts';
-import { InvalidDeliveryError } from './errors';
-import { checkPayload, joined, parseDeliveryRequest, unknownTargets } from './request';
-import { needsResponse } from './template';
+} from '../contract/contracts';
+import { InvalidDeliveryError } from '../contract/errors';
+import { checkPayload, joined, parseDeliveryRequest, unknownTargets } from '../contract/request';
+import { needsResponse } from '../contract/template';
 
 function retryPlan(retry: RetryConfig): RetryPlan {
   return {

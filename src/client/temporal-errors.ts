@@ -13,7 +13,7 @@ import {
   TandemError,
   TemporalUnavailableError,
   WorkerUnavailableError,
-} from './errors';
+} from '../contract/errors';
 
 /** gRPC status codes (https://grpc.io/docs/guides/status-codes/), by name. */
 export const GrpcStatus = {

@@ -1,5 +1,6 @@
-import { EgressPolicy, parseEgressEntry, type EgressEntry } from '../http/egress';
-import type { TandemConfig } from './schema';
+import { parseEgressEntry, type EgressEntry } from '../contract/config/egress-entry';
+import { EgressPolicy } from './egress';
+import type { TandemConfig } from '../contract/config/schema';
 
 type Env = Readonly<Record<string, string | undefined>>;
 type Network = Extract<EgressEntry, { kind: 'network' }>;

@@ -6,10 +6,10 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Deadlines } from './client-options';
-import type { TandemConfig } from './config/schema';
-import { workflowIdFor } from './contracts';
-import { type ActionRecord, type OperatorAction } from './operator-actions';
-import { DeliveryActionRefusedError } from './errors';
+import type { TandemConfig } from '../contract/config/schema';
+import { workflowIdFor } from '../contract/contracts';
+import { type ActionRecord, type OperatorAction } from '../contract/operator-actions';
+import { DeliveryActionRefusedError } from '../contract/errors';
 import { tandemErrorOf } from './temporal-errors';
 
 /** How many identities {@link TemporalCalls.clientAs} keeps a client for. */

@@ -7,8 +7,8 @@ import {
   type ConnectionLike,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { clientOptionsFor } from './codec/data-converter';
-import type { TandemConfig } from './config/schema';
+import { clientOptionsFor } from '../codec/data-converter';
+import type { TandemConfig } from '../contract/config/schema';
 import { connectClient } from './connection';
 import {
   DELIVERY_WORKFLOW,
@@ -16,10 +16,14 @@ import {
   type DeliveryRequest,
   type DeliveryState,
   type DeliveryStatus,
-} from './contracts';
-import { type ActionRecord, type OperatorArgs, type SteeringAction } from './operator-actions';
-import { DeliveryConflictError, InvalidPageTokenError, TimedOutError } from './errors';
-import { formatDuration } from './duration';
+} from '../contract/contracts';
+import {
+  type ActionRecord,
+  type OperatorArgs,
+  type SteeringAction,
+} from '../contract/operator-actions';
+import { DeliveryConflictError, InvalidPageTokenError, TimedOutError } from '../contract/errors';
+import { formatDuration } from '../contract/duration';
 import {
   DEFAULT_DEADLINES,
   type ConnectOptions,
@@ -29,7 +33,7 @@ import {
   type Started,
   type WaitOptions,
 } from './client-options';
-import { FailureType } from './failures';
+import { FailureType } from '../contract/failures';
 import { planDelivery } from './plan';
 import {
   listQuery,
@@ -44,7 +48,7 @@ import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
 import { TemporalCalls } from './temporal-calls';
 import { GrpcStatus, grpcStatusOf } from './temporal-errors';
-import { MAX_PAGE_SIZE } from './limits';
+import { MAX_PAGE_SIZE } from '../contract/limits';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
 

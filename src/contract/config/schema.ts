@@ -6,7 +6,7 @@ import {
   MAX_PAYLOAD_LIMIT_BYTES,
   MAX_SIGNING_SECRETS,
 } from '../limits';
-import { parseEgressEntry } from '../http/egress';
+import { parseEgressEntry } from './egress-entry';
 import { templatesInOrigin, unknownTemplateFields } from '../template';
 import { duration } from './duration-field';
 import { byteSize, gatewaySchema } from './gateway-schema';

@@ -3,9 +3,9 @@
  * `TandemClient` applies before it asks anything of the run (the workflow checks again, as the
  * authority, before it acts).
  */
-import { IN_PROGRESS_STATUSES, type DeliveryState } from './contracts';
-import { type SteeringAction } from './operator-actions';
-import { DeliveryActionRefusedError, UnknownLegError } from './errors';
+import { IN_PROGRESS_STATUSES, type DeliveryState } from '../contract/contracts';
+import { type SteeringAction } from '../contract/operator-actions';
+import { DeliveryActionRefusedError, UnknownLegError } from '../contract/errors';
 import type { DeliveryRun } from './runs';
 
 /** Why a delivery may not be cancelled now, or undefined when it may: only one in progress can. */

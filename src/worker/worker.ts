@@ -1,14 +1,14 @@
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import { Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from './activities';
-import { RunPayloads } from './activities/run-payloads';
-import { dataConverterOf, payloadCipherFrom } from './codec/data-converter';
-import { egressPolicyFor } from './config/egress';
-import type { TandemConfig } from './config/schema';
-import { targetTaskQueue, type DeliverySinks } from './contracts';
-import { HttpClient } from './http/client';
-import type { Resolver } from './http/egress';
+import { createActivities } from '../activities';
+import { RunPayloads } from '../activities/run-payloads';
+import { dataConverterOf, payloadCipherFrom } from '../codec/data-converter';
+import { egressPolicyFor } from '../http/egress-policy';
+import type { TandemConfig } from '../contract/config/schema';
+import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
+import { HttpClient } from '../http/client';
+import type { Resolver } from '../http/egress';
 import { prebuiltBundle } from './workflow-bundle';
 
 /**
@@ -16,7 +16,12 @@ import { prebuiltBundle } from './workflow-bundle';
  * start. Named with this file's own extension so it resolves from source (`.ts`) and from the
  * build (`.js`) alike.
  */
-export const workflowsPath = path.join(__dirname, 'workflows', `index${path.extname(__filename)}`);
+export const workflowsPath = path.join(
+  __dirname,
+  '..',
+  'workflows',
+  `index${path.extname(__filename)}`,
+);
 
 /** Time given to in-flight attempts, beyond the longest request timeout, on shutdown. */
 const SHUTDOWN_MARGIN_MS = 5_000;

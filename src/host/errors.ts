@@ -2,7 +2,7 @@
  * Errors of the dev tools: the Temporal CLI behind `tandem dev` and the tests, and the browser of
  * the UI test. Like every Tandem error they extend `TandemError` and carry a stable `code`.
  */
-import { TandemError } from '../errors';
+import { TandemError } from '../contract/errors';
 
 /** Stable codes of {@link TemporalCliError}s. */
 export const TemporalCliErrorCode = {
