@@ -82,7 +82,7 @@ async function up(options: UpOptions, configPath: string, env: Env): Promise<voi
   print(`Tandem workers     ${state.workers} processes`);
   print(`HTTP gateway       ${cluster.gatewayUrl}  (API key ${key})`);
   print(
-    `Tandem config      ${state.tandemConfig}  (TANDEM_CONFIG=${state.tandemConfig} npx tandem list)`,
+    `Tandem config      ${state.tandemConfig}  (TANDEM_CONFIG=${state.tandemConfig} npm run -s tandem -- list)`,
   );
   print(`Logs               ${logs}`);
   print('Ctrl-C (or "tandem cluster down" elsewhere) stops it; its data stays for the next start.');
