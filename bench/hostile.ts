@@ -5,26 +5,17 @@
  * `[`, and wrong API keys. It reports the app's `POST /v1/deliveries` latency and the gateway's
  * peak RSS in both phases, against the goal: p99 within 2× of quiet, RSS under 300 MiB.
  */
-import { randomUUID } from 'node:crypto';
-import { Agent, request } from 'undici';
-import { MAX_JSON_DEPTH } from '../src/contract/limits';
-import { LEG_TARGETS } from './config';
+import { Agent } from 'undici';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver } from './drive';
+import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
-import { loadAverage, watchRss } from './processes';
+import { loadAverage, startNodeChild, watchRss } from './processes';
 import { gatewayDeliver, setLatency } from './row';
 import { FLOOD_KEY, type Running } from './system';
 
 const MIB = 1024 * 1024;
 /** The goal the row is reported against. */
 export const HOSTILE_GOAL = { p99Ratio: 2, gatewayRssBytes: 300 * MIB } as const;
-/** Connections the flood keeps busy, each sending its next request as soon as one is answered. */
-const FLOOD_CONNECTIONS = 4;
-/** Levels of the deep payload: with the request's own object, one under the depth limit. */
-const FLOOD_DEPTH = MAX_JSON_DEPTH - 2;
-// The flood comes from another loopback address, as another client would: a throttle per
-// client address then tells it from the app (127.0.0.1).
-const FLOOD_ADDRESS = '127.0.0.2';
 
 /** One phase of the row, as the well-behaved app saw it. */
 export interface HostilePhase {
@@ -35,14 +26,6 @@ export interface HostilePhase {
   /** From the POST to the completed run (ms). */
   endToEndMs: { p50: number; p99: number };
   gatewayRssPeakBytes: number;
-}
-
-/** What the flood sent and what it got back. */
-export interface FloodTally {
-  requests: number;
-  bytesSent: number;
-  /** Answers by status, and `error` for requests that got none (a reset connection). */
-  answers: Record<string, number>;
 }
 
 /** The hostile row's report. */
@@ -58,64 +41,6 @@ export interface HostileReport {
   /** Flooded p99 of the 202 over quiet p99. */
   p99Ratio: number;
   goalMet: { p99: boolean; rss: boolean };
-}
-
-/** A delivery request whose payload is 1 MiB of wide objects nested `FLOOD_DEPTH` deep. */
-export function deepWideBody(bytes = MIB, depth = FLOOD_DEPTH): Buffer {
-  const head = `{"id":"flood-${randomUUID()}","targets":["${LEG_TARGETS[0]}"],"payload":`;
-  const perLevel = Math.floor((bytes - head.length - 1) / depth);
-  // Each level: `{"n":…,"k0":0,"k1":0,…}`, as wide as its share of the bytes allows.
-  let keys = '';
-  for (let k = 0; keys.length + `,"k${k}":0`.length + 8 < perLevel; k++) keys += `,"k${k}":0`;
-  const open = '{"n":'.repeat(depth);
-  const close = `0${`${keys}}`.repeat(depth)}`;
-  return Buffer.from(`${head}${open}${close}}`);
-}
-
-/** Floods the gateway until `stop` is called; resolves to what it sent. */
-function flood(gatewayUrl: string): { stop(): Promise<FloodTally> } {
-  const agent = new Agent({
-    connections: FLOOD_CONNECTIONS,
-    pipelining: 1,
-    // A client option of its own: undici does not take it from `connect`.
-    localAddress: FLOOD_ADDRESS,
-  });
-  const bodies = [
-    { body: deepWideBody(), key: FLOOD_KEY },
-    { body: Buffer.from('['.repeat(1_000_000)), key: FLOOD_KEY },
-    { body: deepWideBody(), key: `wrong-${randomUUID()}` },
-  ];
-  const tally: FloodTally = { requests: 0, bytesSent: 0, answers: {} };
-  const count = (answer: string) => (tally.answers[answer] = (tally.answers[answer] ?? 0) + 1);
-  let running = true;
-  const lane = async (lane: number) => {
-    for (let turn = lane; running; turn++) {
-      const { body, key } = bodies[turn % bodies.length]!;
-      tally.requests += 1;
-      tally.bytesSent += body.length;
-      try {
-        const answer = await request(`${gatewayUrl}/v1/deliveries`, {
-          dispatcher: agent,
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body,
-        });
-        await answer.body.dump();
-        count(String(answer.statusCode));
-      } catch {
-        count('error');
-      }
-    }
-  };
-  const lanes = Promise.all(Array.from({ length: FLOOD_CONNECTIONS }, (_, i) => lane(i)));
-  return {
-    async stop() {
-      running = false;
-      await lanes;
-      await agent.close();
-      return tally;
-    },
-  };
 }
 
 /** One phase: the app at the row's rate while the gateway's RSS is watched. */
@@ -139,6 +64,13 @@ async function phase(
   };
 }
 
+/** The tally the flood process printed as it stopped. */
+function floodTallyOf(output: string): FloodTally {
+  const line = output.split('\n').find((l) => l.startsWith(FLOOD_TALLY));
+  if (line === undefined) throw new Error(`the flood printed no tally:\n${output}`);
+  return JSON.parse(line.slice(FLOOD_TALLY.length)) as FloodTally;
+}
+
 export async function runHostile(
   running: Running,
   spec: RowSpec,
@@ -160,9 +92,14 @@ export async function runHostile(
     log(`${spec.name}: quiet…`);
     const quiet = await phase(running, spec, deliver, durationMs);
     log(`${spec.name}: flooded…`);
-    const flooding = flood(running.gateway.url);
+    // In a process of its own: the flood's work is not the app client's event loop's.
+    const flooding = await startNodeChild('flood', 'flood-main.ts', {
+      TANDEM_FLOOD_URL: running.gateway.url,
+      TANDEM_FLOOD_KEY: FLOOD_KEY,
+    });
     const flooded = await phase(running, spec, deliver, durationMs);
-    const tally = await flooding.stop();
+    await flooding.stop();
+    const tally = floodTallyOf(flooding.output());
     const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
     return {
       name: spec.name,

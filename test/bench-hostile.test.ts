@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepWideBody } from '../bench/hostile';
+import { deepWideBody } from '../bench/flood';
 import { parseBenchArgs, rowsFor } from '../bench/options';
 import { MAX_JSON_DEPTH } from '../src/contract/limits';
 

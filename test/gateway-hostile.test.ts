@@ -94,6 +94,18 @@ function sendBodySlowly(
   });
 }
 
+/** What the gateway sends on a connection from `localAddress` that sends nothing, until it closes it. */
+function answerOnConnect(url: string, localAddress: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port: Number(port), host: hostname, localAddress });
+    let answer = '';
+    socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(answer));
+  });
+}
+
 /** The problem type of an answer's body. */
 const typeOf = (answer: RawAnswer): unknown => (JSON.parse(answer.body) as { type: string }).type;
 
@@ -137,10 +149,15 @@ describe('a gateway with API keys, against hostile clients', () => {
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     // From the guessing address no key is even checked until the window ends.
     expect(rightKeyFromGuesser.status).toBe(429);
+    // A new connection from there is answered 429 and closed before it sends a byte.
+    const opened = await answerOnConnect(system.url, '127.0.0.2');
+    expect(opened).toMatch(/^HTTP\/1\.1 429 /);
+    expect(opened).toMatch(/^retry-after: [1-9]\d*\r?$/im);
+    expect(opened).toMatch(/^connection: close\r?$/im);
     await unharmed(id);
   });
 
-  it('answers 401 to a wrong key before reading the body it sends', async () => {
+  it('answers 401 to a wrong key before reading the body it sends, and closes the connection rather than read the rest', async () => {
     const { head, sent } = await sendBodySlowly(
       system.url,
       'POST /v1/deliveries HTTP/1.1\r\nAuthorization: Bearer wrong-key-0123456789abcdef',
@@ -148,6 +165,7 @@ describe('a gateway with API keys, against hostile clients', () => {
     );
 
     expect(head).toMatch(/^HTTP\/1\.1 401 /);
+    expect(head).toMatch(/^connection: close\r?$/im);
     expect(sent).toBeLessThan(64 * 1024 * 1024);
     await unharmed();
   });

@@ -89,8 +89,21 @@ export async function guardRequests(app: FastifyInstance, options: GuardOptions)
     },
   });
   const hosts = settings.hosts ?? [];
+  const throttled = new ThrottledAddresses();
+  throttled.refuseConnections(app);
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    try {
+      await check(request);
+    } catch (error) {
+      // The body of a refused request is never read: closing the connection after the answer
+      // spares the gateway reading (and a flood sending) what follows on it.
+      if (carriesBody(request)) reply.header('connection', 'close');
+      throw error;
+    }
+  });
+
+  async function check(request: FastifyRequest): Promise<void> {
     // A page the operator visits can make the browser send requests here under a name it
     // controls (DNS rebinding); only a gateway without keys lets such requests in unasked.
     if (!keys.required && !isServedHost(request.host, hosts)) throw misdirected(request.host);
@@ -104,7 +117,10 @@ export async function guardRequests(app: FastifyInstance, options: GuardOptions)
       (keys.required && (guard.scope !== undefined || presented !== undefined));
     if (checked) {
       const spent = await failures(request, { increment: false });
-      if (!spent.isAllowed && spent.remaining === 0) throw tooManyFailures(spent.ttlInSeconds);
+      if (!spent.isAllowed && spent.remaining === 0) {
+        throttled.throttle(normalizeIP(request.ip), spent.ttl);
+        throw tooManyFailures(spent.ttlInSeconds);
+      }
       const key = presented === undefined ? undefined : keys.find(presented);
       const accepted = guard.authenticate ? guard.authenticate(request) : key !== undefined;
       if (!accepted) {
@@ -124,7 +140,15 @@ export async function guardRequests(app: FastifyInstance, options: GuardOptions)
     if (guard.scope !== undefined && key !== undefined && !key.scopes.includes(guard.scope)) {
       throw forbidden(key, guard.scope);
     }
-  });
+  }
+}
+
+/** Whether a request says a body follows its head. */
+function carriesBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return (
+    (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
+  );
 }
 
 /** A 421: a keyless gateway asked under a name that is not its own. */
@@ -253,17 +277,64 @@ export function answerClientError(
           : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
             ? new ProblemError('request-timeout', 'The request took too long to arrive.')
             : new ProblemError('invalid-request', 'The request is not valid HTTP.');
-    const body = JSON.stringify(problem.body());
-    const headers = Object.entries(problem.extras.headers ?? {})
-      .map(([name, value]) => `${name}: ${value}\r\n`)
-      .join('');
-    if (socket.writable) {
-      socket.write(
-        `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n${headers}` +
-          `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-          `Connection: close\r\n\r\n${body}`,
-      );
-    }
+    if (socket.writable) socket.write(rawAnswer(problem));
     socket.destroy(error);
   };
+}
+
+/** A problem as a whole HTTP/1.1 answer that closes its connection, for a bare socket. */
+function rawAnswer(problem: ProblemError): string {
+  const body = JSON.stringify(problem.body());
+  const headers = Object.entries(problem.extras.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status]}\r\n${headers}` +
+    `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+    `Connection: close\r\n\r\n${body}`
+  );
+}
+
+/** Most addresses kept as throttled at once; the oldest make room. */
+const THROTTLED_ADDRESSES_KEPT = 10_000;
+
+/**
+ * Addresses throttled for failing to authenticate, until when: a new connection from one is
+ * answered 429 and closed as it opens, before a byte of it is read, so a flood of requests
+ * from there costs the gateway an accept each, not their bodies.
+ */
+class ThrottledAddresses {
+  private readonly until = new Map<string, number>();
+
+  throttle(address: string, forMs: number): void {
+    this.until.delete(address);
+    if (this.until.size >= THROTTLED_ADDRESSES_KEPT) {
+      this.until.delete(this.until.keys().next().value!);
+    }
+    this.until.set(address, Date.now() + forMs);
+  }
+
+  /** Seconds left of the address's throttle, or undefined when it is not throttled. */
+  secondsLeft(address: string): number | undefined {
+    const until = this.until.get(address);
+    if (until === undefined) return undefined;
+    const left = until - Date.now();
+    if (left > 0) return Math.ceil(left / 1000);
+    this.until.delete(address);
+    return undefined;
+  }
+
+  /** Answers a connection from a throttled address 429 and closes it at once. */
+  refuseConnections(app: FastifyInstance): void {
+    app.server.on('connection', (socket: Socket) => {
+      const left =
+        socket.remoteAddress === undefined
+          ? undefined
+          : this.secondsLeft(normalizeIP(socket.remoteAddress));
+      if (left === undefined) return;
+      // Nothing from it is read: the answer is written, then the connection is dropped.
+      socket.pause();
+      socket.write(rawAnswer(tooManyFailures(left)), () => socket.destroy());
+    });
+  }
 }
