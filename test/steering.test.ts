@@ -130,6 +130,8 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     const id = await deliver(['a', 'b']);
     await until(id, (s) => waitingToRetry('a')(s) && leg(s, 'b').status === 'succeeded');
 
+    // A signal of another name, from another client, first: it is no operator's action.
+    await handle(id).signal('notAnAction', { by: 'eve' });
     await stockSignal(id, 'retryNow', '{"by":"bob"}');
     const state = await client.result(id);
     await recordHistory(connection, id, 'retry-now-signal');

@@ -36,7 +36,7 @@ export class SignalLedger {
   bytes = 0;
 
   /** Counts one signal and the size of its input (decoded, so about its size in history). */
-  add(args: readonly unknown[]): number {
+  add(args: readonly unknown[]): void {
     this.count += 1;
     let size: number;
     try {
@@ -46,7 +46,6 @@ export class SignalLedger {
       size = TEMPORAL_BLOB_LIMIT_BYTES;
     }
     this.bytes += size + SIGNAL_OVERHEAD_BYTES;
-    return this.count;
   }
 }
 

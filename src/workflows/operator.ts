@@ -62,6 +62,8 @@ const DESCRIPTIONS: Record<OperatorAction, string> = {
 export class OperatorDesk {
   private action?: ParkedAction;
   private readonly steering: Steering;
+  /** Operator signals received so far (signals of other names are not counted here). */
+  private operatorSignals = 0;
 
   constructor(
     private readonly record: DeliveryRecord,
@@ -96,7 +98,9 @@ export class OperatorDesk {
 
   /** A signal: counted, then acted on, or refused without a trace in the state. */
   private onSignal(name: OperatorAction, args: unknown[]): void {
-    const signal = this.signals.add(args);
+    this.signals.add(args);
+    // Its place among the operator signals, as readers count them in the run's history.
+    const signal = ++this.operatorSignals;
     if (signal > MAX_OPERATOR_SIGNALS) {
       this.refuseSignal(name, `the run takes at most ${MAX_OPERATOR_SIGNALS} operator signals`);
       return;
