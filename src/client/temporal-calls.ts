@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   Client,
   WorkflowUpdateFailedError,
   type ConnectionLike,
@@ -9,7 +10,8 @@ import type { Deadlines } from './client-options';
 import type { TandemConfig } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
 import { type ActionRecord, type OperatorAction } from '../contract/operator-actions';
-import { DeliveryActionRefusedError } from '../contract/errors';
+import { DeliveryActionRefusedError, InvalidActionError, type Issue } from '../contract/errors';
+import { FailureType } from '../contract/failures';
 import { tandemErrorOf } from './temporal-errors';
 
 /** How many identities {@link TemporalCalls.clientAs} keeps a client for. */
@@ -94,7 +96,10 @@ export abstract class TemporalCalls {
 
   /**
    * Sends an operator action's update as `identity` (default: this client's); the run's refusal
-   * becomes the client's. Answers with the action as kept, `by` the identity it was sent as.
+   * becomes the client's, by its failure type: an input the run refuses as invalid is an
+   * {@link InvalidActionError}, an action that does not apply now a
+   * {@link DeliveryActionRefusedError}. Answers with the action as kept, `by` the identity it was
+   * sent as.
    */
   protected async update(
     id: string,
@@ -114,8 +119,25 @@ export abstract class TemporalCalls {
       return { ...kept, by: client.options.identity };
     } catch (error) {
       if (!(error instanceof WorkflowUpdateFailedError)) throw error;
-      const reason = error.cause instanceof Error ? error.cause.message : error.message;
+      const failure = error.cause;
+      const reason = failure instanceof Error ? failure.message : error.message;
+      if (failure instanceof ApplicationFailure && failure.type === FailureType.InvalidAction) {
+        const issues = issuesOf(failure.details?.[0]);
+        throw new InvalidActionError(id, action, reason, issues, { cause: error });
+      }
       throw new DeliveryActionRefusedError(id, action, reason, undefined, { cause: error });
     }
   }
+}
+
+/** The fields a refusal names, from its details (a run's word: nothing taken on trust). */
+function issuesOf(details: unknown): Issue[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter(
+    (issue): issue is Issue =>
+      typeof issue === 'object' &&
+      issue !== null &&
+      typeof (issue as Issue).path === 'string' &&
+      typeof (issue as Issue).detail === 'string',
+  );
 }

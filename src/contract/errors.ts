@@ -1,13 +1,15 @@
+import type { ErrorCode } from './error-codes';
 import { MAX_ISSUES_LISTED } from './limits';
 
 /**
  * Every error Tandem raises on the Node side, each with a literal `name`, a stable `code` and
- * its data in readonly fields. Ways in translate these into exit codes and problem+json. The
- * dev tools' errors (Temporal CLI, browser) extend the same base in `src/dev/errors.ts`.
+ * its data in readonly fields. Ways in translate these into exit codes and problem+json by
+ * looking the code up in `ERROR_CODES`. The dev tools' errors (Temporal CLI, browser) extend the
+ * same base in `src/host/errors.ts`.
  */
 export abstract class TandemError extends Error {
   abstract override readonly name: string;
-  abstract readonly code: string;
+  abstract readonly code: ErrorCode;
 }
 
 /** One bad field of a request: where it is (dotted, `targets.1`; empty for the whole) and why. */
@@ -166,6 +168,25 @@ export class DeliveryActionRefusedError extends TandemError {
     reason: string,
     /** The delivery's status when it refused, when known. */
     readonly deliveryStatus?: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
+  }
+}
+
+/**
+ * The run refused an operator action's input as invalid (a leg the delivery does not have, an
+ * empty note): sent again as it is, it is refused again. `issues` names the fields, when the run
+ * said which.
+ */
+export class InvalidActionError extends TandemError {
+  override readonly name = 'InvalidActionError';
+  readonly code = 'TANDEM_ACTION_INVALID';
+  constructor(
+    readonly deliveryId: string,
+    readonly action: string,
+    reason: string,
+    readonly issues: readonly Issue[],
     options?: ErrorOptions,
   ) {
     super(reason, options);

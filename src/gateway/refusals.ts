@@ -3,19 +3,22 @@
  * RFC 9457 problem it is answered with. No rule is decided here; the client decided it.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERROR_CODES } from '../contract/error-codes';
 import {
-  DeliveryActionRefusedError,
-  DeliveryConflictError,
-  DeliveryNotFoundError,
-  InvalidDeliveryError,
-  PayloadTooLargeError,
-  TemporalUnavailableError,
-  UnknownLegError,
-  UnknownTargetError,
-  WorkerUnavailableError,
+  TandemError,
+  type DeliveryActionRefusedError,
+  type DeliveryConflictError,
+  type DeliveryNotFoundError,
+  type InvalidActionError,
+  type InvalidDeliveryError,
+  type InvalidPageTokenError,
   type Issue,
+  type PayloadTooLargeError,
+  type TemporalUnavailableError,
+  type UnknownLegError,
+  type UnknownTargetError,
 } from '../contract/errors';
-import { invalidRequest, pointerOf, ProblemError } from './problems';
+import { invalidRequest, pointerOf, ProblemError, type ProblemKind } from './problems';
 import type { FieldError } from './schemas';
 
 /** How long a client should wait before retrying a 503, in seconds. */
@@ -41,69 +44,110 @@ export interface Limits {
 /** A refusal or failure as the problem it is answered with. */
 export function problemOf(error: unknown, limits: Limits): ProblemError {
   if (error instanceof ProblemError) return error;
-  if (error instanceof DeliveryNotFoundError) {
-    return new ProblemError('delivery-not-found', error.message, {
-      errors: [{ in: 'path', path: 'id', detail: 'is not the id of any delivery' }],
-    });
+  if (!(error instanceof TandemError)) return fastifyProblem(error, limits);
+  const answer = ERROR_CODES[error.code];
+  const kind: ProblemKind = answer.problem;
+  if (kind === 'internal') return internalProblem(error);
+  const { errors, omitted, detail, ...members } = membersOf(error);
+  if (kind === 'invalid-request') {
+    const fields = errors ?? [{ in: 'body', path: '', pointer: '#', detail: error.message }];
+    return invalidRequest(fields, omitted);
   }
-  if (error instanceof DeliveryConflictError) {
-    return new ProblemError('delivery-conflict', error.message, {
-      deliveryId: error.deliveryId,
-      errors: bodyErrors([
-        { path: 'id', detail: 'was already used with other targets or another payload' },
-      ]),
-    });
+  return new ProblemError(kind, detail ?? error.message, {
+    ...members,
+    ...(errors !== undefined && { errors }),
+    ...(answer.retryable && { headers: { 'retry-after': RETRY_AFTER_SECONDS } }),
+  });
+}
+
+/** The errors Tandem answers a request with, told apart by their literal `code`. */
+type Answered =
+  | DeliveryActionRefusedError
+  | DeliveryConflictError
+  | DeliveryNotFoundError
+  | InvalidActionError
+  | InvalidDeliveryError
+  | InvalidPageTokenError
+  | PayloadTooLargeError
+  | TemporalUnavailableError
+  | UnknownLegError
+  | UnknownTargetError;
+
+/**
+ * What a problem says beyond its kind: the fields at fault (`errors`, and how many more were
+ * `omitted`), the `detail` when it is not the error's message, and the error's own data.
+ */
+function membersOf(error: TandemError): {
+  errors?: FieldError[];
+  omitted?: number;
+  detail?: string;
+  [member: string]: unknown;
+} {
+  // Each class has its own literal code, so the code says which error this is.
+  const known = error as Answered;
+  switch (known.code) {
+    case 'TANDEM_DELIVERY_NOT_FOUND':
+      return { errors: [{ in: 'path', path: 'id', detail: 'is not the id of any delivery' }] };
+    case 'TANDEM_DELIVERY_CONFLICT':
+      return {
+        deliveryId: known.deliveryId,
+        errors: bodyErrors([
+          { path: 'id', detail: 'was already used with other targets or another payload' },
+        ]),
+      };
+    case 'TANDEM_ACTION_REFUSED':
+      return {
+        deliveryId: known.deliveryId,
+        action: known.action,
+        ...(known.deliveryStatus !== undefined && { deliveryStatus: known.deliveryStatus }),
+      };
+    case 'TANDEM_ACTION_INVALID':
+      return known.issues.length === 0 ? {} : { errors: bodyErrors(known.issues) };
+    case 'TANDEM_UNKNOWN_LEG':
+      return {
+        errors: bodyErrors([
+          { path: 'leg', detail: `is not a leg; the legs are ${known.legs.join(', ')}` },
+        ]),
+      };
+    case 'TANDEM_INVALID_DELIVERY':
+      return { errors: bodyErrors(known.issues), omitted: known.issuesOmitted };
+    case 'TANDEM_INVALID_PAGE_TOKEN':
+      return {
+        errors: [{ in: 'query', path: 'pageToken', detail: 'is not one this list gave out' }],
+      };
+    case 'TANDEM_UNKNOWN_TARGET':
+      return {
+        errors: bodyErrors(known.issues),
+        unknownTargets: [...known.unknown],
+        knownTargets: [...known.known],
+      };
+    case 'TANDEM_PAYLOAD_TOO_LARGE':
+      return {
+        limitBytes: known.limitBytes,
+        errors: bodyErrors([
+          {
+            path: 'payload',
+            detail: `is ${known.bytes} bytes as JSON, over limits.payload (${known.limitBytes} bytes)`,
+          },
+        ]),
+      };
+    case 'TANDEM_TEMPORAL_UNAVAILABLE':
+      return {
+        detail: `Temporal did not answer (${known.why}). Retrying is safe: the same delivery id never sends twice.`,
+      };
+    default:
+      return {};
   }
-  if (error instanceof DeliveryActionRefusedError) {
-    return new ProblemError('action-refused', error.message, {
-      deliveryId: error.deliveryId,
-      action: error.action,
-      ...(error.deliveryStatus !== undefined && { deliveryStatus: error.deliveryStatus }),
-    });
-  }
-  if (error instanceof UnknownLegError) {
-    return new ProblemError('action-refused', error.message, {
-      deliveryId: error.deliveryId,
-      action: 'retry',
-      errors: bodyErrors([
-        { path: 'leg', detail: `is not a leg; the legs are ${error.legs.join(', ')}` },
-      ]),
-    });
-  }
-  if (error instanceof InvalidDeliveryError) {
-    return invalidRequest(bodyErrors(error.issues), error.issuesOmitted);
-  }
-  if (error instanceof UnknownTargetError) {
-    return new ProblemError('unknown-target', error.message, {
-      errors: bodyErrors(error.issues),
-      unknownTargets: [...error.unknown],
-      knownTargets: [...error.known],
-    });
-  }
-  if (error instanceof PayloadTooLargeError) {
-    return new ProblemError('payload-too-large', error.message, {
-      limitBytes: error.limitBytes,
-      errors: bodyErrors([
-        {
-          path: 'payload',
-          detail: `is ${error.bytes} bytes as JSON, over limits.payload (${error.limitBytes} bytes)`,
-        },
-      ]),
-    });
-  }
-  if (error instanceof WorkerUnavailableError) {
-    return new ProblemError('worker-unavailable', error.message, {
-      headers: { 'retry-after': RETRY_AFTER_SECONDS },
-    });
-  }
-  if (error instanceof TemporalUnavailableError) {
-    return new ProblemError(
-      'temporal-unavailable',
-      `Temporal did not answer (${error.why}). Retrying is safe: the same delivery id never sends twice.`,
-      { headers: { 'retry-after': RETRY_AFTER_SECONDS } },
-    );
-  }
-  return fastifyProblem(error, limits);
+}
+
+/** A failure the gateway cannot explain to its caller: its log says why. */
+function internalProblem(error: unknown): ProblemError {
+  return new ProblemError(
+    'internal',
+    'The gateway failed; its log says why.',
+    {},
+    { cause: error },
+  );
 }
 
 /** Fastify's own refusals (body too large, wrong media type, bad URL…) as problems. */
@@ -131,12 +175,7 @@ function fastifyProblem(error: unknown, limits: Limits): ProblemError {
   if (status !== undefined && status >= 400 && status < 500 && error instanceof Error) {
     return invalidRequest(whole(error.message.slice(0, 200)));
   }
-  return new ProblemError(
-    'internal',
-    'The gateway failed; its log says why.',
-    {},
-    { cause: error },
-  );
+  return internalProblem(error);
 }
 
 /** Answers with `problem` as `application/problem+json`. */

@@ -6,9 +6,9 @@ import { TandemError } from '../contract/errors';
 
 /** Stable codes of {@link TemporalCliError}s. */
 export const TemporalCliErrorCode = {
-  notFound: 'ERR_TEMPORAL_CLI_NOT_FOUND',
-  invalidPath: 'ERR_TEMPORAL_CLI_INVALID_PATH',
-  installFailed: 'ERR_TEMPORAL_CLI_INSTALL_FAILED',
+  notFound: 'TANDEM_TEMPORAL_CLI_NOT_FOUND',
+  invalidPath: 'TANDEM_TEMPORAL_CLI_INVALID_PATH',
+  installFailed: 'TANDEM_TEMPORAL_CLI_INSTALL_FAILED',
 } as const;
 /** One of {@link TemporalCliErrorCode}. */
 export type TemporalCliErrorCode = (typeof TemporalCliErrorCode)[keyof typeof TemporalCliErrorCode];
@@ -98,7 +98,7 @@ export class TemporalCliNotFoundError extends TemporalCliError {
 /** No Chromium was found for the UI test and none could be installed; the message says what to do. */
 export class ChromiumUnavailableError extends TandemError {
   override readonly name = 'ChromiumUnavailableError';
-  readonly code = 'ERR_CHROMIUM_UNAVAILABLE';
+  readonly code = 'TANDEM_CHROMIUM_UNAVAILABLE';
   constructor(message: string, options?: ErrorOptions) {
     super(
       `${message}\nRun \`npm run browser:install\` as root (it uses apt-get), or install it by hand ` +
@@ -112,7 +112,7 @@ export class ChromiumUnavailableError extends TandemError {
 /** The dynamic config file the dev server is given cannot be read as Temporal's dynamic config. */
 export class DynamicConfigError extends TandemError {
   override readonly name = 'DynamicConfigError';
-  readonly code = 'ERR_DYNAMIC_CONFIG';
+  readonly code = 'TANDEM_DYNAMIC_CONFIG';
 
   constructor(
     readonly file: string,

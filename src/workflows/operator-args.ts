@@ -9,6 +9,7 @@ import {
   type OperatorAction,
   type OperatorArgs,
 } from '../contract/operator-actions';
+import type { Issue } from '../contract/errors';
 import { FailureType } from '../contract/failures';
 
 /** The fields each action takes; `!` marks a required one. */
@@ -24,9 +25,21 @@ const FIELDS: { [A in OperatorAction]: readonly string[] } = {
 /** How many problems a refusal names; the rest are counted. */
 const PROBLEMS_NAMED = 5;
 
-/** A refusal of an operator action: the update's failure, or why a signal was ignored. */
-export function refusal(message: string, type: string = FailureType.InvalidAction): never {
-  throw ApplicationFailure.nonRetryable(message, type);
+/**
+ * A refusal of an operator action: the update's failure, or why a signal was ignored. `issues`
+ * (the failure's details) name the fields of an invalid input, so a caller can point at them.
+ */
+export function refusal(
+  message: string,
+  type: string = FailureType.InvalidAction,
+  issues: readonly Issue[] = [],
+): never {
+  throw ApplicationFailure.create({
+    message,
+    type,
+    nonRetryable: true,
+    ...(issues.length > 0 && { details: [issues] }),
+  });
 }
 
 /** A name from the input, short enough to quote in a message. */
@@ -62,14 +75,21 @@ export function parseArgs<A extends OperatorAction>(
   legs: readonly string[],
 ): OperatorArgs[A] {
   if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-    refusal(`${action} takes a JSON object of ${FIELDS[action].join(', ')} (! = required).`);
+    const message = `${action} takes a JSON object of ${FIELDS[action].join(', ')} (! = required).`;
+    refusal(message, FailureType.InvalidAction, [{ path: '', detail: message }]);
   }
   const fields = (raw ?? {}) as Record<string, unknown>;
   const known = FIELDS[action].map((f) => f.replace('!', ''));
-  const problems: string[] = [];
+  // Each problem as a field and why, and as the refusal's message words it when not `field: why`.
+  const problems: (Issue & { text?: string })[] = [];
   for (const key in fields) {
     if (!Object.hasOwn(fields, key) || known.includes(key)) continue;
-    problems.push(`unknown field ${quoted(key)} (${action} takes ${known.join(', ')})`);
+    const takes = `${action} takes ${known.join(', ')}`;
+    problems.push({
+      path: key.length > 40 ? `${key.slice(0, 39)}…` : key,
+      detail: `is not a field (${takes})`,
+      text: `unknown field ${quoted(key)} (${takes})`,
+    });
     // An input of many unknown fields is refused without walking them all.
     if (problems.length > PROBLEMS_NAMED) break;
   }
@@ -82,20 +102,29 @@ export function parseArgs<A extends OperatorAction>(
       key === 'note' &&
       (value === undefined || value === null || blank)
     ) {
-      problems.push('note: a resolve needs a note saying what was done by hand');
+      problems.push({
+        path: 'note',
+        detail: 'a resolve needs a note saying what was done by hand',
+      });
       continue;
     }
     if (value === undefined || value === null) {
-      if (spec.endsWith('!')) problems.push(`${key}: is required`);
+      if (spec.endsWith('!')) problems.push({ path: key, detail: 'is required' });
       continue;
     }
     const problem = fieldProblem(key, value, legs);
-    if (problem !== undefined) problems.push(`${key}: ${problem}`);
+    if (problem !== undefined) problems.push({ path: key, detail: problem });
   }
   if (problems.length > 0) {
     const more = problems.length - PROBLEMS_NAMED;
-    const named = problems.slice(0, PROBLEMS_NAMED).join('; ');
-    refusal(`${action}: ${named}${more > 0 ? `; and more` : ''}.`);
+    const listed = problems.slice(0, PROBLEMS_NAMED);
+    const named = listed.map(({ path, detail, text }) => text ?? `${path}: ${detail}`).join('; ');
+    const issues = listed.map(({ path, detail }) => ({ path, detail }));
+    refusal(
+      `${action}: ${named}${more > 0 ? `; and more` : ''}.`,
+      FailureType.InvalidAction,
+      issues,
+    );
   }
   return fields as unknown as OperatorArgs[A];
 }

@@ -1,5 +1,9 @@
 import type { ActionRecord, SteeringAction } from '../../contract/operator-actions';
-import { DeliveryActionRefusedError, DeliveryNotFoundError } from '../../contract/errors';
+import {
+  DeliveryActionRefusedError,
+  DeliveryNotFoundError,
+  InvalidActionError,
+} from '../../contract/errors';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema } from '../schemas';
 import {
@@ -47,7 +51,7 @@ export function steeringRoutes({ client, metrics }: RouteDeps): Route[] {
       const result =
         error instanceof DeliveryNotFoundError
           ? 'not_found'
-          : error instanceof DeliveryActionRefusedError
+          : error instanceof DeliveryActionRefusedError || error instanceof InvalidActionError
             ? 'refused'
             : 'failed';
       metrics.actions.inc({ action, result });
