@@ -1,16 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig, parseConfig } from '../../src/contract/config/load';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/contract/config/load';
 import { ConfigError } from '../../src/contract/errors';
 import { caught } from '../support/wait';
 import { TEMPORAL_BLOB_LIMIT_BYTES } from '../../src/contract/limits';
 
 const configError = (run: () => unknown): ConfigError => caught(ConfigError, run);
-
-const loadError = (promise: Promise<unknown>): Promise<ConfigError> =>
-  caught(ConfigError, () => promise);
 
 const UNKNOWN_TEMPLATE_HINT =
   'use delivery.id, idempotencyKey, payload.<path>, response.status, response.headers.<name> or response.body.<path>';
@@ -331,147 +325,5 @@ describe('parseConfig', () => {
     expect(config.targets.billing!.compensate!.url).toBe(
       'https://${BILLING_HOST}/invoices/{{response.headers.Location}}',
     );
-  });
-});
-
-describe('loadConfig', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'tandem-config-'));
-  });
-  afterEach(async () => {
-    vi.unstubAllEnvs();
-    await rm(dir, { recursive: true, force: true });
-  });
-
-  async function writeConfig(text: string): Promise<string> {
-    const file = path.join(dir, 'tandem.config.yaml');
-    await writeFile(file, text);
-    return file;
-  }
-
-  it('reads a YAML file and leaves ${VAR} unresolved, even when the variable is set', async () => {
-    vi.stubEnv('TANDEM_TEST_INVENTORY_TOKEN', 'must-not-appear');
-    const file = await writeConfig(
-      [
-        'temporal: { address: localhost:7233, namespace: default, taskQueue: tandem }',
-        'targets:',
-        '  inventory:',
-        '    request:',
-        '      method: POST',
-        '      url: http://localhost:4001/reservations',
-        '      headers: { Authorization: "Bearer ${TANDEM_TEST_INVENTORY_TOKEN}" }',
-        '      timeout: 5s',
-        '    retry: { initialInterval: 1s, maximumInterval: 30s, deadline: 10m, jitter: full }',
-        '    compensate:',
-        '      url: http://localhost:4001/reservations/{{response.body.id}}',
-        '      retry: { maximumAttempts: 10, deadline: 1h }',
-        '',
-      ].join('\n'),
-    );
-
-    const config = await loadConfig(file);
-
-    const inventory = config.targets.inventory!;
-    expect(inventory.request.headers).toEqual({
-      Authorization: 'Bearer ${TANDEM_TEST_INVENTORY_TOKEN}',
-    });
-    expect(JSON.stringify(config)).not.toContain('must-not-appear');
-    expect(inventory.request.timeout).toBe(5_000);
-    expect(inventory.retry).toMatchObject({
-      initialInterval: 1_000,
-      maximumInterval: 30_000,
-      deadline: 600_000,
-      jitter: 'full',
-    });
-    expect(inventory.compensate?.retry.deadline).toBe(3_600_000);
-  });
-
-  it('reports the file path with every problem found in it', async () => {
-    const file = await writeConfig(
-      'targets:\n  inventory:\n    request: { url: http://h/x }\n    retry: { backoffCoefficient: 0 }\n',
-    );
-
-    const error = await loadError(loadConfig(file));
-
-    expect(error.source).toBe(file);
-    expect(error.issues).toEqual(['targets.inventory.retry.backoffCoefficient: must be >= 1']);
-    expect(error.message).toContain(file);
-  });
-
-  it('refuses a YAML syntax error, naming the file', async () => {
-    const file = await writeConfig('targets:\n  inventory: { request: [\n');
-
-    const error = await loadError(loadConfig(file));
-
-    expect(error.source).toBe(file);
-    expect(error.issues.length).toBeGreaterThan(0);
-    for (const issue of error.issues) expect(issue).toMatch(/^YAML: \S/);
-    expect(error.message).toContain(file);
-  });
-
-  it('refuses a missing file, naming its path', async () => {
-    const file = path.join(dir, 'absent.yaml');
-
-    const error = await loadError(loadConfig(file));
-
-    expect(error.source).toBe(file);
-    expect(error.issues).toEqual([expect.stringContaining('cannot read the file')]);
-    expect(error.message).toContain(file);
-    expect(error.cause).toMatchObject({ code: 'ENOENT' });
-  });
-});
-
-describe('signing and egress settings', () => {
-  const url = 'http://localhost:4001/reservations';
-  const issuesOf = (document: unknown) => configError(() => parseConfig(document)).issues;
-
-  it('reads signing.secret and signing.secrets as one list of ${VAR} references', () => {
-    const targets = {
-      a: { request: { url }, signing: { secret: '${SIGN_A}' } },
-      b: { request: { url }, signing: { secrets: ['${SIGN_NEW}', '${SIGN_OLD}'] } },
-    };
-    const config = parseConfig({ targets });
-    expect(config.targets.a!.signing).toEqual({ secrets: ['${SIGN_A}'] });
-    expect(config.targets.b!.signing).toEqual({ secrets: ['${SIGN_NEW}', '${SIGN_OLD}'] });
-  });
-
-  it('refuses signing secrets that are not ${VAR} references, listed twice, or in both forms at once, by path', () => {
-    const issues = issuesOf({
-      targets: {
-        a: { request: { url }, signing: { secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' } },
-        b: { request: { url }, signing: { secrets: ['${OK}', 'plain', '${OK}'] } },
-        c: { request: { url }, signing: { secret: '${A}', secrets: ['${B}'] } },
-        d: { request: { url }, signing: {} },
-      },
-    });
-    expect([...issues].sort()).toEqual([
-      "targets.a.signing.secret: must be a ${VAR} reference, not the secret itself: put whsec_… in the worker's environment and write ${VAR} here",
-      "targets.b.signing.secrets.1: must be a ${VAR} reference to the worker's environment (its value: whsec_ and base64)",
-      'targets.b.signing.secrets: must not list a secret twice',
-      'targets.c.signing: must have either secret or secrets (a list, while rotating), not both or neither',
-      'targets.d.signing: must have either secret or secrets (a list, while rotating), not both or neither',
-    ]);
-  });
-
-  it('takes host names, IP addresses and CIDRs in egress.allow, and names each bad entry by its path', () => {
-    const allow = ['api.example.com', '10.1.2.3', '10.0.0.0/8', 'fd00::/8'];
-    expect(parseConfig({ targets: { a: { request: { url } } }, egress: { allow } }).egress).toEqual(
-      {
-        allow,
-      },
-    );
-    const entry =
-      'must be a host name (api.example.com), an IP address (10.1.2.3) or a network in CIDR form (10.0.0.0/8)';
-    expect(
-      issuesOf({
-        targets: { a: { request: { url } } },
-        egress: { allow: ['10.0.0.0/33', 'http://x.example', 'ok.example'], deny: [] },
-      }),
-    ).toEqual([
-      `egress.allow.0: ${entry}`,
-      `egress.allow.1: ${entry}`,
-      'egress.deny: unknown field',
-    ]);
   });
 });
