@@ -1,90 +1,20 @@
-import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
-import { afterEach, describe, expect, it } from 'vitest';
-import { workflowIdFor, type DeliveryState, type LegState } from '../../src/contract/contracts';
-import { hostname } from 'node:os';
-import {
-  operatorUpdates,
-  UNKNOWN_CALLER,
-  type OperatorAction,
-  type OperatorArgs,
-} from '../../src/contract/operator-actions';
-import { TandemStatus } from '../../src/contract/search-attributes';
+import { describe, expect, it } from 'vitest';
 import { recordHistory } from '../support/history';
 import { answer, templateError, transient, rejected } from '../support/mock-activities';
-import {
-  startMockedDeliveries,
-  type MockedDeliveries,
-  type MockTarget,
-} from '../support/mock-workers';
 import { stockSignal } from '../support/stock-cli';
-import { caught, until } from '../support/wait';
-
-const leg = (state: DeliveryState, target: string): LegState =>
-  state.legs.find((l) => l.target === target)!;
-
-/** The identity Temporal records for a request of an SDK client made with no identity of its own. */
-const SDK_IDENTITY = `${process.pid}@${hostname()}`;
-/** The identity Temporal records for `temporal workflow signal`. */
-const STOCK_CLI_IDENTITY = expect.stringMatching(/^temporal-cli:/) as unknown as string;
-
-/** A state as its run keeps it: who asked is only filled in by readers, from history. */
-const asKept = (state: DeliveryState): DeliveryState => ({
-  ...state,
-  legs: state.legs.map((l) =>
-    l.paused === undefined ? l : { ...l, paused: { ...l.paused, by: UNKNOWN_CALLER } },
-  ),
-  ...(state.actions && {
-    actions: state.actions.map((a) => ({ ...a, by: UNKNOWN_CALLER })),
-  }),
-});
-
-/** A retry policy whose first backoff outlasts the test: the leg only moves on when steered. */
-const WAITS_LONG: MockTarget = {
-  retry: { initialInterval: '20s', maximumInterval: '20s', deadline: '1m' },
-};
-
-/** Waiting out a backoff: one failed attempt, the next one due at `retryAt`. */
-const waitingToRetry = (target: string) => (s: DeliveryState) =>
-  leg(s, target).status === 'pending' && leg(s, target).retryAt !== undefined;
-
-/** Held by a pause: the attempt failed, its backoff is over, and no new attempt started. */
-const heldByPause = (target: string, attempts: number) => (s: DeliveryState) =>
-  leg(s, target).status === 'pending' &&
-  leg(s, target).attempts === attempts &&
-  leg(s, target).retryAt === undefined;
+import {
+  asKept,
+  heldByPause,
+  leg,
+  SDK_IDENTITY,
+  steeringWorld,
+  STOCK_CLI_IDENTITY,
+  waitingToRetry,
+  WAITS_LONG,
+} from '../support/steering';
 
 describe('operators steering a running delivery, through updates and stock-CLI signals', () => {
-  let world: MockedDeliveries | undefined;
-  const start = async (targets: Record<string, MockTarget>) => {
-    world = await startMockedDeliveries(targets);
-    return world;
-  };
-  afterEach(async () => {
-    const failedTasks = await world?.stop();
-    world = undefined;
-    expect(failedTasks ?? []).toEqual([]);
-  });
-
-  const handle = (id: string) =>
-    new Client({ connection: world!.connection }).workflow.getHandle(workflowIdFor(id));
-  const update = <A extends OperatorAction>(id: string, action: A, args: OperatorArgs[A]) =>
-    handle(id).executeUpdate(operatorUpdates[action], { args: [args] });
-  const refusedUpdate = async (id: string, action: OperatorAction, args: unknown) => {
-    const error = await caught(WorkflowUpdateFailedError, () =>
-      handle(id).executeUpdate(action, { args: [args] }),
-    );
-    return error.cause?.message;
-  };
-  const searchStatus = (id: string, expected: string) =>
-    until(
-      async () => (await handle(id).describe()).typedSearchAttributes.get(TandemStatus),
-      (status) => status === expected,
-      { message: (status) => `TandemStatus is ${status}, not ${expected}` },
-    );
-  /** The run's current details as the Temporal UI shows them. */
-  const details = async (id: string) =>
-    (await handle(id).query<{ currentDetails: string }>('__temporal_workflow_metadata'))
-      .currentDetails;
+  const { start, update, refusedUpdate, searchStatus, details } = steeringWorld();
 
   it('attempts at once on a retryNow update while a leg waits out a long backoff, and keeps who asked', async () => {
     const { client, mocks, deliver, until, connection } = await start({ a: WAITS_LONG });
@@ -289,140 +219,6 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     ]);
     await client.cancel(id);
     expect((await client.result(id)).status).toBe('cancelled');
-  });
-
-  it('refuses invalid signals without a trace in the state, memo or search attributes, shows why in the details, and refuses the same as updates', async () => {
-    const {
-      client,
-      mocks,
-      deliver,
-      until: untilState,
-      connection,
-      memo,
-    } = await start({
-      a: WAITS_LONG,
-    });
-    mocks.script('deliver', 'a', transient(503));
-    const id = await deliver(['a']);
-    const before = await untilState(id, waitingToRetry('a'));
-    const invalid: [OperatorAction, string, string][] = [
-      [
-        'pause',
-        '{"leg":"nope","by":"gina"}',
-        'pause: leg: the delivery has no leg "nope" (its legs are a).',
-      ],
-      [
-        'retryNow',
-        '{"leg":"a","soon":true}',
-        'retryNow: unknown field "soon" (retryNow takes leg, by, note).',
-      ],
-      [
-        'extendDeadline',
-        '{"leg":"a","duration":"forever"}',
-        'extendDeadline: duration: must be a duration from 1ms to 7d, such as "10m".',
-      ],
-      ['resume', '{"by":"gina"}', 'Nothing to do: no leg is paused.'],
-      [
-        'retry',
-        '{"by":"gina"}',
-        `Delivery "${id}" is running, not needs_attention: there is nothing to retry.`,
-      ],
-      [
-        'resolve',
-        '{"by":"gina"}',
-        'resolve: note: a resolve needs a note saying what was done by hand.',
-      ],
-      ['pause', '"now"', 'pause takes a JSON object of leg, by, note (! = required).'],
-      // The gateway's own limits, applied to signals too.
-      [
-        'pause',
-        JSON.stringify({ leg: 'a', note: 'x'.repeat(501) }),
-        'pause: note: must be at most 500 characters.',
-      ],
-      [
-        'retryNow',
-        JSON.stringify({ by: 'y'.repeat(201) }),
-        'retryNow: by: must be at most 200 characters.',
-      ],
-      [
-        'extendDeadline',
-        '{"leg":"a","duration":"8d"}',
-        'extendDeadline: duration: must be a duration from 1ms to 7d, such as "10m".',
-      ],
-      [
-        'pause',
-        JSON.stringify({ ['z'.repeat(10_000)]: 1 }),
-        `pause: unknown field "${'z'.repeat(39)}…" (pause takes leg, by, note).`,
-      ],
-    ];
-
-    const memoBefore = await memo(id);
-    for (const [name, input] of invalid) await stockSignal(id, name, input);
-    // Signals are handled in the order they arrived: the last refusal shown means all were seen.
-    const [lastName, , lastWhy] = invalid[invalid.length - 1]!;
-    const shown = await until(
-      async () => details(id),
-      (text) => text.includes(`- ${lastName}: ${lastWhy}`),
-      { message: (text) => `the details never showed the last refusal: ${text}` },
-    );
-
-    // The details show the newest five refusals, each with why.
-    for (const [name, , why] of invalid.slice(-5)) expect(shown).toContain(`- ${name}: ${why}`);
-    const after = await client.status(id);
-    expect(after).toEqual(before);
-    expect(await memo(id)).toEqual(memoBefore);
-    await searchStatus(id, 'running');
-    expect(mocks.inputs('deliver', 'a')).toHaveLength(1);
-    // No memo or search attribute was written since the first signal arrived.
-    const events = (await handle(id).fetchHistory()).events ?? [];
-    const firstSignal = events.findIndex((e) => e.workflowExecutionSignaledEventAttributes);
-    const writes = events
-      .slice(firstSignal)
-      .filter(
-        (e) =>
-          e.workflowPropertiesModifiedEventAttributes ||
-          e.upsertWorkflowSearchAttributesEventAttributes,
-      );
-    expect(writes).toEqual([]);
-    // A retry update waits for the run to park before it judges (Tandem's client refuses sooner).
-    for (const [name, input, why] of invalid.filter(([name]) => name !== 'retry')) {
-      expect(await refusedUpdate(id, name, JSON.parse(input))).toBe(why);
-    }
-    // Refused updates leave no trace in the state either.
-    expect((await client.status(id)).actions).toBeUndefined();
-
-    await client.cancel(id);
-    await client.result(id);
-    await recordHistory(connection, id, 'signals-refused');
-  });
-
-  it('refuses steering that does not fit the legs as they are, naming why', async () => {
-    const { client, mocks, deliver, until } = await start({ a: {}, b: {} });
-    const onTheWire = mocks.gate();
-    mocks.script('deliver', 'a', onTheWire.step);
-    const id = await deliver(['a', 'b']);
-    await until(
-      id,
-      (s) => leg(s, 'a').status === 'in_flight' && leg(s, 'b').status === 'succeeded',
-    );
-
-    expect(await refusedUpdate(id, 'retryNow', { leg: 'a' })).toBe(
-      'a is in_flight, not waiting to retry.',
-    );
-    expect(await refusedUpdate(id, 'retryNow', {})).toBe(
-      'Nothing to do: no leg is waiting to retry (a: in_flight; b: succeeded).',
-    );
-    expect(await refusedUpdate(id, 'extendDeadline', { leg: 'b', duration: '1m' })).toBe(
-      'b has no deadline running: it is succeeded.',
-    );
-    expect(await refusedUpdate(id, 'resume', { leg: 'a' })).toBe('a is not paused.');
-    await update(id, 'pause', { leg: 'a', by: 'ivan' });
-    expect(await refusedUpdate(id, 'pause', { leg: 'a' })).toBe(
-      'a is paused (by "ivan" (as written)) already.',
-    );
-    // The attempt on the wire finishes while paused; nothing is left to attempt.
-    onTheWire.open(answer(201));
-    expect((await client.result(id)).status).toBe('completed');
   });
 
   it('resolves a parked delivery on a resolve signal, keeping the note and who sent it', async () => {
