@@ -22,33 +22,22 @@ import {
   type OperatorArgs,
   type SteeringAction,
 } from '../contract/operator-actions';
-import { DeliveryConflictError, InvalidPageTokenError, TimedOutError } from '../contract/errors';
+import { DeliveryConflictError, TimedOutError } from '../contract/errors';
 import { formatDuration } from '../contract/duration';
 import {
   DEFAULT_DEADLINES,
   type ConnectOptions,
   type Deadlines,
-  type DeliveryPage,
-  type ListOptions,
   type Started,
   type WaitOptions,
 } from './client-options';
 import { FailureType } from '../contract/failures';
 import { planDelivery } from './plan';
-import {
-  listQuery,
-  runOf,
-  stateOf,
-  summaryOf,
-  type DeliveryRun,
-  type DeliverySummary,
-} from './runs';
+import { runOf, stateOf, type DeliveryRun } from './runs';
 import { actionRefusal, cancelRefusal, steerRefusal } from './operator-rules';
 import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
-import { TemporalCalls } from './temporal-calls';
-import { GrpcStatus, grpcStatusOf } from './temporal-errors';
-import { MAX_PAGE_SIZE } from '../contract/limits';
+import { VisibilityReads } from './visibility-reads';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
 
@@ -58,7 +47,7 @@ export type { DeliveryRun, DeliverySummary } from './runs';
  * `TandemError`s only, which the CLI and the gateway translate. Starting is idempotent: the
  * workflow id comes from the delivery id, so the same delivery started twice sends once.
  */
-export class TandemClient extends TemporalCalls {
+export class TandemClient extends VisibilityReads {
   private constructor(
     client: Client,
     connection: ConnectionLike,
@@ -188,58 +177,6 @@ export class TandemClient extends TemporalCalls {
    */
   async describe(id: string): Promise<DeliveryRun> {
     return runOf(id, await this.run(id));
-  }
-
-  /**
-   * One page of deliveries, newest first, from Temporal's visibility store (which lags a moment
-   * behind the runs): at most `pageSize` (capped at `MAX_PAGE_SIZE`), one visibility call each.
-   */
-  async listPage(options: {
-    status?: DeliveryStatus;
-    pageSize: number;
-    pageToken?: Uint8Array;
-  }): Promise<DeliveryPage> {
-    const response = await this.call({ ms: this.deadlines.visibility }, () =>
-      this.connection.workflowService.listWorkflowExecutions({
-        namespace: this.config.temporal.namespace,
-        query: listQuery(options.status),
-        pageSize: Math.max(1, Math.min(options.pageSize, MAX_PAGE_SIZE)),
-        nextPageToken: options.pageToken ?? null,
-      }),
-    ).catch((error: unknown) => {
-      const refused = grpcStatusOf(error)?.code === GrpcStatus.INVALID_ARGUMENT;
-      throw options.pageToken && refused ? new InvalidPageTokenError({ cause: error }) : error;
-    });
-    const next = response.nextPageToken;
-    return {
-      deliveries: response.executions.map(summaryOf),
-      ...(next && next.length > 0 && { nextPageToken: next }),
-    };
-  }
-
-  /** Lists deliveries, newest first, optionally those in one status; see {@link listPage}. */
-  async list({ status, limit = 100 }: ListOptions = {}): Promise<DeliverySummary[]> {
-    const found: DeliverySummary[] = [];
-    let pageToken: Uint8Array | undefined;
-    do {
-      const page = await this.listPage({
-        ...(status && { status }),
-        pageSize: limit - found.length,
-        ...(pageToken && { pageToken }),
-      });
-      found.push(...page.deliveries);
-      pageToken = page.nextPageToken;
-    } while (pageToken && found.length < limit);
-    return found.slice(0, limit);
-  }
-
-  /** How many deliveries of this config's task queue are in `status` now. */
-  async count(status: DeliveryStatus): Promise<number> {
-    const query = `${listQuery(status)} AND TaskQueue = "${this.config.temporal.taskQueue}"`;
-    const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
-      this.client.workflow.count(query),
-    );
-    return count;
   }
 
   /**

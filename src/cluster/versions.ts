@@ -1,6 +1,6 @@
 /**
  * The versions of what `tandem cluster` runs. docker-compose.yml pins the same ones as its
- * image defaults (test/compose.test.ts holds the two together).
+ * image defaults (test/unit/compose.test.ts holds the two together).
  */
 export const CLUSTER_VERSIONS = {
   /** Temporal Server, built from its Go module `go.temporal.io/server`. */

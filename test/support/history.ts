@@ -5,10 +5,10 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { workflowIdFor } from '../../src/contract/contracts';
 
 /** Where the histories of the main paths are kept for the replay test. */
-export const HISTORIES_DIR = path.resolve(__dirname, '..', 'histories');
+export const HISTORIES_DIR = path.resolve(__dirname, '..', 'replay', 'histories');
 
 /**
- * Saves a finished delivery's history as `test/histories/<name>.json` when the run records
+ * Saves a finished delivery's history as `test/replay/histories/<name>.json` when the run records
  * (`TANDEM_RECORD_HISTORIES=1`); otherwise does nothing. Histories are recorded once, committed,
  * and replayed by every later run so a change that breaks determinism fails in CI.
  */

@@ -1,0 +1,66 @@
+import type { DeliveryStatus } from '../contract/contracts';
+import { InvalidPageTokenError } from '../contract/errors';
+import { MAX_PAGE_SIZE } from '../contract/limits';
+import type { DeliveryPage, ListOptions } from './client-options';
+import { listQuery, summaryOf, type DeliverySummary } from './runs';
+import { TemporalCalls } from './temporal-calls';
+import { GrpcStatus, grpcStatusOf } from './temporal-errors';
+
+/**
+ * The reads `TandemClient` answers from Temporal's visibility store rather than from one run:
+ * listing and counting deliveries. Kept apart from the calls on one delivery because the store
+ * lags a moment behind the runs and has its own deadline (`deadlines.visibility`).
+ */
+export abstract class VisibilityReads extends TemporalCalls {
+  /**
+   * One page of deliveries, newest first, from Temporal's visibility store (which lags a moment
+   * behind the runs): at most `pageSize` (capped at `MAX_PAGE_SIZE`), one visibility call each.
+   */
+  async listPage(options: {
+    status?: DeliveryStatus;
+    pageSize: number;
+    pageToken?: Uint8Array;
+  }): Promise<DeliveryPage> {
+    const response = await this.call({ ms: this.deadlines.visibility }, () =>
+      this.connection.workflowService.listWorkflowExecutions({
+        namespace: this.config.temporal.namespace,
+        query: listQuery(options.status),
+        pageSize: Math.max(1, Math.min(options.pageSize, MAX_PAGE_SIZE)),
+        nextPageToken: options.pageToken ?? null,
+      }),
+    ).catch((error: unknown) => {
+      const refused = grpcStatusOf(error)?.code === GrpcStatus.INVALID_ARGUMENT;
+      throw options.pageToken && refused ? new InvalidPageTokenError({ cause: error }) : error;
+    });
+    const next = response.nextPageToken;
+    return {
+      deliveries: response.executions.map(summaryOf),
+      ...(next && next.length > 0 && { nextPageToken: next }),
+    };
+  }
+
+  /** Lists deliveries, newest first, optionally those in one status; see {@link listPage}. */
+  async list({ status, limit = 100 }: ListOptions = {}): Promise<DeliverySummary[]> {
+    const found: DeliverySummary[] = [];
+    let pageToken: Uint8Array | undefined;
+    do {
+      const page = await this.listPage({
+        ...(status && { status }),
+        pageSize: limit - found.length,
+        ...(pageToken && { pageToken }),
+      });
+      found.push(...page.deliveries);
+      pageToken = page.nextPageToken;
+    } while (pageToken && found.length < limit);
+    return found.slice(0, limit);
+  }
+
+  /** How many deliveries of this config's task queue are in `status` now. */
+  async count(status: DeliveryStatus): Promise<number> {
+    const query = `${listQuery(status)} AND TaskQueue = "${this.config.temporal.taskQueue}"`;
+    const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
+      this.client.workflow.count(query),
+    );
+    return count;
+  }
+}

@@ -1,0 +1,301 @@
+import { Client } from '@temporalio/client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DELIVERY_WORKFLOW, workflowIdFor } from '../../src/contract/contracts';
+import { planDelivery } from '../../src/client/plan';
+import { recordHistory } from '../support/history';
+import { startSystem, type System } from '../support/system';
+
+const both = ['inventory', 'shipping'];
+
+describe('when a delivery cannot complete', () => {
+  let system: System;
+  afterEach(async () => {
+    await system.stop();
+  });
+
+  it.each([
+    ['after', { latencyMs: 0 }, { latencyMs: 800 }],
+    ['before', { latencyMs: 800 }, { latencyMs: 0 }],
+  ])(
+    'undoes inventory once when shipping rejects the order %s inventory answers',
+    async (when, inventoryFault, shippingDelay) => {
+      system = await startSystem();
+      const { client, targets } = system;
+      targets.setFault('inventory', 'create', inventoryFault);
+      targets.setFault('shipping', 'create', {
+        status: 422,
+        body: { error: 'unknown address' },
+        ...shippingDelay,
+      });
+      const id = system.newId();
+
+      await client.start({ id, targets: both, payload: { sku: 'A-1' } });
+      const state = await client.result(id);
+      await recordHistory(system.connection, id, `rejected-${when}-compensated`);
+
+      expect(state.status).toBe('compensated');
+      expect(state.reason).toMatch(/shipping failed: .*422.*unknown address.*undone: inventory/);
+      expect(state.legs.map((l) => [l.target, l.status])).toEqual([
+        ['inventory', 'compensated'],
+        ['shipping', 'failed'],
+      ]);
+      const undos = targets.received('inventory', 'undo');
+      expect(undos).toHaveLength(1);
+      // The undo named the reservation from inventory's answer: it is gone, not 404'd.
+      expect(undos[0]).toMatchObject({ path: '/inventory/reservations/res_1', status: 204 });
+      expect(undos[0]!.headers['idempotency-key']).toBe(`${id}:inventory:compensate`);
+      expect(targets.live('inventory')).toEqual([]);
+      // The rejecting target got one request, and no compensation.
+      expect(targets.received('shipping', 'create')).toHaveLength(1);
+      expect(targets.received('shipping', 'undo')).toHaveLength(0);
+      // The case is what its name says: shipping's rejection came before or after inventory's answer.
+      const inventoryAnswered = targets.received('inventory', 'create')[0]!.answeredAt!;
+      const shippingAnswered = targets.received('shipping', 'create')[0]!.answeredAt!;
+      if (when === 'before') expect(shippingAnswered).toBeLessThan(inventoryAnswered);
+      else expect(inventoryAnswered).toBeLessThan(shippingAnswered);
+    },
+  );
+
+  it('stops retrying the other leg when one fails for good', async () => {
+    system = await startSystem();
+    const { client, targets } = system;
+    targets.setFault('inventory', 'create', { status: 503 });
+    targets.setFault('shipping', 'create', { status: 400, latencyMs: 1500 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'stopped-while-retrying');
+
+    expect(state.status).toBe('compensated');
+    const inventory = state.legs[0]!;
+    expect(inventory).toMatchObject({ status: 'cancelled', lastHttpStatus: 503 });
+    expect(inventory.attempts).toBeGreaterThan(1);
+    const attempts = targets.received('inventory', 'create');
+    expect(attempts).toHaveLength(inventory.attempts);
+    const shippingAnswered = targets.received('shipping', 'create')[0]!.answeredAt!;
+    expect(attempts.every((a) => a.at < shippingAnswered)).toBe(true);
+    // Rejected on every attempt: nothing to undo.
+    expect(targets.received('inventory', 'undo')).toHaveLength(0);
+  });
+
+  it('lets an attempt already on the wire finish, then undoes it if it succeeded', async () => {
+    system = await startSystem();
+    const { client, targets } = system;
+    targets.setFault('inventory', 'create', { status: 503, times: 1 });
+    targets.setFault('shipping', 'create', { status: 422, latencyMs: 3000 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    // Inventory's second attempt is slow; shipping fails while it is in flight.
+    await targets.waitFor((r) => r.api === 'inventory' && r.outcome === 'faulted');
+    targets.setFault('inventory', 'create', { latencyMs: 4000 });
+    const state = await client.result(id);
+
+    expect(state.status).toBe('compensated');
+    expect(state.legs[0]).toMatchObject({ status: 'compensated', attempts: 2 });
+    const attempts = targets.received('inventory', 'create');
+    expect(attempts.map((a) => a.status)).toEqual([503, 201]);
+    expect(targets.received('inventory', 'undo')).toHaveLength(1);
+    expect(targets.live('inventory')).toEqual([]);
+  });
+
+  it('parks as needs_attention when a leg that may have acted cannot be undone without its answer', async () => {
+    system = await startSystem((doc) => {
+      doc.targets.inventory.request.timeout = '1s';
+    });
+    const { client, targets } = system;
+    // Inventory acts, but its answer never comes; shipping rejects meanwhile.
+    targets.setFault('inventory', 'create', { hang: true, times: 1 });
+    targets.setFault('shipping', 'create', { status: 422 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    const parked = await client.waitFor(id, ['needs_attention']);
+
+    expect(parked.reason).toMatch(/inventory: outcome unknown/);
+    expect(parked.legs[0]).toMatchObject({ outcomeUnknown: true, attempts: 1 });
+    expect(targets.live('inventory')).toHaveLength(1);
+
+    // Retry re-sends with the same Idempotency-Key: the target answers as before, so the
+    // reservation id is learnt and the reservation undone.
+    await client.retry(id);
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'outcome-unknown-retried');
+
+    expect(state.status).toBe('compensated');
+    expect(state.legs[0]).toMatchObject({ status: 'compensated', outcomeUnknown: false });
+    expect(targets.live('inventory')).toEqual([]);
+    const sends = targets.received('inventory', 'create');
+    expect(new Set(sends.map((r) => r.headers['idempotency-key'])).size).toBe(1);
+  });
+
+  it('undoes the succeeded legs of a cancelled delivery and ends cancelled', async () => {
+    system = await startSystem();
+    const { client, targets } = system;
+    targets.setFault('shipping', 'create', { status: 503 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    await targets.waitFor((r) => r.api === 'shipping', { count: 2 });
+    await client.cancel(id);
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'cancelled');
+
+    expect(state.status).toBe('cancelled');
+    expect(state.legs.map((l) => [l.target, l.status])).toEqual([
+      ['inventory', 'compensated'],
+      ['shipping', 'cancelled'],
+    ]);
+    expect(targets.live('inventory')).toEqual([]);
+    expect(targets.received('shipping', 'undo')).toHaveLength(0);
+  });
+
+  it('parks when a compensation keeps failing, and an operator retry finishes it', async () => {
+    system = await startSystem((doc) => {
+      doc.targets.inventory.compensate.retry.maximumAttempts = 2;
+    });
+    const { client, targets } = system;
+    targets.setFault('shipping', 'create', { status: 422 });
+    targets.setFault('inventory', 'undo', { status: 500 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    const parked = await client.waitFor(id, ['needs_attention']);
+
+    expect(parked.reason).toMatch(/inventory compensation failed: gave up after 2 attempts/);
+    expect(parked.legs[0]).toMatchObject({
+      status: 'compensation_failed',
+      compensation: { attempts: 2, lastHttpStatus: 500 },
+    });
+    await expect(client.resolve(id, '')).rejects.toThrow(/needs a note/);
+
+    targets.clearFaults();
+    await client.retry(id);
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'compensation-failed-retried');
+
+    expect(state.status).toBe('compensated');
+    expect(state.legs[0]).toMatchObject({ status: 'compensated', compensation: { attempts: 3 } });
+    expect(targets.live('inventory')).toEqual([]);
+  });
+
+  it('closes a parked delivery when an operator resolves it with a note', async () => {
+    system = await startSystem((doc) => {
+      doc.targets.inventory.compensate.retry.maximumAttempts = 1;
+    });
+    const { client, targets } = system;
+    targets.setFault('shipping', 'create', { status: 422 });
+    targets.setFault('inventory', 'undo', { status: 500 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    await client.waitFor(id, ['needs_attention']);
+    await client.resolve(id, 'released reservation by hand');
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'resolved');
+
+    expect(state).toMatchObject({ status: 'resolved', note: 'released reservation by hand' });
+    await expect(client.retry(id)).rejects.toThrow();
+  });
+
+  it('refuses retry and resolve on a delivery that is not parked', async () => {
+    // Shipping answers in 10 s, inside its timeout: the delivery stays running while both are refused.
+    system = await startSystem((doc) => {
+      doc.targets.shipping.request.timeout = '20s';
+    });
+    const { client, targets } = system;
+    targets.setFault('shipping', 'create', { latencyMs: 10_000 });
+    const id = system.newId();
+
+    await client.start({ id, targets: both, payload: {} });
+    await expect(client.retry(id)).rejects.toThrow(/is running, not needs_attention/);
+    await expect(client.resolve(id, 'x')).rejects.toThrow(/is running, not needs_attention/);
+    expect((await client.result(id)).status).toBe('completed');
+  });
+});
+
+describe("a run's history", () => {
+  let system: System;
+  afterEach(async () => {
+    await system.stop();
+  });
+
+  /** Starts a delivery the way the client does, with a lower history budget. */
+  async function startWithBudget(id: string, payload: unknown, historyBudgetBytes?: number) {
+    const input = planDelivery(system.config, { id, targets: both, payload });
+    await new Client({ connection: system.connection }).workflow.start(DELIVERY_WORKFLOW, {
+      workflowId: workflowIdFor(id),
+      taskQueue: system.config.temporal.taskQueue,
+      args: [{ ...input, ...(historyBudgetBytes !== undefined && { historyBudgetBytes }) }],
+    });
+  }
+
+  const describeRun = (id: string) =>
+    new Client({ connection: system.connection }).workflow.getHandle(workflowIdFor(id)).describe();
+
+  it('stops attempting at its budget, before any server limit, and undoes the leg that succeeded', async () => {
+    system = await startSystem((doc) => {
+      Object.assign(doc.targets.inventory.retry, {
+        initialInterval: '20ms',
+        maximumInterval: '50ms',
+        maximumAttempts: 0,
+        deadline: '10m',
+      });
+    });
+    const { client, targets } = system;
+    targets.setFault('inventory', 'create', { status: 503 });
+    const id = system.newId();
+    // The payload (and shipping's answer, which echoes it) take a good part of the budget.
+    const budget = 64 * 1024;
+
+    await startWithBudget(id, { blob: 'x'.repeat(20_000) }, budget);
+    const state = await client.result(id);
+    await recordHistory(system.connection, id, 'history-budget-reached');
+
+    expect(state.status).toBe('compensated');
+    expect(state.reason).toMatch(
+      /^inventory failed: the run's history budget was reached \(\d+ KiB of 64 KiB\) before attempt \d+; last error: inventory \(attempt \d+\) answered 503.*; undone: shipping$/,
+    );
+    const inventory = state.legs[0]!;
+    expect(inventory.status).toBe('failed');
+    // Several attempts fit in the budget: the payload was not stored again with each.
+    expect(inventory.attempts).toBeGreaterThan(3);
+    expect(targets.received('inventory', 'create')).toHaveLength(inventory.attempts);
+    expect(targets.received('shipping', 'undo')).toHaveLength(1);
+    expect(targets.live('shipping')).toEqual([]);
+    // The run ended itself (it was not terminated by the server), well under the server's limits.
+    const run = await describeRun(id);
+    expect(run.status.name).toBe('FAILED');
+    expect(run.historySize).toBeGreaterThanOrEqual(budget);
+    expect(run.historySize).toBeLessThan(2 * budget);
+  });
+
+  it('grows by O(1) in the payload size per attempt: the payload is stored once', async () => {
+    system = await startSystem((doc) => {
+      doc.targets.inventory.retry.initialInterval = '20ms';
+      doc.targets.inventory.retry.maximumAttempts = 10;
+    });
+    const { client, targets } = system;
+    /** History bytes of a delivery of `size` bytes whose inventory leg fails `failures` times. */
+    const historyBytes = async (size: number, failures: number) => {
+      targets.setFault('inventory', 'create', { status: 503, times: failures });
+      const id = system.newId();
+      await startWithBudget(id, { blob: 'x'.repeat(size) });
+      const state = await client.result(id);
+      expect(state.legs.map((l) => [l.status, l.attempts])).toEqual([
+        ['succeeded', failures + 1],
+        ['succeeded', 1],
+      ]);
+      return (await describeRun(id)).historySize!;
+    };
+    // What five more attempts cost, for a small and a large payload (the answers that echo the
+    // payload are the same in both runs of a size, so they cancel out).
+    const small = (await historyBytes(1_000, 6)) - (await historyBytes(1_000, 1));
+    const large = (await historyBytes(40_000, 6)) - (await historyBytes(40_000, 1));
+
+    // A copy of the payload per attempt would make the large one cost 5 × 39 KB more.
+    expect(Math.abs(large - small)).toBeLessThan(2_000);
+    expect(small).toBeLessThan(40_000);
+  });
+});
