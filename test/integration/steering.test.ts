@@ -14,7 +14,7 @@ import {
 } from '../support/steering';
 
 describe('operators steering a running delivery, through updates and stock-CLI signals', () => {
-  const { start, update, refusedUpdate, searchStatus, details } = steeringWorld();
+  const { start, handle, update, refusedUpdate, searchStatus, details } = steeringWorld();
 
   it('attempts at once on a retryNow update while a leg waits out a long backoff, and keeps who asked', async () => {
     const { client, mocks, deliver, until, connection } = await start({ a: WAITS_LONG });

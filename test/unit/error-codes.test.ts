@@ -1,16 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeFailure, EXIT_CODES_HELP } from '../src/cli/exit-codes';
-import { ERROR_CODES, ExitCode } from '../src/contract/error-codes';
+import { describeFailure, EXIT_CODES_HELP } from '../../src/cli/exit-codes';
+import { ERROR_CODES, ExitCode } from '../../src/contract/error-codes';
 import {
   DeliveryActionRefusedError,
   InvalidActionError,
   UnknownLegError,
   WorkerUnavailableError,
-} from '../src/contract/errors';
-import { PROBLEMS } from '../src/gateway/problems';
-import { problemOf } from '../src/gateway/refusals';
+} from '../../src/contract/errors';
+import { PROBLEMS } from '../../src/gateway/problems';
+import { problemOf } from '../../src/gateway/refusals';
 
 /** Every TypeScript source file under `dir`. */
 function sources(dir: string): string[] {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DeliveryState } from '../src/contract/contracts';
-import { startGatewaySystem, type GatewaySystem } from './support/gateway';
+import type { DeliveryState } from '../../src/contract/contracts';
+import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 
 /** A refusal as the gateway answers it. */
 type Refusal = {
