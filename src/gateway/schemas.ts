@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contract/contracts';
-import { MAX_ISSUES_LISTED, MAX_NOTE_CHARS, MAX_PAGE_SIZE } from '../contract/limits';
+import { MAX_ISSUES_LISTED, MAX_PAGE_SIZE } from '../contract/limits';
 import { deliveryIdSchema } from '../contract/request';
-import { actionRecordSchema, legName, NOT_BLANK } from './steer-schemas';
+import { actionRecordSchema, legName, noteText } from './steer-schemas';
 
 /** The longest page token this gateway gives out. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096;
@@ -40,11 +40,7 @@ export const listQuerySchema = z.strictObject({
 
 export const cancelRequestSchema = z
   .strictObject({
-    reason: z
-      .string()
-      .trim()
-      .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
-      .regex(NOT_BLANK, { error: 'must not be empty' })
+    reason: noteText()
       .optional()
       .meta({ description: "Kept in the run's history, on the cancel request." }),
   })
@@ -60,12 +56,9 @@ export const retryRequestSchema = z
 
 export const resolveRequestSchema = z
   .strictObject({
-    note: z
-      .string()
-      .trim()
-      .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
-      .regex(NOT_BLANK, { error: 'must say what was done by hand' })
-      .meta({ examples: ['released reservation res_7 by hand'] }),
+    note: noteText('must say what was done by hand').meta({
+      examples: ['released reservation res_7 by hand'],
+    }),
   })
   .meta({ description: 'How the delivery was settled by hand.' });
 

@@ -4,7 +4,7 @@ import { TARGET_NAME } from '../contract/config/schema';
 import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 
 /** Text that is not blank (checked after trimming), as a pattern the document can state. */
-export const NOT_BLANK = /\S/;
+const NOT_BLANK = /\S/;
 
 /** A leg, by its target's name. */
 export const legName = z
@@ -43,16 +43,21 @@ export const EXTENSION = new RegExp(
     .join('|')})$`,
 );
 
-const noteField = z
-  .string()
-  .trim()
-  .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
-  .regex(NOT_BLANK, { error: 'must not be empty' })
-  .optional()
-  .meta({
-    description:
-      "Why; kept in the run's history and status with the API key's name (`key:<name>`).",
-  });
+/**
+ * An operator's text (a note, a cancel reason): trimmed, not blank, at most `MAX_NOTE_CHARS`,
+ * as the run checks it. `blank` is what a blank one is told.
+ */
+export function noteText(blank = 'must not be empty') {
+  return z
+    .string()
+    .trim()
+    .max(MAX_NOTE_CHARS, { error: `must be at most ${MAX_NOTE_CHARS} characters` })
+    .regex(NOT_BLANK, { error: blank });
+}
+
+const noteField = noteText().optional().meta({
+  description: "Why; kept in the run's history and status with the API key's name (`key:<name>`).",
+});
 
 const legField = (description: string) => legName.optional().meta({ description });
 
