@@ -27,7 +27,7 @@ Environment:
 
 ${EXIT_CODES_HELP}
 
-Runbook (finding stuck deliveries, retry vs resolve vs cancel): README.md, "Runbook".`;
+Runbook (finding stuck deliveries, retry vs resolve vs cancel): docs/operations.md.`;
 
 /** A verb's examples, for its help. */
 export function examples(...lines: string[]): string {

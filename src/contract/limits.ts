@@ -1,6 +1,6 @@
 /**
  * Tandem's limits, one number each. Every way in (client, CLI, gateway) enforces these, the
- * OpenAPI document states them, and README lists them. Safe to import from workflow code.
+ * OpenAPI document states them, and docs/config.md lists them. Safe to import from workflow code.
  */
 
 /** Temporal's default blob size limit: a larger payload in one event is refused by the server. */

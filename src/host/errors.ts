@@ -120,7 +120,7 @@ export class DynamicConfigError extends TandemError {
     options?: ErrorOptions,
   ) {
     super(
-      `${file}: ${problem}. Fix the file (see README, "Running on a Temporal cluster").`,
+      `${file}: ${problem}. Fix the file (see docs/operations.md, "One server config").`,
       options,
     );
   }
