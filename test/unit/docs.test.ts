@@ -132,7 +132,7 @@ describe('docs/config.md', () => {
 });
 
 describe('docs/http-api.md', () => {
-  it('lists every route of the OpenAPI document, and no route it lacks', async () => {
+  it('lists every route of the OpenAPI document with its scope, and no route it lacks', async () => {
     const config = parseConfig({
       targets: { inventory: { request: { url: 'http://127.0.0.1:4001/inventory' } } },
     });
@@ -158,12 +158,21 @@ describe('docs/http-api.md', () => {
       openapi: () => document,
     });
     const document = gatewayDocument(routes, config, requestSchema);
+    // Each route with the scope a key needs for it (`none`: open to all).
     const served = Object.entries(document.paths)
-      .flatMap(([route, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`))
+      .flatMap(([route, methods]) =>
+        Object.entries(methods).map(
+          ([method, operation]) =>
+            `${method.toUpperCase()} ${route} ${z.string().default('none').parse(operation['x-tandem-scope'])}`,
+        ),
+      )
       .sort();
 
     const documented = firstCells(await read('docs/http-api.md'))
-      .map(({ key }) => /^(GET|POST|PUT|PATCH|DELETE) \/[^\s?]*/.exec(key)?.[0])
+      .map(({ key, cells }) => {
+        const route = /^(GET|POST|PUT|PATCH|DELETE) \/[^\s?]*/.exec(key)?.[0];
+        return route && `${route} ${(cells[1] ?? '').replace(/`/g, '')}`;
+      })
       .filter((route) => route !== undefined)
       .sort();
 
