@@ -7,9 +7,12 @@ import type { TandemClient } from '../../src/client/client';
 import { parseConfig } from '../../src/contract/config/load';
 import { configSchema } from '../../src/contract/config/schema';
 import { requestSchemaFor } from '../../src/contract/request';
+import { DEFAULT_DEADLINES } from '../../src/client/client-options';
 import { gatewayDocument } from '../../src/gateway/document';
+import { MAX_URL_LENGTH } from '../../src/gateway/guards';
 import { GatewayMetrics } from '../../src/gateway/metrics';
 import { gatewayRoutes } from '../../src/gateway/routes';
+import { listQuerySchema } from '../../src/gateway/schemas';
 import { expectedLimitsPage, LIMITS_PAGE } from '../../scripts/limits-table';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -177,6 +180,14 @@ describe('docs/http-api.md', () => {
       .sort();
 
     expect(documented).toEqual(served);
+  });
+
+  it('states the gateway figures the code has', async () => {
+    const page = await read('docs/http-api.md');
+    const { limit } = listQuerySchema.parse({});
+    expect(page).toContain(`over ${MAX_URL_LENGTH} characters`);
+    expect(page).toContain(`within ${DEFAULT_DEADLINES.health / 1000} s`);
+    expect(page).toContain(`(default ${limit})`);
   });
 });
 
