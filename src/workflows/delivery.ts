@@ -2,7 +2,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  patched,
   proxySinks,
   setHandler,
 } from '@temporalio/workflow';
@@ -18,12 +17,6 @@ import { LegRunner } from './legs';
 import { OperatorDesk } from './operator';
 import { DeliveryRecord, type Leg } from './record';
 import { Saga } from './saga';
-
-/**
- * Runs recorded before this change ended `cancelled` when a cancel arrived after a leg had
- * failed for good; they replay as they ran.
- */
-const CANCEL_KEEPS_FAILURE_PATCH = 'cancel-keeps-failure';
 
 /**
  * One delivery: sends the payload to every target at once, each leg retried by its own policy;
@@ -81,7 +74,7 @@ class DeliveryRun {
     CancellationScope.current().cancelRequested.catch(() => {
       // A cancel that comes after a leg failed for good changes nothing: the run is already
       // undoing (or parked) for that failure, which stays its reason and decides its end.
-      if (record.stopReason !== undefined && patched(CANCEL_KEEPS_FAILURE_PATCH)) return;
+      if (record.stopReason !== undefined) return;
       record.cancelled = true;
       record.stop('cancelled by an operator');
     });

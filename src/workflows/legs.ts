@@ -1,4 +1,4 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { HttpAnswer, LegPlan, PhaseState } from '../contract/contracts';
 import { runAttempts, type AttemptsResult } from './attempts';
@@ -6,9 +6,6 @@ import { PhaseClock } from './clock';
 import type { HistoryBudget } from './history-budget';
 import type { DeliveryRecord, Leg } from './record';
 import type { Saga, StepOutcome } from './saga';
-
-/** Patch id: compensation attempts mark the run's state changed (so the memo shows them). */
-const COMPENSATION_PROGRESS_PATCH = 'compensation-progress';
 
 /** Time an attempt's worker has, beyond the HTTP timeout, to report the outcome. */
 const REPORT_GRACE_MS = 5_000;
@@ -130,10 +127,8 @@ export class LegRunner {
     const undo = plan.compensation!;
     this.record.setLeg(leg, 'compensating');
     // Each undo attempt and each wait between them reaches the memo too, so a read with no
-    // worker sees an undo's progress; runs recorded before this publish as they did.
-    const progressed = () => {
-      if (patched(COMPENSATION_PROGRESS_PATCH)) this.record.changed();
-    };
+    // worker sees an undo's progress.
+    const progressed = () => this.record.changed();
     const result = await runAttempts({
       retry: undo.retry,
       clock: this.startClock(leg, undo.retry.deadlineMs),

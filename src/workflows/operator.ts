@@ -4,7 +4,6 @@ import {
   condition,
   currentUpdateInfo,
   log,
-  patched,
   setDefaultSignalHandler,
   setHandler,
 } from '@temporalio/workflow';
@@ -25,12 +24,6 @@ import type { SignalLedger } from './history-budget';
 import { claimOf, parseArgs, refusal } from './operator-args';
 import type { DeliveryRecord, Leg } from './record';
 import { Steering } from './steering';
-
-/**
- * Runs recorded before a refused signal stopped being kept in the state replay as they ran:
- * there, each one changed the memo. Runs of `RUN_REVISION` 1 or later need no marker.
- */
-const REFUSED_SIGNALS_UNKEPT_PATCH = 'refused-signals-unkept';
 
 /** Who and how an action came: the request Temporal recorded, and what its input claimed. */
 type Origin = RequestRef & { via: ActionRecord['via']; claimedBy?: string };
@@ -112,15 +105,8 @@ export class OperatorDesk {
       this.act(name, raw, origin)();
     } catch (error) {
       if (!(error instanceof ApplicationFailure)) throw error;
-      if (this.refusalsUnkept()) this.refuseSignal(name, error.message);
-      else this.record.logAction({ ...this.entry(name, raw, origin), ignored: error.message });
+      this.refuseSignal(name, error.message);
     }
-  }
-
-  /** Whether this run keeps refused signals out of its state (runs recorded before did not). */
-  private refusalsUnkept(): boolean {
-    // Runs started without a revision (older ones, or by the stock CLI) ask their history.
-    return (this.record.input.revision ?? 0) >= 1 || patched(REFUSED_SIGNALS_UNKEPT_PATCH);
   }
 
   /** Logs a refused signal once (never on replay) and shows it in the run's current details. */
@@ -180,13 +166,8 @@ export class OperatorDesk {
       await CancellationScope.nonCancellable(() =>
         condition(() => this.record.status !== 'running'),
       );
-      return this.act(action, raw, origin)();
     }
-    const keep = this.act(action, raw, origin);
-    // Kept one step later, as the runs recorded with this handler kept it: the place of its
-    // patch marker and of the update's answer among the task's commands is what a replay checks.
-    await Promise.resolve();
-    return keep();
+    return this.act(action, raw, origin)();
   }
 
   private apply(action: OperatorAction, args: unknown, origin: Origin): string[] {

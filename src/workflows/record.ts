@@ -1,7 +1,6 @@
 import {
   CancellationScope,
   condition,
-  patched,
   setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
@@ -22,15 +21,6 @@ import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
 import { TandemStatus, TandemTargets } from '../contract/search-attributes';
 import type { PhaseClock } from './clock';
 import { cut, detailsMarkdown, snapshotOf } from './view';
-
-/** Runs recorded before the memo kept the state replay as they ran: they never upserted it. */
-const STATE_MEMO_PATCH = 'state-memo';
-
-/**
- * Runs whose retry or resolve was recorded before the state kept operator actions replay as
- * they ran: keeping one marks the state changed, which moved the task's memo upsert.
- */
-const OPERATOR_ACTIONS_PATCH = 'operator-actions';
 
 /** How many refused signals the run's details show, newest last. */
 const REFUSALS_SHOWN = 5;
@@ -153,15 +143,13 @@ export class DeliveryRecord {
 
   /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
   logAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
-    const { note, ignored, claimedBy, ...rest } = entry;
+    const { note, claimedBy, ...rest } = entry;
     const kept: ActionRecord = {
       ...rest,
       at: new Date().toISOString(),
       ...(claimedBy !== undefined && { claimedBy: cut(claimedBy) }),
       ...(note !== undefined && { note: cut(note) }),
-      ...(ignored !== undefined && { ignored: cut(ignored) }),
     };
-    if (!patched(OPERATOR_ACTIONS_PATCH)) return kept;
     this.actions.push(kept);
     if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
     this.changed();
@@ -217,7 +205,7 @@ export class DeliveryRecord {
     const state = this.snapshot();
     setCurrentDetails(detailsMarkdown(state, this.refusals));
     const json = JSON.stringify(state);
-    if (json === this.published || !patched(STATE_MEMO_PATCH)) return;
+    if (json === this.published) return;
     this.published = json;
     upsertMemo({ [STATE_MEMO]: state });
   }
