@@ -22,7 +22,8 @@ import { FailureType } from '../contract/failures';
 import { MAX_OPERATOR_SIGNALS } from '../contract/limits';
 import type { SignalLedger } from './history-budget';
 import { claimOf, parseArgs, refusal } from './operator-args';
-import type { DeliveryRecord, Leg } from './record';
+import type { Leg } from './leg-entry';
+import type { DeliveryRecord } from './record';
 import { Steering } from './steering';
 
 /** Who and how an action came: the request Temporal recorded, and what its input claimed. */
@@ -142,7 +143,7 @@ export class OperatorDesk {
     );
     const legs = this.apply(action, args, origin);
     return () =>
-      this.record.logAction({
+      this.record.keepAction({
         ...this.entry(action, raw, origin),
         ...(legs.length > 0 && { legs }),
         ...(action === 'extendDeadline' && {
@@ -218,21 +219,19 @@ export class OperatorDesk {
   async waitWhileParked(retry: (legs: Leg[]) => Promise<void>): Promise<ParkingOutcome> {
     const { record } = this;
     while (record.parked.size > 0) {
-      record.reason = [...record.parked.values()].join('; ');
-      record.setStatus('needs_attention');
+      record.needsAttention();
       // Durable: the run sleeps here, for days if need be, until an operator's update arrives.
       await condition(() => this.action !== undefined);
       const action = this.action!;
       this.action = undefined;
       if (action.kind === 'resolve') {
-        record.note = action.note;
+        record.resolveByHand(action.note);
         return 'resolved';
       }
-      record.setStatus('running');
       const chosen = (action.leg !== undefined ? [action.leg] : [...record.parked.keys()])
         .map((name) => record.leg(name))
         .filter((leg) => this.canRetry(leg));
-      for (const leg of chosen) record.parked.delete(leg.plan.target);
+      record.unpark(chosen);
       await retry(chosen);
     }
     return 'unparked';
