@@ -96,12 +96,7 @@ export function formatState(state: DeliveryState): string[] {
       ? []
       : table([
           ['ACTION', 'BY', 'AT', 'NOTE'],
-          ...state.actions.map((a) => [
-            a.ignored === undefined ? a.action : `${a.action} (ignored: ${a.ignored})`,
-            callerText(a),
-            shortTime(a.at),
-            a.note ?? '-',
-          ]),
+          ...state.actions.map((a) => [a.action, callerText(a), shortTime(a.at), a.note ?? '-']),
         ]);
   const next = nextSteps(state);
   return [

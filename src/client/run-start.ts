@@ -3,7 +3,6 @@ import type { WorkflowExecutionDescription, WorkflowStartOptions } from '@tempor
 import type { TandemConfig } from '../contract/config/schema';
 import {
   idempotencyKeyFor,
-  RUN_REVISION,
   STATE_MEMO,
   workflowIdFor,
   type DeliveryInput,
@@ -20,7 +19,7 @@ export function startOptions(config: TandemConfig, input: DeliveryInput) {
   return {
     workflowId: workflowIdFor(input.id),
     taskQueue: config.temporal.taskQueue,
-    args: [{ ...input, revision: RUN_REVISION }],
+    args: [input],
     // The server refuses a second run with this id, running or finished: a duplicate start is
     // answered with the existing delivery and sends nothing.
     workflowIdConflictPolicy: 'FAIL',

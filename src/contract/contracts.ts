@@ -121,15 +121,6 @@ export interface DeliveryRequest {
 }
 
 /**
- * The revision of the run's rules that Tandem's client starts runs under, kept in their input.
- * A rule that runs recorded before it must replay without is keyed to a revision, not to a
- * `patched()` marker, where the marker (and the search attribute the SDK writes with it) would
- * be the very write the rule avoids. 1: a refused signal leaves no trace in the state, memo or
- * search attributes.
- */
-export const RUN_REVISION = 1;
-
-/**
  * The workflow's input: the request plus the policy of each leg. This is the only place the
  * payload is stored in the run's history: attempts read it from here (the run's start event).
  */
@@ -140,8 +131,6 @@ export interface DeliveryInput extends DeliveryRequest {
    * ignored. Lets a test reach the budget with a small payload.
    */
   historyBudgetBytes?: number;
-  /** The {@link RUN_REVISION} the run started under; absent before revisions were kept. */
-  revision?: number;
 }
 
 /** A target's answer, as kept for compensation templates. */
@@ -235,7 +224,7 @@ export interface DeliveryState {
   startedAt: string;
   finishedAt?: string;
   legs: LegState[];
-  /** The newest operator actions, oldest first, ignored signals included. */
+  /** The newest operator actions, oldest first. */
   actions?: ActionRecord[];
 }
 

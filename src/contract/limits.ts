@@ -57,7 +57,7 @@ export const HISTORY_BUDGET_EVENTS = 10_000;
 /** The longest error text or reason a delivery's state keeps; longer ones are cut. */
 export const STATE_TEXT_CHARS = 500;
 
-/** How many operator actions (ignored signals included) a delivery's state keeps, newest last. */
+/** How many operator actions a delivery's state keeps, newest last. */
 export const OPERATOR_ACTIONS_KEPT = 20;
 
 /** The longest note an operator action takes (trimmed), at every way in. */

@@ -29,7 +29,7 @@ export interface ActionRecord extends RequestRef {
    * Who asked, as Temporal recorded the caller: the identity of the client that sent the update
    * or signal (the gateway's `key:<name>`, the CLI's OS user, the Web UI's or a stock CLI's
    * identity). The run cannot see it: readers fill it in from the run's history, and it is
-   * `unknown` until they do. Runs recorded before this rule kept the input's `by` here.
+   * `unknown` until they do.
    */
   by: string;
   /** What the input's `by` said: a claim anyone can write, shown as such. */
@@ -40,8 +40,6 @@ export interface ActionRecord extends RequestRef {
   legs?: string[];
   /** What `extendDeadline` added. */
   duration?: string;
-  /** Why a signal was ignored (runs recorded before refused signals stopped being kept). */
-  ignored?: string;
 }
 
 /** What `by` is before a reader finds the caller in the run's history. */
@@ -135,8 +133,8 @@ export const operatorUpdates = Object.fromEntries(
 
 /**
  * Each operator action as a signal, under the same name and input: for the Temporal UI's "Send a
- * Signal", `temporal workflow signal` and any SDK. A signal cannot be refused: an invalid one is
- * recorded in the run's state (`actions`, with why it was ignored) and changes nothing else.
+ * Signal", `temporal workflow signal` and any SDK. A signal cannot be refused: an invalid one
+ * changes nothing (state, memo, search attributes) and is shown, with why, in the run's details.
  */
 export const operatorSignals = Object.fromEntries(
   OPERATOR_ACTIONS.map((name) => [name, defineSignal(name)]),

@@ -117,9 +117,5 @@ export const actionRecordSchema = z
     via: z.enum(['update', 'signal']),
     legs: z.array(z.string()).optional().meta({ description: 'The legs it changed.' }),
     duration: z.string().optional(),
-    ignored: z
-      .string()
-      .optional()
-      .meta({ description: 'Why a signal was ignored (runs from before refusals left no trace).' }),
   })
   .meta({ description: 'An operator action, as the run keeps it in its status and history.' });

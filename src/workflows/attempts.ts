@@ -6,14 +6,25 @@ import type { AttemptFailureDetails, AttemptOutcome } from '../contract/failures
 import { nextRetryDelay } from './backoff';
 import type { PhaseClock } from './clock';
 
+/** What a phase's attempts report as they happen, to the run's record (which owns them). */
+export interface PhaseProgress {
+  /** The phase's attempts so far (counted across operator retries) and last error. */
+  readonly facts: Readonly<PhaseState>;
+  /** Counts a new attempt and returns its number. */
+  attemptStarted(): number;
+  attemptFailed(error: string, httpStatus?: number): void;
+  /** The phase starts waiting: out a backoff, or for a resume while paused. */
+  waiting(): void;
+}
+
 /** How to run the attempts of one phase (sending a leg, or undoing it). */
 export interface AttemptsOptions<T> {
   retry: RetryPlan;
   /** The phase's deadline (from `retry.deadlineMs`) and backoff wait, steered by operators. */
   clock: PhaseClock;
   timeoutMs: number;
-  /** Attempts, errors and timings are recorded here as they happen, for the status query. */
-  phase: PhaseState;
+  /** Where attempts and errors are reported as they happen. */
+  progress: PhaseProgress;
   /** When true, no new attempt starts; an attempt already running is let finish. */
   stopped: () => boolean;
   /**
@@ -26,9 +37,6 @@ export interface AttemptsOptions<T> {
    * left before the deadline, which bounds how long it may wait for a worker.
    */
   attempt: (n: number, timeoutMs: number, remainingMs: number) => Promise<T>;
-  onAttemptStart?: () => void;
-  /** Called when the phase starts waiting: out a backoff, or for a resume while paused. */
-  onWaiting?: () => void;
 }
 
 /** How a phase ended. */
@@ -73,53 +81,49 @@ function classifyFailure(error: unknown): FailedAttempt {
   };
 }
 
-const nowIso = () => new Date().toISOString();
-
 /**
  * Runs attempts until one succeeds, one fails for good, the policy gives up, the deadline
  * would pass, the run's history is full, or `stopped()` turns true. Each attempt is its own activity so the workflow knows
  * every outcome: an attempt whose answer never came makes the phase's outcome unknown.
  */
 export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<AttemptsResult<T>> {
-  const { retry, phase, clock } = options;
+  const { retry, progress, clock } = options;
   let outcomeUnknown = false;
-  const fail = (error: string, stopped = false): AttemptsResult<T> => {
-    phase.finishedAt = nowIso();
-    return { ok: false, stopped, error, outcomeUnknown };
-  };
-  phase.startedAt ??= nowIso();
-  delete phase.finishedAt;
+  const fail = (error: string, stopped = false): AttemptsResult<T> => ({
+    ok: false,
+    stopped,
+    error,
+    outcomeUnknown,
+  });
 
   for (let tries = 1; ; tries++) {
     if (clock.paused && !options.stopped()) {
-      options.onWaiting?.();
+      progress.waiting();
       await clock.whilePaused(options.stopped);
     }
-    if (options.stopped()) return fail(phase.lastError ?? 'stopped before it was sent', true);
+    if (options.stopped())
+      return fail(progress.facts.lastError ?? 'stopped before it was sent', true);
     // A retry timer can fire later than asked when workers are busy: past the deadline, no
     // attempt starts (and none could be scheduled with a negative timeout).
     const remainingMs = clock.remainingMs();
     if (remainingMs <= 0) {
       return fail(
-        `the ${formatDuration(retry.deadlineMs)} deadline passed before the next attempt: ${phase.lastError ?? 'no attempt was made'}`,
+        `the ${formatDuration(retry.deadlineMs)} deadline passed before the next attempt: ${progress.facts.lastError ?? 'no attempt was made'}`,
       );
     }
     const full = options.historyFull?.();
     if (full !== undefined) {
       return fail(
-        `${full} before attempt ${phase.attempts + 1}; last error: ${phase.lastError ?? 'none'}`,
+        `${full} before attempt ${progress.facts.attempts + 1}; last error: ${progress.facts.lastError ?? 'none'}`,
       );
     }
-    const n = ++phase.attempts;
-    options.onAttemptStart?.();
+    const n = progress.attemptStarted();
     try {
       const value = await options.attempt(n, Math.min(options.timeoutMs, remainingMs), remainingMs);
-      phase.finishedAt = nowIso();
       return { ok: true, value };
     } catch (error) {
       const failed = classifyFailure(error);
-      phase.lastError = failed.message;
-      if (failed.status !== undefined) phase.lastHttpStatus = failed.status;
+      progress.attemptFailed(failed.message, failed.status);
       if (failed.outcome === 'unknown') outcomeUnknown = true;
       if (failed.permanent) return fail(failed.message);
       if (retry.maximumAttempts > 0 && tries >= retry.maximumAttempts) {
@@ -131,7 +135,7 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
           `the ${formatDuration(retry.deadlineMs)} deadline would pass before the next attempt: ${failed.message}`,
         );
       }
-      options.onWaiting?.();
+      progress.waiting();
       await clock.backoff(delay, options.stopped);
     }
   }

@@ -2,7 +2,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
-  patched,
   proxySinks,
   setHandler,
 } from '@temporalio/workflow';
@@ -16,14 +15,9 @@ import { FailureType } from '../contract/failures';
 import { historyBudget, SignalLedger } from './history-budget';
 import { LegRunner } from './legs';
 import { OperatorDesk } from './operator';
-import { DeliveryRecord, type Leg } from './record';
+import type { Leg } from './leg-entry';
+import { DeliveryRecord } from './record';
 import { Saga } from './saga';
-
-/**
- * Runs recorded before this change ended `cancelled` when a cancel arrived after a leg had
- * failed for good; they replay as they ran.
- */
-const CANCEL_KEEPS_FAILURE_PATCH = 'cancel-keeps-failure';
 
 /**
  * One delivery: sends the payload to every target at once, each leg retried by its own policy;
@@ -77,23 +71,14 @@ class DeliveryRun {
   }
 
   private listenForCancel(): void {
-    const { record } = this;
-    CancellationScope.current().cancelRequested.catch(() => {
-      // A cancel that comes after a leg failed for good changes nothing: the run is already
-      // undoing (or parked) for that failure, which stays its reason and decides its end.
-      if (record.stopReason !== undefined && patched(CANCEL_KEEPS_FAILURE_PATCH)) return;
-      record.cancelled = true;
-      record.stop('cancelled by an operator');
-    });
+    CancellationScope.current().cancelRequested.catch(() => this.record.cancel());
   }
 
   /** Runs the pending undos (all, or those named); each one that failed parks its leg. */
   private async compensate(names?: readonly string[]): Promise<void> {
-    const { record } = this;
     const report = await this.saga.compensate(names);
-    for (const name of report.undone) record.undone.add(name);
     for (const { name, error } of report.failed) {
-      record.parked.set(name, `${name} compensation failed: ${error}`);
+      this.record.park(name, `${name} compensation failed: ${error}`);
     }
   }
 
@@ -113,23 +98,21 @@ class DeliveryRun {
   }
 
   private undoneSummary(): string {
-    const undone = this.record.legs.filter((leg) => this.record.undone.has(leg.plan.target));
+    const undone = this.record.legs.filter((leg) => leg.state.status === 'compensated');
     return undone.length > 0
       ? `undone: ${undone.map((leg) => leg.plan.target).join(', ')}`
       : 'nothing needed undoing';
   }
 
   private endCancelled(): never {
-    const { record } = this;
-    record.reason = `cancelled by an operator; ${this.undoneSummary()}`;
-    record.finish('cancelled');
-    throw new CancelledFailure(record.reason);
+    const reason = `cancelled by an operator; ${this.undoneSummary()}`;
+    this.record.finish('cancelled', reason);
+    throw new CancelledFailure(reason);
   }
 
   private endCompensated(): never {
     const { record } = this;
-    record.reason = `${record.stopReason}; ${this.undoneSummary()}`;
-    const state = record.finish('compensated');
+    const state = record.finish('compensated', `${record.stopReason}; ${this.undoneSummary()}`);
     throw ApplicationFailure.create({
       type: FailureType.DeliveryCompensated,
       message: state.reason!,

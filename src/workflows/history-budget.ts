@@ -1,18 +1,9 @@
-import { patched, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import {
   HISTORY_BUDGET_BYTES,
   HISTORY_BUDGET_EVENTS,
   TEMPORAL_BLOB_LIMIT_BYTES,
 } from '../contract/limits';
-
-/** Runs recorded before the budget existed replay as they ran: they never checked it. */
-const HISTORY_BUDGET_PATCH = 'history-budget';
-
-/**
- * Runs recorded before signals were left out of the budget replay as they ran: there, a flood
- * of signals could stop a run's attempts.
- */
-const SIGNALS_OUTSIDE_BUDGET_PATCH = 'signals-outside-budget';
 
 /**
  * Undoing may use up to this many times the sending budget: once sending stops, the legs that
@@ -95,16 +86,14 @@ export function historyBudget(
     const { historySize, historyLength, continueAsNewSuggested } = workflowInfo();
     const suggested = suggestion && continueAsNewSuggested;
     const whole = reasonAt(historySize, historyLength, headroom, suggested);
-    if (whole === undefined || !patched(HISTORY_BUDGET_PATCH)) return undefined;
-    if (signals.count === 0) return whole;
-    const own = reasonAt(
+    if (whole === undefined || signals.count === 0) return whole;
+    return reasonAt(
       historySize - signals.bytes,
       historyLength - signals.count * SIGNAL_EVENTS,
       headroom,
       // Temporal's suggestion counts the signals too: past the run's own budget it is moot.
       false,
     );
-    return own === undefined && patched(SIGNALS_OUTSIDE_BUDGET_PATCH) ? undefined : (own ?? whole);
   };
   return {
     sending: () => check(1, true),

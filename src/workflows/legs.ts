@@ -1,14 +1,11 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { HttpAnswer, LegPlan, PhaseState } from '../contract/contracts';
-import { runAttempts, type AttemptsResult } from './attempts';
-import { PhaseClock } from './clock';
+import type { LegPlan } from '../contract/contracts';
+import { runAttempts } from './attempts';
 import type { HistoryBudget } from './history-budget';
-import type { DeliveryRecord, Leg } from './record';
+import type { Leg } from './leg-entry';
+import type { DeliveryRecord } from './record';
 import type { Saga, StepOutcome } from './saga';
-
-/** Patch id: compensation attempts mark the run's state changed (so the memo shows them). */
-const COMPENSATION_PROGRESS_PATCH = 'compensation-progress';
 
 /** Time an attempt's worker has, beyond the HTTP timeout, to report the outcome. */
 const REPORT_GRACE_MS = 5_000;
@@ -48,16 +45,15 @@ export class LegRunner {
 
   /** Sends one leg until it succeeds, fails for good, or `stopped()`. Never throws. */
   async send(leg: Leg, stopped = () => this.record.stopReason !== undefined): Promise<void> {
-    const { plan, state } = leg;
+    const { plan } = leg;
+    const [clock, progress] = this.record.beginPhase(leg, 'sending', plan.retry.deadlineMs);
     const result = await runAttempts({
       retry: plan.retry,
-      clock: this.startClock(leg, plan.retry.deadlineMs),
+      clock,
       timeoutMs: plan.timeoutMs,
-      phase: state,
+      progress,
       stopped,
       historyFull: this.budget.sending,
-      onAttemptStart: () => this.record.setLeg(leg, 'in_flight'),
-      onWaiting: () => this.record.setLeg(leg, 'pending'),
       attempt: (n, timeoutMs, remainingMs) =>
         activitiesFor(plan, 'deliver', n, timeoutMs, remainingMs).deliver({
           deliveryId: this.record.input.id,
@@ -66,57 +62,33 @@ export class LegRunner {
           timeoutMs,
         }),
     });
-    delete leg.clock;
-    this.settle(leg, result);
+    if (result.ok) this.record.sent(leg, result.value);
+    else this.record.sendFailed(leg, result);
   }
 
   /** Registers the undo of a leg that may have acted, or parks it when it cannot be undone. */
   registerUndo(leg: Leg): void {
     if (!this.mayHaveActed(leg)) return;
-    const { plan, state } = leg;
+    const { plan } = leg;
     const undo = plan.compensation;
     if (!undo) {
-      this.record.parked.set(
-        plan.target,
-        `${plan.target} may have acted and declares no compensation`,
-      );
+      this.record.park(plan.target, `${plan.target} may have acted and declares no compensation`);
       return;
     }
     if (!leg.response && undo.needsResponse) {
-      this.record.parked.set(
+      this.record.park(
         plan.target,
         `${plan.target}: outcome unknown (sent, no answer), and its compensation needs the answer`,
       );
       return;
     }
     this.saga.register(plan.target, () => this.undo(leg));
-    state.compensation ??= { attempts: 0 };
-  }
-
-  /** A phase's clock: it starts suspended when the leg is paused. */
-  private startClock(leg: Leg, deadlineMs: number): PhaseClock {
-    leg.clock = new PhaseClock(deadlineMs, leg.state.paused !== undefined);
-    return leg.clock;
+    this.record.undoPending(leg);
   }
 
   /** Whether an operator's retry can make progress on this parked leg. */
   canRetry(leg: Leg): boolean {
     return leg.plan.compensation !== undefined;
-  }
-
-  private settle(leg: Leg, result: AttemptsResult<HttpAnswer>): void {
-    const { state } = leg;
-    if (result.ok) {
-      leg.response = result.value;
-      state.outcomeUnknown = false;
-      delete state.lastError;
-      state.lastHttpStatus = result.value.status;
-      this.record.setLeg(leg, 'succeeded');
-      return;
-    }
-    state.outcomeUnknown = result.outcomeUnknown;
-    this.record.setLeg(leg, result.stopped ? 'cancelled' : 'failed');
-    if (!result.stopped) this.record.stop(`${state.target} failed: ${result.error}`);
   }
 
   /** Whether this leg may have taken effect and so needs undoing. */
@@ -125,23 +97,17 @@ export class LegRunner {
   }
 
   private async undo(leg: Leg): Promise<StepOutcome> {
-    const { plan, state } = leg;
-    const compensation: PhaseState = (state.compensation ??= { attempts: 0 });
+    const { plan } = leg;
     const undo = plan.compensation!;
-    this.record.setLeg(leg, 'compensating');
     // Each undo attempt and each wait between them reaches the memo too, so a read with no
-    // worker sees an undo's progress; runs recorded before this publish as they did.
-    const progressed = () => {
-      if (patched(COMPENSATION_PROGRESS_PATCH)) this.record.changed();
-    };
+    // worker sees an undo's progress.
+    const [clock, progress] = this.record.beginPhase(leg, 'undoing', undo.retry.deadlineMs);
     const result = await runAttempts({
       retry: undo.retry,
-      clock: this.startClock(leg, undo.retry.deadlineMs),
+      clock,
       timeoutMs: undo.timeoutMs,
-      phase: compensation,
+      progress,
       stopped: () => false,
-      onAttemptStart: progressed,
-      onWaiting: progressed,
       historyFull: this.budget.undoing,
       attempt: (n, timeoutMs, remainingMs) =>
         activitiesFor(plan, 'compensate', n, timeoutMs, remainingMs).compensate({
@@ -152,14 +118,11 @@ export class LegRunner {
           ...(leg.response && { response: leg.response }),
         }),
     });
-    delete leg.clock;
     if (result.ok) {
-      compensation.lastHttpStatus = result.value.status;
-      delete compensation.lastError;
-      this.record.setLeg(leg, 'compensated');
+      this.record.undone(leg, result.value);
       return { ok: true };
     }
-    this.record.setLeg(leg, 'compensation_failed');
+    this.record.undoFailed(leg);
     return { ok: false, error: result.error };
   }
 }

@@ -4,7 +4,6 @@ import {
   condition,
   currentUpdateInfo,
   log,
-  patched,
   setDefaultSignalHandler,
   setHandler,
 } from '@temporalio/workflow';
@@ -23,14 +22,9 @@ import { FailureType } from '../contract/failures';
 import { MAX_OPERATOR_SIGNALS } from '../contract/limits';
 import type { SignalLedger } from './history-budget';
 import { claimOf, parseArgs, refusal } from './operator-args';
-import type { DeliveryRecord, Leg } from './record';
+import type { Leg } from './leg-entry';
+import type { DeliveryRecord } from './record';
 import { Steering } from './steering';
-
-/**
- * Runs recorded before a refused signal stopped being kept in the state replay as they ran:
- * there, each one changed the memo. Runs of `RUN_REVISION` 1 or later need no marker.
- */
-const REFUSED_SIGNALS_UNKEPT_PATCH = 'refused-signals-unkept';
 
 /** Who and how an action came: the request Temporal recorded, and what its input claimed. */
 type Origin = RequestRef & { via: ActionRecord['via']; claimedBy?: string };
@@ -112,15 +106,8 @@ export class OperatorDesk {
       this.act(name, raw, origin)();
     } catch (error) {
       if (!(error instanceof ApplicationFailure)) throw error;
-      if (this.refusalsUnkept()) this.refuseSignal(name, error.message);
-      else this.record.logAction({ ...this.entry(name, raw, origin), ignored: error.message });
+      this.refuseSignal(name, error.message);
     }
-  }
-
-  /** Whether this run keeps refused signals out of its state (runs recorded before did not). */
-  private refusalsUnkept(): boolean {
-    // Runs started without a revision (older ones, or by the stock CLI) ask their history.
-    return (this.record.input.revision ?? 0) >= 1 || patched(REFUSED_SIGNALS_UNKEPT_PATCH);
   }
 
   /** Logs a refused signal once (never on replay) and shows it in the run's current details. */
@@ -156,7 +143,7 @@ export class OperatorDesk {
     );
     const legs = this.apply(action, args, origin);
     return () =>
-      this.record.logAction({
+      this.record.keepAction({
         ...this.entry(action, raw, origin),
         ...(legs.length > 0 && { legs }),
         ...(action === 'extendDeadline' && {
@@ -180,13 +167,8 @@ export class OperatorDesk {
       await CancellationScope.nonCancellable(() =>
         condition(() => this.record.status !== 'running'),
       );
-      return this.act(action, raw, origin)();
     }
-    const keep = this.act(action, raw, origin);
-    // Kept one step later, as the runs recorded with this handler kept it: the place of its
-    // patch marker and of the update's answer among the task's commands is what a replay checks.
-    await Promise.resolve();
-    return keep();
+    return this.act(action, raw, origin)();
   }
 
   private apply(action: OperatorAction, args: unknown, origin: Origin): string[] {
@@ -237,21 +219,19 @@ export class OperatorDesk {
   async waitWhileParked(retry: (legs: Leg[]) => Promise<void>): Promise<ParkingOutcome> {
     const { record } = this;
     while (record.parked.size > 0) {
-      record.reason = [...record.parked.values()].join('; ');
-      record.setStatus('needs_attention');
+      record.needsAttention();
       // Durable: the run sleeps here, for days if need be, until an operator's update arrives.
       await condition(() => this.action !== undefined);
       const action = this.action!;
       this.action = undefined;
       if (action.kind === 'resolve') {
-        record.note = action.note;
+        record.resolveByHand(action.note);
         return 'resolved';
       }
-      record.setStatus('running');
       const chosen = (action.leg !== undefined ? [action.leg] : [...record.parked.keys()])
         .map((name) => record.leg(name))
         .filter((leg) => this.canRetry(leg));
-      for (const leg of chosen) record.parked.delete(leg.plan.target);
+      record.unpark(chosen);
       await retry(chosen);
     }
     return 'unparked';

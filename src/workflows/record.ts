@@ -1,196 +1,82 @@
-import {
-  CancellationScope,
-  condition,
-  patched,
-  setCurrentDetails,
-  upsertMemo,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import {
-  STATE_MEMO,
-  type DeliveryInput,
-  type DeliveryState,
-  type DeliveryStatus,
-  type HttpAnswer,
-  type LegPlan,
-  type LegState,
-  type LegStatus,
+import type {
+  DeliveryInput,
+  DeliveryState,
+  DeliveryStatus,
+  HttpAnswer,
+  LegStatus,
+  PauseState,
 } from '../contract/contracts';
-import { type ActionRecord } from '../contract/operator-actions';
+import type { ActionRecord } from '../contract/operator-actions';
 import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
-import { TandemStatus, TandemTargets } from '../contract/search-attributes';
-import type { PhaseClock } from './clock';
-import { cut, detailsMarkdown, snapshotOf } from './view';
+import type { PhaseProgress } from './attempts';
+import { PhaseClock } from './clock';
+import { legView, type Leg, type LegEntry, type Phase } from './leg-entry';
+import { StatePublisher } from './publisher';
+import { cut, snapshotOf } from './view';
 
-/** Runs recorded before the memo kept the state replay as they ran: they never upserted it. */
-const STATE_MEMO_PATCH = 'state-memo';
-
-/**
- * Runs whose retry or resolve was recorded before the state kept operator actions replay as
- * they ran: keeping one marks the state changed, which moved the task's memo upsert.
- */
-const OPERATOR_ACTIONS_PATCH = 'operator-actions';
-
-/** How many refused signals the run's details show, newest last. */
-const REFUSALS_SHOWN = 5;
-
-/** One leg: its plan, its state as reported, and the target's answer. */
-export interface Leg {
-  plan: LegPlan;
-  state: LegState;
-  /** The target's answer, kept for compensation templates. */
-  response?: HttpAnswer;
-  /** The clock of the phase running now (sending or undoing), if one is. */
-  clock?: PhaseClock;
-}
-
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
-/** A leg's state with what its clock shows: deadline (or what is left of it), next attempt. */
-function legView({ state, clock }: Leg): LegState {
-  if (!clock) return state;
-  const deadlineAt = iso(clock.deadlineAt());
-  const retryAt = iso(clock.retryAt);
-  return {
-    ...state,
-    ...(deadlineAt !== undefined ? { deadlineAt } : { deadlineLeftMs: clock.remainingMs() }),
-    ...(retryAt !== undefined && { retryAt }),
-  };
-}
+const nowIso = () => new Date().toISOString();
 
 /**
- * Everything a delivery run knows, and where it shows it: every change reaches the status
- * query at once, and the memo (`STATE_MEMO`, for reads that need no worker) and the UI details
- * at the end of the workflow task, coalesced into one upsert, and none when nothing changed.
+ * Everything a delivery run knows. It is the one owner of the run's state: other modules read
+ * it (getters, {@link snapshot}) and change it only through the named transitions below, each
+ * of which reaches the status query at once and is published (memo, UI details, `TandemStatus`)
+ * by its {@link StatePublisher}. Methods over a reducer: each transition also drives a live
+ * clock or a command whose place in the task a replay checks, kept next to the change it goes with.
  */
 export class DeliveryRecord {
-  status: DeliveryStatus = 'running';
-  reason?: string;
-  note?: string;
-  readonly startedAt = new Date().toISOString();
-  finishedAt?: string;
-  readonly legs: Leg[];
+  private current: DeliveryStatus = 'running';
+  private reason?: string;
+  private note?: string;
+  private readonly startedAt = nowIso();
+  private finishedAt?: string;
+  private readonly entries: LegEntry[];
   /** Legs waiting for an operator, with why. */
-  readonly parked = new Map<string, string>();
-  /** Legs undone so far. */
-  readonly undone = new Set<string>();
+  private readonly waiting = new Map<string, string>();
   /** Set once the delivery cannot complete: no leg starts a new attempt after it. */
-  stopReason?: string;
-  /** Whether an operator's cancel is what stopped the delivery. */
-  cancelled = false;
+  private stopped?: string;
+  private cancelledByOperator = false;
   /** The newest operator actions, oldest first. */
   private readonly actions: ActionRecord[] = [];
-  /** The newest refused signals, with why: shown in the UI's details only, never kept. */
-  private readonly refusals: string[] = [];
-  /** The status last written to `TandemStatus`. */
-  private shown: DeliveryStatus = 'running';
-  private published: string | undefined;
-  private dirty = false;
+  private readonly publisher = new StatePublisher(() => this.snapshot());
 
   constructor(readonly input: DeliveryInput) {
-    this.legs = input.legs.map((plan) => ({
+    this.entries = input.legs.map((plan) => ({
       plan,
       state: { target: plan.target, status: 'pending', attempts: 0, outcomeUnknown: false },
     }));
-    // The client writes the initial state at start: no need to write it again unchanged.
-    const initial = workflowInfo().memo?.[STATE_MEMO];
-    this.published = initial === undefined ? undefined : JSON.stringify(initial);
   }
 
-  /** Makes the run findable and shows its first state. */
-  announce(): void {
-    // Runs started by Tandem's client carry their search attributes from the start; others
-    // (the plain Temporal CLI, tests) get them here, so every run is findable.
-    if (workflowInfo().typedSearchAttributes.get(TandemStatus) === undefined) {
-      upsertSearchAttributes([
-        { key: TandemStatus, value: this.status },
-        { key: TandemTargets, value: this.input.targets },
-      ]);
-    }
-    this.changed();
-    // Conditions are checked once the task's other code has run (its microtasks drained), so
-    // this publishes the changes of a workflow task together, at its end. Shielded: it keeps
-    // publishing while a cancelled run undoes its legs.
-    void CancellationScope.nonCancellable(async () => {
-      for (;;) {
-        await condition(() => this.dirty);
-        this.publish();
-      }
-    });
+  get legs(): readonly Leg[] {
+    return this.entries;
   }
 
   leg(target: string): Leg {
-    return this.legs.find((leg) => leg.plan.target === target)!;
+    return this.entry(target);
   }
 
-  /** Stops the delivery (the first reason wins): no leg starts a new attempt after it. */
-  stop(reason: string): void {
-    this.stopReason ??= reason;
+  get status(): DeliveryStatus {
+    return this.current;
   }
 
-  /** Changes the delivery's status, and what operators see of it in the UI and in searches. */
-  setStatus(status: DeliveryStatus): void {
-    this.status = status;
-    this.showStatus();
+  /** Why the delivery cannot complete, once it cannot: no leg starts a new attempt after it. */
+  get stopReason(): string | undefined {
+    return this.stopped;
+  }
+
+  /** Whether an operator's cancel is what stopped the delivery. */
+  get cancelled(): boolean {
+    return this.cancelledByOperator;
+  }
+
+  /** Legs waiting for an operator, with why. */
+  get parked(): ReadonlyMap<string, string> {
+    return this.waiting;
   }
 
   /** The status operators see: `paused` while running with a leg paused. */
   shownStatus(): DeliveryStatus {
-    const paused = this.legs.some((leg) => leg.state.paused !== undefined);
-    return this.status === 'running' && paused ? 'paused' : this.status;
-  }
-
-  /** Shows the status as it is now, in the UI and in searches (`TandemStatus`). */
-  showStatus(): void {
-    const status = this.shownStatus();
-    // At once, not at the end of the task: this is a command, and its place among the
-    // commands of the task is part of what a replay checks.
-    if (status !== this.shown) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
-    this.shown = status;
-    this.changed();
-  }
-
-  /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
-  logAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
-    const { note, ignored, claimedBy, ...rest } = entry;
-    const kept: ActionRecord = {
-      ...rest,
-      at: new Date().toISOString(),
-      ...(claimedBy !== undefined && { claimedBy: cut(claimedBy) }),
-      ...(note !== undefined && { note: cut(note) }),
-      ...(ignored !== undefined && { ignored: cut(ignored) }),
-    };
-    if (!patched(OPERATOR_ACTIONS_PATCH)) return kept;
-    this.actions.push(kept);
-    if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
-    this.changed();
-    return kept;
-  }
-
-  /**
-   * Shows a refused signal in the run's current details (served to the UI by the worker, not
-   * written to history): the state, memo and search attributes stay as they were.
-   */
-  showRefusal(why: string): void {
-    this.refusals.push(cut(why));
-    if (this.refusals.length > REFUSALS_SHOWN) this.refusals.shift();
-    setCurrentDetails(detailsMarkdown(this.snapshot(), this.refusals));
-  }
-
-  setLeg(leg: Leg, status: LegStatus): void {
-    leg.state.status = status;
-    this.changed();
-  }
-
-  /** Ends the run in `status` and returns its final state, published with the run's end. */
-  finish(status: DeliveryStatus): DeliveryState {
-    this.finishedAt = new Date().toISOString();
-    // A pause ends with the run: nothing is left to attempt.
-    for (const leg of this.legs) delete leg.state.paused;
-    this.setStatus(status);
-    this.publish();
-    return this.snapshot();
+    const paused = this.entries.some((leg) => leg.state.paused !== undefined);
+    return this.current === 'running' && paused ? 'paused' : this.current;
   }
 
   snapshot(): DeliveryState {
@@ -202,23 +88,212 @@ export class DeliveryRecord {
       ...(note !== undefined && { note }),
       startedAt,
       ...(finishedAt !== undefined && { finishedAt }),
-      legs: this.legs.map(legView),
+      legs: this.entries.map(legView),
       ...(actions.length > 0 && { actions }),
     });
   }
 
-  /** Marks the state changed: it is published once the task's other changes are made. */
-  changed(): void {
-    this.dirty = true;
+  /** Makes the run findable and shows its first state. */
+  announce(): void {
+    this.publisher.announce(this.current, this.input.targets);
   }
 
-  private publish(): void {
-    this.dirty = false;
-    const state = this.snapshot();
-    setCurrentDetails(detailsMarkdown(state, this.refusals));
-    const json = JSON.stringify(state);
-    if (json === this.published || !patched(STATE_MEMO_PATCH)) return;
-    this.published = json;
-    upsertMemo({ [STATE_MEMO]: state });
+  /**
+   * A phase of `leg` starts (again): its clock (suspended while the leg is paused), and how its
+   * attempts report their progress.
+   */
+  beginPhase(leg: Leg, phase: Phase, deadlineMs: number): [PhaseClock, PhaseProgress] {
+    const entry = this.entry(leg.plan.target);
+    const { state } = entry;
+    const facts = phase === 'sending' ? state : (state.compensation ??= { attempts: 0 });
+    if (phase === 'undoing') this.setLeg(entry, 'compensating');
+    entry.clock = new PhaseClock(deadlineMs, state.paused !== undefined);
+    facts.startedAt ??= nowIso();
+    delete facts.finishedAt;
+    // While undoing, the leg stays `compensating`: its undo's progress is in its facts.
+    const show = (status: LegStatus) =>
+      phase === 'sending' ? this.setLeg(entry, status) : this.publisher.changed();
+    const progress: PhaseProgress = {
+      facts,
+      attemptStarted: () => {
+        show('in_flight');
+        return ++facts.attempts;
+      },
+      attemptFailed: (error, httpStatus) => {
+        facts.lastError = error;
+        if (httpStatus !== undefined) facts.lastHttpStatus = httpStatus;
+        this.publisher.changed();
+      },
+      waiting: () => show('pending'),
+    };
+    return [entry.clock, progress];
+  }
+
+  /** `leg` was sent and the target accepted it with `answer`. */
+  sent(leg: Leg, answer: HttpAnswer): void {
+    const entry = this.endPhase(leg, 'sending');
+    entry.response = answer;
+    entry.state.outcomeUnknown = false;
+    delete entry.state.lastError;
+    entry.state.lastHttpStatus = answer.status;
+    this.setLeg(entry, 'succeeded');
+  }
+
+  /** Sending `leg` ended without success: stopped, or failed for good (which stops the delivery). */
+  sendFailed(leg: Leg, failure: { stopped: boolean; outcomeUnknown: boolean; error: string }) {
+    const entry = this.endPhase(leg, 'sending');
+    entry.state.outcomeUnknown = failure.outcomeUnknown;
+    this.setLeg(entry, failure.stopped ? 'cancelled' : 'failed');
+    if (!failure.stopped) this.stop(`${leg.plan.target} failed: ${failure.error}`);
+  }
+
+  /** `leg` may have acted and its undo is registered: the state shows an undo to come. */
+  undoPending(leg: Leg): void {
+    this.entry(leg.plan.target).state.compensation ??= { attempts: 0 };
+    this.publisher.changed();
+  }
+
+  /** `leg` was undone: the target answered its compensation with `answer`. */
+  undone(leg: Leg, answer: HttpAnswer): void {
+    const entry = this.endPhase(leg, 'undoing');
+    entry.state.compensation!.lastHttpStatus = answer.status;
+    delete entry.state.compensation!.lastError;
+    this.setLeg(entry, 'compensated');
+  }
+
+  /** Undoing `leg` failed for good. */
+  undoFailed(leg: Leg): void {
+    this.setLeg(this.endPhase(leg, 'undoing'), 'compensation_failed');
+  }
+
+  /** Stops the delivery (the first reason wins): no leg starts a new attempt after it. */
+  stop(reason: string): void {
+    this.stopped ??= reason;
+  }
+
+  /**
+   * An operator cancels: it stops the delivery. A cancel that comes after a leg failed for good
+   * changes nothing: the run is already undoing (or parked) for that failure, which stays its
+   * reason and decides its end.
+   */
+  cancel(): void {
+    if (this.stopped !== undefined) return;
+    this.cancelledByOperator = true;
+    this.stop('cancelled by an operator');
+  }
+
+  /** `target` waits for an operator, for `why`. */
+  park(target: string, why: string): void {
+    this.waiting.set(target, why);
+    this.publisher.changed();
+  }
+
+  /** The run waits for an operator, for the reasons of its parked legs. */
+  needsAttention(): void {
+    this.reason = [...this.waiting.values()].join('; ');
+    this.setStatus('needs_attention');
+  }
+
+  /** An operator retries `legs`: they leave the parked list and the run runs again. */
+  unpark(legs: readonly Leg[]): void {
+    this.setStatus('running');
+    for (const leg of legs) this.waiting.delete(leg.plan.target);
+  }
+
+  /** An operator closed the parked delivery by hand, saying what was done. */
+  resolveByHand(note: string): void {
+    this.note = note;
+    this.publisher.changed();
+  }
+
+  /** Pauses `legs` (each with `paused`): their clocks stop; the run shows as `paused`. */
+  pause(legs: readonly Leg[], paused: PauseState): void {
+    for (const leg of legs) {
+      const entry = this.entry(leg.plan.target);
+      entry.state.paused = { ...paused };
+      entry.clock?.pause();
+    }
+    this.showStatus();
+  }
+
+  /** Resumes `legs`: their deadlines move on by the pause. */
+  resume(legs: readonly Leg[]): void {
+    for (const leg of legs) {
+      const entry = this.entry(leg.plan.target);
+      delete entry.state.paused;
+      entry.clock?.resume();
+    }
+    this.showStatus();
+  }
+
+  /** Ends the backoff wait of `legs`: each attempts at once. */
+  retryNow(legs: readonly Leg[]): void {
+    for (const leg of legs) this.entry(leg.plan.target).clock?.retryNow();
+    this.publisher.changed();
+  }
+
+  /** Gives the running phase of `leg` `ms` more before its deadline. */
+  extendDeadline(leg: Leg, ms: number): void {
+    this.entry(leg.plan.target).clock?.extend(ms);
+    this.publisher.changed();
+  }
+
+  /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
+  keepAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
+    const { note, claimedBy, ...rest } = entry;
+    const kept: ActionRecord = {
+      ...rest,
+      at: nowIso(),
+      ...(claimedBy !== undefined && { claimedBy: cut(claimedBy) }),
+      ...(note !== undefined && { note: cut(note) }),
+    };
+    this.actions.push(kept);
+    if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
+    this.publisher.changed();
+    return kept;
+  }
+
+  /** Shows a refused signal in the run's details only: the state stays as it was. */
+  showRefusal(why: string): void {
+    this.publisher.showRefusal(why);
+  }
+
+  /** Ends the run in `status` (saying why, if given) and returns its final state, published. */
+  finish(status: DeliveryStatus, reason?: string): DeliveryState {
+    if (reason !== undefined) this.reason = reason;
+    this.finishedAt = nowIso();
+    // A pause ends with the run: nothing is left to attempt.
+    for (const leg of this.entries) delete leg.state.paused;
+    this.setStatus(status);
+    this.publisher.publish();
+    return this.snapshot();
+  }
+
+  private entry(target: string): LegEntry {
+    return this.entries.find((leg) => leg.plan.target === target)!;
+  }
+
+  /** Ends the running phase of `leg`: its clock stops. */
+  private endPhase(leg: Leg, phase: Phase): LegEntry {
+    const entry = this.entry(leg.plan.target);
+    const { state } = entry;
+    (phase === 'sending' ? state : state.compensation!).finishedAt = nowIso();
+    delete entry.clock;
+    return entry;
+  }
+
+  private setLeg(entry: LegEntry, status: LegStatus): void {
+    entry.state.status = status;
+    this.publisher.changed();
+  }
+
+  private setStatus(status: DeliveryStatus): void {
+    this.current = status;
+    this.showStatus();
+  }
+
+  /** Shows the status as it is now, in the UI and in searches. */
+  private showStatus(): void {
+    this.publisher.showStatus(this.shownStatus());
   }
 }

@@ -12,7 +12,8 @@ import {
 import { parseDuration } from '../contract/duration';
 import { FailureType } from '../contract/failures';
 import { refusal } from './operator-args';
-import type { DeliveryRecord, Leg } from './record';
+import type { Leg } from './leg-entry';
+import type { DeliveryRecord } from './record';
 import { hasWorkLeft } from './work-left';
 
 function pausedBy(leg: Leg): string {
@@ -40,19 +41,14 @@ export class Steering {
           : `${l.plan.target} has nothing left to attempt (${l.state.status})`,
       'every leg is paused already or has nothing left to attempt',
     );
-    const at = new Date().toISOString();
-    for (const l of chosen) {
-      l.state.paused = {
-        by: UNKNOWN_CALLER,
-        ...(origin.updateId !== undefined && { updateId: origin.updateId }),
-        ...(origin.signal !== undefined && { signal: origin.signal }),
-        ...(origin.claimedBy !== undefined && { claimedBy: origin.claimedBy }),
-        ...(note !== undefined && { note: note.trim() }),
-        at,
-      };
-      l.clock?.pause();
-    }
-    this.record.showStatus();
+    this.record.pause(chosen, {
+      by: UNKNOWN_CALLER,
+      ...(origin.updateId !== undefined && { updateId: origin.updateId }),
+      ...(origin.signal !== undefined && { signal: origin.signal }),
+      ...(origin.claimedBy !== undefined && { claimedBy: origin.claimedBy }),
+      ...(note !== undefined && { note: note.trim() }),
+      at: new Date().toISOString(),
+    });
     return names(chosen);
   }
 
@@ -64,11 +60,7 @@ export class Steering {
       (l) => `${l.plan.target} is not paused`,
       'no leg is paused',
     );
-    for (const l of chosen) {
-      delete l.state.paused;
-      l.clock?.resume();
-    }
-    this.record.showStatus();
+    this.record.resume(chosen);
     return names(chosen);
   }
 
@@ -84,8 +76,7 @@ export class Steering {
           : `${l.plan.target} is ${l.state.status}, not waiting to retry`,
       `no leg is waiting to retry (${this.record.legs.map((l) => `${l.plan.target}: ${l.state.status}${l.state.paused ? ', paused' : ''}`).join('; ')})`,
     );
-    for (const l of chosen) l.clock!.retryNow();
-    this.record.changed();
+    this.record.retryNow(chosen);
     return names(chosen);
   }
 
@@ -97,8 +88,7 @@ export class Steering {
       (l) => `${l.plan.target} has no deadline running: it is ${l.state.status}`,
       '',
     );
-    chosen!.clock!.extend(parseDuration(duration)!);
-    this.record.changed();
+    this.record.extendDeadline(chosen!, parseDuration(duration)!);
     return [leg];
   }
 

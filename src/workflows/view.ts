@@ -56,9 +56,7 @@ function actionLine(action: ActionRecord): string {
   const what = [action.action, ...(action.legs ?? []), action.duration ?? ''].join(' ').trim();
   const note = action.note ? `: ${action.note}` : '';
   const who = askedBy(action);
-  return action.ignored !== undefined
-    ? `- ${action.at} **ignored** ${action.via} ${action.action} ${who}${note}: ${action.ignored}`
-    : `- ${action.at} ${what} ${who} (${action.via}${action.signal !== undefined ? ` #${action.signal}` : ''})${note}`;
+  return `- ${action.at} ${what} ${who} (${action.via}${action.signal !== undefined ? ` #${action.signal}` : ''})${note}`;
 }
 
 /**

@@ -1,50 +1,85 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { describe, expect, inject, it } from 'vitest';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { HISTORIES_DIR } from '../support/history';
 import { discardPayloads } from '../support/sinks';
 
+/**
+ * The main paths, each recorded on today's workflow code by the integration test that drives it
+ * (`TANDEM_RECORD_HISTORIES=1`): delivered first time or after retries; undone when a leg is
+ * rejected (before or after the other succeeded), stopped while retrying, out of history budget;
+ * cancelled, cancelled after a leg failed, cancelled while parked then retried; parked and then
+ * retried (a failed undo, an unknown outcome) or resolved, by update or by signal; and operators
+ * steering legs (retry now by update and by signal, pause and resume, pause all across a worker
+ * restart, extend a deadline, invalid signals refused without a trace).
+ */
+const PATHS = [
+  'completed',
+  'retried-then-completed',
+  'rejected-before-compensated',
+  'rejected-after-compensated',
+  'stopped-while-retrying',
+  'history-budget-reached',
+  'cancelled',
+  'cancelled-after-failure',
+  'cancelled-while-parked-retried',
+  'compensation-failed-retried',
+  'outcome-unknown-retried',
+  'resolved',
+  'resolved-by-signal',
+  'retried-by-signal',
+  'retry-now-update',
+  'retry-now-signal',
+  'paused-then-resumed',
+  'paused-all-across-restart',
+  'deadline-extended',
+  'signals-refused',
+];
+
+/** The marker a `patched()` call leaves in history. */
+const PATCH_MARKER = 'core_patch';
+
+interface HistoryEvent {
+  eventType?: string;
+  markerRecordedEventAttributes?: { markerName?: string };
+}
+
 describe('recorded histories of the main paths', () => {
-  it('replay against today’s workflow code without non-determinism', async () => {
+  let histories: { workflowId: string; history: { events: HistoryEvent[] } }[];
+
+  beforeAll(async () => {
     const files = (await readdir(HISTORIES_DIR)).filter((f) => f.endsWith('.json'));
-    // The main paths: completed, retried, compensated both ways, stopped, cancelled, parked;
-    // those recorded before the state memo, the history budget and the cancel-after-failure
-    // rule (they replay through `patched`), and those recorded after, with their markers; and
-    // operators steering runs through updates and signals (retry now, pause, resume, extend,
-    // ignored signals, refused signals that leave no trace, retry and resolve as signals).
-    expect(files.length).toBeGreaterThanOrEqual(21);
-    expect(files).toEqual(
-      expect.arrayContaining([
-        'completed.json',
-        'cancelled.json',
-        'resolved.json',
-        'history-budget-reached.json',
-        'cancelled-after-failure.json',
-        'cancelled-while-parked-retried.json',
-        'retry-now-update.json',
-        'retry-now-signal.json',
-        'paused-then-resumed.json',
-        'paused-all-across-restart.json',
-        'deadline-extended.json',
-        'signals-ignored.json',
-        'signals-refused.json',
-        'resolved-by-signal.json',
-        'retried-by-signal.json',
-      ]),
-    );
-    const histories = await Promise.all(
+    histories = await Promise.all(
       files.map(async (file) => ({
         workflowId: path.basename(file, '.json'),
-        history: JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')) as unknown,
+        history: JSON.parse(await readFile(path.join(HISTORIES_DIR, file), 'utf8')) as {
+          events: HistoryEvent[];
+        },
       })),
     );
+  });
 
+  it('cover every main path', () => {
+    expect(histories.map((h) => h.workflowId).sort()).toEqual([...PATHS].sort());
+  });
+
+  it('carry no patch marker: runs behave as today’s code, with no replay branches', () => {
+    const patched = histories
+      .filter(({ history }) =>
+        history.events.some(
+          (event) => event.markerRecordedEventAttributes?.markerName === PATCH_MARKER,
+        ),
+      )
+      .map(({ workflowId }) => workflowId);
+    expect(patched).toEqual([]);
+  });
+
+  it('replay against today’s workflow code without non-determinism', async () => {
     const results = Worker.runReplayHistories(
-      {
-        workflowBundle: { codePath: inject('workflowBundlePath') },
-        sinks: discardPayloads,
-      },
+      { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: discardPayloads },
       histories,
     );
     const failures: string[] = [];
@@ -52,5 +87,17 @@ describe('recorded histories of the main paths', () => {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('fail to replay against a workflow changed in a way that breaks determinism', async () => {
+    const code = await bundleWorkflows(path.join(__dirname, 'changed-workflow.ts'), false);
+    const completed = histories.find((h) => h.workflowId === 'completed')!;
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle: { code }, sinks: discardPayloads },
+        completed.history,
+        completed.workflowId,
+      ),
+    ).rejects.toThrow(DeterminismViolationError);
   });
 });

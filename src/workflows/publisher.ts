@@ -1,0 +1,92 @@
+import {
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { STATE_MEMO, type DeliveryState, type DeliveryStatus } from '../contract/contracts';
+import { TandemStatus, TandemTargets } from '../contract/search-attributes';
+import { cut, detailsMarkdown } from './view';
+
+/** How many refused signals the run's details show, newest last. */
+const REFUSALS_SHOWN = 5;
+
+/**
+ * Where a delivery's state shows beyond the status query: the memo (`STATE_MEMO`, for reads that
+ * need no worker) and the UI details at the end of the workflow task, coalesced into one upsert,
+ * and none when nothing changed; the status in searches (`TandemStatus`) at once. Only the
+ * delivery's record drives it, from its transitions.
+ */
+export class StatePublisher {
+  /** The newest refused signals, with why: shown in the UI's details only, never kept. */
+  private readonly refusals: string[] = [];
+  /** The status last written to `TandemStatus`. */
+  private shown: DeliveryStatus = 'running';
+  private published: string | undefined;
+  private dirty = false;
+
+  constructor(private readonly state: () => DeliveryState) {
+    // The client writes the initial state at start: no need to write it again unchanged.
+    const initial = workflowInfo().memo?.[STATE_MEMO];
+    this.published = initial === undefined ? undefined : JSON.stringify(initial);
+  }
+
+  /** Makes the run findable and starts publishing its changes. */
+  announce(status: DeliveryStatus, targets: readonly string[]): void {
+    // Runs started by Tandem's client carry their search attributes from the start; others
+    // (the plain Temporal CLI, tests) get them here, so every run is findable.
+    if (workflowInfo().typedSearchAttributes.get(TandemStatus) === undefined) {
+      upsertSearchAttributes([
+        { key: TandemStatus, value: status },
+        { key: TandemTargets, value: [...targets] },
+      ]);
+    }
+    this.changed();
+    // Conditions are checked once the task's other code has run (its microtasks drained), so
+    // this publishes the changes of a workflow task together, at its end. Shielded: it keeps
+    // publishing while a cancelled run undoes its legs.
+    void CancellationScope.nonCancellable(async () => {
+      for (;;) {
+        await condition(() => this.dirty);
+        this.publish();
+      }
+    });
+  }
+
+  /** Shows `status` in searches (`TandemStatus`) when it differs from what they show. */
+  showStatus(status: DeliveryStatus): void {
+    // At once, not at the end of the task: this is a command, and its place among the
+    // commands of the task is part of what a replay checks.
+    if (status !== this.shown) upsertSearchAttributes([{ key: TandemStatus, value: status }]);
+    this.shown = status;
+    this.changed();
+  }
+
+  /**
+   * Shows a refused signal in the run's current details (served to the UI by the worker, not
+   * written to history): the state, memo and search attributes stay as they were.
+   */
+  showRefusal(why: string): void {
+    this.refusals.push(cut(why));
+    if (this.refusals.length > REFUSALS_SHOWN) this.refusals.shift();
+    setCurrentDetails(detailsMarkdown(this.state(), this.refusals));
+  }
+
+  /** Marks the state changed: it is published once the task's other changes are made. */
+  changed(): void {
+    this.dirty = true;
+  }
+
+  /** Publishes the state now (the run's end publishes with it). */
+  publish(): void {
+    this.dirty = false;
+    const state = this.state();
+    setCurrentDetails(detailsMarkdown(state, this.refusals));
+    const json = JSON.stringify(state);
+    if (json === this.published) return;
+    this.published = json;
+    upsertMemo({ [STATE_MEMO]: state });
+  }
+}
