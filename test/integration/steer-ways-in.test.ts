@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../../src/client/client';
 import type { DeliveryState, LegState } from '../../src/contract/contracts';
 import type { ActionRecord } from '../../src/contract/operator-actions';
-import { DeliveryActionRefusedError } from '../../src/contract/errors';
+import { DeliveryActionRefusedError } from '../../src/contract/action-errors';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { spawnTandem } from '../support/processes';
 import { caught, until } from '../support/wait';
