@@ -33,8 +33,6 @@ describe('a delivery to two APIs', () => {
     // delivery took about the slower leg, not the sum.
     expect(shipping!.at).toBeLessThan(inventory!.answeredAt!);
     expect(inventory!.at).toBeLessThan(shipping!.answeredAt!);
-    // In sequence the two legs alone would take 4 s.
-    expect(Date.parse(state.finishedAt!) - Date.parse(state.startedAt)).toBeLessThan(4000);
   });
 
   it('sends the payload as JSON with the contract headers', async () => {
