@@ -5,7 +5,7 @@
  */
 import { IN_PROGRESS_STATUSES, type DeliveryState } from '../contract/contracts';
 import { type SteeringAction } from '../contract/operator-actions';
-import { DeliveryActionRefusedError, UnknownLegError } from '../contract/errors';
+import { DeliveryActionRefusedError, UnknownLegError } from '../contract/action-errors';
 import type { DeliveryRun } from './runs';
 
 /** Why a delivery may not be cancelled now, or undefined when it may: only one in progress can. */

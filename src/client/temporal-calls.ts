@@ -10,7 +10,8 @@ import type { Deadlines } from './client-options';
 import type { TandemConfig } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
 import { type ActionRecord, type OperatorAction } from '../contract/operator-actions';
-import { DeliveryActionRefusedError, InvalidActionError, type Issue } from '../contract/errors';
+import type { Issue } from '../contract/errors';
+import { DeliveryActionRefusedError, InvalidActionError } from '../contract/action-errors';
 import { FailureType } from '../contract/failures';
 import { tandemErrorOf } from './temporal-errors';
 

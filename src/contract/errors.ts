@@ -4,8 +4,8 @@ import { MAX_ISSUES_LISTED } from './limits';
 /**
  * Every error Tandem raises on the Node side, each with a literal `name`, a stable `code` and
  * its data in readonly fields. Ways in translate these into exit codes and problem+json by
- * looking the code up in `ERROR_CODES`. The dev tools' errors (Temporal CLI, browser) extend the
- * same base in `src/host/errors.ts`.
+ * looking the code up in `ERROR_CODES`. An operator action's errors are in `action-errors.ts`;
+ * the dev tools' errors (Temporal CLI, browser) extend the same base in `src/host/errors.ts`.
  */
 export abstract class TandemError extends Error {
   abstract override readonly name: string;
@@ -155,54 +155,6 @@ export class DeliveryNotFoundError extends TandemError {
     options?: ErrorOptions,
   ) {
     super(`No delivery "${deliveryId}" was found.`, options);
-  }
-}
-
-/** The delivery refused an operator's action (e.g. `retry` on a delivery that is not parked). */
-export class DeliveryActionRefusedError extends TandemError {
-  override readonly name = 'DeliveryActionRefusedError';
-  readonly code = 'TANDEM_ACTION_REFUSED';
-  constructor(
-    readonly deliveryId: string,
-    readonly action: string,
-    reason: string,
-    /** The delivery's status when it refused, when known. */
-    readonly deliveryStatus?: string,
-    options?: ErrorOptions,
-  ) {
-    super(reason, options);
-  }
-}
-
-/**
- * The run refused an operator action's input as invalid (a leg the delivery does not have, an
- * empty note): sent again as it is, it is refused again. `issues` names the fields, when the run
- * said which.
- */
-export class InvalidActionError extends TandemError {
-  override readonly name = 'InvalidActionError';
-  readonly code = 'TANDEM_ACTION_INVALID';
-  constructor(
-    readonly deliveryId: string,
-    readonly action: string,
-    reason: string,
-    readonly issues: readonly Issue[],
-    options?: ErrorOptions,
-  ) {
-    super(reason, options);
-  }
-}
-
-/** A delivery has no leg of this name (`retry --leg`). */
-export class UnknownLegError extends TandemError {
-  override readonly name = 'UnknownLegError';
-  readonly code = 'TANDEM_UNKNOWN_LEG';
-  constructor(
-    readonly deliveryId: string,
-    readonly leg: string,
-    readonly legs: readonly string[],
-  ) {
-    super(`Delivery "${deliveryId}" has no leg "${leg}"; its legs are ${legs.join(', ')}.`);
   }
 }
 

@@ -6,18 +6,20 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES } from '../contract/error-codes';
 import {
   TandemError,
-  type DeliveryActionRefusedError,
   type DeliveryConflictError,
   type DeliveryNotFoundError,
-  type InvalidActionError,
   type InvalidDeliveryError,
   type InvalidPageTokenError,
   type Issue,
   type PayloadTooLargeError,
   type TemporalUnavailableError,
-  type UnknownLegError,
   type UnknownTargetError,
 } from '../contract/errors';
+import {
+  type DeliveryActionRefusedError,
+  type InvalidActionError,
+  type UnknownLegError,
+} from '../contract/action-errors';
 import { invalidRequest, pointerOf, ProblemError, type ProblemKind } from './problems';
 import type { FieldError } from './schemas';
 

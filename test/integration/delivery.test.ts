@@ -33,8 +33,6 @@ describe('a delivery to two APIs', () => {
     // delivery took about the slower leg, not the sum.
     expect(shipping!.at).toBeLessThan(inventory!.answeredAt!);
     expect(inventory!.at).toBeLessThan(shipping!.answeredAt!);
-    // In sequence the two legs alone would take 4 s.
-    expect(Date.parse(state.finishedAt!) - Date.parse(state.startedAt)).toBeLessThan(4000);
   });
 
   it('sends the payload as JSON with the contract headers', async () => {
@@ -102,6 +100,9 @@ describe('a delivery to two APIs', () => {
     await client.result(id);
     const third = await client.start(request);
 
+    // A run started by the third start would be the latest, and running: the sends below could
+    // not have counted it yet.
+    expect((await client.status(id)).status).toBe('completed');
     expect([first.started, second.started, third.started]).toEqual([true, false, false]);
     expect(targets.received('inventory', 'create')).toHaveLength(1);
     expect(targets.received('shipping', 'create')).toHaveLength(1);

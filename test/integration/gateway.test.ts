@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_DEADLINES } from '../../src/client/client-options';
 import type { DeliveryState } from '../../src/contract/contracts';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { historyText } from '../support/history';
@@ -19,11 +20,9 @@ describe('the HTTP gateway', () => {
     targets.setFault('shipping', 'create', { latencyMs: 2000 });
     const id = system.newId();
 
-    const before = Date.now();
     const answer = await system.http<Accepted>('POST', '/v1/deliveries', {
       json: { id, targets: both, payload: { sku: 'A-1', qty: 2 } },
     });
-    const tookMs = Date.now() - before;
 
     expect(answer.status).toBe(202);
     expect(answer.headers.get('location')).toBe(`/v1/deliveries/${id}`);
@@ -38,7 +37,6 @@ describe('the HTTP gateway', () => {
       ],
     });
     expect(targets.received().every((r) => r.answeredAt === undefined)).toBe(true);
-    expect(tookMs).toBeLessThan(2000);
 
     const done = await system.until(id, (s) => s.status === 'completed');
     expect(done.legs.map((l) => [l.target, l.status, l.lastHttpStatus])).toEqual([
@@ -191,7 +189,7 @@ describe('the HTTP gateway', () => {
     expect(system.targets.live('shipping')).toEqual([]);
   });
 
-  it('reads, repeats and lists a finished delivery with no worker running, in well under a second', async () => {
+  it('reads, repeats and lists a finished delivery with no worker running, never waiting for one', async () => {
     system = await startGatewaySystem({ workers: false });
     const workers = await system.startWorkers();
     const id = system.newId();
@@ -213,7 +211,8 @@ describe('the HTTP gateway', () => {
       ]);
     }
     expect([read.status, again.status, again.body.started]).toEqual([200, 202, false]);
-    expect(tookMs).toBeLessThan(1000);
+    // Waiting for a worker would last the whole read deadline, then answer 503.
+    expect(tookMs).toBeLessThan(DEFAULT_DEADLINES.read);
     await expect
       .poll(async () => {
         const page = await system.http<{ deliveries: { id: string; status: string }[] }>(

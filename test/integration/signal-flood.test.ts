@@ -24,7 +24,7 @@ describe('a flood of signals', () => {
 
   it('parks nothing and terminates nothing: refused signals write nothing, signals past the cap are ignored, and the history budget is the run’s own', async () => {
     world = await startMockedDeliveries({
-      a: { retry: { initialInterval: '20s', maximumInterval: '20s', deadline: '2m' } },
+      a: { retry: { initialInterval: '10m', maximumInterval: '10m', deadline: '1h' } },
     });
     const { client, mocks, deliver, connection } = world;
     mocks.script('deliver', 'a', transient(503), answer(201));

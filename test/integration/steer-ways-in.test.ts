@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../../src/client/client';
 import type { DeliveryState, LegState } from '../../src/contract/contracts';
 import type { ActionRecord } from '../../src/contract/operator-actions';
-import { DeliveryActionRefusedError } from '../../src/contract/errors';
+import { DeliveryActionRefusedError } from '../../src/contract/action-errors';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { spawnTandem } from '../support/processes';
 import { caught, until } from '../support/wait';
@@ -41,14 +41,14 @@ describe('steering a running delivery from the client, the CLI and the gateway',
     expect((await tandem('status', id)).stdout).toMatch(
       /shipping\s+pending \(paused by .+: maintenance; /,
     );
+    // Visibility catches up in its own time: wait for it in process, then ask the CLI once.
     await until(
-      async () =>
-        JSON.parse(
-          (await tandem('list', '--status', 'paused', '--json')).stdout,
-        ) as DeliverySummary[],
+      () => system.client.list({ status: 'paused' }),
       (list) => list.some((d) => d.id === id),
       { timeoutMs: 30_000, message: () => `${id} is not listed as paused` },
     );
+    const listed = await tandem('list', '--status', 'paused', '--json');
+    expect((JSON.parse(listed.stdout) as DeliverySummary[]).map((d) => d.id)).toContain(id);
 
     const refused = await tandem('retry-now', id, '--leg', 'shipping');
     expect(refused.code).toBe(6);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryActionRefusedError } from '../../src/contract/errors';
+import { DeliveryActionRefusedError } from '../../src/contract/action-errors';
 import { answer, noAnswer, rejected, templateError } from '../support/mock-activities';
 import { caught } from '../support/wait';
 import { leg, legs, WAITS_LONG, workflowWorld } from '../support/workflow-world';

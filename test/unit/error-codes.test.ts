@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeFailure, EXIT_CODES_HELP } from '../../src/cli/exit-codes';
 import { ERROR_CODES, ExitCode } from '../../src/contract/error-codes';
+import { WorkerUnavailableError } from '../../src/contract/errors';
 import {
   DeliveryActionRefusedError,
   InvalidActionError,
   UnknownLegError,
-  WorkerUnavailableError,
-} from '../../src/contract/errors';
+} from '../../src/contract/action-errors';
 import { PROBLEMS } from '../../src/gateway/problems';
 import { problemOf } from '../../src/gateway/refusals';
 

@@ -1,8 +1,5 @@
-import {
-  DeliveryActionRefusedError,
-  DeliveryNotFoundError,
-  UnknownLegError,
-} from '../../contract/errors';
+import { DeliveryNotFoundError } from '../../contract/errors';
+import { DeliveryActionRefusedError, UnknownLegError } from '../../contract/action-errors';
 import { route, type Route } from '../route';
 import {
   cancelRequestSchema,

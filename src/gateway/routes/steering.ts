@@ -1,9 +1,6 @@
 import type { ActionRecord, SteeringAction } from '../../contract/operator-actions';
-import {
-  DeliveryActionRefusedError,
-  DeliveryNotFoundError,
-  InvalidActionError,
-} from '../../contract/errors';
+import { DeliveryNotFoundError } from '../../contract/errors';
+import { DeliveryActionRefusedError, InvalidActionError } from '../../contract/action-errors';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema } from '../schemas';
 import {
