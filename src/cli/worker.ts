@@ -59,6 +59,7 @@ export async function runWorker(
       connection,
       env,
       ...(buildId !== undefined && { buildId }),
+      promote: options.promote ? PromotePolicy.always : PromotePolicy.ifNone,
     });
     const queues = [
       config.temporal.taskQueue,
@@ -71,12 +72,9 @@ export async function runWorker(
     running.catch(() => undefined);
     let standing: VersionStanding;
     try {
-      standing = await workers.promote(
-        options.promote ? PromotePolicy.always : PromotePolicy.ifNone,
-      );
+      standing = await workers.ready;
     } catch (error) {
-      workers.shutdown();
-      // A worker that failed is the cause: its error is the one to report.
+      // The workers have stopped; a worker's failure, if any, is the cause to report.
       await running;
       throw error;
     }

@@ -138,16 +138,16 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         config,
         connection: nativeConnection,
         env,
+        // The workers of a local system are the ones meant to serve: new runs start on them.
+        promote: PromotePolicy.always,
         ...workerOptions,
       });
       const done = workers.run();
       // Awaited by whoever holds `done`; until then a failed worker is no unhandled rejection.
       done.catch(() => undefined);
       try {
-        // The workers of a local system are the ones meant to serve: new runs start on them.
-        await workers.promote(PromotePolicy.always);
+        await workers.ready;
       } catch (error) {
-        workers.shutdown();
         await done;
         throw error;
       }

@@ -15,7 +15,7 @@ import {
   buildIdOf,
   settleVersion,
   type PolledQueue,
-  type PromotePolicy,
+  PromotePolicy,
   type VersionStanding,
   versionName,
   WorkerVersionError,
@@ -54,6 +54,8 @@ export interface TandemWorkerOptions {
    * the workflow bundle (see `buildIdOf`), so only a change of workflow code makes a new version.
    */
   buildId?: string;
+  /** When this version becomes current; default `if-none` (a first deploy, a fresh server). */
+  promote?: PromotePolicy;
   /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
   resolve?: Resolver;
   /** Attempts one target may have in flight at once on this worker. Default 100. */
@@ -82,14 +84,18 @@ export interface TandemWorkerOptions {
 export interface TandemWorkers {
   /** The deployment version every worker of this process serves. */
   readonly version: WorkerDeploymentVersion;
-  /** Runs every worker until shutdown; rejects if one of them fails. */
+  /**
+   * Runs every worker until shutdown and settles their version meanwhile (see {@link ready});
+   * rejects if a worker fails or the version cannot be settled (the workers are then stopped).
+   */
   run(): Promise<void>;
   /**
-   * Once {@link run} has started: waits until the server knows this version with every queue it
-   * polls, makes it current as `policy` says, and tells where it stands. A versioned worker gets
-   * new deliveries only while its version is current; runs pinned to it, always.
+   * Settles once {@link run} has started and the server knows this version with every queue it
+   * polls: the version was made current as {@link TandemWorkerOptions.promote} says, and this
+   * tells where it stands. A versioned worker gets new deliveries only while its version is
+   * current; the runs pinned to it, always. Rejects when the workers stop first.
    */
-  promote(policy: PromotePolicy): Promise<VersionStanding>;
+  readonly ready: Promise<VersionStanding>;
   /** Stops polling and lets in-flight attempts finish (within the shutdown grace time). */
   shutdown(): void;
 }
@@ -193,28 +199,54 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   };
+  let settled: (standing: VersionStanding) => void = () => undefined;
+  let unsettled: (error: unknown) => void = () => undefined;
+  const ready = new Promise<VersionStanding>((resolve, reject) => {
+    settled = resolve;
+    unsettled = reject;
+  });
+  // Not every caller waits for it; run() reports a failure to settle too.
+  ready.catch(() => undefined);
   return {
     version,
+    ready,
     shutdown,
-    promote: (policy) =>
-      settleVersion({ connection, namespace, version, queues, policy, signal: stopped.signal }),
     async run() {
-      try {
-        await Promise.all(
-          workers.map((worker) =>
-            worker.run().catch((error: unknown) => {
-              shutdown();
-              throw error;
-            }),
-          ),
-        );
-      } finally {
+      const working = Promise.all(
+        workers.map((worker) =>
+          worker.run().catch((error: unknown) => {
+            shutdown();
+            throw error;
+          }),
+        ),
+      ).finally(() =>
         stopped.abort(
           new WorkerVersionError(
             version,
             `The workers of ${versionName(version)} stopped before their version was settled.`,
           ),
-        );
+        ),
+      );
+      const settling = settleVersion({
+        connection,
+        namespace,
+        version,
+        queues,
+        policy: options.promote ?? PromotePolicy.ifNone,
+        signal: stopped.signal,
+      }).then(settled, (error: unknown) => {
+        unsettled(error);
+        // Stopped workers end the wait: not a failure of its own.
+        if (stopped.signal.aborted) return;
+        shutdown();
+        throw error;
+      });
+      try {
+        const [workersEnded, versionSettled] = await Promise.allSettled([working, settling]);
+        // A worker that failed is the cause of whatever else went wrong.
+        if (workersEnded.status === 'rejected') throw workersEnded.reason;
+        if (versionSettled.status === 'rejected') throw versionSettled.reason;
+      } finally {
         await http.close();
       }
     },

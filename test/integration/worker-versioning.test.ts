@@ -5,8 +5,9 @@ import { temporal } from '@temporalio/proto';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { workflowIdFor } from '../../src/contract/contracts';
 import { createWorkers, type TandemWorkers } from '../../src/worker/worker';
-import { buildIdOf, PromotePolicy } from '../../src/worker/worker-version';
+import { buildIdOf, promoteCommand } from '../../src/worker/worker-version';
 import { answerJson, startHttpTarget, type HttpTarget } from '../support/http-target';
+import { stockCommand } from '../support/stock-cli';
 import { INVENTORY_TOKEN, startSystem, type System } from '../support/system';
 import { until } from '../support/wait';
 
@@ -86,6 +87,7 @@ describe('a workflow change shipped as a new worker version', () => {
     const { client } = system;
     const live = system;
     const bundle = await readFile(inject('workflowBundlePath'), 'utf8');
+    // Each as `tandem worker` starts them: made current only when the deployment has none.
     const startVersion = async (code: string, identity: string) => {
       const workers = await createWorkers({
         config: live.config,
@@ -104,7 +106,7 @@ describe('a workflow change shipped as a new worker version', () => {
       buildId: buildIdOf(bundle),
     });
     // A fresh deployment has no current version: the first worker's becomes current.
-    expect(await a.promote(PromotePolicy.ifNone)).toEqual({
+    expect(await a.ready).toEqual({
       serving: a.version,
       current: a.version,
       promoted: true,
@@ -120,14 +122,9 @@ describe('a workflow change shipped as a new worker version', () => {
     // The changed workflow code (a comment is enough) is a new build id, so a new version.
     const b = await startVersion(`${bundle}\n// changed\n`, 'worker-of-b');
     expect(b.version.buildId).not.toBe(a.version.buildId);
-    expect(await b.promote(PromotePolicy.ifNone)).toMatchObject({
-      current: a.version,
-      promoted: false,
-    });
-    expect(await b.promote(PromotePolicy.always)).toMatchObject({
-      current: b.version,
-      promoted: true,
-    });
+    expect(await b.ready).toEqual({ serving: b.version, current: a.version, promoted: false });
+    // The operator promotes B with the command its worker prints.
+    await stockCommand(promoteCommand(b.version, system.config.temporal));
 
     const newId = system.newId('new');
     await client.start({ id: newId, targets: ['inventory', 'shipping'], payload: { n: 2 } });
