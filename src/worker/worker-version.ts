@@ -125,6 +125,20 @@ const QUEUE_TYPE = { workflow: 1, activity: 2 } as const;
  * build promoting too) is read again rather than overwritten blindly.
  */
 export async function settleVersion(options: SettleVersionOptions): Promise<VersionStanding> {
+  try {
+    return await settle(options);
+  } catch (error) {
+    if (error instanceof TandemError) throw error;
+    throw new WorkerVersionError(
+      options.version,
+      `Could not read or change deployment "${options.version.deploymentName}" on Temporal: ` +
+        `${(error as Error).message}. Check that the server is reachable and runs 1.28 or later.`,
+      { cause: error },
+    );
+  }
+}
+
+async function settle(options: SettleVersionOptions): Promise<VersionStanding> {
   const { connection, namespace, version, policy, signal } = options;
   const service = connection.workflowService;
   await registered(options);
