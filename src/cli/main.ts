@@ -193,13 +193,24 @@ export function program(env: Env): Command {
     .summary('run the workers (config from TANDEM_CONFIG)')
     .description(
       'Run the workflow worker and one activity worker per target. Ctrl-C or SIGTERM stops ' +
-        'polling and lets in-flight attempts finish. Run as many as you like.',
+        'polling and lets in-flight attempts finish. Run as many as you like. The workers serve ' +
+        'one deployment version (build id: a hash of the workflow code, or TANDEM_BUILD_ID); ' +
+        'runs finish on the version that started them (see docs/rollout.md).',
+    )
+    .option(
+      '--promote',
+      "make this worker's version current: new deliveries start on it (default: only when the deployment has none)",
     )
     .addHelpText(
       'after',
-      examples('$ TANDEM_CONFIG=/etc/tandem.yaml INVENTORY_TOKEN=… tandem worker'),
+      examples(
+        '$ TANDEM_CONFIG=/etc/tandem.yaml INVENTORY_TOKEN=… tandem worker',
+        '$ TANDEM_BUILD_ID=v42 tandem worker --promote',
+      ),
     )
-    .action(() => runWorker(configPath(), env));
+    .action((options: { promote?: boolean }) =>
+      runWorker(configPath(), env, { promote: options.promote === true }),
+    );
 
   cli
     .command('gateway')

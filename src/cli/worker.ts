@@ -3,30 +3,86 @@ import { loadConfig } from '../contract/config/load';
 import { describeTemporal } from '../client/connection';
 import { targetTaskQueue } from '../contract/contracts';
 import { createWorkers } from '../worker/worker';
+import {
+  parseBuildId,
+  PromotePolicy,
+  promoteCommand,
+  versionName,
+  type VersionStanding,
+} from '../worker/worker-version';
 import { connectNative } from './connect';
+
+/** Options of {@link runWorker}. */
+export interface WorkerCommandOptions {
+  /** Make this worker's version current even when another one is (`--promote`). */
+  promote?: boolean;
+}
+
+/** The environment variable that names the build id instead of the workflow bundle's hash. */
+const BUILD_ID_ENV = 'TANDEM_BUILD_ID';
+
+/** What `tandem worker` says about its version: which it serves, which is current, what to do. */
+export function versionLines(
+  standing: VersionStanding,
+  where: { address: string; namespace: string },
+): string[] {
+  const serving = versionName(standing.serving);
+  if (standing.current?.buildId === standing.serving.buildId) {
+    return [
+      `tandem worker: serving ${serving}, the current version${standing.promoted ? ' (promoted now)' : ''}: new deliveries start here`,
+    ];
+  }
+  const current = standing.current === undefined ? 'none' : versionName(standing.current);
+  return [
+    `tandem worker: serving ${serving}; the current version is ${current}, so this worker takes only the runs pinned to ${serving}`,
+    `tandem worker: to send new deliveries here: ${promoteCommand(standing.serving, where)} (or restart with --promote)`,
+  ];
+}
 
 /**
  * `tandem worker`: validates the config before connecting (a bad config starts nothing), then
- * runs the workers until SIGINT/SIGTERM, when in-flight attempts are let finish.
+ * runs the workers until SIGINT/SIGTERM, when in-flight attempts are let finish. Its version
+ * becomes current when the deployment has none yet, or with `--promote`.
  */
 export async function runWorker(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
+  options: WorkerCommandOptions = {},
 ): Promise<void> {
   const config = await loadConfig(configPath);
+  const givenBuildId = env[BUILD_ID_ENV];
+  const buildId = givenBuildId === undefined ? undefined : parseBuildId(givenBuildId, BUILD_ID_ENV);
   const connection: NativeConnection = await connectNative(config.temporal, env);
   try {
-    const workers = await createWorkers({ config, connection, env });
+    const workers = await createWorkers({
+      config,
+      connection,
+      env,
+      ...(buildId !== undefined && { buildId }),
+      promote: options.promote ? PromotePolicy.always : PromotePolicy.ifNone,
+    });
     const queues = [
       config.temporal.taskQueue,
       ...Object.entries(config.targets)
         .filter(([, target]) => target.bulkhead)
         .map(([name]) => targetTaskQueue(config.temporal.taskQueue, name)),
     ];
+    const running = workers.run();
+    // Awaited below; until then a worker that fails must not count as an unhandled rejection.
+    running.catch(() => undefined);
+    let standing: VersionStanding;
+    try {
+      standing = await workers.ready;
+    } catch (error) {
+      // The workers have stopped; a worker's failure, if any, is the cause to report.
+      await running;
+      throw error;
+    }
+    for (const line of versionLines(standing, config.temporal)) console.log(line);
     console.log(
       `tandem worker: polling ${queues.join(', ')} on ${describeTemporal(config.temporal)} (Ctrl-C stops after in-flight attempts)`,
     );
-    await workers.run();
+    await running;
   } finally {
     await connection.close();
   }

@@ -115,6 +115,7 @@ export const ERROR_CODES = {
   TANDEM_TEMPORAL_CLI_INSTALL_FAILED: setup,
   TANDEM_CHROMIUM_UNAVAILABLE: setup,
   TANDEM_DYNAMIC_CONFIG: setup,
+  TANDEM_WORKER_VERSION: setup,
 } as const satisfies Record<string, ErrorAnswer>;
 
 /** One Tandem error code (see {@link ERROR_CODES}). */

@@ -28,6 +28,8 @@ export function demoConfigDocument(options: {
   address: string;
   namespace?: string;
   taskQueue?: string;
+  /** The Worker Deployment; default the config's (`tandem`). */
+  deploymentName?: string;
 }) {
   const { targetsUrl } = options;
   return {
@@ -35,6 +37,9 @@ export function demoConfigDocument(options: {
       address: options.address,
       namespace: options.namespace ?? 'default',
       taskQueue: options.taskQueue ?? 'tandem',
+      ...(options.deploymentName !== undefined && {
+        deployment: { name: options.deploymentName },
+      }),
     },
     targets: {
       // A secret header, so every run shows `${VAR}` staying out of history.

@@ -8,6 +8,7 @@ import { demoConfigDocument } from '../demo/config';
 import { startDemoTargets, type DemoTargets, type DemoTargetsOptions } from '../demo/targets';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 import { createWorkers, type TandemWorkerOptions, type TandemWorkers } from '../worker/worker';
+import { PromotePolicy } from '../worker/worker-version';
 import {
   startTemporalServer,
   type StartTemporalServerOptions,
@@ -118,11 +119,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const targets = await startDemoTargets(options.targets);
     started.push(() => targets.stop());
 
+    // On a shared server (the tests') each system is a deployment of its own, as it has a task
+    // queue of its own: its workers' versions and promotions touch no other system's runs.
     const document = demoConfigDocument({
       targetsUrl: targets.url,
       address: server?.address ?? ('address' in options.temporal ? options.temporal.address : ''),
       taskQueue: options.taskQueue ?? (server ? 'tandem' : `local-${randomUUID()}`),
-      ...(server && { namespace: server.namespace }),
+      ...(server ? { namespace: server.namespace } : { deploymentName: `local-${randomUUID()}` }),
     });
     options.tune?.(document);
     const config = parseConfig(document, options.configSource ?? 'local config');
@@ -135,9 +138,19 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
         config,
         connection: nativeConnection,
         env,
+        // The workers of a local system are the ones meant to serve: new runs start on them.
+        promote: PromotePolicy.always,
         ...workerOptions,
       });
       const done = workers.run();
+      // Awaited by whoever holds `done`; until then a failed worker is no unhandled rejection.
+      done.catch(() => undefined);
+      try {
+        await workers.ready;
+      } catch (error) {
+        await done;
+        throw error;
+      }
       const stop = async () => {
         workers.shutdown();
         await done;

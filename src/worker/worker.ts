@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { RunPayloads } from '../activities/run-payloads';
@@ -9,7 +10,16 @@ import type { TandemConfig } from '../contract/config/schema';
 import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
-import { prebuiltBundle } from './workflow-bundle';
+import { prebuiltBundle, workflowCode } from './workflow-bundle';
+import {
+  buildIdOf,
+  settleVersion,
+  type PolledQueue,
+  PromotePolicy,
+  type VersionStanding,
+  versionName,
+  WorkerVersionError,
+} from './worker-version';
 
 /**
  * Where the workflow bundle's entry point is; a worker without a prebuilt bundle bundles it at
@@ -39,6 +49,13 @@ export interface TandemWorkerOptions {
    * messages stay in plain text.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * The build id of this process's deployment version (`TANDEM_BUILD_ID`). Default: derived from
+   * the workflow bundle (see `buildIdOf`), so only a change of workflow code makes a new version.
+   */
+  buildId?: string;
+  /** When this version becomes current; default `if-none` (a first deploy, a fresh server). */
+  promote?: PromotePolicy;
   /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
   resolve?: Resolver;
   /** Attempts one target may have in flight at once on this worker. Default 100. */
@@ -60,10 +77,25 @@ export interface TandemWorkerOptions {
   >;
 }
 
-/** The workers of one process: one for workflows, one per target (a bulkhead each). */
+/**
+ * The workers of one process: one for workflows, one per target (a bulkhead each), all of one
+ * deployment version, so the activities of a run pinned to it find pollers of that version.
+ */
 export interface TandemWorkers {
-  /** Runs every worker until shutdown; rejects if one of them fails. */
+  /** The deployment version every worker of this process serves. */
+  readonly version: WorkerDeploymentVersion;
+  /**
+   * Runs every worker until shutdown and settles their version meanwhile (see {@link ready});
+   * rejects if a worker fails or the version cannot be settled (the workers are then stopped).
+   */
   run(): Promise<void>;
+  /**
+   * Settles once {@link run} has started and the server knows this version with every queue it
+   * polls: the version was made current as {@link TandemWorkerOptions.promote} says, and this
+   * tells where it stands. A versioned worker gets new deliveries only while its version is
+   * current; the runs pinned to it, always. Rejects when the workers stop first.
+   */
+  readonly ready: Promise<VersionStanding>;
   /** Stops polling and lets in-flight attempts finish (within the shutdown grace time). */
   shutdown(): void;
 }
@@ -88,17 +120,32 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
   );
   // Validated before any worker starts: a missing or malformed key starts nothing.
   const cipher = payloadCipherFrom(config, options.env);
+  const encrypting = cipher !== undefined;
+  const code = await workflowCode(
+    options.workflowBundle ?? prebuiltBundle(encrypting, __dirname),
+    workflowsPath,
+    encrypting,
+  );
+  const version = {
+    deploymentName: config.temporal.deployment.name,
+    buildId: options.buildId ?? buildIdOf(code),
+  };
   const shared = {
     connection,
     namespace,
+    // Pinned: a run finishes on the code that started it; a new version gets new runs only.
+    workerDeploymentOptions: {
+      version,
+      useWorkerVersioning: true,
+      defaultVersioningBehavior: 'PINNED',
+    },
     dataConverter: dataConverterOf(cipher),
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...(config.worker?.cachedRuns !== undefined && {
       maxCachedWorkflows: config.worker.cachedRuns,
     }),
     ...options.workerOptions,
-  };
-  const bundle = options.workflowBundle ?? prebuiltBundle(cipher !== undefined, __dirname);
+  } as const;
   const payloads = new RunPayloads(connection.workflowService, {
     codecs: cipher === undefined ? [] : [cipher],
   });
@@ -113,6 +160,14 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
   const bulkheaded = names.filter((name) => config.targets[name]!.bulkhead);
   // Targets with `bulkhead: false` run on the workflow's queue, so its worker serves them too.
   const sharing = names.length - bulkheaded.length;
+  const queues: PolledQueue[] = [
+    { name: config.temporal.taskQueue, type: 'workflow' },
+    ...(sharing > 0 ? [{ name: config.temporal.taskQueue, type: 'activity' } as const] : []),
+    ...bulkheaded.map((target) => ({
+      name: targetTaskQueue(config.temporal.taskQueue, target),
+      type: 'activity' as const,
+    })),
+  ];
 
   const workers = await Promise.all([
     Worker.create({
@@ -121,7 +176,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       sinks: {
         payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
       } satisfies InjectedSinks<DeliverySinks>,
-      ...(bundle ? { workflowBundle: bundle } : { workflowsPath }),
+      workflowBundle: { code },
       ...(sharing > 0 && {
         activities,
         maxConcurrentActivityTaskExecutions: slots * sharing,
@@ -137,23 +192,60 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     ),
   ]);
 
+  // Ends a promotion still waiting for the version to show up once the workers stop.
+  const stopped = new AbortController();
   const shutdown = () => {
     for (const worker of workers) {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     }
   };
+  let settled: (standing: VersionStanding) => void = () => undefined;
+  let unsettled: (error: unknown) => void = () => undefined;
+  const ready = new Promise<VersionStanding>((resolve, reject) => {
+    settled = resolve;
+    unsettled = reject;
+  });
+  // Not every caller waits for it; run() reports a failure to settle too.
+  ready.catch(() => undefined);
   return {
+    version,
+    ready,
     shutdown,
     async run() {
-      try {
-        await Promise.all(
-          workers.map((worker) =>
-            worker.run().catch((error: unknown) => {
-              shutdown();
-              throw error;
-            }),
+      const working = Promise.all(
+        workers.map((worker) =>
+          worker.run().catch((error: unknown) => {
+            shutdown();
+            throw error;
+          }),
+        ),
+      ).finally(() =>
+        stopped.abort(
+          new WorkerVersionError(
+            version,
+            `The workers of ${versionName(version)} stopped before their version was settled.`,
           ),
-        );
+        ),
+      );
+      const settling = settleVersion({
+        connection,
+        namespace,
+        version,
+        queues,
+        policy: options.promote ?? PromotePolicy.ifNone,
+        signal: stopped.signal,
+      }).then(settled, (error: unknown) => {
+        unsettled(error);
+        // Stopped workers end the wait: not a failure of its own.
+        if (stopped.signal.aborted) return;
+        shutdown();
+        throw error;
+      });
+      try {
+        const [workersEnded, versionSettled] = await Promise.allSettled([working, settling]);
+        // A worker that failed is the cause of whatever else went wrong.
+        if (workersEnded.status === 'rejected') throw workersEnded.reason;
+        if (versionSettled.status === 'rejected') throw versionSettled.reason;
       } finally {
         await http.close();
       }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
@@ -20,6 +21,20 @@ export function prebuiltBundle(
 ): WorkerOptions['workflowBundle'] | undefined {
   const codePath = path.join(dir, bundleFileName(encrypting));
   return existsSync(codePath) ? { codePath } : undefined;
+}
+
+/**
+ * The code a worker runs: the bundle given or prebuilt (`npm run build`), else the workflows at
+ * `workflowsPath` bundled now, as the worker would at start. Held as text so the build id can
+ * be derived from exactly the code that runs.
+ */
+export async function workflowCode(
+  given: WorkerOptions['workflowBundle'] | undefined,
+  workflowsPath: string,
+  encrypting: boolean,
+): Promise<string> {
+  if (given === undefined) return bundleWorkflows(workflowsPath, encrypting);
+  return 'code' in given ? given.code : readFile(given.codePath, 'utf8');
 }
 
 /**

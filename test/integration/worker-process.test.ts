@@ -72,6 +72,40 @@ describe('the worker process', () => {
     expect(state.legs[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(targets.received('inventory', 'create')).toHaveLength(1);
   }, 120_000);
+
+  it('serves one version per build: the first is made current, another says how to promote it, and --promote does', async () => {
+    system = await startSystem(() => undefined, { workers: false });
+    const configPath = await system.writeConfigFile();
+    const deployment = system.config.temporal.deployment.name;
+    const spawn = (args: string[], env: Record<string, string> = {}) => {
+      const worker = spawnTandem(['worker', ...args], {
+        TANDEM_CONFIG: configPath,
+        INVENTORY_TOKEN,
+        ...env,
+      });
+      workers.push(worker);
+      return worker;
+    };
+
+    const refused = await spawn([], { TANDEM_BUILD_ID: 'v 2' }).exited;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('TANDEM_BUILD_ID: must be');
+
+    const first = await spawn([]).waitForOutput('tandem worker: polling');
+    const built = /serving (\S+), the current version \(promoted now\)/.exec(first)?.[1];
+    expect(built).toMatch(new RegExp(`^${deployment}\\.[0-9a-f]{12}$`));
+
+    const second = await spawn([], { TANDEM_BUILD_ID: 'v2' }).waitForOutput(
+      'tandem worker: polling',
+    );
+    expect(second).toContain(`serving ${deployment}.v2; the current version is ${built}`);
+    expect(second).toContain(`--deployment-name ${deployment} --build-id v2`);
+
+    const third = await spawn(['--promote'], { TANDEM_BUILD_ID: 'v2' }).waitForOutput(
+      'tandem worker: polling',
+    );
+    expect(third).toContain(`serving ${deployment}.v2, the current version (promoted now)`);
+  }, 180_000);
 });
 
 /**

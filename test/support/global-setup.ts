@@ -21,6 +21,8 @@ export default async function setup(project: TestProject) {
   const server = await startLocalTemporal({
     cli: { env: process.env },
     log: (line) => console.log(line),
+    // Each test's system is a Worker Deployment of its own: far more than a namespace's 100.
+    extraArgs: ['--dynamic-config-value', 'matching.maxDeployments=100000'],
   });
   const code = await bundleWorkflows(workflowsPath, false);
   const bundlePath = path.resolve('test-results', 'workflow-bundle.js');

@@ -38,3 +38,15 @@ export async function stockSignal(
     throw new Error(`temporal ${args.join(' ')} exited ${code}: ${stderr || stdout}`);
   }
 }
+
+/**
+ * Runs a `temporal …` command line as Tandem prints it for an operator to paste (plain words,
+ * no quoting). Throws when the CLI fails.
+ */
+export async function stockCommand(line: string): Promise<string> {
+  const [program, ...args] = line.split(' ');
+  if (program !== 'temporal') throw new Error(`Not a Temporal CLI command: ${line}`);
+  const { code, stdout, stderr } = await spawnProcess(await temporalCli(), args).exited;
+  if (code !== 0) throw new Error(`${line} exited ${code}: ${stderr || stdout}`);
+  return stdout;
+}

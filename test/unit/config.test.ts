@@ -24,7 +24,12 @@ describe('parseConfig', () => {
     });
 
     expect(config).toEqual({
-      temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'tandem' },
+      temporal: {
+        address: 'localhost:7233',
+        namespace: 'default',
+        taskQueue: 'tandem',
+        deployment: { name: 'tandem' },
+      },
       limits: { payload: 512 * 1024 },
       targets: {
         inventory: {
@@ -64,7 +69,12 @@ describe('parseConfig', () => {
 
   it('reads the documented example with its durations in milliseconds', () => {
     const config = parseConfig({
-      temporal: { address: 'temporal:7233', namespace: 'orders', taskQueue: 'fanout' },
+      temporal: {
+        address: 'temporal:7233',
+        namespace: 'orders',
+        taskQueue: 'fanout',
+        deployment: { name: 'fanout-prod' },
+      },
       targets: {
         inventory: {
           request: {
@@ -94,6 +104,7 @@ describe('parseConfig', () => {
       address: 'temporal:7233',
       namespace: 'orders',
       taskQueue: 'fanout',
+      deployment: { name: 'fanout-prod' },
     });
     const inventory = config.targets.inventory!;
     expect(inventory.request).toEqual({
@@ -154,6 +165,20 @@ describe('parseConfig', () => {
     expect(error.message).toContain('Invalid config tandem.config.yaml: 8 problems');
     for (const issue of error.issues) expect(error.message).toContain(`  - ${issue}`);
   });
+
+  it.each(['tandem.v2', 'orders:prod', '__tandem', '', 'x'.repeat(101)])(
+    'refuses the deployment name %j, which Temporal cannot hold in a version id',
+    (name) => {
+      const error = configError(() =>
+        parseConfig({
+          temporal: { deployment: { name } },
+          targets: { a: { request: { url: 'http://h/x' } } },
+        }),
+      );
+      expect(error.issues).toHaveLength(1);
+      expect(error.issues[0]).toMatch(/^temporal\.deployment\.name: must be /);
+    },
+  );
 
   it.each([
     [

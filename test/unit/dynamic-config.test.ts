@@ -17,6 +17,7 @@ describe("the dev server's dynamic config", () => {
     const flags = devServerDynamicConfigFlags();
     expect(flags).toContain('limit.maxIDLength=255');
     expect(flags).toContain('frontend.enableUpdateWorkflowExecution=true');
+    expect(flags).toContain('system.enableDeploymentVersions=true');
     expect(flags.filter((f) => f === '--dynamic-config-value')).toHaveLength(flags.length / 2);
   });
 

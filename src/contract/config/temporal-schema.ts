@@ -31,6 +31,24 @@ const temporalTlsSchema = z.union(
 );
 
 /**
+ * The Worker Deployment every Tandem worker joins. The server keeps the name in version ids
+ * (`name.buildId`) and refuses `.` and `:` in it, and names starting with `__`: the rule here is
+ * narrower and says so before any worker starts.
+ */
+const deploymentSchema = z
+  .strictObject({
+    name: z
+      .string({ error: 'must be a string' })
+      .max(100, 'must be at most 100 characters')
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9_-]*$/,
+        'must be letters, digits, "-" and "_", starting with a letter or digit',
+      )
+      .prefault('tandem'),
+  })
+  .prefault({ name: 'tandem' });
+
+/**
  * Where Temporal is and how to reach it. `apiKey` (Temporal Cloud) is best written as
  * `${TEMPORAL_API_KEY}`: it is then read from the environment when connecting.
  */
@@ -39,6 +57,8 @@ export const temporalSchema = z
     address: z.string().min(1, 'must not be empty').prefault('localhost:7233'),
     namespace: z.string().min(1, 'must not be empty').prefault('default'),
     taskQueue: z.string().min(1, 'must not be empty').prefault('tandem'),
+    /** The Worker Deployment this config's workers run in: one version per workflow build. */
+    deployment: deploymentSchema,
     tls: temporalTlsSchema.optional(),
     apiKey: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
   })
