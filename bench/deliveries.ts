@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     runs: first?.runs ?? ([] as unknown as RowReport['runs']),
     ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
   };
-  console.log(formatReport(report));
+  console.log(formatReport(report, 'terminal'));
   const json = JSON.stringify(report);
   if (options.out !== undefined) await writeFile(options.out, `${json}\n`);
   // One line, printed last, so `tail -n 1` finds it.

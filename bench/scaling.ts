@@ -3,6 +3,7 @@
  * the saturated row's throughput, latency and CPU-ms per delivery by kind of process.
  */
 import { CLUSTER_PARTS } from './cluster';
+import type { Column } from './columns';
 import type { RowReport } from './row';
 
 /** One line of the scaling table. */
@@ -63,46 +64,26 @@ export function scalingTable(rows: readonly RowReport[]): ScalingLine[] {
     });
 }
 
-/** The table's columns, shared by the printed report and the Markdown of `bench/tables.ts`. */
-export const SCALING_HEADER = [
-  'shards',
-  'worker procs',
-  'n',
-  'Tandem/s',
-  'p50 ms',
-  'p99 ms',
-  'frontend',
-  'history',
-  'matching',
-  'temporal worker',
-  'postgres',
-  'server Σ',
-  'Tandem workers',
-  'driver',
-  'targets',
-  'fail',
-  'load',
-] as const;
+const cpu = (header: string, figure: (c: ScalingLine['cpuMsPerDelivery']) => number) => ({
+  header,
+  figure: (line: ScalingLine) => figure(line.cpuMsPerDelivery),
+});
 
-/** A line's cells, for {@link SCALING_HEADER}. */
-export function scalingCells(line: ScalingLine): string[] {
-  const fixed = (value: number, digits: number) =>
-    Number.isFinite(value) ? value.toFixed(digits) : '–';
-  const cpu = line.cpuMsPerDelivery;
-  const parts = cpu.serverByProcess;
-  return [
-    String(line.historyShards),
-    String(line.workerProcesses),
-    String(line.deliveries),
-    fixed(line.perSecond, 1),
-    fixed(line.p50Ms, 0),
-    fixed(line.p99Ms, 0),
-    ...CLUSTER_PARTS.map((part) => fixed(parts[part], 1)),
-    fixed(cpu.server, 1),
-    fixed(cpu.workers, 1),
-    fixed(cpu.driver, 1),
-    fixed(cpu.targets, 1),
-    String(line.failures),
-    fixed(line.loadAverage1m, 1),
-  ];
-}
+/** The scaling table's columns; CPU-ms per delivery by kind of process. */
+export const SCALING_COLUMNS: Column<ScalingLine>[] = [
+  { header: 'shards', figure: (line) => String(line.historyShards) },
+  { header: 'worker procs', figure: (line) => String(line.workerProcesses) },
+  { header: 'n', figure: (line) => String(line.deliveries) },
+  { header: 'Tandem', unit: '/s', figure: (line) => line.perSecond },
+  { header: 'p50', unit: 'ms', figure: (line) => line.p50Ms, digits: 0 },
+  { header: 'p99', unit: 'ms', figure: (line) => line.p99Ms, digits: 0 },
+  ...CLUSTER_PARTS.map((part) =>
+    cpu(part === 'worker' ? 'temporal worker' : part, (c) => c.serverByProcess[part]),
+  ),
+  cpu('server Σ', (c) => c.server),
+  cpu('Tandem workers', (c) => c.workers),
+  cpu('driver', (c) => c.driver),
+  cpu('targets', (c) => c.targets),
+  { header: 'fail', figure: (line) => String(line.failures) },
+  { header: 'load', figure: (line) => line.loadAverage1m },
+];
