@@ -87,8 +87,8 @@ async function main(): Promise<void> {
   try {
     for (const row of rows) {
       const running = await system.prepare(row.setup);
-      if (row.group === 'parked') parked = await runParked(running, row, log);
-      else if (row.group === 'hostile') hostile = await runHostile(running, row, log);
+      if (row.kind === 'parked') parked = await runParked(running, row, log);
+      else if (row.kind === 'hostile') hostile = await runHostile(running, row, log);
       else reports.push(await runRow(running, row, log));
     }
   } finally {

@@ -10,7 +10,7 @@ import { ascending, driveAtRate, driveLanes, percentile, type Deliver } from './
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
 import { loadAverage, startNodeChild, watchRss } from './processes';
-import { gatewayDeliver, setLatency } from './row';
+import { gatewayDeliver, rateOf, setLatency } from './row';
 import { FLOOD_KEY, type Running } from './system';
 
 const MIB = 1024 * 1024;
@@ -51,7 +51,7 @@ async function phase(
   durationMs: number,
 ): Promise<HostilePhase> {
   const rss = watchRss([running.gateway!.child.pid]);
-  const drive = await driveAtRate(deliver, { ratePerSecond: spec.ratePerSecond!, durationMs });
+  const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
   const [gatewayRssPeakBytes = 0] = rss.stop().perProcess;
   const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
   const endToEnd = ascending(drive.samples.map((s) => s.ms));
@@ -76,9 +76,7 @@ export async function runHostile(
   spec: RowSpec,
   log: (line: string) => void,
 ): Promise<HostileReport> {
-  if (running.gateway === undefined || spec.ratePerSecond === undefined) {
-    throw new Error(`${spec.name}: the hostile row needs the gateway and a rate`);
-  }
+  if (running.gateway === undefined) throw new Error(`${spec.name}: the row needs the gateway`);
   const loadAverage1m = loadAverage();
   await setLatency(running.targetsUrl, spec.latencyMs);
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
@@ -104,7 +102,7 @@ export async function runHostile(
     return {
       name: spec.name,
       group: 'hostile',
-      ratePerSecond: spec.ratePerSecond,
+      ratePerSecond: rateOf(spec),
       phaseSeconds: durationMs / 1000,
       loadAverage1m,
       quiet,

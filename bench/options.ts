@@ -4,15 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import {
-  customRow,
-  leverRows,
-  scalingRows,
-  standardRows,
-  DEFAULTS,
-  type RowSpec,
-  type Setup,
-} from './matrix';
+import { customRow, rowsOf, type RowSpec } from './matrix';
+import type { Setup } from './setup';
 
 const pollers = z.union([z.literal('autoscaling'), z.coerce.number().int().positive()]);
 
@@ -170,27 +163,23 @@ function withFlags(setup: Setup, o: BenchOptions): Setup {
 /** The rows the options ask for, and those left out on the cluster with why. */
 export function rowsFor(o: BenchOptions): { rows: RowSpec[]; skipped: string[] } {
   const custom = o.deliveries ?? o.concurrency ?? o.latencyMs ?? o.legs;
-  const rows = o.scaling
-    ? scalingRows({ quick: o.quick })
-    : custom !== undefined
+  const rows =
+    custom !== undefined && !o.scaling
       ? [
           customRow({
             deliveries: o.deliveries ?? 200,
             concurrency: o.concurrency ?? 20,
             latencyMs: o.latencyMs ?? 50,
             legs: o.legs ?? 2,
-            setup: DEFAULTS,
           }),
         ]
-      : o.levers
-        ? leverRows({ quick: o.quick })
-        : standardRows({ quick: o.quick });
+      : rowsOf(o.scaling ? 'scaling' : o.levers ? 'levers' : 'standard', o.quick);
   const chosen = rows
     .filter((row) => o.only === undefined || row.name.includes(o.only))
     .filter((row) => o.skip === undefined || !row.name.includes(o.skip))
     .map((row) => (o.levers || o.scaling ? row : { ...row, setup: withFlags(row.setup, o) }))
     .map((row) => {
-      if (row.group !== 'parked' || o.parked === undefined) return row;
+      if (row.kind !== 'parked' || o.parked === undefined) return row;
       return { ...row, deliveries: o.parked, capMs: undefined };
     });
   if (!o.cluster) return { rows: chosen, skipped: [] };

@@ -155,9 +155,9 @@ async function side(
   const driverBefore = process.cpuUsage();
   const durationMs = (!tandem && spec.baselineDurationMs) || spec.durationMs;
   const drive =
-    spec.ratePerSecond !== undefined
+    spec.kind === 'open'
       ? await driveAtRate(deliver, {
-          ratePerSecond: spec.ratePerSecond,
+          ratePerSecond: rateOf(spec),
           durationMs: durationMs ?? 10_000,
         })
       : await driveLanes(deliver, {
@@ -200,6 +200,12 @@ async function side(
       }),
     },
   };
+}
+
+/** An open-loop row's rate: the matrix gives every such row one. */
+export function rateOf(spec: RowSpec): number {
+  if (spec.ratePerSecond === undefined) throw new Error(`${spec.name}: give the row a rate`);
+  return spec.ratePerSecond;
 }
 
 function completed(id: string, status: string, reason?: string): void {

@@ -83,6 +83,37 @@ describe('bench flags', () => {
     expect(parseBenchArgs(['--transfer-reads', '100']).transferReads).toBe(100);
   });
 
+  it.each([[[]], [['--quick']], [['--levers']], [['--levers', '--quick']]])(
+    'gives every row of %j what its kind runs on: lanes and a count or time, or a rate',
+    (args) => {
+      const { rows } = rowsFor(parseBenchArgs(args));
+      for (const row of rows) {
+        if (row.kind === 'open' || row.kind === 'hostile') {
+          expect(row, row.name).toMatchObject({ ratePerSecond: expect.any(Number) });
+          expect(row.durationMs, row.name).toBeGreaterThan(0);
+        } else {
+          expect(row.concurrency, row.name).toBeGreaterThan(0);
+          expect((row.deliveries ?? row.durationMs ?? 0) > 0, row.name).toBe(true);
+        }
+      }
+      expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
+    },
+  );
+
+  it('sizes --quick down and leaves out the rows only the full matrix runs', () => {
+    const full = rowsFor(parseBenchArgs([])).rows;
+    const quick = rowsFor(parseBenchArgs(['--quick'])).rows;
+    const named = (rows: typeof full, name: string) => rows.find((row) => row.name === name);
+
+    expect(quick.length).toBeLessThan(full.length);
+    expect(named(quick, 'idle 20 ms')).toMatchObject({ deliveries: 20, capMs: 2_000 });
+    expect(named(full, 'idle 20 ms')).toMatchObject({ deliveries: 100, capMs: 6_000 });
+    expect(named(quick, 'sustained c=50 8 s')).toMatchObject({ durationMs: 8_000 });
+    expect(named(full, 'sustained c=50 60 s')).toMatchObject({ durationMs: 60_000 });
+    expect(named(quick, 'idle 500 ms')).toBeUndefined();
+    expect(named(full, 'idle 500 ms')).toMatchObject({ deliveries: 12, capMs: 10_000 });
+  });
+
   it('crosses every count of shards with every count of worker processes, shards outermost', () => {
     const { rows } = rowsFor(parseBenchArgs(['--cluster', '--scaling']));
     expect(rows.map((row) => [row.setup.historyShards, row.setup.workerProcesses])).toEqual(
