@@ -229,12 +229,13 @@ export function rowsOf(matrix: Matrix, quick: boolean): RowSpec[] {
   return MATRICES[matrix]
     .filter((record) => !(quick && record.fullOnly))
     .map((record) => {
-      const { fullOnly: _, ...fields } = record;
       const sized = Object.fromEntries(
-        Object.entries(fields).map(([key, value]) => [
-          key,
-          Array.isArray(value) ? (value as unknown[])[quick ? 1 : 0] : value,
-        ]),
+        Object.entries(record)
+          .filter(([key]) => key !== 'fullOnly')
+          .map(([key, value]) => [
+            key,
+            Array.isArray(value) ? (value as unknown[])[+quick] : value,
+          ]),
       );
       return {
         kind: 'closed',

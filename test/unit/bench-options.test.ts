@@ -89,7 +89,7 @@ describe('bench flags', () => {
       const { rows } = rowsFor(parseBenchArgs(args));
       for (const row of rows) {
         if (row.kind === 'open' || row.kind === 'hostile') {
-          expect(row, row.name).toMatchObject({ ratePerSecond: expect.any(Number) });
+          expect(row.ratePerSecond, row.name).toBeGreaterThan(0);
           expect(row.durationMs, row.name).toBeGreaterThan(0);
         } else {
           expect(row.concurrency, row.name).toBeGreaterThan(0);
