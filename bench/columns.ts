@@ -113,6 +113,8 @@ const cpu = (process: string, header = process): Column<RowReport> => ({
 });
 export const SERVER_CPU = cpu('server');
 export const WORKER_CPU = cpu('worker');
+const DRIVER_CPU = cpu('driver');
+const TARGETS_CPU = cpu('targets');
 /** All of Tandem's processes together, per delivery. */
 export const TOTAL_CPU: Column<RowReport> = {
   header: 'all',
@@ -134,10 +136,17 @@ export const CLUSTER_CPU: Column<RowReport>[] = CLUSTER_PARTS.map((part) => ({
   when: onCluster,
 }));
 
+const N: Column<RowReport> = { header: 'n', figure: (row) => String(row.runs[0].count) };
+const FAILURES: Column<RowReport> = {
+  header: 'failures',
+  figure: (row) => String(row.runs[0].failures.length + row.runs[1].failures.length),
+};
+const LOAD: Column<RowReport> = { header: 'load', figure: (row) => row.loadAverage1m, digits: 2 };
+
 /** Latency and throughput, Tandem beside the bare `Promise.allSettled`. */
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
-  { header: 'n', figure: (row) => String(row.runs[0].count) },
+  N,
   PER_SECOND.tandem,
   PER_SECOND.bare,
   ...P50.all,
@@ -147,11 +156,8 @@ export const LATENCY_COLUMNS: Column<RowReport>[] = [
     unit: 'ms',
     figure: ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
   },
-  {
-    header: 'failures',
-    figure: (row) => String(row.runs[0].failures.length + row.runs[1].failures.length),
-  },
-  { header: 'load', figure: (row) => row.loadAverage1m, digits: 2 },
+  FAILURES,
+  LOAD,
 ];
 
 const severalWorkers = (rows: readonly RowReport[]) => rows.some((row) => row.workerProcesses > 1);
@@ -163,8 +169,8 @@ export const COST_COLUMNS: Column<RowReport>[] = [
   ...CLUSTER_CPU,
   WORKER_CPU,
   cpu('gateway'),
-  cpu('driver'),
-  cpu('targets'),
+  DRIVER_CPU,
+  TARGETS_CPU,
   {
     header: 'bare (driver+targets)',
     unit: 'CPU-ms',
@@ -200,6 +206,26 @@ export const COST_COLUMNS: Column<RowReport>[] = [
     figure: ({ runs: [{ phasesP50Ms: p }] }) =>
       [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
   },
+];
+
+/**
+ * The scaling rows (`--cluster --scaling`): per count of history shards and worker processes,
+ * the saturated row's throughput, latency and CPU-ms per delivery by kind of process.
+ */
+export const SCALING_COLUMNS: Column<RowReport>[] = [
+  { header: 'shards', figure: (row) => String(row.historyShards ?? '–') },
+  { header: 'worker procs', figure: (row) => String(row.workerProcesses) },
+  N,
+  PER_SECOND.tandem,
+  P50.tandem,
+  P99.tandem,
+  ...CLUSTER_CPU,
+  SERVER_CPU,
+  WORKER_CPU,
+  DRIVER_CPU,
+  TARGETS_CPU,
+  FAILURES,
+  LOAD,
 ];
 
 /** Notes under the cost table, for the columns only some reports have. */

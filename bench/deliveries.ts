@@ -38,7 +38,6 @@ import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
 import { formatReport } from './report';
 import { runRow, type RowReport } from './row';
-import { scalingTable } from './scaling';
 import { BenchSystem, type ServerKind } from './system';
 
 /**
@@ -106,7 +105,6 @@ async function main(): Promise<void> {
     skipped,
     ...(parked && { parked }),
     ...(hostile && { hostile }),
-    ...(options.scaling && { scaling: scalingTable(reports) }),
     runs: first?.runs ?? ([] as unknown as RowReport['runs']),
     ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
   };

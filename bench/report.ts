@@ -5,6 +5,7 @@
 import type { BenchReport } from './bench-report';
 import {
   COST_COLUMNS,
+  SCALING_COLUMNS,
   LATENCY_COLUMNS,
   costNotes,
   fixed,
@@ -14,7 +15,6 @@ import {
 } from './columns';
 import { HOSTILE_GOAL, type HostilePhase, type HostileReport } from './hostile';
 import type { ParkedReport } from './parked';
-import { SCALING_COLUMNS } from './scaling';
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number) => fixed(bytes / MIB, 0);
@@ -69,6 +69,7 @@ function parkedLine(parked: ParkedReport): string {
 /** The report as text, in `style`. */
 export function formatReport(report: BenchReport, style: Style): string {
   const { host, rows } = report;
+  const scaling = rows.filter((row) => row.group === 'scaling');
   const server =
     report.server === 'cluster'
       ? 'a Temporal cluster (PostgreSQL, four services)'
@@ -95,12 +96,12 @@ export function formatReport(report: BenchReport, style: Style): string {
       ...(style === 'markdown' ? [''] : []),
       ...costNotes(rows),
     ],
-    ...(report.scaling
+    ...(scaling.length > 0
       ? [
           titled(
             'Scaling: saturated row (c=50, 20 ms, 2 legs) per history shards × worker processes; CPU-ms per delivery',
             SCALING_COLUMNS,
-            report.scaling,
+            scaling,
             style,
           ),
         ]

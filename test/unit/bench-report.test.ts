@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { BenchReport } from '../../bench/bench-report';
 import { COST_COLUMNS, LATENCY_COLUMNS, table } from '../../bench/columns';
+import { formatReport } from '../../bench/report';
 import type { RowReport, RunReport } from '../../bench/row';
 
 function run(name: RunReport['name'], p50Ms: number): RunReport {
@@ -94,5 +96,27 @@ describe('the bench report', () => {
     expect(plain).not.toContain('RSS sum MiB');
     expect(full).toEqual(expect.arrayContaining(['· history', '· postgres', 'RSS sum MiB']));
     expect(full.length).toBe(plain.length + 6);
+  });
+
+  it('shows the scaling table of the scaling rows, by shards and worker processes', () => {
+    const report = {
+      host: { cpus: 2, model: 'test', loadAverage1m: 1 },
+      server: 'cluster',
+      durationS: 60,
+      skipped: [],
+      rows: [
+        row('idle 20 ms'),
+        row('4 shards, 2 workers', { group: 'scaling', historyShards: 4, workerProcesses: 2 }),
+      ],
+    } as unknown as BenchReport;
+    const text = formatReport(report, 'markdown');
+    const scaling = text.slice(text.indexOf('Scaling:')).split('\n');
+
+    expect(formatReport({ ...report, rows: [row('idle 20 ms')] }, 'markdown')).not.toContain(
+      'Scaling:',
+    );
+    expect(cells(scaling[2]!).slice(0, 3)).toEqual(['shards', 'worker procs', 'n']);
+    expect(cells(scaling[4]!).slice(0, 4)).toEqual(['4', '2', '10', '10.0']);
+    expect(scaling[5]).toBeUndefined();
   });
 });
