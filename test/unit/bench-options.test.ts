@@ -23,6 +23,29 @@ describe('bench flags', () => {
     }
   });
 
+  it('reads every kebab-case flag into its option, and refuses unknown flags', () => {
+    const options = parseBenchArgs([
+      ...['--latency-ms', '5', '--eager-start', '--cpu-prof', '/tmp/profiles'],
+      ...['--workflow-pollers', 'autoscaling', '--activity-pollers', '3', '--transfer-reads', '7'],
+      ...['--bulkhead', 'off', '--json', '--out', 'report.json', '--cache', '0'],
+    ]);
+    expect(options).toMatchObject({
+      latencyMs: 5,
+      eagerStart: true,
+      cpuProf: '/tmp/profiles',
+      workflowPollers: 'autoscaling',
+      activityPollers: 3,
+      transferReads: 7,
+      bulkhead: 'off',
+      json: true,
+      out: 'report.json',
+      cache: 0,
+      quick: false,
+    });
+    expect(() => parseBenchArgs(['--latency', '5'])).toThrow(/latency/);
+    expect(() => parseBenchArgs(['--quick=yes'])).toThrow(/quick/);
+  });
+
   it('accepts several worker processes on the dev server too', () => {
     expect(parseBenchArgs(['--worker-processes', '2']).workerProcesses).toBe(2);
   });
