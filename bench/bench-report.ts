@@ -7,7 +7,6 @@ import type { HostileReport } from './hostile';
 import type { BenchOptions } from './options';
 import type { ParkedReport } from './parked';
 import type { RowReport } from './row';
-import type { ScalingLine } from './scaling';
 import type { ServerKind } from './system';
 
 /** The whole report, as printed and as `--json` prints it. */
@@ -24,8 +23,6 @@ export interface BenchReport {
   parked?: ParkedReport;
   /** The hostile row: the gateway's 202s and RSS, quiet and under a flood. */
   hostile?: HostileReport;
-  /** `--scaling`: its rows as the scaling table. */
-  scaling?: ScalingLine[];
   /** The first row's, where the single-row bench had them. */
   runs: RowReport['runs'];
   ratio: { perSecond: number; p50: number };

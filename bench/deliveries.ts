@@ -38,7 +38,6 @@ import { runParked, type ParkedReport } from './parked';
 import { loadAverage } from './processes';
 import { formatReport } from './report';
 import { runRow, type RowReport } from './row';
-import { scalingTable } from './scaling';
 import { BenchSystem, type ServerKind } from './system';
 
 /**
@@ -87,8 +86,8 @@ async function main(): Promise<void> {
   try {
     for (const row of rows) {
       const running = await system.prepare(row.setup);
-      if (row.group === 'parked') parked = await runParked(running, row, log);
-      else if (row.group === 'hostile') hostile = await runHostile(running, row, log);
+      if (row.kind === 'parked') parked = await runParked(running, row, log);
+      else if (row.kind === 'hostile') hostile = await runHostile(running, row, log);
       else reports.push(await runRow(running, row, log));
     }
   } finally {
@@ -106,11 +105,10 @@ async function main(): Promise<void> {
     skipped,
     ...(parked && { parked }),
     ...(hostile && { hostile }),
-    ...(options.scaling && { scaling: scalingTable(reports) }),
     runs: first?.runs ?? ([] as unknown as RowReport['runs']),
     ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
   };
-  console.log(formatReport(report));
+  console.log(formatReport(report, 'terminal'));
   const json = JSON.stringify(report);
   if (options.out !== undefined) await writeFile(options.out, `${json}\n`);
   // One line, printed last, so `tail -n 1` finds it.

@@ -5,12 +5,12 @@
  * `[`, and wrong API keys. It reports the app's `POST /v1/deliveries` latency and the gateway's
  * peak RSS in both phases, against the goal: p99 within 2× of quiet, RSS under 300 MiB.
  */
-import { Agent } from 'undici';
-import { ascending, driveAtRate, driveLanes, percentile, type Deliver } from './drive';
+import { ascending, driveAtRate, percentile, type Deliver } from './drive';
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
-import { loadAverage, startNodeChild, watchRss } from './processes';
-import { gatewayDeliver, setLatency } from './row';
+import { startNodeChild, watchRss } from './processes';
+import { rateOf, warmUp, withRow } from './row';
+import { gatewayDeliver } from './sides';
 import { FLOOD_KEY, type Running } from './system';
 
 const MIB = 1024 * 1024;
@@ -51,7 +51,7 @@ async function phase(
   durationMs: number,
 ): Promise<HostilePhase> {
   const rss = watchRss([running.gateway!.child.pid]);
-  const drive = await driveAtRate(deliver, { ratePerSecond: spec.ratePerSecond!, durationMs });
+  const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
   const [gatewayRssPeakBytes = 0] = rss.stop().perProcess;
   const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
   const endToEnd = ascending(drive.samples.map((s) => s.ms));
@@ -71,30 +71,23 @@ function floodTallyOf(output: string): FloodTally {
   return JSON.parse(line.slice(FLOOD_TALLY.length)) as FloodTally;
 }
 
-export async function runHostile(
+export function runHostile(
   running: Running,
   spec: RowSpec,
   log: (line: string) => void,
 ): Promise<HostileReport> {
-  if (running.gateway === undefined || spec.ratePerSecond === undefined) {
-    throw new Error(`${spec.name}: the hostile row needs the gateway and a rate`);
-  }
-  const loadAverage1m = loadAverage();
-  await setLatency(running.targetsUrl, spec.latencyMs);
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
-  try {
+  if (running.gateway === undefined) throw new Error(`${spec.name}: the row needs the gateway`);
+  const gatewayUrl = running.gateway.url;
+  return withRow(running, spec, async (agent, loadAverage1m) => {
     const deliver = gatewayDeliver(running, spec, agent);
-    const warmUp = await driveLanes(deliver, { concurrency: 5, count: 10 });
-    if (warmUp.failures.length > 0) {
-      throw new Error(`${spec.name}: the warm-up failed: ${warmUp.failures[0]}`);
-    }
+    await warmUp(spec.name, deliver, { concurrency: 5, count: 10 });
     const durationMs = spec.durationMs ?? 10_000;
     log(`${spec.name}: quiet…`);
     const quiet = await phase(running, spec, deliver, durationMs);
     log(`${spec.name}: flooded…`);
     // In a process of its own: the flood's work is not the app client's event loop's.
     const flooding = await startNodeChild('flood', 'flood-main.ts', {
-      TANDEM_FLOOD_URL: running.gateway.url,
+      TANDEM_FLOOD_URL: gatewayUrl,
       TANDEM_FLOOD_KEY: FLOOD_KEY,
     });
     const flooded = await phase(running, spec, deliver, durationMs);
@@ -104,7 +97,7 @@ export async function runHostile(
     return {
       name: spec.name,
       group: 'hostile',
-      ratePerSecond: spec.ratePerSecond,
+      ratePerSecond: rateOf(spec),
       phaseSeconds: durationMs / 1000,
       loadAverage1m,
       quiet,
@@ -118,7 +111,5 @@ export async function runHostile(
           HOSTILE_GOAL.gatewayRssBytes,
       },
     };
-  } finally {
-    await agent.close();
-  }
+  });
 }

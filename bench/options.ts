@@ -4,15 +4,8 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import {
-  customRow,
-  leverRows,
-  scalingRows,
-  standardRows,
-  DEFAULTS,
-  type RowSpec,
-  type Setup,
-} from './matrix';
+import { customRow, rowsOf, type RowSpec } from './matrix';
+import type { Setup } from './setup';
 
 const pollers = z.union([z.literal('autoscaling'), z.coerce.number().int().positive()]);
 
@@ -90,59 +83,23 @@ const optionsSchema = z
 /** The benchmark's flags, parsed. */
 export type BenchOptions = z.output<typeof optionsSchema>;
 
+/** The flags that take no value; every other flag takes one. */
+const SWITCHES = new Set(['quick', 'levers', 'json', 'eagerStart', 'cluster', 'scaling']);
+/** An option's flag: `latencyMs` is `--latency-ms`. */
+const flagOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
 /** Parses the command line; throws an error naming every bad flag. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
-  const text = { type: 'string' } as const;
-  const flag = { type: 'boolean' } as const;
+  const keys = Object.keys(optionsSchema.shape);
   const { values } = parseArgs({
     args: [...args],
-    options: {
-      deliveries: text,
-      concurrency: text,
-      'latency-ms': text,
-      legs: text,
-      quick: flag,
-      levers: flag,
-      json: flag,
-      out: text,
-      only: text,
-      skip: text,
-      partitions: text,
-      'transfer-reads': text,
-      parked: text,
-      'workflow-pollers': text,
-      'activity-pollers': text,
-      cache: text,
-      starter: text,
-      'eager-start': flag,
-      bulkhead: text,
-      'cpu-prof': text,
-      cluster: flag,
-      shards: text,
-      'worker-processes': text,
-      scaling: flag,
-    },
+    options: Object.fromEntries(
+      keys.map((key) => [flagOf(key), { type: SWITCHES.has(key) ? 'boolean' : 'string' } as const]),
+    ),
   });
-  const {
-    'latency-ms': latencyMs,
-    'workflow-pollers': workflowPollers,
-    'activity-pollers': activityPollers,
-    'eager-start': eagerStart,
-    'cpu-prof': cpuProf,
-    'worker-processes': workerProcesses,
-    'transfer-reads': transferReads,
-    ...plain
-  } = values;
-  const result = optionsSchema.safeParse({
-    ...plain,
-    latencyMs,
-    workflowPollers,
-    activityPollers,
-    eagerStart,
-    cpuProf,
-    workerProcesses,
-    transferReads,
-  });
+  const result = optionsSchema.safeParse(
+    Object.fromEntries(keys.map((key) => [key, values[flagOf(key)]])),
+  );
   if (!result.success) throw new Error(`Invalid bench flags:\n${z.prettifyError(result.error)}`);
   return result.data;
 }
@@ -170,27 +127,23 @@ function withFlags(setup: Setup, o: BenchOptions): Setup {
 /** The rows the options ask for, and those left out on the cluster with why. */
 export function rowsFor(o: BenchOptions): { rows: RowSpec[]; skipped: string[] } {
   const custom = o.deliveries ?? o.concurrency ?? o.latencyMs ?? o.legs;
-  const rows = o.scaling
-    ? scalingRows({ quick: o.quick })
-    : custom !== undefined
+  const rows =
+    custom !== undefined && !o.scaling
       ? [
           customRow({
             deliveries: o.deliveries ?? 200,
             concurrency: o.concurrency ?? 20,
             latencyMs: o.latencyMs ?? 50,
             legs: o.legs ?? 2,
-            setup: DEFAULTS,
           }),
         ]
-      : o.levers
-        ? leverRows({ quick: o.quick })
-        : standardRows({ quick: o.quick });
+      : rowsOf(o.scaling ? 'scaling' : o.levers ? 'levers' : 'standard', o.quick);
   const chosen = rows
     .filter((row) => o.only === undefined || row.name.includes(o.only))
     .filter((row) => o.skip === undefined || !row.name.includes(o.skip))
     .map((row) => (o.levers || o.scaling ? row : { ...row, setup: withFlags(row.setup, o) }))
     .map((row) => {
-      if (row.group !== 'parked' || o.parked === undefined) return row;
+      if (row.kind !== 'parked' || o.parked === undefined) return row;
       return { ...row, deliveries: o.parked, capMs: undefined };
     });
   if (!o.cluster) return { rows: chosen, skipped: [] };

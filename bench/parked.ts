@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { PARKING_TARGETS, payloadFor } from './config';
 import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
-import { loadAverage, rssBytes } from './processes';
-import { setLatency } from './row';
+import { rssBytes } from './processes';
+import { withRow } from './row';
 import type { Running } from './system';
 
 /** What the parked row measured. */
@@ -31,58 +31,58 @@ export interface ParkedReport {
 
 const POLL_MS = 500;
 
-export async function runParked(
+export function runParked(
   running: Running,
   spec: RowSpec,
   log: (line: string) => void,
 ): Promise<ParkedReport> {
-  const loadAverage1m = loadAverage();
-  await setLatency(running.targetsUrl, spec.latencyMs);
-  const count = spec.deliveries ?? 1000;
-  const batch = `parked-${randomUUID().slice(0, 8)}`;
-  const workersRss = () => running.workers.reduce((sum, worker) => sum + rssBytes(worker.pid), 0);
-  const workerRssBeforeBytes = workersRss();
-  const began = Date.now();
-  log(`${spec.name}: starting up to ${count} deliveries that park…`);
-  const started = await driveLanes(
-    async (id) => {
-      await running.client.start({
-        id: `${batch}-${id}`,
-        targets: [...PARKING_TARGETS],
-        payload: payloadFor(id),
-      });
-    },
-    {
-      concurrency: spec.concurrency,
-      count,
-      ...(spec.capMs !== undefined && { durationMs: spec.capMs }),
-    },
-  );
-  const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
-  const deadline = Date.now() + 10 * 60_000;
-  let parked = 0;
-  for (;;) {
-    parked = (await running.temporal.workflow.count(query)).count;
-    if (parked >= started.samples.length || Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  const secondsToPark = (Date.now() - began) / 1000;
-  const workerRssAfterBytes = workersRss();
-  return {
-    name: spec.name,
-    group: 'parked',
-    asked: count,
-    loadAverage1m,
-    parked,
-    failures: [
-      ...started.failures,
-      ...(parked < started.samples.length
-        ? [`only ${parked} of ${started.samples.length} parked`]
-        : []),
-    ],
-    secondsToPark,
-    workerRssBeforeBytes,
-    workerRssAfterBytes,
-    workerProcesses: running.workers.length,
-  };
+  return withRow(running, spec, async (_agent, loadAverage1m) => {
+    const count = spec.deliveries ?? 1000;
+    const batch = `parked-${randomUUID().slice(0, 8)}`;
+    const workersRss = () => running.workers.reduce((sum, worker) => sum + rssBytes(worker.pid), 0);
+    const workerRssBeforeBytes = workersRss();
+    const began = Date.now();
+    log(`${spec.name}: starting up to ${count} deliveries that park…`);
+    const started = await driveLanes(
+      async (id) => {
+        await running.client.start({
+          id: `${batch}-${id}`,
+          targets: [...PARKING_TARGETS],
+          payload: payloadFor(id),
+        });
+      },
+      {
+        concurrency: spec.concurrency,
+        count,
+        ...(spec.capMs !== undefined && { durationMs: spec.capMs }),
+      },
+    );
+    const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
+    const deadline = Date.now() + 10 * 60_000;
+    let parked = 0;
+    for (;;) {
+      parked = (await running.temporal.workflow.count(query)).count;
+      if (parked >= started.samples.length || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const secondsToPark = (Date.now() - began) / 1000;
+    const workerRssAfterBytes = workersRss();
+    return {
+      name: spec.name,
+      group: 'parked',
+      asked: count,
+      loadAverage1m,
+      parked,
+      failures: [
+        ...started.failures,
+        ...(parked < started.samples.length
+          ? [`only ${parked} of ${started.samples.length} parked`]
+          : []),
+      ],
+      secondsToPark,
+      workerRssBeforeBytes,
+      workerRssAfterBytes,
+      workerProcesses: running.workers.length,
+    };
+  });
 }

@@ -8,6 +8,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchReport } from './bench-report';
+import { P50, P99, PER_SECOND, type Column } from './columns';
+import type { RowReport } from './row';
 
 interface Point {
   run: string;
@@ -22,13 +24,18 @@ function ratioPoints(report: BenchReport, label: string): Point[] {
     .flatMap((row) => {
       const run = `${label}${isFast(row) ? ', fast path' : ''}`;
       return [
-        { run: `${run} p50`, x: row.latencyMs, y: row.ratio.p50 },
-        { run: `${run} p99`, x: row.latencyMs, y: row.ratio.p99 },
+        { run: `${run} p50`, x: row.latencyMs, y: figure(P50.ratio, row) },
+        { run: `${run} p99`, x: row.latencyMs, y: figure(P99.ratio, row) },
       ];
     });
 }
 
-function isFast(row: BenchReport['rows'][number]): boolean {
+/** A point's height: the figure the report's column shows. */
+function figure(column: Column<RowReport>, row: RowReport): number {
+  return Number(column.figure(row));
+}
+
+function isFast(row: RowReport): boolean {
   return row.name.startsWith('fast: ');
 }
 
@@ -37,8 +44,8 @@ function throughputPoints(report: BenchReport, label: string): Point[] {
   return report.rows
     .filter((row) => row.group === 'concurrency' && !isFast(row))
     .flatMap((row) => [
-      { run: `${label} Tandem`, x: row.concurrency, y: row.runs[0].perSecond },
-      { run: `${label} bare allSettled`, x: row.concurrency, y: row.runs[1].perSecond },
+      { run: `${label} Tandem`, x: row.concurrency, y: figure(PER_SECOND.tandem, row) },
+      { run: `${label} bare allSettled`, x: row.concurrency, y: figure(PER_SECOND.bare, row) },
     ]);
 }
 

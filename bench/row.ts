@@ -5,14 +5,13 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { workflowIdFor } from '../src/contract/contracts';
-import { baselineDeliver } from './baseline';
-import { LEG_TARGETS, payloadFor } from './config';
+import { baselineDeliver, tandemDeliver } from './sides';
 import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';
 import { historyCost, type HistoryCost } from './history';
 import type { RowSpec } from './matrix';
 import { cpuMs, loadAverage, watchRss } from './processes';
 import { counterDelta, readServerCounters, type ServerCounters } from './server';
-import { GATEWAY_KEY, type Running } from './system';
+import type { Running } from './system';
 
 /** What one side of a row measured (the fields scripts read are kept from the first bench). */
 export interface RunReport {
@@ -66,15 +65,12 @@ export interface RowReport {
 const WARM_UP_MAX = 50;
 
 /** Runs one row against `running`. */
-export async function runRow(
+export function runRow(
   running: Running,
   spec: RowSpec,
   log: (line: string) => void,
 ): Promise<RowReport> {
-  const loadAverage1m = loadAverage();
-  await setLatency(running.targetsUrl, spec.latencyMs);
-  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
-  try {
+  return withRow(running, spec, async (agent, loadAverage1m) => {
     const baseline = await side(
       running,
       spec,
@@ -116,9 +112,36 @@ export async function runRow(
       workerRssPeakSumBytes: peaks.sum,
       ...(spec.setup.historyShards !== undefined && { historyShards: spec.setup.historyShards }),
     };
+  });
+}
+
+/**
+ * What every kind of row begins with: the load average now (other load moves every figure), the
+ * targets at the row's latency, and a pool of connections to the ways in, closed at the end.
+ */
+export async function withRow<T>(
+  running: Running,
+  spec: RowSpec,
+  run: (agent: Dispatcher, loadAverage1m: number) => Promise<T>,
+): Promise<T> {
+  const loadAverage1m = loadAverage();
+  await setLatency(running.targetsUrl, spec.latencyMs);
+  const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  try {
+    return await run(agent, loadAverage1m);
   } finally {
     await agent.close();
   }
+}
+
+/** A few deliveries before measuring; a failure here is a broken setup, so it stops the bench. */
+export async function warmUp(
+  what: string,
+  deliver: Deliver,
+  lanes: { concurrency: number; count: number },
+): Promise<void> {
+  const { failures } = await driveLanes(deliver, lanes);
+  if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
 }
 
 /** Warms one side up, then measures it. */
@@ -129,13 +152,10 @@ async function side(
   deliver: Deliver,
   log: (line: string) => void,
 ): Promise<{ report: RunReport; drive: Drive }> {
-  const warmUp = await driveLanes(deliver, {
+  await warmUp(`${spec.name}, ${name}`, deliver, {
     concurrency: Math.min(WARM_UP_MAX, Math.max(1, spec.concurrency)),
     count: Math.min(WARM_UP_MAX, Math.max(spec.concurrency, 5)),
   });
-  if (warmUp.failures.length > 0) {
-    throw new Error(`${spec.name}, ${name}: the warm-up failed: ${warmUp.failures[0]}`);
-  }
   await takeTargetsLog(running.targetsUrl);
   log(`${spec.name}: ${name}…`);
   const tandem = name === 'tandem';
@@ -155,9 +175,9 @@ async function side(
   const driverBefore = process.cpuUsage();
   const durationMs = (!tandem && spec.baselineDurationMs) || spec.durationMs;
   const drive =
-    spec.ratePerSecond !== undefined
+    spec.kind === 'open'
       ? await driveAtRate(deliver, {
-          ratePerSecond: spec.ratePerSecond,
+          ratePerSecond: rateOf(spec),
           durationMs: durationMs ?? 10_000,
         })
       : await driveLanes(deliver, {
@@ -202,66 +222,13 @@ async function side(
   };
 }
 
-function completed(id: string, status: string, reason?: string): void {
-  if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
+/** An open-loop row's rate: the matrix gives every such row one. */
+export function rateOf(spec: RowSpec): number {
+  if (spec.ratePerSecond === undefined) throw new Error(`${spec.name}: give the row a rate`);
+  return spec.ratePerSecond;
 }
 
-/** A Tandem delivery, through the row's way in; throws unless it completed. */
-function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
-  switch (spec.setup.starter) {
-    case 'client':
-      return async (id) => {
-        await running.client.start({ id, targets, payload: payloadFor(id) });
-        const state = await running.client.result(id);
-        completed(id, state.status, state.reason);
-      };
-    case 'app': {
-      // Deliveries take turns over the app processes, as a load balancer would spread them.
-      let turn = 0;
-      return async (id) => {
-        const app = running.workers[turn++ % running.workers.length]!;
-        const answer = await request(`${app.ready.url}/deliver`, {
-          dispatcher: agent,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
-        });
-        const text = await answer.body.text();
-        if (answer.statusCode !== 200)
-          throw new Error(`app answered ${answer.statusCode}: ${text}`);
-        const { status, reason } = JSON.parse(text) as { status: string; reason?: string };
-        completed(id, status, reason);
-      };
-    }
-    case 'gateway':
-      return gatewayDeliver(running, spec, agent);
-  }
-}
-
-/** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
-export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
-  return async (id) => {
-    const began = performance.now();
-    const answer = await request(`${running.gateway!.url}/v1/deliveries`, {
-      dispatcher: agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
-      body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
-    });
-    const text = await answer.body.text();
-    const acceptedMs = performance.now() - began;
-    if (answer.statusCode !== 202) {
-      throw new Error(`gateway answered ${answer.statusCode}: ${text}`);
-    }
-    const state = await running.client.result(id);
-    completed(id, state.status, state.reason);
-    return { acceptedMs };
-  };
-}
-
-export async function setLatency(targetsUrl: string, latencyMs: number): Promise<void> {
+async function setLatency(targetsUrl: string, latencyMs: number): Promise<void> {
   const answer = await request(`${targetsUrl}/_latency`, {
     method: 'PUT',
     body: JSON.stringify({ latencyMs }),

@@ -4,8 +4,8 @@
  * Prometheus endpoint on, with the dynamic config a deployment runs
  * (deploy/temporal/dynamicconfig.yaml, as `tandem dev` does) and any a lever asks for.
  */
-import { createServer } from 'node:net';
 import { devServerDynamicConfigFlags } from '../src/dev/dynamic-config';
+import { freePort } from '../src/host/machine';
 import { resolveTemporalExecutable } from '../src/host/temporal-cli';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../src/contract/search-attributes';
 import { cpuMs, startChild } from './processes';
@@ -128,17 +128,4 @@ export function counterDelta(after: ServerCounters, before: ServerCounters): Ser
   return Object.fromEntries(
     SERVER_COUNTERS.map((name) => [name, after[name] - before[name]]),
   ) as ServerCounters;
-}
-
-/** A port free on the loopback interface now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }

@@ -17,9 +17,10 @@ import { workflowsPath } from '../src/worker/worker';
 import { bundleWorkflows } from '../src/worker/workflow-bundle';
 import { startBenchCluster } from './cluster';
 import { BENCH_ENV, benchConfigDocument } from './config';
-import { serverKey, workerKey, type Setup } from './matrix';
+import { serverKey, workerKey, type Setup } from './setup';
 import { startChild, startNodeChild, ROOT, type Child } from './processes';
-import { freePort, startBenchServer, type BenchServer } from './server';
+import { freePort } from '../src/host/machine';
+import { startBenchServer, type BenchServer } from './server';
 import type { WorkerProcessOptions } from './worker-main';
 
 /** The API key the bench's gateway accepts. */

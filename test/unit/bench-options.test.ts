@@ -23,6 +23,29 @@ describe('bench flags', () => {
     }
   });
 
+  it('reads every kebab-case flag into its option, and refuses unknown flags', () => {
+    const options = parseBenchArgs([
+      ...['--latency-ms', '5', '--eager-start', '--cpu-prof', '/tmp/profiles'],
+      ...['--workflow-pollers', 'autoscaling', '--activity-pollers', '3', '--transfer-reads', '7'],
+      ...['--bulkhead', 'off', '--json', '--out', 'report.json', '--cache', '0'],
+    ]);
+    expect(options).toMatchObject({
+      latencyMs: 5,
+      eagerStart: true,
+      cpuProf: '/tmp/profiles',
+      workflowPollers: 'autoscaling',
+      activityPollers: 3,
+      transferReads: 7,
+      bulkhead: 'off',
+      json: true,
+      out: 'report.json',
+      cache: 0,
+      quick: false,
+    });
+    expect(() => parseBenchArgs(['--latency', '5'])).toThrow(/latency/);
+    expect(() => parseBenchArgs(['--quick=yes'])).toThrow(/quick/);
+  });
+
   it('accepts several worker processes on the dev server too', () => {
     expect(parseBenchArgs(['--worker-processes', '2']).workerProcesses).toBe(2);
   });
@@ -81,6 +104,37 @@ describe('bench flags', () => {
     );
     expect(() => parseBenchArgs(['--transfer-reads', '0'])).toThrow(/transferReads/);
     expect(parseBenchArgs(['--transfer-reads', '100']).transferReads).toBe(100);
+  });
+
+  it.each([[[]], [['--quick']], [['--levers']], [['--levers', '--quick']]])(
+    'gives every row of %j what its kind runs on: lanes and a count or time, or a rate',
+    (args) => {
+      const { rows } = rowsFor(parseBenchArgs(args));
+      for (const row of rows) {
+        if (row.kind === 'open' || row.kind === 'hostile') {
+          expect(row.ratePerSecond, row.name).toBeGreaterThan(0);
+          expect(row.durationMs, row.name).toBeGreaterThan(0);
+        } else {
+          expect(row.concurrency, row.name).toBeGreaterThan(0);
+          expect((row.deliveries ?? row.durationMs ?? 0) > 0, row.name).toBe(true);
+        }
+      }
+      expect(new Set(rows.map((row) => row.name)).size).toBe(rows.length);
+    },
+  );
+
+  it('sizes --quick down and leaves out the rows only the full matrix runs', () => {
+    const full = rowsFor(parseBenchArgs([])).rows;
+    const quick = rowsFor(parseBenchArgs(['--quick'])).rows;
+    const named = (rows: typeof full, name: string) => rows.find((row) => row.name === name);
+
+    expect(quick.length).toBeLessThan(full.length);
+    expect(named(quick, 'idle 20 ms')).toMatchObject({ deliveries: 20, capMs: 2_000 });
+    expect(named(full, 'idle 20 ms')).toMatchObject({ deliveries: 100, capMs: 6_000 });
+    expect(named(quick, 'sustained c=50 8 s')).toMatchObject({ durationMs: 8_000 });
+    expect(named(full, 'sustained c=50 60 s')).toMatchObject({ durationMs: 60_000 });
+    expect(named(quick, 'idle 500 ms')).toBeUndefined();
+    expect(named(full, 'idle 500 ms')).toMatchObject({ deliveries: 12, capMs: 10_000 });
   });
 
   it('crosses every count of shards with every count of worker processes, shards outermost', () => {
