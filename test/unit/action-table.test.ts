@@ -23,14 +23,13 @@ const leg = (target: string, more: Partial<LegState> = {}): LegState => ({
   ...more,
 });
 
-const running = (legs: LegState[], more: Partial<DeliveryState> = {}): DeliveryState =>
-  ({
-    id: 'order-1',
-    status: 'running',
-    startedAt: '2026-01-01T00:00:00Z',
-    legs,
-    ...more,
-  }) as DeliveryState;
+const running = (legs: LegState[], more: Partial<DeliveryState> = {}): DeliveryState => ({
+  id: 'order-1',
+  status: 'running',
+  startedAt: '2026-01-01T00:00:00Z',
+  legs,
+  ...more,
+});
 
 describe('the action table', () => {
   it('gives every action a gateway route, a CLI verb with its flags, and (but cancel) an update and a signal', () => {
