@@ -16,18 +16,15 @@ const PLACEHOLDER = { leg: 'target', note: 'text', duration: 'duration', by: 'na
 
 /** A flag's value, checked as the run would: a usage mistake (exit 2) rather than a refusal. */
 function flagParser({ kind, missing }: ActionField): (value: string) => string {
-  if (kind === 'duration') {
-    return (value) => {
-      if (ACTION_FIELD_RULES.duration(value) !== undefined) {
-        throw new InvalidArgumentError('Give a duration such as 30m, 1h or 90s, at most 7d.');
-      }
-      return value;
-    };
-  }
   return (value) => {
-    if (missing === undefined) return value;
-    if (value.trim() === '')
-      throw new InvalidArgumentError(`${missing[0]!.toUpperCase()}${missing.slice(1)}.`);
+    const problem =
+      kind === 'duration'
+        ? ACTION_FIELD_RULES.duration(value)
+        : missing !== undefined && value.trim() === ''
+          ? missing
+          : undefined;
+    if (problem !== undefined)
+      throw new InvalidArgumentError(`${problem[0]!.toUpperCase()}${problem.slice(1)}.`);
     return value;
   };
 }

@@ -9,7 +9,7 @@ import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 const NOT_BLANK = /\S/;
 
 /** A leg, by its target's name. */
-export const legName = z
+const legName = z
   .string()
   .min(1, { error: 'must not be empty' })
   .regex(TARGET_NAME, { error: 'must be a target name (lower-case letters, digits, _ and -)' });
@@ -39,7 +39,7 @@ const UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as 
  * (`30m`, `2h`, `7d`): one pattern that is both what the gateway checks and what the document
  * states, so no extension the document allows is refused by the run.
  */
-export const EXTENSION = new RegExp(
+const EXTENSION = new RegExp(
   `^(?:${Object.entries(UNITS_MS)
     .map(([unit, ms]) => oneTo(Math.floor(MAX_DEADLINE_EXTENSION_MS / ms)) + unit)
     .join('|')})$`,
@@ -49,7 +49,7 @@ export const EXTENSION = new RegExp(
  * An operator's text (a note, a cancel reason): trimmed, not blank, at most `MAX_NOTE_CHARS`,
  * as the run checks it. `blank` is what a blank one is told.
  */
-export function noteText(blank: string = 'must not be empty') {
+function noteText(blank: string = 'must not be empty') {
   return z
     .string()
     .trim()
