@@ -7,7 +7,7 @@ import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import * as limits from '../src/contract/limits';
 
-const ROOT = path.resolve(__dirname, '..');
+import { ROOT } from './pages';
 export const LIMITS_SOURCE = path.join(ROOT, 'src', 'contract', 'limits.ts');
 export const LIMITS_PAGE = path.join(ROOT, 'docs', 'config.md');
 

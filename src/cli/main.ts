@@ -1,21 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
+import { ACTION_NAMES, actionSpec } from '../contract/action-types';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
 import { TandemError } from '../contract/errors';
-import {
-  cancelDelivery,
-  deliver,
-  listDeliveries,
-  resolveDelivery,
-  retryDelivery,
-  showStatus,
-} from './deliveries';
+import { deliver, listDeliveries, showStatus } from './deliveries';
 import { registerCluster } from './cluster';
-import { registerSteering } from './steer';
+import { registerActions } from './actions';
 import type { runDev as RunDev } from './dev';
 import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
 import { runGateway } from './gateway';
-import { duration, examples, MAIN_HELP, note, port, positiveInteger, targetList } from './options';
+import { duration, examples, MAIN_HELP, port, positiveInteger, targetList } from './options';
 import { runWorker } from './worker';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -134,59 +128,7 @@ export function program(env: Env): Command {
       listDeliveries(source(), options, print),
     );
 
-  cli
-    .command('cancel')
-    .summary('stop a running delivery and undo what succeeded')
-    .description(
-      'Stop a running delivery: no new attempt starts, an attempt on the wire finishes, every ' +
-        'leg that succeeded is undone, and the delivery ends cancelled. Refused (exit 6) when the ' +
-        "delivery is parked (retry or resolve it) or has ended. The reason is kept in the run's " +
-        'history (the cancel request event), with the identity of who asked.',
-    )
-    .argument('<id>', "the delivery's id")
-    .option('--reason <text>', 'why, for whoever reads the history later')
-    .addHelpText(
-      'after',
-      examples('$ tandem cancel order-1042 --reason "customer withdrew the order"'),
-    )
-    .action((id: string, options: { reason?: string }) =>
-      cancelDelivery(source(), id, options, print),
-    );
-
-  cli
-    .command('retry')
-    .summary('make a parked (needs_attention) delivery try again')
-    .description(
-      'Make a delivery parked as needs_attention try again: failed undos run again, and a leg ' +
-        'whose outcome is unknown is re-sent with its Idempotency-Key to learn it, then undone. ' +
-        'Refused (exit 6) unless the delivery is needs_attention. Use it once the target is ' +
-        'healthy again; follow the delivery with "tandem status".',
-    )
-    .argument('<id>', "the delivery's id")
-    .option('--leg <target>', 'retry only this leg (default: every leg that needs attention)')
-    .addHelpText(
-      'after',
-      examples('$ tandem retry order-1042', '$ tandem retry order-1042 --leg inventory'),
-    )
-    .action((id: string, options: { leg?: string }) => retryDelivery(source(), id, options, print));
-
-  cli
-    .command('resolve')
-    .summary('close a parked delivery by hand, with a note')
-    .description(
-      'Close a delivery parked as needs_attention after fixing things by hand at the target; it ' +
-        'ends resolved, with your note in its status and history. Refused (exit 6) unless the ' +
-        'delivery is needs_attention.',
-    )
-    .argument('<id>', "the delivery's id")
-    .requiredOption('--note <text>', 'what was done by hand', note)
-    .addHelpText(
-      'after',
-      examples('$ tandem resolve order-1042 --note "deleted reservation res_12 in the admin UI"'),
-    )
-    .action((id: string, options: { note: string }) =>
-      resolveDelivery(source(), id, options, print),
-    );
+  registerActions(cli, source, print);
 
   cli
     .command('worker')
@@ -217,8 +159,8 @@ export function program(env: Env): Command {
     .summary('serve the HTTP API for apps in any language (config from TANDEM_CONFIG)')
     .description(
       'Serve the HTTP gateway: POST /v1/deliveries, GET /v1/deliveries/{id}, POST ' +
-        '/v1/deliveries/{id}/cancel|retry|resolve, GET /v1/deliveries?status=…, /healthz, ' +
-        '/metrics (with a read key) and /openapi.json.',
+        `/v1/deliveries/{id}/${ACTION_NAMES.map((name) => actionSpec(name).route.segment).join('|')}, ` +
+        'GET /v1/deliveries?status=…, /healthz, /metrics (with a read key) and /openapi.json.',
     )
     .addHelpText('after', examples('$ TANDEM_CONFIG=/etc/tandem.yaml tandem gateway'))
     .action(() => runGateway(configPath(), env));
@@ -270,7 +212,6 @@ export function program(env: Env): Command {
         ),
     );
 
-  registerSteering(cli, source, print);
   registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.

@@ -70,9 +70,3 @@ export function port(value: string): number {
   }
   return n;
 }
-
-/** `--note TEXT`. */
-export function note(value: string): string {
-  if (value.trim() === '') throw new InvalidArgumentError('Say what was done by hand.');
-  return value;
-}

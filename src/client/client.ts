@@ -17,11 +17,14 @@ import {
   type DeliveryState,
   type DeliveryStatus,
 } from '../contract/contracts';
+import type { ActionRecord } from '../contract/operator-actions';
 import {
-  type ActionRecord,
+  actionSpec,
+  type ActionArgs,
+  type ActionName,
+  type OperatorAction,
   type OperatorArgs,
-  type SteeringAction,
-} from '../contract/operator-actions';
+} from '../contract/action-types';
 import { DeliveryConflictError, TimedOutError } from '../contract/errors';
 import { formatDuration } from '../contract/duration';
 import {
@@ -34,12 +37,17 @@ import {
 import { FailureType } from '../contract/failures';
 import { planDelivery } from './plan';
 import { runOf, stateOf, type DeliveryRun } from './runs';
-import { actionRefusal, cancelRefusal, steerRefusal } from './operator-rules';
+import { actionRefusal } from './operator-rules';
 import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
 import { VisibilityReads } from './visibility-reads';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
+
+/** What an action answers: the action as the run keeps it; nothing for a cancel request. */
+export type ActionAnswer<A extends ActionName> = A extends OperatorAction ? ActionRecord : void;
+
+type LegArg = { leg?: string };
 
 /**
  * The typed API apps use to start and steer deliveries, and the one place every way in goes
@@ -180,16 +188,57 @@ export class TandemClient extends VisibilityReads {
   }
 
   /**
-   * Asks a running delivery to stop: no new attempt starts, and succeeded legs are undone. A
-   * `reason` and who asked (`by`: `key:ci-bot`, `user:alice`) are kept on its cancel request event.
-   * Decided from the run's description, so it needs no worker (the request waits in history for
-   * one). Throws {@link DeliveryActionRefusedError} unless the delivery is running.
+   * Asks the delivery to take an operator action of the action table (`actions.ts`), as `by` (who
+   * asks: default this client's identity), which the run's history keeps. Decided first from the
+   * run's description, with no worker (see `operator-rules.ts`): throws
+   * {@link DeliveryActionRefusedError} when the action does not apply, {@link UnknownLegError}
+   * when a parked delivery has no leg `leg`. A cancel is Temporal's cancel request, with `reason`
+   * kept on it, and waits in history for a worker; an update answers with the action as the run
+   * keeps it, or throws the run's refusal ({@link InvalidActionError} for an invalid input).
    */
-  async cancel(id: string, reason?: string, by?: string): Promise<void> {
-    const refused = cancelRefusal(id, await this.describe(id));
+  async act<A extends ActionName>(
+    id: string,
+    action: A,
+    args: ActionArgs<A>,
+    by?: string,
+  ): Promise<ActionAnswer<A>> {
+    const refused = actionRefusal(id, action, await this.describe(id), (args as LegArg).leg);
     if (refused) throw refused;
+    if (actionSpec(action).via === 'cancel') {
+      await this.requestCancel(id, (args as ActionArgs<'cancel'>).reason, by);
+      return undefined as ActionAnswer<A>;
+    }
+    return (await this.update(id, action as OperatorAction, args, by)) as ActionAnswer<A>;
+  }
+
+  /** Cancels a running delivery: {@link act} `cancel`. */
+  async cancel(id: string, reason?: string, by?: string): Promise<void> {
+    await this.act(id, 'cancel', { ...(reason !== undefined && { reason }) }, by);
+  }
+
+  /** Retries a parked delivery (every leg that needs attention, or `leg`): {@link act} `retry`. */
+  async retry(id: string, leg?: string, by?: string): Promise<void> {
+    await this.act(id, 'retry', { ...(leg && { leg }) }, by);
+  }
+
+  /** Closes a parked delivery by hand, with a note: {@link act} `resolve`. */
+  async resolve(id: string, note: string, by?: string): Promise<void> {
+    await this.act(id, 'resolve', { note }, by);
+  }
+
+  /** Steers a delivery that has not ended (`pause`, `resume`, `retryNow`, `extendDeadline`). */
+  steer<A extends OperatorAction>(
+    id: string,
+    action: A,
+    args: OperatorArgs[A],
+    by?: string,
+  ): Promise<ActionRecord> {
+    return this.act(id, action, args, by);
+  }
+
+  /** Temporal's cancel request, with a reason and who asked (`handle.cancel()` sends neither). */
+  private async requestCancel(id: string, reason?: string, by?: string): Promise<void> {
     await this.call({ id, ms: this.deadlines.action }, () =>
-      // handle.cancel() in SDK 1.24 sends no reason nor another identity; this request does.
       this.connection.workflowService.requestCancelWorkflowExecution({
         namespace: this.config.temporal.namespace,
         workflowExecution: { workflowId: workflowIdFor(id) },
@@ -200,59 +249,8 @@ export class TandemClient extends VisibilityReads {
     );
   }
 
-  /**
-   * Retries a parked delivery (all legs that need attention, or the one named): failed
-   * compensations run again, and a leg whose outcome is unknown is re-sent to learn it.
-   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`, and
-   * {@link UnknownLegError} when it has no leg `leg`. `by` (who asks: default this client's
-   * identity) is the identity the update is sent as, which the run's history keeps.
-   */
-  async retry(id: string, leg?: string, by?: string): Promise<void> {
-    await this.operate(id, 'retry', leg, { ...(leg && { leg }) }, by);
-  }
-
-  /**
-   * Closes a parked delivery by hand, with a note saying what was done.
-   * Throws {@link DeliveryActionRefusedError} unless the delivery is `needs_attention`.
-   */
-  async resolve(id: string, note: string, by?: string): Promise<void> {
-    await this.operate(id, 'resolve', undefined, { note }, by);
-  }
-
-  /**
-   * Steers a delivery that has not ended: `pause` or `resume` a leg (or every leg), `retryNow`
-   * (end a backoff wait: attempt at once), `extendDeadline` (`{ leg, duration: '30m' }`). `by`
-   * (who asks) is the identity the update is sent as, default this client's. Answers with the
-   * action as the run keeps it; throws {@link DeliveryActionRefusedError} with the run's reason
-   * when it does not apply.
-   */
-  async steer<A extends SteeringAction>(
-    id: string,
-    action: A,
-    args: OperatorArgs[A],
-    by?: string,
-  ): Promise<ActionRecord> {
-    const refused = steerRefusal(id, action, await this.describe(id));
-    if (refused) throw refused;
-    return this.update(id, action, args, by);
-  }
-
   /** Closes the connection this client opened (not one it was given). */
   async close(): Promise<void> {
     await this.ownConnection?.close();
-  }
-
-  private async operate(
-    id: string,
-    action: 'retry' | 'resolve',
-    leg: string | undefined,
-    args: OperatorArgs['retry'] | OperatorArgs['resolve'],
-    by: string | undefined,
-  ): Promise<void> {
-    // Checked here first so an action on a running delivery is refused at once; the workflow
-    // checks again, as the authority, before it acts.
-    const refused = actionRefusal(id, action, stateOf(id, await this.run(id)), leg);
-    if (refused) throw refused;
-    await this.update(id, action, args, by);
   }
 }

@@ -6,24 +6,16 @@ import { openApiDocument, type OpenApiDocument } from './openapi';
 import type { Route } from './route';
 import {
   acceptedSchema,
-  cancelRequestSchema,
   deliveryListSchema,
   deliverySchema,
   fieldErrorSchema,
   healthSchema,
   legSchema,
   problemSchema,
-  resolveRequestSchema,
-  retryRequestSchema,
   summarySchema,
 } from './schemas';
-import {
-  actionRecordSchema,
-  extendRequestSchema,
-  pauseRequestSchema,
-  resumeRequestSchema,
-  retryNowRequestSchema,
-} from './steer-schemas';
+import { ACTION_NAMES, actionSpec } from '../contract/action-types';
+import { actionBodies, actionRecordSchema } from './action-schemas';
 
 /** The version of the HTTP API (its paths start with `/v1`). */
 export const API_VERSION = '1.0.0';
@@ -39,13 +31,9 @@ export function gatewayDocument(
     {
       requests: {
         DeliveryRequest: requestSchema,
-        CancelRequest: cancelRequestSchema,
-        RetryRequest: retryRequestSchema,
-        ResolveRequest: resolveRequestSchema,
-        PauseRequest: pauseRequestSchema,
-        ResumeRequest: resumeRequestSchema,
-        RetryNowRequest: retryNowRequestSchema,
-        ExtendRequest: extendRequestSchema,
+        ...Object.fromEntries(
+          ACTION_NAMES.map((name) => [actionSpec(name).route.component, actionBodies[name]]),
+        ),
       },
       responses: {
         Delivery: deliverySchema,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DELIVERY_STATUSES, LEG_STATUSES } from '../contract/contracts';
 import { MAX_ISSUES_LISTED, MAX_PAGE_SIZE } from '../contract/limits';
 import { deliveryIdSchema } from '../contract/request';
-import { actionRecordSchema, legName, noteText } from './steer-schemas';
+import { actionRecordSchema } from './action-schemas';
 
 /** The longest page token this gateway gives out. */
 export const MAX_PAGE_TOKEN_LENGTH = 4096;
@@ -37,30 +37,6 @@ export const listQuerySchema = z.strictObject({
         '`status` filter; any other token is refused with 400.',
     }),
 });
-
-export const cancelRequestSchema = z
-  .strictObject({
-    reason: noteText()
-      .optional()
-      .meta({ description: "Kept in the run's history, on the cancel request." }),
-  })
-  .meta({ description: 'Why the delivery is cancelled (optional body).' });
-
-export const retryRequestSchema = z
-  .strictObject({
-    leg: legName
-      .optional()
-      .meta({ description: 'Retry only this leg; every leg that needs attention when absent.' }),
-  })
-  .meta({ description: 'Which legs to retry (optional body).' });
-
-export const resolveRequestSchema = z
-  .strictObject({
-    note: noteText('must say what was done by hand').meta({
-      examples: ['released reservation res_7 by hand'],
-    }),
-  })
-  .meta({ description: 'How the delivery was settled by hand.' });
 
 const timestamp = z.string().meta({ format: 'date-time' });
 

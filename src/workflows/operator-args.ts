@@ -1,26 +1,13 @@
 /**
  * The arguments of operator actions, parsed from what an update or a signal carries: a signal's
  * input is whatever JSON an operator typed in the Temporal UI, so nothing is taken on trust, and
- * the rules are the gateway's own (`ACTION_FIELD_RULES`).
+ * the fields and their rules are the action table's (`actions.ts`, `ACTION_FIELD_RULES`).
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import {
-  ACTION_FIELD_RULES,
-  type OperatorAction,
-  type OperatorArgs,
-} from '../contract/operator-actions';
+import { ACTION_FIELD_RULES, type FieldKind } from '../contract/action-spec';
+import { inputFields, type OperatorAction, type OperatorArgs } from '../contract/action-types';
 import type { Issue } from '../contract/errors';
 import { FailureType } from '../contract/failures';
-
-/** The fields each action takes; `!` marks a required one. */
-const FIELDS: { [A in OperatorAction]: readonly string[] } = {
-  retry: ['leg', 'by', 'note'],
-  resolve: ['note!', 'by'],
-  retryNow: ['leg', 'by', 'note'],
-  pause: ['leg', 'by', 'note'],
-  resume: ['leg', 'by', 'note'],
-  extendDeadline: ['leg!', 'duration!', 'by', 'note'],
-};
 
 /** How many problems a refusal names; the rest are counted. */
 const PROBLEMS_NAMED = 5;
@@ -54,15 +41,18 @@ export function claimOf(raw: unknown): string | undefined {
 }
 
 /** What is wrong with one field's value, or nothing. */
-function fieldProblem(key: string, value: unknown, legs: readonly string[]): string | undefined {
+function fieldProblem(
+  kind: FieldKind,
+  value: unknown,
+  legs: readonly string[],
+): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
-  if (key === 'leg') {
+  if (kind === 'leg') {
     return legs.includes(value)
       ? undefined
       : `the delivery has no leg ${quoted(value)} (its legs are ${legs.join(', ')})`;
   }
-  if (key === 'note' || key === 'by' || key === 'duration') return ACTION_FIELD_RULES[key](value);
-  return undefined;
+  return ACTION_FIELD_RULES[kind](value);
 }
 
 /**
@@ -74,12 +64,14 @@ export function parseArgs<A extends OperatorAction>(
   raw: unknown,
   legs: readonly string[],
 ): OperatorArgs[A] {
+  const specs = inputFields(action);
   if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-    const message = `${action} takes a JSON object of ${FIELDS[action].join(', ')} (! = required).`;
+    const listed = specs.map(([key, field]) => (field.required ? `${key}!` : key));
+    const message = `${action} takes a JSON object of ${listed.join(', ')} (! = required).`;
     refusal(message, FailureType.InvalidAction, [{ path: '', detail: message }]);
   }
   const fields = (raw ?? {}) as Record<string, unknown>;
-  const known = FIELDS[action].map((f) => f.replace('!', ''));
+  const known = specs.map(([key]) => key);
   // Each problem as a field and why, and as the refusal's message words it when not `field: why`.
   const problems: (Issue & { text?: string })[] = [];
   for (const key in fields) {
@@ -93,26 +85,18 @@ export function parseArgs<A extends OperatorAction>(
     // An input of many unknown fields is refused without walking them all.
     if (problems.length > PROBLEMS_NAMED) break;
   }
-  for (const spec of FIELDS[action]) {
-    const key = spec.replace('!', '');
+  for (const [key, field] of specs) {
     const value = fields[key];
     const blank = typeof value === 'string' && value.trim() === '';
-    if (
-      action === 'resolve' &&
-      key === 'note' &&
-      (value === undefined || value === null || blank)
-    ) {
-      problems.push({
-        path: 'note',
-        detail: 'a resolve needs a note saying what was done by hand',
-      });
+    if (field.missing !== undefined && (value === undefined || value === null || blank)) {
+      problems.push({ path: key, detail: field.missing });
       continue;
     }
     if (value === undefined || value === null) {
-      if (spec.endsWith('!')) problems.push({ path: key, detail: 'is required' });
+      if (field.required) problems.push({ path: key, detail: 'is required' });
       continue;
     }
-    const problem = fieldProblem(key, value, legs);
+    const problem = fieldProblem(field.kind, value, legs);
     if (problem !== undefined) problems.push({ path: key, detail: problem });
   }
   if (problems.length > 0) {

@@ -13,10 +13,14 @@ import {
   operatorUpdates,
   UNKNOWN_CALLER,
   type ActionRecord,
-  type OperatorAction,
-  type OperatorArgs,
   type RequestRef,
 } from '../contract/operator-actions';
+import {
+  actionSpec,
+  handlerDescription,
+  type OperatorAction,
+  type OperatorArgs,
+} from '../contract/action-types';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { FailureType } from '../contract/failures';
 import { MAX_OPERATOR_SIGNALS } from '../contract/limits';
@@ -34,15 +38,6 @@ type ParkedAction = { kind: 'retry'; leg?: string } | { kind: 'resolve'; note: s
 
 /** How a delivery's wait for an operator ended: resolved by hand, or no leg parked any more. */
 export type ParkingOutcome = 'resolved' | 'unparked';
-
-const DESCRIPTIONS: Record<OperatorAction, string> = {
-  retry: 'A parked delivery tries again: {"leg"?, "by", "note"?}',
-  resolve: 'Closes a parked delivery by hand: {"note", "by"}',
-  retryNow: 'Ends a leg’s backoff wait and attempts at once: {"leg"?, "by", "note"?}',
-  pause: 'No new attempt of the leg (or all) starts until resumed: {"leg"?, "by", "note"?}',
-  resume: 'Ends a pause: {"leg"?, "by", "note"?}',
-  extendDeadline: 'Gives a leg more time: {"leg", "duration": "10m", "by", "note"?}',
-};
 
 /**
  * The operator's side of a delivery. Every action is an update and a signal of the same name,
@@ -71,7 +66,7 @@ export class OperatorDesk {
   listen(): void {
     const legs = this.record.legs.map((leg) => leg.plan.target);
     for (const name of OPERATOR_ACTIONS) {
-      const description = DESCRIPTIONS[name];
+      const description = handlerDescription(name);
       // Inputs are taken as unknown: a signal's is whatever JSON an operator typed.
       const update = operatorUpdates[name] as UpdateDefinition<ActionRecord, [unknown]>;
       const signal = operatorSignals[name] as SignalDefinition<[unknown]>;
@@ -161,7 +156,7 @@ export class OperatorDesk {
       ...(updateId !== undefined && { updateId }),
       ...(claimedBy && { claimedBy }),
     };
-    if (action === 'retry' || action === 'resolve') {
+    if (actionSpec(action).when.run === 'parked') {
       // It may arrive in the task that parks the run: it is judged once the run has parked or
       // closed. Shielded: a parked run asked to cancel still takes retry and resolve.
       await CancellationScope.nonCancellable(() =>

@@ -1,11 +1,12 @@
 /**
  * The operator actions a delivery takes as it is now, each with the exact JSON input to paste
  * into the Temporal UI's "Send a Signal" form (or `temporal workflow signal --input`). A pure
- * function of the state, shown in the run's current details.
+ * function of the state and the action table, shown in the run's current details.
  */
-import type { DeliveryState } from '../contract/contracts';
-import type { OperatorAction } from '../contract/operator-actions';
-import { hasWorkLeft } from './work-left';
+import type { ActionForm } from '../contract/action-spec';
+import { actionSpec, inputFields, type OperatorAction } from '../contract/action-types';
+import type { DeliveryState, LegState } from '../contract/contracts';
+import { OPERATOR_ACTIONS } from '../contract/operator-actions';
 
 /** One action an operator can send now. */
 export interface SignalForm {
@@ -15,50 +16,39 @@ export interface SignalForm {
   does: string;
 }
 
-const BY = 'your name';
+/** The input to paste: the leg (for a leg's form), then each field with what to fill in. */
+function inputOf(name: OperatorAction, leg?: LegState): Record<string, string> {
+  const input: Record<string, string> = {};
+  for (const [key, field] of inputFields(name)) {
+    if (field.kind === 'leg' && leg !== undefined) input[key] = leg.target;
+    else if (field.kind !== 'leg' && field.placeholder !== undefined) {
+      input[key] = field.placeholder;
+    }
+  }
+  return input;
+}
 
-/** The actions that apply to `state`, in the order an operator would reach for them. */
+/**
+ * The actions that apply to `state`: those for the delivery as a whole, then leg by leg, each
+ * in the table's order.
+ */
 export function signalForms(state: DeliveryState): SignalForm[] {
   if (state.finishedAt !== undefined) return [];
+  const withForms = OPERATOR_ACTIONS.flatMap((name) => {
+    const form: ActionForm | undefined = actionSpec(name).when.form;
+    return form === undefined ? [] : [{ name, form }];
+  });
   const forms: SignalForm[] = [];
-  if (state.status === 'needs_attention') {
-    forms.push(
-      { name: 'retry', input: { by: BY, note: 'why' }, does: 'try the parked legs again' },
-      {
-        name: 'resolve',
-        input: { note: 'what was done by hand', by: BY },
-        does: 'close it after fixing it by hand',
-      },
-    );
+  for (const { name, form } of withForms) {
+    if (form.scope === 'delivery' && form.applies(state)) {
+      forms.push({ name, input: inputOf(name), does: form.does });
+    }
   }
   for (const leg of state.legs) {
-    const target = { leg: leg.target, by: BY };
-    if (leg.retryAt !== undefined && leg.paused === undefined) {
-      forms.push({
-        name: 'retryNow',
-        input: { ...target, note: 'why' },
-        does: `attempt ${leg.target} now, not at ${leg.retryAt}`,
-      });
-    }
-    if (leg.paused !== undefined) {
-      forms.push({
-        name: 'resume',
-        input: { ...target, note: 'why' },
-        does: `let ${leg.target} attempt again`,
-      });
-    } else if (hasWorkLeft(leg)) {
-      forms.push({
-        name: 'pause',
-        input: { ...target, note: 'why' },
-        does: `start no new attempt of ${leg.target}`,
-      });
-    }
-    if (leg.deadlineAt !== undefined || leg.deadlineLeftMs !== undefined) {
-      forms.push({
-        name: 'extendDeadline',
-        input: { ...target, duration: '10m', note: 'why' },
-        does: `give ${leg.target} more time`,
-      });
+    for (const { name, form } of withForms) {
+      if (form.scope === 'leg' && form.applies(leg)) {
+        forms.push({ name, input: inputOf(name, leg), does: form.does(leg) });
+      }
     }
   }
   return forms;

@@ -2,19 +2,14 @@
  * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
-import {
-  askedBy,
-  UNKNOWN_CALLER,
-  type ExtendDeadlineArgs,
-  type LegArgs,
-  type RequestRef,
-} from '../contract/operator-actions';
+import { askedBy, UNKNOWN_CALLER, type RequestRef } from '../contract/operator-actions';
+import type { OperatorArgs } from '../contract/action-types';
 import { parseDuration } from '../contract/duration';
 import { FailureType } from '../contract/failures';
 import { refusal } from './operator-args';
 import type { Leg } from './leg-entry';
 import type { DeliveryRecord } from './record';
-import { hasWorkLeft } from './work-left';
+import { hasWorkLeft } from '../contract/work-left';
 
 function pausedBy(leg: Leg): string {
   const paused = leg.state.paused!;
@@ -31,7 +26,10 @@ export class Steering {
    * Pauses one leg, or every leg with work left: no new attempt of it (sending or undoing)
    * starts until resumed, an attempt on the wire finishes, and its deadline is suspended.
    */
-  pause({ leg, note }: LegArgs, origin: RequestRef & { claimedBy?: string }): string[] {
+  pause(
+    { leg, note }: OperatorArgs['pause'],
+    origin: RequestRef & { claimedBy?: string },
+  ): string[] {
     const chosen = this.choose(
       leg,
       (l) => l.state.paused === undefined && hasWorkLeft(l.state),
@@ -53,7 +51,7 @@ export class Steering {
   }
 
   /** Resumes one paused leg, or every paused leg: its deadline moves on by the pause. */
-  resume({ leg }: LegArgs): string[] {
+  resume({ leg }: OperatorArgs['resume']): string[] {
     const chosen = this.choose(
       leg,
       (l) => l.state.paused !== undefined,
@@ -65,7 +63,7 @@ export class Steering {
   }
 
   /** Ends the backoff wait of one leg, or of every leg waiting one: it attempts at once. */
-  retryNow({ leg }: LegArgs): string[] {
+  retryNow({ leg }: OperatorArgs['retryNow']): string[] {
     const waiting = (l: Leg) => l.state.paused === undefined && l.clock?.retryAt !== undefined;
     const chosen = this.choose(
       leg,
@@ -81,7 +79,7 @@ export class Steering {
   }
 
   /** Gives one leg's current phase more time before its deadline. */
-  extendDeadline({ leg, duration }: ExtendDeadlineArgs): string[] {
+  extendDeadline({ leg, duration }: OperatorArgs['extendDeadline']): string[] {
     const [chosen] = this.choose(
       leg,
       (l) => l.clock !== undefined,

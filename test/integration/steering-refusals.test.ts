@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type OperatorAction } from '../../src/contract/operator-actions';
+import type { OperatorAction } from '../../src/contract/action-types';
 import { recordHistory } from '../support/history';
 import { answer, transient } from '../support/mock-activities';
 import { stockSignal } from '../support/stock-cli';

@@ -2,12 +2,8 @@ import { Client, WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterEach, expect } from 'vitest';
 import { workflowIdFor, type DeliveryState, type LegState } from '../../src/contract/contracts';
 import { hostname } from 'node:os';
-import {
-  operatorUpdates,
-  UNKNOWN_CALLER,
-  type OperatorAction,
-  type OperatorArgs,
-} from '../../src/contract/operator-actions';
+import { operatorUpdates, UNKNOWN_CALLER } from '../../src/contract/operator-actions';
+import type { OperatorAction, OperatorArgs } from '../../src/contract/action-types';
 import { TandemStatus } from '../../src/contract/search-attributes';
 import { startMockedDeliveries, type MockedDeliveries, type MockTarget } from './mock-workers';
 import { caught, until } from './wait';

@@ -1,5 +1,7 @@
-/** The bodies of the routes that steer a running delivery, and the action they answer with. */
+/** The bodies of the operator actions' routes, built from the action table, and their answer. */
 import { z } from 'zod';
+import type { ActionField, ActionSpec } from '../contract/action-spec';
+import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
 import { TARGET_NAME } from '../contract/config/schema';
 import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 
@@ -7,7 +9,7 @@ import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 const NOT_BLANK = /\S/;
 
 /** A leg, by its target's name. */
-export const legName = z
+const legName = z
   .string()
   .min(1, { error: 'must not be empty' })
   .regex(TARGET_NAME, { error: 'must be a target name (lower-case letters, digits, _ and -)' });
@@ -37,7 +39,7 @@ const UNITS_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as 
  * (`30m`, `2h`, `7d`): one pattern that is both what the gateway checks and what the document
  * states, so no extension the document allows is refused by the run.
  */
-export const EXTENSION = new RegExp(
+const EXTENSION = new RegExp(
   `^(?:${Object.entries(UNITS_MS)
     .map(([unit, ms]) => oneTo(Math.floor(MAX_DEADLINE_EXTENSION_MS / ms)) + unit)
     .join('|')})$`,
@@ -47,7 +49,7 @@ export const EXTENSION = new RegExp(
  * An operator's text (a note, a cancel reason): trimmed, not blank, at most `MAX_NOTE_CHARS`,
  * as the run checks it. `blank` is what a blank one is told.
  */
-export function noteText(blank = 'must not be empty') {
+function noteText(blank: string = 'must not be empty') {
   return z
     .string()
     .trim()
@@ -55,45 +57,38 @@ export function noteText(blank = 'must not be empty') {
     .regex(NOT_BLANK, { error: blank });
 }
 
-const noteField = noteText().optional().meta({
-  description: "Why; kept in the run's history and status with the API key's name (`key:<name>`).",
-});
+/** A field of an action's body, as the action table declares it. */
+function bodyField({ kind, required, about, example, missing }: ActionField): z.ZodType {
+  const base =
+    kind === 'leg'
+      ? legName
+      : kind === 'duration'
+        ? z.string().regex(EXTENSION, {
+            error: 'must be a whole number of ms, s, m, h or d, from 1ms to 7d, such as 30m or 2h',
+          })
+        : noteText(missing);
+  return (required ? base : base.optional()).meta({
+    description: about,
+    ...(example !== undefined && { examples: [example] }),
+  });
+}
 
-const legField = (description: string) => legName.optional().meta({ description });
+/** An action's body: the fields the gateway offers (not `by`: the caller is the API key's name). */
+function bodySchema({ fields, route }: ActionSpec) {
+  const offered = Object.entries(fields).filter(([, field]) => !field.runOnly);
+  return z
+    .strictObject(Object.fromEntries(offered.map(([key, field]) => [key, bodyField(field)])))
+    .meta({ description: route.body });
+}
 
-export const pauseRequestSchema = z
-  .strictObject({
-    leg: legField('Pause only this leg; every leg with work left when absent.'),
-    note: noteField,
-  })
-  .meta({ description: 'Which leg to pause, and why (optional body).' });
+/** Each action's body schema, built once: the routes parse with it, the document names it. */
+export const actionBodies = Object.fromEntries(
+  ACTION_NAMES.map((name) => [name, bodySchema(actionSpec(name))]),
+) as Record<ActionName, ReturnType<typeof bodySchema>>;
 
-export const resumeRequestSchema = z
-  .strictObject({
-    leg: legField('Resume only this leg; every paused leg when absent.'),
-    note: noteField,
-  })
-  .meta({ description: 'Which leg to resume (optional body).' });
-
-export const retryNowRequestSchema = z
-  .strictObject({
-    leg: legField('Only this leg; every leg waiting out a backoff when absent.'),
-    note: noteField,
-  })
-  .meta({ description: 'Which leg to attempt at once (optional body).' });
-
-export const extendRequestSchema = z
-  .strictObject({
-    leg: legName.meta({ description: 'The leg.' }),
-    duration: z
-      .string()
-      .regex(EXTENSION, {
-        error: 'must be a whole number of ms, s, m, h or d, from 1ms to 7d, such as 30m or 2h',
-      })
-      .meta({ description: 'How much more time, from 1ms to at most 7d.', examples: ['30m'] }),
-    note: noteField,
-  })
-  .meta({ description: "Which leg's deadline to extend, and by how much." });
+/** Whether an action's body must be sent: it has a required field. */
+export const bodyRequired = (name: ActionName): boolean =>
+  Object.values(actionSpec(name).fields).some((field) => field.required && !field.runOnly);
 
 export const actionRecordSchema = z
   .object({

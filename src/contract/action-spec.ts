@@ -1,0 +1,153 @@
+/**
+ * The shape of one operator action as the action table (`actions.ts`) declares it, and the rules
+ * of its argument fields. Pure: the run, the client, the CLI, the gateway and the docs all read
+ * it, and it is in the workflow bundle.
+ */
+import type { DeliveryState, LegState } from './contracts';
+import { formatDuration, parseDuration } from './duration';
+import { MAX_ACTOR_CHARS, MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from './limits';
+
+/**
+ * What a field holds: a leg (by its target's name), an operator's text of at most
+ * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, or who says
+ * they ask (`by`, at most `MAX_ACTOR_CHARS`).
+ */
+export type FieldKind = 'leg' | 'note' | 'duration' | 'by';
+
+/** One argument field of an action: its JSON key, CLI flag (`--<name>`) and body property. */
+export interface ActionField {
+  readonly kind: FieldKind;
+  readonly required?: true;
+  /** What it means for this action: the OpenAPI description, the flag's help, the docs. */
+  readonly about: string;
+  /** What the UI form's input shows to fill in (a leg form fills in the leg). */
+  readonly placeholder?: string;
+  /** A value the OpenAPI document shows. */
+  readonly example?: string;
+  /** What an absent or blank required one is told (default: `is required`). */
+  readonly missing?: string;
+  /** Taken in the run's input only: neither the gateway nor the CLI offers it. */
+  readonly runOnly?: true;
+}
+
+/**
+ * When the UI's "Send a Signal" form offers the action: for the delivery as a whole, or for each
+ * leg it fits; `does` says what it would do, in a few words.
+ */
+export type ActionForm =
+  | {
+      readonly scope: 'delivery';
+      readonly applies: (state: DeliveryState) => boolean;
+      readonly does: string;
+    }
+  | {
+      readonly scope: 'leg';
+      readonly applies: (leg: LegState) => boolean;
+      readonly does: (leg: LegState) => string;
+    };
+
+/**
+ * What the run's description must show before the client asks the run anything (the run checks
+ * again, as the authority): a delivery in progress, a parked one, or any open one.
+ */
+export type RunRequirement = 'in_progress' | 'parked' | 'open';
+
+/** The action's HTTP route: `POST /v1/deliveries/{id}/<segment>`, for an `operate` key. */
+export interface ActionRoute {
+  readonly method: 'POST';
+  readonly segment: string;
+  readonly scope: 'operate';
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  /** The name of its body's schema among the document's components. */
+  readonly component: string;
+  /** What its body is, in a line. */
+  readonly body: string;
+  /** The status of its answer when done, */
+  readonly status: 200 | 202;
+  /** with the action as the run keeps it, or the delivery after it; */
+  readonly answer: 'action' | 'delivery';
+  /** that answer, in a line. */
+  readonly answered: string;
+  /** What its 409 means. */
+  readonly conflict: string;
+}
+
+/** The action's `tandem` verb: its flags are the fields the run does not keep to itself. */
+export interface ActionVerb {
+  readonly verb: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly examples?: readonly string[];
+  /** What the verb prints when done; absent: the action as the run kept it. */
+  readonly said?: (id: string, args: Readonly<Record<string, string | undefined>>) => string;
+  /** Whether the delivery has ended once done (no "Follow it" line). */
+  readonly ends?: true;
+}
+
+/** One operator action, declared once; every way in is built from it. */
+export interface ActionSpec {
+  /**
+   * How it reaches the run: an update and a signal of the action's name and input, or
+   * Temporal's own cancel request (its reason is kept on the request).
+   */
+  readonly via: 'update' | 'cancel';
+  /** Its handler's description in the Temporal UI (and the docs' "what it does"). */
+  readonly help: string;
+  /** Its argument fields, beside the `by` every update takes. */
+  readonly fields: Readonly<Record<string, ActionField>>;
+  readonly when: {
+    readonly words: string;
+    readonly run: RunRequirement;
+    readonly form?: ActionForm;
+  };
+  readonly route: ActionRoute;
+  readonly cli: ActionVerb;
+}
+
+/** The rule of a text field: not blank, and at most `max` characters once trimmed. */
+function textOfAtMost(max: number): (value: string) => string | undefined {
+  return (value) => {
+    const text = value.trim();
+    if (text === '') return 'must not be empty';
+    return text.length > max ? `must be at most ${max} characters` : undefined;
+  };
+}
+
+/**
+ * The rules of the text fields, as the run checks an update's or a signal's input (a leg is
+ * checked against the delivery's legs); the gateway's schemas state the same limits in the
+ * OpenAPI document. Each says what is wrong with a value, or nothing when it is fine.
+ */
+export const ACTION_FIELD_RULES = {
+  note: textOfAtMost(MAX_NOTE_CHARS),
+  by: textOfAtMost(MAX_ACTOR_CHARS),
+  duration: (value: string): string | undefined => {
+    const ms = value.length > 32 ? undefined : parseDuration(value);
+    return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS
+      ? `must be a duration from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`
+      : undefined;
+  },
+} as const;
+
+/** A field's limits, in words (for the docs). */
+export function fieldLimits(field: ActionField): string {
+  switch (field.kind) {
+    case 'leg':
+      return "one of the delivery's targets";
+    case 'note':
+      return `at most ${MAX_NOTE_CHARS} characters, not blank`;
+    case 'duration':
+      return `1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`;
+    case 'by':
+      return `at most ${MAX_ACTOR_CHARS} characters, not blank`;
+  }
+}
+
+/** The `by` every update takes beside its own fields (the ways in write the caller there). */
+export const BY_FIELD: ActionField = {
+  kind: 'by',
+  about: 'Who says they ask: kept as a claim; who asked is the caller Temporal records.',
+  placeholder: 'your name',
+};

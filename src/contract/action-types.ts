@@ -1,0 +1,71 @@
+/**
+ * What the action table (`actions.ts`) implies: the actions' names and argument types, and the
+ * fields of their update and signal input. Pure, like the table.
+ */
+import { BY_FIELD, type ActionField, type ActionSpec } from './action-spec';
+import { ACTIONS } from './actions';
+
+/** The name of an operator action (of its update and its signal, when it has them). */
+export type ActionName = keyof typeof ACTIONS;
+
+/** Every action's name, in the table's order. */
+export const ACTION_NAMES = Object.keys(ACTIONS) as ActionName[];
+
+/** An action as the table declares it, seen through its general shape. */
+export const actionSpec = (name: ActionName): ActionSpec => ACTIONS[name];
+
+type FieldsOf<A extends ActionName> = (typeof ACTIONS)[A]['fields'];
+type RequiredOf<F> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
+
+/** Who acts: every update takes it, kept as a claim (see `ActionRecord.claimedBy`). */
+export interface ActorArgs {
+  /** Who says they ask: kept as a claim; who asked is the caller Temporal records. */
+  by?: string;
+}
+
+/** An action's arguments, as its fields declare them (all text). */
+export type ActionArgs<A extends ActionName> = {
+  [K in RequiredOf<FieldsOf<A>>]: string;
+} & {
+  [K in Exclude<keyof FieldsOf<A>, RequiredOf<FieldsOf<A>>>]?: string;
+} & ((typeof ACTIONS)[A]['via'] extends 'update' ? ActorArgs : unknown);
+
+/** The actions that reach the run as an update and a signal of their name. */
+export type OperatorAction = {
+  [A in ActionName]: (typeof ACTIONS)[A]['via'] extends 'update' ? A : never;
+}[ActionName];
+
+/** Each operator action's arguments, by the action's name (the update's and the signal's). */
+export type OperatorArgs = { [A in OperatorAction]: ActionArgs<A> };
+
+/**
+ * The fields of an action's update and signal input, `by` included, in the order they are shown:
+ * the leg, the other required ones, `by`, then the rest.
+ */
+export function inputFields(name: OperatorAction): [string, ActionField][] {
+  const rank = ([key, field]: [string, ActionField]) =>
+    key === 'leg' ? 0 : field.required ? 1 : field === BY_FIELD ? 2 : 3;
+  const fields: [string, ActionField][] = [
+    ...Object.entries(actionSpec(name).fields),
+    ['by', BY_FIELD],
+  ];
+  return fields.sort((a, b) => rank(a) - rank(b));
+}
+
+/**
+ * An action's update and signal input, in short: `{"leg"?, "by", "note"?}` (`?` marks an
+ * optional field; a duration shows its format).
+ */
+export function inputSynopsis(name: OperatorAction): string {
+  const input = inputFields(name).map(([key, field]) => {
+    const optional = field.required || field === BY_FIELD ? '' : '?';
+    const shown = field.kind === 'duration' ? `: "${field.placeholder}"` : '';
+    return `"${key}"${optional}${shown}`;
+  });
+  return `{${input.join(', ')}}`;
+}
+
+/** The action's handler description in the Temporal UI: what it does, then its input. */
+export function handlerDescription(name: OperatorAction): string {
+  return `${actionSpec(name).help}: ${inputSynopsis(name)}`;
+}

@@ -1,0 +1,295 @@
+/**
+ * The operator actions, each declared once (see `ActionSpec`): the run's handlers, the UI's signal
+ * forms, the gateway's routes and OpenAPI entries, the CLI's verbs, the client and
+ * `docs/actions.md` are all built from this table. Pure (it is in the workflow bundle).
+ */
+import type { ActionSpec } from './action-spec';
+import type { DeliveryState } from './contracts';
+import { hasWorkLeft } from './work-left';
+
+const NOTE = {
+  kind: 'note',
+  about: "Why; kept in the delivery's status and history, with who asked.",
+  placeholder: 'why',
+} as const;
+
+/** Retry and resolve apply to a parked delivery, and are offered for it as a whole. */
+const PARKED = { words: 'the delivery is needs_attention', run: 'parked' } as const;
+const isParked = (state: DeliveryState) => state.status === 'needs_attention';
+
+/** Every route is a POST for a key with the `operate` scope. */
+const OPERATE = { method: 'POST', scope: 'operate' } as const;
+
+const STEERED = {
+  ...OPERATE,
+  status: 200,
+  answer: 'action',
+  answered: 'Done: the action as the delivery keeps it.',
+  conflict:
+    'The action does not apply now (the delivery has ended, the leg is not paused, not waiting to retry…): `detail` says why.',
+} as const;
+
+/** Every operator action, in the order an operator would reach for them. */
+export const ACTIONS = {
+  cancel: {
+    via: 'cancel',
+    help: 'Stops a running delivery: no new attempt starts, and the legs that succeeded are undone',
+    fields: {
+      reason: { kind: 'note', about: "Why; kept in the run's history, on the cancel request." },
+    },
+    when: { words: 'the delivery is running (or paused)', run: 'in_progress' },
+    route: {
+      ...OPERATE,
+      segment: 'cancel',
+      operationId: 'cancelDelivery',
+      summary: 'Cancel a running delivery',
+      description:
+        'The delivery starts no new attempt, lets attempts on the wire finish, undoes the legs ' +
+        'that succeeded, then ends `cancelled`. Refused unless the delivery is `running`.',
+      component: 'CancelRequest',
+      body: 'Why the delivery is cancelled (optional body).',
+      status: 202,
+      answer: 'delivery',
+      answered: 'Cancelling; the delivery as it is now.',
+      conflict: 'The delivery is not running: there is nothing to cancel.',
+    },
+    cli: {
+      verb: 'cancel',
+      summary: 'stop a running delivery and undo what succeeded',
+      description:
+        'Stop a running delivery: no new attempt starts, an attempt on the wire finishes, every ' +
+        'leg that succeeded is undone, and the delivery ends cancelled. Refused (exit 6) when the ' +
+        "delivery is parked (retry or resolve it) or has ended. The reason is kept in the run's " +
+        'history (the cancel request event), with the identity of who asked.',
+      examples: ['$ tandem cancel order-1042 --reason "customer withdrew the order"'],
+      said: (id, { reason }) =>
+        `Cancel requested for delivery ${id}${reason === undefined ? '' : ` (reason: ${reason})`}: ` +
+        'it starts no new attempt, undoes what succeeded, and ends cancelled.',
+    },
+  },
+  retry: {
+    via: 'update',
+    help: 'A parked delivery tries again',
+    fields: {
+      leg: { kind: 'leg', about: 'Retry only this leg; every leg needing attention when absent.' },
+      note: { ...NOTE, runOnly: true },
+    },
+    when: {
+      ...PARKED,
+      form: { scope: 'delivery', applies: isParked, does: 'try the parked legs again' },
+    },
+    route: {
+      ...OPERATE,
+      segment: 'retry',
+      operationId: 'retryDelivery',
+      summary: 'Retry a delivery that needs attention',
+      description:
+        'Failed compensations run again, and a leg whose outcome is unknown is re-sent with its ' +
+        'Idempotency-Key to learn it. Refused unless the delivery is `needs_attention`.',
+      component: 'RetryRequest',
+      body: 'Which legs to retry (optional body).',
+      status: 202,
+      answer: 'delivery',
+      answered: 'Retrying; the delivery as it is now.',
+      conflict: 'The delivery (or the leg named) does not need attention.',
+    },
+    cli: {
+      verb: 'retry',
+      summary: 'make a parked (needs_attention) delivery try again',
+      description:
+        'Make a delivery parked as needs_attention try again: failed undos run again, and a leg ' +
+        'whose outcome is unknown is re-sent with its Idempotency-Key to learn it, then undone. ' +
+        'Refused (exit 6) unless the delivery is needs_attention. Use it once the target is ' +
+        'healthy again; follow the delivery with "tandem status".',
+      examples: ['$ tandem retry order-1042', '$ tandem retry order-1042 --leg inventory'],
+      said: (id, { leg }) =>
+        `Retry accepted for delivery ${id} (${leg === undefined ? 'every leg that needs attention' : `leg ${leg}`}): it is running again.`,
+    },
+  },
+  resolve: {
+    via: 'update',
+    help: 'Closes a parked delivery by hand',
+    fields: {
+      note: {
+        kind: 'note',
+        required: true,
+        about: 'What was done by hand.',
+        placeholder: 'what was done by hand',
+        example: 'released reservation res_7 by hand',
+        missing: 'a resolve needs a note saying what was done by hand',
+      },
+    },
+    when: {
+      ...PARKED,
+      form: { scope: 'delivery', applies: isParked, does: 'close it after fixing it by hand' },
+    },
+    route: {
+      ...OPERATE,
+      segment: 'resolve',
+      operationId: 'resolveDelivery',
+      summary: 'Close a delivery that needs attention, by hand',
+      description:
+        'Says what was done by hand; the delivery ends `resolved` with the note. Refused unless ' +
+        'the delivery is `needs_attention`.',
+      component: 'ResolveRequest',
+      body: 'How the delivery was settled by hand.',
+      status: 200,
+      answer: 'delivery',
+      answered: 'Resolved.',
+      conflict: 'The delivery does not need attention.',
+    },
+    cli: {
+      verb: 'resolve',
+      summary: 'close a parked delivery by hand, with a note',
+      description:
+        'Close a delivery parked as needs_attention after fixing things by hand at the target; it ' +
+        'ends resolved, with your note in its status and history. Refused (exit 6) unless the ' +
+        'delivery is needs_attention.',
+      examples: ['$ tandem resolve order-1042 --note "deleted reservation res_12 in the admin UI"'],
+      said: (id, { note }) => `Resolved delivery ${id}: ${note}`,
+      ends: true,
+    },
+  },
+  retryNow: {
+    via: 'update',
+    help: 'Ends a leg’s backoff wait and attempts at once',
+    fields: {
+      leg: { kind: 'leg', about: 'Only this leg; every leg waiting out a backoff when absent.' },
+      note: NOTE,
+    },
+    when: {
+      words: 'a leg waits out a backoff (or Retry-After) and is not paused',
+      run: 'open',
+      form: {
+        scope: 'leg',
+        applies: (leg) => leg.retryAt !== undefined && leg.paused === undefined,
+        does: (leg) => `attempt ${leg.target} now, not at ${leg.retryAt}`,
+      },
+    },
+    route: {
+      ...STEERED,
+      segment: 'retry-now',
+      operationId: 'retryNowDelivery',
+      summary: 'End a leg’s backoff wait: it attempts at once',
+      description: 'Refused for a leg that is in flight or paused, or when no leg is waiting.',
+      component: 'RetryNowRequest',
+      body: 'Which leg to attempt at once (optional body).',
+    },
+    cli: {
+      verb: 'retry-now',
+      summary: 'end a leg’s backoff wait: it attempts at once',
+      description:
+        'End the backoff wait (or Retry-After) of a leg, or of every leg waiting one: it attempts ' +
+        'at once. Refused (exit 6) for a leg that is in flight or paused.',
+      examples: ['$ tandem retry-now order-1042 --leg shipping'],
+    },
+  },
+  pause: {
+    via: 'update',
+    help: 'No new attempt of the leg (or all) starts until resumed',
+    fields: {
+      leg: { kind: 'leg', about: 'Pause only this leg; every leg with work left when absent.' },
+      note: NOTE,
+    },
+    when: {
+      words: 'a leg has work left and is not paused',
+      run: 'open',
+      form: {
+        scope: 'leg',
+        applies: (leg) => leg.paused === undefined && hasWorkLeft(leg),
+        does: (leg) => `start no new attempt of ${leg.target}`,
+      },
+    },
+    route: {
+      ...STEERED,
+      segment: 'pause',
+      operationId: 'pauseDelivery',
+      summary: 'Pause a leg (or every leg) of a delivery',
+      description:
+        'No new attempt of the leg (sending or undoing) starts until resumed; an attempt on the ' +
+        "wire finishes. The leg's deadline is suspended while paused; the delivery shows `paused`.",
+      component: 'PauseRequest',
+      body: 'Which leg to pause, and why (optional body).',
+    },
+    cli: {
+      verb: 'pause',
+      summary: 'hold a leg (or all) of a running delivery: no new attempt starts',
+      description:
+        'Pause a leg of a delivery that has not ended, or every leg with work left: no new attempt ' +
+        '(sending or undoing) starts until "tandem resume"; an attempt on the wire finishes. The ' +
+        "leg's deadline is suspended while paused. Status shows paused, who paused and why.",
+      examples: [
+        '$ tandem pause order-1042 --leg shipping --note "maintenance until 06:00"',
+        '$ tandem pause order-1042',
+      ],
+    },
+  },
+  resume: {
+    via: 'update',
+    help: 'Ends a pause',
+    fields: {
+      leg: { kind: 'leg', about: 'Resume only this leg; every paused leg when absent.' },
+      note: NOTE,
+    },
+    when: {
+      words: 'a leg is paused',
+      run: 'open',
+      form: {
+        scope: 'leg',
+        applies: (leg) => leg.paused !== undefined,
+        does: (leg) => `let ${leg.target} attempt again`,
+      },
+    },
+    route: {
+      ...STEERED,
+      segment: 'resume',
+      operationId: 'resumeDelivery',
+      summary: 'Resume a paused leg (or every paused leg)',
+      description: 'The leg attempts again; its deadline moves on by the time it was paused.',
+      component: 'ResumeRequest',
+      body: 'Which leg to resume (optional body).',
+    },
+    cli: {
+      verb: 'resume',
+      summary: 'let a paused leg (or all) attempt again',
+      examples: ['$ tandem resume order-1042 --leg shipping'],
+    },
+  },
+  extendDeadline: {
+    via: 'update',
+    help: 'Gives a leg more time',
+    fields: {
+      leg: { kind: 'leg', required: true, about: 'The leg.' },
+      duration: {
+        kind: 'duration',
+        required: true,
+        about: 'How much more time, from 1ms to at most 7d.',
+        placeholder: '10m',
+        example: '30m',
+      },
+      note: NOTE,
+    },
+    when: {
+      words: 'the leg has a deadline running',
+      run: 'open',
+      form: {
+        scope: 'leg',
+        applies: (leg) => leg.deadlineAt !== undefined || leg.deadlineLeftMs !== undefined,
+        does: (leg) => `give ${leg.target} more time`,
+      },
+    },
+    route: {
+      ...STEERED,
+      segment: 'extend',
+      operationId: 'extendDeadline',
+      summary: 'Give a leg more time before its deadline',
+      component: 'ExtendRequest',
+      body: "Which leg's deadline to extend, and by how much.",
+    },
+    cli: {
+      verb: 'extend',
+      summary: 'give a leg more time before its deadline',
+      examples: ['$ tandem extend order-1042 --leg shipping --duration 1h'],
+    },
+  },
+} as const satisfies Record<string, ActionSpec>;
