@@ -1,25 +1,20 @@
 /**
  * The bench's report as data: what `npm run bench` prints, writes with `--out` and prints as
- * one line with `--json`, and what the tables and plots read back. A module of its own so the
+ * one line with `--json`, and what the tables read back. A module of its own so the
  * entry point and its readers depend on it, not on each other.
  */
 import type { HostileReport } from './hostile';
 import type { BenchOptions } from './options';
 import type { ParkedReport } from './parked';
 import type { RowReport } from './row';
-import type { ServerKind } from './system';
 
 /** The whole report, as printed and as `--json` prints it. */
 export interface BenchReport {
   options: BenchOptions;
   host: { cpus: number; model: string; loadAverage1m: number };
-  /** What the rows ran against: the dev server, or a cluster (`--cluster`). */
-  server: ServerKind;
   startedAt: string;
   durationS: number;
   rows: RowReport[];
-  /** Rows left out, each with why (dev-server levers on the cluster). */
-  skipped: string[];
   parked?: ParkedReport;
   /** The hostile row: the gateway's 202s and RSS, quiet and under a flood. */
   hostile?: HostileReport;

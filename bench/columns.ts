@@ -1,9 +1,8 @@
 /**
  * The report's columns, each declared once (heading, unit, how an item's figure is shown, its
  * ratio to the bare baseline), and the one function that renders them, to the terminal or to
- * Markdown: the printed report, the tables of BENCHMARKS.md and the plots read the same figures.
+ * Markdown: the printed report and the tables of BENCHMARKS.md read the same figures.
  */
-import { CLUSTER_PARTS } from './cluster';
 import type { RowReport, RunReport } from './row';
 
 /** Where a table goes: padded columns on the terminal, or a Markdown pipe table. */
@@ -17,8 +16,6 @@ export interface Column<T> {
   /** The item's figure: a number, shown with `digits` decimals, or text shown as it is. */
   figure: (item: T) => number | string | undefined;
   digits?: number;
-  /** Shown only when this holds for the table's items (figures only some reports have). */
-  when?: (items: readonly T[]) => boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -36,17 +33,16 @@ function heading(column: Column<never>): string {
 
 /** The table's lines: the heading, (in Markdown, the alignment rule), a line per item. */
 export function table<T>(columns: readonly Column<T>[], items: readonly T[], style: Style) {
-  const shown = columns.filter((column) => column.when?.(items) ?? true);
   const lines = [
-    shown.map(heading),
+    columns.map(heading),
     ...items.map((item) =>
-      shown.map((column) => {
+      columns.map((column) => {
         const figure = column.figure(item);
         return typeof figure === 'string' ? figure : fixed(figure, column.digits);
       }),
     ),
   ];
-  const widths = shown.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const widths = columns.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
   // The first column names the item; the figures align right, as numbers do.
   const padded = lines.map((line) =>
     line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))),
@@ -67,42 +63,27 @@ export function titled<T>(
 }
 
 /** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
-function sides(
-  header: string,
-  unit: string,
-  pick: (run: RunReport) => number,
-  ratio: (row: RowReport) => number,
-) {
+function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
+  const pick = (run: RunReport) => (key === 'perSecond' ? run.perSecond : run[`${key}Ms` as const]);
   const tandem: Column<RowReport> = { header, unit, figure: (row) => pick(row.runs[0]) };
-  const bare: Column<RowReport> = {
+  const bare = {
     ...tandem,
     header: `bare ${header}`,
-    figure: (row) => pick(row.runs[1]),
+    figure: (row: RowReport) => pick(row.runs[1]),
   };
-  const times: Column<RowReport> = { header: `${header} ×`, figure: ratio, digits: 2 };
-  return { tandem, bare, ratio: times, all: [tandem, bare, times] };
+  const ratio: Column<RowReport> = {
+    header: `${header} ×`,
+    figure: (row) => row.ratio[key],
+    digits: 2,
+  };
+  return { tandem, bare, ratio, all: [tandem, bare, ratio] };
 }
 
 /** Every row's name, the first column of each row table. */
 export const ROW: Column<RowReport> = { header: 'row', figure: (row) => row.name };
-export const PER_SECOND = sides(
-  'deliveries',
-  '/s',
-  (run) => run.perSecond,
-  (row) => row.ratio.perSecond,
-);
-export const P50 = sides(
-  'p50',
-  'ms',
-  (run) => run.p50Ms,
-  (row) => row.ratio.p50,
-);
-export const P99 = sides(
-  'p99',
-  'ms',
-  (run) => run.p99Ms,
-  (row) => row.ratio.p99,
-);
+export const PER_SECOND = sides('deliveries', '/s', 'perSecond');
+export const P50 = sides('p50', 'ms', 'p50');
+export const P99 = sides('p99', 'ms', 'p99');
 
 /** CPU-ms per Tandem delivery of one kind of process. */
 const cpu = (process: string, header = process): Column<RowReport> => ({
@@ -111,10 +92,6 @@ const cpu = (process: string, header = process): Column<RowReport> => ({
   figure: (row) => row.runs[0].cpuMsPerDelivery[process],
   digits: 2,
 });
-export const SERVER_CPU = cpu('server');
-export const WORKER_CPU = cpu('worker');
-const DRIVER_CPU = cpu('driver');
-const TARGETS_CPU = cpu('targets');
 /** All of Tandem's processes together, per delivery. */
 export const TOTAL_CPU: Column<RowReport> = {
   header: 'all',
@@ -126,16 +103,6 @@ export const MATCHING_TASKS: Column<RowReport> = {
   header: 'matching tasks',
   figure: (row) => row.serverPerDelivery.poll_success,
 };
-const onCluster = (rows: readonly RowReport[]) =>
-  rows.some((row) => row.runs[0].serverCpuMsPerDelivery !== undefined);
-/** On a cluster, the server's CPU by process. */
-export const CLUSTER_CPU: Column<RowReport>[] = CLUSTER_PARTS.map((part) => ({
-  header: `· ${part}`,
-  figure: (row) => row.runs[0].serverCpuMsPerDelivery?.[part],
-  digits: 2,
-  when: onCluster,
-}));
-
 const N: Column<RowReport> = { header: 'n', figure: (row) => String(row.runs[0].count) };
 const FAILURES: Column<RowReport> = {
   header: 'failures',
@@ -160,17 +127,14 @@ export const LATENCY_COLUMNS: Column<RowReport>[] = [
   LOAD,
 ];
 
-const severalWorkers = (rows: readonly RowReport[]) => rows.some((row) => row.workerProcesses > 1);
-
 /** What a Tandem delivery cost: CPU by process, history, server round trips, worker memory. */
 export const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
-  SERVER_CPU,
-  ...CLUSTER_CPU,
-  WORKER_CPU,
+  cpu('server'),
+  cpu('worker'),
   cpu('gateway'),
-  DRIVER_CPU,
-  TARGETS_CPU,
+  cpu('driver'),
+  cpu('targets'),
   {
     header: 'bare (driver+targets)',
     unit: 'CPU-ms',
@@ -194,13 +158,6 @@ export const COST_COLUMNS: Column<RowReport>[] = [
   },
   { header: 'worker RSS', unit: 'MiB', figure: (row) => row.workerRssPeakBytes / MIB, digits: 0 },
   {
-    header: 'RSS sum',
-    unit: 'MiB',
-    figure: (row) => row.workerRssPeakSumBytes / MIB,
-    digits: 0,
-    when: severalWorkers,
-  },
-  {
     header: 'p50 split',
     unit: 'ms',
     figure: ({ runs: [{ phasesP50Ms: p }] }) =>
@@ -208,40 +165,9 @@ export const COST_COLUMNS: Column<RowReport>[] = [
   },
 ];
 
-/**
- * The scaling rows (`--cluster --scaling`): per count of history shards and worker processes,
- * the saturated row's throughput, latency and CPU-ms per delivery by kind of process.
- */
-export const SCALING_COLUMNS: Column<RowReport>[] = [
-  { header: 'shards', figure: (row) => String(row.historyShards ?? '–') },
-  { header: 'worker procs', figure: (row) => String(row.workerProcesses) },
-  N,
-  PER_SECOND.tandem,
-  P50.tandem,
-  P99.tandem,
-  ...CLUSTER_CPU,
-  SERVER_CPU,
-  WORKER_CPU,
-  DRIVER_CPU,
-  TARGETS_CPU,
-  FAILURES,
-  LOAD,
-];
-
-/** Notes under the cost table, for the columns only some reports have. */
-export function costNotes(rows: readonly RowReport[]): string[] {
-  return [
-    '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)',
-    ...(onCluster(rows)
-      ? [
-          '(on the cluster, server = ·frontend + ·history + ·matching + ·worker (Temporal services) + ·postgres)',
-        ]
-      : []),
-    ...(severalWorkers(rows)
-      ? ['(worker: all worker processes summed; worker RSS: the largest one; RSS sum: all of them)']
-      : []),
-  ];
-}
+/** The note under the cost table. */
+export const COST_NOTE =
+  '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';
 
 /** A column of one of two reports' rows of the same name, its heading followed by `label`. */
 export function of(
@@ -253,7 +179,6 @@ export function of(
     header: `${heading(column)} ${label}`.trim(),
     figure: (pair) => column.figure(pair[index]),
     ...(column.digits !== undefined && { digits: column.digits }),
-    ...(column.when && { when: (pairs) => column.when!(pairs.map((pair) => pair[index])) }),
   };
 }
 

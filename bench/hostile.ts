@@ -50,9 +50,9 @@ async function phase(
   deliver: Deliver,
   durationMs: number,
 ): Promise<HostilePhase> {
-  const rss = watchRss([running.gateway!.child.pid]);
+  const rss = watchRss(running.gateway!.child.pid);
   const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
-  const [gatewayRssPeakBytes = 0] = rss.stop().perProcess;
+  const gatewayRssPeakBytes = rss.stop();
   const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
   const endToEnd = ascending(drive.samples.map((s) => s.ms));
   return {

@@ -23,10 +23,9 @@ export interface ParkedReport {
   failures: string[];
   /** From the first start until the server listed every run as parked. */
   secondsToPark: number;
-  /** RSS of the worker processes, summed. */
+  /** RSS of the worker process. */
   workerRssBeforeBytes: number;
   workerRssAfterBytes: number;
-  workerProcesses: number;
 }
 
 const POLL_MS = 500;
@@ -39,8 +38,7 @@ export function runParked(
   return withRow(running, spec, async (_agent, loadAverage1m) => {
     const count = spec.deliveries ?? 1000;
     const batch = `parked-${randomUUID().slice(0, 8)}`;
-    const workersRss = () => running.workers.reduce((sum, worker) => sum + rssBytes(worker.pid), 0);
-    const workerRssBeforeBytes = workersRss();
+    const workerRssBeforeBytes = rssBytes(running.worker.pid);
     const began = Date.now();
     log(`${spec.name}: starting up to ${count} deliveries that park…`);
     const started = await driveLanes(
@@ -66,7 +64,7 @@ export function runParked(
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const secondsToPark = (Date.now() - began) / 1000;
-    const workerRssAfterBytes = workersRss();
+    const workerRssAfterBytes = rssBytes(running.worker.pid);
     return {
       name: spec.name,
       group: 'parked',
@@ -82,7 +80,6 @@ export function runParked(
       secondsToPark,
       workerRssBeforeBytes,
       workerRssAfterBytes,
-      workerProcesses: running.workers.length,
     };
   });
 }

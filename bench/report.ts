@@ -5,9 +5,8 @@
 import type { BenchReport } from './bench-report';
 import {
   COST_COLUMNS,
-  SCALING_COLUMNS,
+  COST_NOTE,
   LATENCY_COLUMNS,
-  costNotes,
   fixed,
   titled,
   type Column,
@@ -69,16 +68,10 @@ function parkedLine(parked: ParkedReport): string {
 /** The report as text, in `style`. */
 export function formatReport(report: BenchReport, style: Style): string {
   const { host, rows } = report;
-  const scaling = rows.filter((row) => row.group === 'scaling');
-  const server =
-    report.server === 'cluster'
-      ? 'a Temporal cluster (PostgreSQL, four services)'
-      : 'the Temporal dev server';
   const sections = [
     [
       `${host.cpus} CPUs (${host.model}), load average ${fixed(host.loadAverage1m, 2)} at start; ` +
-        `${fixed(report.durationS, 0)} s in all; against ${server}`,
-      ...report.skipped,
+        `${fixed(report.durationS, 0)} s in all; against the Temporal dev server`,
     ],
     titled(
       'Latency and throughput (Tandem beside the bare Promise.allSettled baseline)',
@@ -94,18 +87,8 @@ export function formatReport(report: BenchReport, style: Style): string {
         style,
       ),
       ...(style === 'markdown' ? [''] : []),
-      ...costNotes(rows),
+      COST_NOTE,
     ],
-    ...(scaling.length > 0
-      ? [
-          titled(
-            'Scaling: saturated row (c=50, 20 ms, 2 legs) per history shards × worker processes; CPU-ms per delivery',
-            SCALING_COLUMNS,
-            scaling,
-            style,
-          ),
-        ]
-      : []),
     ...(report.hostile ? [hostileLines(report.hostile, style)] : []),
     ...(report.parked ? [[parkedLine(report.parked)]] : []),
   ];

@@ -25,13 +25,8 @@ export interface RunReport {
   failures: string[];
   /** Medians, from the targets' log: before the first leg arrived, at the targets, after. */
   phasesP50Ms: { toFirstRequest: number; atTargets: number; afterLastAnswer: number };
-  /**
-   * CPU-ms per delivery of each process involved, read from /proc: `server` (on a cluster the
-   * sum of its services and PostgreSQL), `worker` (the sum over the worker processes), …
-   */
+  /** CPU-ms per delivery of each process involved, read from /proc: `server`, `worker`, … */
   cpuMsPerDelivery: Record<string, number>;
-  /** On a cluster: the server's share by process (frontend, history, matching, worker, postgres). */
-  serverCpuMsPerDelivery?: Record<string, number>;
   /** Through the gateway: how long the 202 took. */
   acceptedMs?: { p50: number; p99: number };
 }
@@ -51,15 +46,8 @@ export interface RowReport {
   history: HistoryCost;
   /** Server counters per Tandem delivery (tasks handed out by matching, eager starts/dispatches). */
   serverPerDelivery: ServerCounters;
-  /** The peak RSS of the worker process (with several, of the largest). */
+  /** The peak RSS of the worker process. */
   workerRssPeakBytes: number;
-  workerProcesses: number;
-  /** Peak RSS of each worker process. */
-  workerRssPeakBytesPerProcess: number[];
-  /** Peak of the worker processes' RSS summed at one instant. */
-  workerRssPeakSumBytes: number;
-  /** On a cluster: its history shards. */
-  historyShards?: number;
 }
 
 const WARM_UP_MAX = 50;
@@ -78,16 +66,16 @@ export function runRow(
       baselineDeliver(running, spec, agent),
       log,
     );
-    const rss = watchRss(running.workers.map((worker) => worker.pid));
-    const before = await readServerCounters(running.server.metricsUrls);
+    const rss = watchRss(running.worker.pid);
+    const { metricsUrl } = running.server;
+    const before = await readServerCounters(metricsUrl);
     const tandem = await side(running, spec, 'tandem', tandemDeliver(running, spec, agent), log);
-    const server = counterDelta(await readServerCounters(running.server.metricsUrls), before);
-    const peaks = rss.stop();
+    const after = await readServerCounters(metricsUrl);
+    const workerRssPeakBytes = rss.stop();
     const history = await historyCost(
       running.temporal,
       tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id)),
     );
-    const count = Math.max(1, tandem.report.count);
     return {
       name: spec.name,
       group: spec.group,
@@ -103,14 +91,8 @@ export function runRow(
         perSecond: tandem.report.perSecond / baseline.report.perSecond,
       },
       history,
-      serverPerDelivery: Object.fromEntries(
-        Object.entries(server).map(([name, value]) => [name, value / count]),
-      ) as ServerCounters,
-      workerRssPeakBytes: Math.max(...peaks.perProcess),
-      workerProcesses: running.workers.length,
-      workerRssPeakBytesPerProcess: peaks.perProcess,
-      workerRssPeakSumBytes: peaks.sum,
-      ...(spec.setup.historyShards !== undefined && { historyShards: spec.setup.historyShards }),
+      serverPerDelivery: counterDelta(after, before, Math.max(1, tandem.report.count)),
+      workerRssPeakBytes,
     };
   });
 }
@@ -159,21 +141,19 @@ async function side(
   await takeTargetsLog(running.targetsUrl);
   log(`${spec.name}: ${name}…`);
   const tandem = name === 'tandem';
-  const pids: Record<string, number[]> = {
-    targets: [running.targets.pid],
+  const pids: Record<string, number> = {
+    targets: running.targets.pid,
     ...(tandem && {
-      worker: running.workers.map((worker) => worker.pid),
-      ...(running.gateway && { gateway: [running.gateway.child.pid] }),
+      server: running.server.pid,
+      worker: running.worker.pid,
+      ...(running.gateway && { gateway: running.gateway.child.pid }),
     }),
   };
   const processCpu = () =>
-    Object.fromEntries(
-      Object.entries(pids).map(([k, list]) => [k, list.reduce((sum, pid) => sum + cpuMs(pid), 0)]),
-    );
+    Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const cpuBefore = processCpu();
-  const serverBefore = tandem ? running.server.cpuMs() : {};
   const driverBefore = process.cpuUsage();
-  const durationMs = (!tandem && spec.baselineDurationMs) || spec.durationMs;
+  const { durationMs } = spec;
   const drive =
     spec.kind === 'open'
       ? await driveAtRate(deliver, {
@@ -187,15 +167,10 @@ async function side(
         });
   const driverCpu = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
-  const perDelivery = (after: Record<string, number>, before: Record<string, number>) =>
-    Object.fromEntries(
-      Object.entries(after).map(([k, ms]) => [k, (ms - (before[k] ?? 0)) / count]),
-    );
-  const server = tandem ? perDelivery(running.server.cpuMs(), serverBefore) : {};
-  const serverParts = Object.keys(server);
   const cpuMsPerDelivery: Record<string, number> = {
-    ...perDelivery(processCpu(), cpuBefore),
-    ...(tandem && { server: serverParts.reduce((sum, k) => sum + server[k]!, 0) }),
+    ...Object.fromEntries(
+      Object.entries(processCpu()).map(([k, ms]) => [k, (ms - cpuBefore[k]!) / count]),
+    ),
     driver: (driverCpu.user + driverCpu.system) / 1000 / count,
   };
   const sorted = ascending(drive.samples.map((s) => s.ms));
@@ -213,8 +188,6 @@ async function side(
       failures: drive.failures,
       phasesP50Ms: phases(drive, await takeTargetsLog(running.targetsUrl)),
       cpuMsPerDelivery,
-      // The dev server is one process (`server`); a cluster's share is kept by process too.
-      ...(serverParts.length > 1 && { serverCpuMsPerDelivery: server }),
       ...(accepted.length > 0 && {
         acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
       }),

@@ -66,12 +66,9 @@ export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher
         const state = await running.client.result(id);
         completed(id, state.status, state.reason);
       };
-    case 'app': {
-      // Deliveries take turns over the app processes, as a load balancer would spread them.
-      let turn = 0;
+    case 'app':
       return async (id) => {
-        const app = running.workers[turn++ % running.workers.length]!;
-        const answer = await request(`${app.ready.url}/deliver`, {
+        const answer = await request(`${running.worker.ready.url}/deliver`, {
           dispatcher: agent,
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -83,7 +80,6 @@ export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher
         const { status, reason } = JSON.parse(text) as { status: string; reason?: string };
         completed(id, status, reason);
       };
-    }
     case 'gateway':
       return gatewayDeliver(running, spec, agent);
   }
