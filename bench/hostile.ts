@@ -31,7 +31,6 @@ export interface HostilePhase {
 /** The hostile row's report. */
 export interface HostileReport {
   name: string;
-  group: 'hostile';
   ratePerSecond: number;
   phaseSeconds: number;
   loadAverage1m: number;
@@ -80,7 +79,7 @@ export function runHostile(
   const gatewayUrl = running.gateway.url;
   return withRow(running, spec, async (agent, loadAverage1m) => {
     const deliver = gatewayDeliver(running, spec, agent);
-    await warmUp(spec.name, deliver, { concurrency: 5, count: 10 });
+    await warmUp(spec.name, deliver, 5, 10);
     const durationMs = spec.durationMs ?? 10_000;
     log(`${spec.name}: quiet…`);
     const quiet = await phase(running, spec, deliver, durationMs);
@@ -96,7 +95,6 @@ export function runHostile(
     const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
     return {
       name: spec.name,
-      group: 'hostile',
       ratePerSecond: rateOf(spec),
       phaseSeconds: durationMs / 1000,
       loadAverage1m,

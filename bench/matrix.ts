@@ -14,10 +14,6 @@ export type Kind =
   /** An app at `ratePerSecond` through the gateway, quiet, then under a hostile flood. */
   | 'hostile';
 
-/** Which table of BENCHMARKS.md a row belongs to. */
-export type Group =
-  'idle' | 'latency' | 'concurrency' | 'legs' | 'saturated' | 'gateway' | 'hostile' | 'parked';
-
 /** How Tandem runs for a row: a change of setup restarts the processes it touches. */
 export interface Setup {
   /** Who starts Tandem deliveries: a client in the driver, an app hosting the workers, the gateway. */
@@ -31,7 +27,6 @@ export interface Setup {
 /** One row of the report, as it runs. */
 export interface RowSpec {
   name: string;
-  group: Group;
   kind: Kind;
   /** Closed-loop lanes; 0 for the open-loop kinds. */
   concurrency: number;
@@ -54,11 +49,11 @@ type Sized<T> = T | readonly [full: T, quick: T];
 
 /**
  * A row as the matrix writes it: sizes may differ under `--quick`; absent, `kind` is `closed`,
- * `concurrency` 0, `latencyMs` 20, `legs` 2 and `setup` a client's.
+ * `concurrency` 0, `latencyMs` 20, `legs` 2, `capMs` {@link CAP} and `setup` a client's.
  */
 type RowRecord = {
-  [K in keyof RowSpec]?: K extends 'setup' | 'kind' | 'group' ? RowSpec[K] : Sized<RowSpec[K]>;
-} & { name: Sized<string>; group: Group; fullOnly?: true };
+  [K in keyof RowSpec]?: K extends 'setup' | 'kind' ? RowSpec[K] : Sized<RowSpec[K]>;
+} & { name: Sized<string>; fullOnly?: true };
 
 /**
  * The fast path the bench's figures chose: an app process hosting the workers starts eagerly
@@ -68,69 +63,48 @@ const FAST: Setup = { starter: 'app', eagerStart: true, bulkhead: false };
 const GATEWAY: Setup = { starter: 'gateway' };
 /** The closed-loop rows' time cap: the matrix is sized for about 5 minutes (`--quick`: 1). */
 const CAP = [6_000, 2_000] as const;
-const IDLE = { group: 'idle', concurrency: 1, deliveries: [100, 20], capMs: CAP } as const;
-const C = { group: 'concurrency', capMs: CAP } as const;
-const LEGS = { group: 'legs', concurrency: 10, deliveries: 200, capMs: CAP } as const;
-const OPEN = {
-  group: 'gateway',
-  kind: 'open',
-  durationMs: [10_000, 3_000],
-  setup: GATEWAY,
-} as const;
+const IDLE = { concurrency: 1, deliveries: [100, 20] } as const;
+const OPEN = { kind: 'open', durationMs: [10_000, 3_000], setup: GATEWAY } as const;
+const FULL = { fullOnly: true } as const;
 
 /** The standard report (`npm run bench`); `fullOnly` rows are left out of `--quick`'s. */
 const STANDARD: RowRecord[] = [
-  { name: 'idle 0 ms', ...IDLE, group: 'latency', latencyMs: 0, fullOnly: true },
+  { name: 'idle 0 ms', ...IDLE, latencyMs: 0, ...FULL },
   { name: 'idle 20 ms', ...IDLE },
-  { name: 'idle 100 ms', ...IDLE, latencyMs: 100, fullOnly: true },
-  {
-    name: 'idle 500 ms',
-    ...IDLE,
-    group: 'latency',
-    latencyMs: 500,
-    deliveries: 12,
-    capMs: 10_000,
-    fullOnly: true,
-  },
-  { name: 'c=1 20 ms', ...C, concurrency: 1, deliveries: 200, fullOnly: true },
-  { name: 'c=10 20 ms', ...C, concurrency: 10, deliveries: 200 },
-  { name: 'c=50 20 ms', ...C, concurrency: 50, deliveries: 500 },
-  { name: 'c=100 20 ms', ...C, concurrency: 100, deliveries: 1000, fullOnly: true },
-  { name: 'c=200 20 ms', ...C, concurrency: 200, deliveries: 2000, fullOnly: true },
-  { name: '2 legs c=10', ...LEGS },
-  { name: '4 legs c=10', ...LEGS, legs: 4, fullOnly: true },
-  { name: '8 legs c=10', ...LEGS, legs: 8 },
-  {
-    name: ['sustained c=50 60 s', 'sustained c=50 8 s'],
-    group: 'saturated',
-    concurrency: 50,
-    durationMs: [60_000, 8_000],
-  },
+  { name: 'idle 100 ms', ...IDLE, latencyMs: 100, ...FULL },
+  { name: 'idle 500 ms', ...IDLE, latencyMs: 500, deliveries: 12, capMs: 10_000, ...FULL },
+  { name: 'c=1 20 ms', concurrency: 1, deliveries: 200, ...FULL },
+  { name: 'c=10 20 ms', concurrency: 10, deliveries: 200 },
+  { name: 'c=50 20 ms', concurrency: 50, deliveries: 500 },
+  { name: 'c=100 20 ms', concurrency: 100, deliveries: 1000, ...FULL },
+  { name: 'c=200 20 ms', concurrency: 200, deliveries: 2000, ...FULL },
+  { name: '2 legs c=10', concurrency: 10, deliveries: 200 },
+  { name: '4 legs c=10', concurrency: 10, deliveries: 200, legs: 4, ...FULL },
+  { name: '8 legs c=10', concurrency: 10, deliveries: 200, legs: 8 },
+  { name: ['sustained c=50 60 s', 'sustained c=50 8 s'], concurrency: 50, durationMs: [60e3, 8e3] },
   // 100/s is more than this machine completes; 20/s is less, so its 202s wait on no backlog.
   { name: 'gateway 100/s', ...OPEN, ratePerSecond: 100 },
   { name: 'gateway 20/s', ...OPEN, ratePerSecond: 20 },
   // `durationMs` is each phase's: quiet, then flooded.
   {
     name: 'hostile gateway 10/s',
-    group: 'hostile',
+    ...OPEN,
     kind: 'hostile',
     ratePerSecond: 10,
-    durationMs: [20_000, 5_000],
-    setup: GATEWAY,
+    durationMs: [20e3, 5e3],
   },
   // Sized for the matrix's few minutes; `--parked N` parks N, uncapped, for the memory at scale.
   {
     name: 'parked',
-    group: 'parked',
     kind: 'parked',
     concurrency: 50,
     latencyMs: 0,
-    deliveries: [2_000, 500],
-    capMs: [40_000, 6_000],
+    deliveries: [2e3, 500],
+    capMs: [40e3, 6e3],
   },
   { name: 'fast: idle 20 ms', ...IDLE, setup: FAST },
-  { name: 'fast: idle 100 ms', ...IDLE, latencyMs: 100, setup: FAST, fullOnly: true },
-  { name: 'fast: c=50 20 ms', ...C, concurrency: 50, deliveries: 500, setup: FAST },
+  { name: 'fast: idle 100 ms', ...IDLE, latencyMs: 100, setup: FAST, ...FULL },
+  { name: 'fast: c=50 20 ms', concurrency: 50, deliveries: 500, setup: FAST },
 ];
 
 /** The standard rows, sized for `--quick` or not. */
@@ -139,21 +113,9 @@ export function rowsOf(quick: boolean): RowSpec[] {
   return STANDARD.filter((record) => !(quick && record.fullOnly)).map((record) => {
     const sized = Object.entries(record).filter(([key]) => key !== 'fullOnly');
     return {
-      ...{ kind: 'closed', concurrency: 0, latencyMs: 20, legs: 2, setup: { starter: 'client' } },
+      ...{ kind: 'closed', concurrency: 0, latencyMs: 20, legs: 2, capMs: CAP[+quick] },
+      setup: { starter: 'client' },
       ...Object.fromEntries(sized.map(([key, value]) => [key, size(value)])),
     } as RowSpec;
   });
-}
-
-/** A single row from `--deliveries`/`--concurrency`/`--latency-ms`/`--legs`. */
-export function customRow(
-  options: Pick<RowSpec, 'deliveries' | 'concurrency' | 'latencyMs' | 'legs'>,
-): RowSpec {
-  return {
-    name: 'custom',
-    group: 'idle',
-    kind: 'closed',
-    setup: { starter: 'client' },
-    ...options,
-  };
 }

@@ -4,17 +4,13 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { customRow, rowsOf, type RowSpec } from './matrix';
+import { rowsOf, type RowSpec } from './matrix';
 
 /** Most deliveries `--parked` parks at once. */
 const MAX_PARKED = 100_000;
 const parkedError = `give --parked a whole number from 1 to ${MAX_PARKED}`;
 
 const optionsSchema = z.strictObject({
-  deliveries: z.coerce.number().int().positive().optional(),
-  concurrency: z.coerce.number().int().positive().optional(),
-  latencyMs: z.coerce.number().int().nonnegative().optional(),
-  legs: z.coerce.number().int().min(1).max(8).optional(),
   quick: z.boolean().default(false),
   json: z.boolean().default(false),
   out: z.string().optional(),
@@ -33,8 +29,6 @@ export type BenchOptions = z.output<typeof optionsSchema>;
 
 /** The flags that take no value; every other flag takes one. */
 const SWITCHES = new Set(['quick', 'json']);
-/** An option's flag: `latencyMs` is `--latency-ms`. */
-const flagOf = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** Parses the command line; throws an error naming every bad flag. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {
@@ -42,30 +36,17 @@ export function parseBenchArgs(args: readonly string[]): BenchOptions {
   const { values } = parseArgs({
     args: [...args],
     options: Object.fromEntries(
-      keys.map((key) => [flagOf(key), { type: SWITCHES.has(key) ? 'boolean' : 'string' } as const]),
+      keys.map((key) => [key, { type: SWITCHES.has(key) ? 'boolean' : 'string' } as const]),
     ),
   });
-  const result = optionsSchema.safeParse(
-    Object.fromEntries(keys.map((key) => [key, values[flagOf(key)]])),
-  );
+  const result = optionsSchema.safeParse(Object.fromEntries(keys.map((key) => [key, values[key]])));
   if (!result.success) throw new Error(`Invalid bench flags:\n${z.prettifyError(result.error)}`);
   return result.data;
 }
 
 /** The rows the options ask for. */
 export function rowsFor(o: BenchOptions): RowSpec[] {
-  const custom = (o.deliveries ?? o.concurrency ?? o.latencyMs ?? o.legs) !== undefined;
-  const rows = custom
-    ? [
-        customRow({
-          deliveries: o.deliveries ?? 200,
-          concurrency: o.concurrency ?? 20,
-          latencyMs: o.latencyMs ?? 50,
-          legs: o.legs ?? 2,
-        }),
-      ]
-    : rowsOf(o.quick);
-  return rows
+  return rowsOf(o.quick)
     .filter((row) => o.only === undefined || row.name.includes(o.only))
     .filter((row) => o.skip === undefined || !row.name.includes(o.skip))
     .map((row) =>

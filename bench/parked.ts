@@ -15,7 +15,6 @@ import type { Running } from './system';
 /** What the parked row measured. */
 export interface ParkedReport {
   name: string;
-  group: 'parked';
   /** How many the row asked for; fewer are started when the cap passes first. */
   asked: number;
   loadAverage1m: number;
@@ -67,7 +66,6 @@ export function runParked(
     const workerRssAfterBytes = rssBytes(running.worker.pid);
     return {
       name: spec.name,
-      group: 'parked',
       asked: count,
       loadAverage1m,
       parked,

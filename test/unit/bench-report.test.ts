@@ -24,7 +24,6 @@ function run(name: RunReport['name'], p50Ms: number): RunReport {
 function row(name: string, extra: Partial<RowReport> = {}): RowReport {
   return {
     name,
-    group: 'idle',
     concurrency: 1,
     latencyMs: 20,
     legs: 2,
