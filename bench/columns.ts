@@ -25,7 +25,7 @@ export function fixed(value: number | undefined, digits = 1): string {
   return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
-function heading(column: Column<never>): string {
+function heading(column: Pick<Column<never>, 'header' | 'unit'>): string {
   const { header, unit } = column;
   if (unit === undefined) return header;
   return unit.startsWith('/') ? `${header}${unit}` : `${header} ${unit}`;
@@ -62,107 +62,87 @@ export function titled<T>(
   return [title, ...(style === 'markdown' ? [''] : []), ...table(columns, items, style)];
 }
 
+/** A column in one line: heading, figure, decimals, unit. */
+function column<T>(
+  header: string,
+  figure: Column<T>['figure'],
+  digits?: number,
+  unit?: string,
+): Column<T> {
+  return { header, figure, digits, unit };
+}
+
 /** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
 function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
   const pick = (run: RunReport) => (key === 'perSecond' ? run.perSecond : run[`${key}Ms` as const]);
-  const tandem: Column<RowReport> = { header, unit, figure: (row) => pick(row.runs[0]) };
-  const bare = {
-    ...tandem,
-    header: `bare ${header}`,
-    figure: (row: RowReport) => pick(row.runs[1]),
-  };
-  const ratio: Column<RowReport> = {
-    header: `${header} ×`,
-    figure: (row) => row.ratio[key],
-    digits: 2,
-  };
+  const tandem = column<RowReport>(header, (row) => pick(row.runs[0]), 1, unit);
+  const bare = column<RowReport>(`bare ${header}`, (row) => pick(row.runs[1]), 1, unit);
+  const ratio = column<RowReport>(`${header} ×`, (row) => row.ratio[key], 2);
   return { tandem, bare, ratio, all: [tandem, bare, ratio] };
 }
 
 /** Every row's name, the first column of each row table. */
-export const ROW: Column<RowReport> = { header: 'row', figure: (row) => row.name };
+export const ROW = column<RowReport>('row', (row) => row.name);
 export const PER_SECOND = sides('deliveries', '/s', 'perSecond');
 export const P50 = sides('p50', 'ms', 'p50');
 export const P99 = sides('p99', 'ms', 'p99');
-
 /** CPU-ms per Tandem delivery of one kind of process. */
-const cpu = (process: string, header = process): Column<RowReport> => ({
-  header,
-  unit: 'CPU-ms',
-  figure: (row) => row.runs[0].cpuMsPerDelivery[process],
-  digits: 2,
-});
+const cpu = (process: string) =>
+  column<RowReport>(process, (row) => row.runs[0].cpuMsPerDelivery[process], 2, 'CPU-ms');
 /** All of Tandem's processes together, per delivery. */
-export const TOTAL_CPU: Column<RowReport> = {
-  header: 'all',
-  unit: 'CPU-ms',
-  figure: (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
-  digits: 0,
-};
-export const MATCHING_TASKS: Column<RowReport> = {
-  header: 'matching tasks',
-  figure: (row) => row.serverPerDelivery.poll_success,
-};
-const N: Column<RowReport> = { header: 'n', figure: (row) => String(row.runs[0].count) };
-const FAILURES: Column<RowReport> = {
-  header: 'failures',
-  figure: (row) => String(row.runs[0].failures.length + row.runs[1].failures.length),
-};
-const LOAD: Column<RowReport> = { header: 'load', figure: (row) => row.loadAverage1m, digits: 2 };
+export const TOTAL_CPU = column<RowReport>(
+  'all',
+  (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
+  0,
+  'CPU-ms',
+);
+export const MATCHING_TASKS = column<RowReport>(
+  'matching tasks',
+  (row) => row.serverPerDelivery.poll_success,
+);
 
 /** Latency and throughput, Tandem beside the bare `Promise.allSettled`. */
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
-  N,
+  column('n', (row) => String(row.runs[0].count)),
   PER_SECOND.tandem,
   PER_SECOND.bare,
   ...P50.all,
   ...P99.all,
-  {
-    header: '202 p50/p99',
-    unit: 'ms',
-    figure: ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
-  },
-  FAILURES,
-  LOAD,
+  column(
+    '202 p50/p99',
+    ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
+    1,
+    'ms',
+  ),
+  column('failures', ({ runs }) => String(runs[0].failures.length + runs[1].failures.length)),
+  column('load', (row) => row.loadAverage1m, 2),
 ];
 
 /** What a Tandem delivery cost: CPU by process, history, server round trips, worker memory. */
 export const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
-  cpu('server'),
-  cpu('worker'),
-  cpu('gateway'),
-  cpu('driver'),
-  cpu('targets'),
-  {
-    header: 'bare (driver+targets)',
-    unit: 'CPU-ms',
-    figure: ({ runs: [, { cpuMsPerDelivery: bare }] }) =>
-      (bare.driver ?? NaN) + (bare.targets ?? NaN),
-    digits: 2,
-  },
-  { header: 'events', figure: (row) => row.history.events, digits: 0 },
-  { header: 'bytes', figure: (row) => row.history.bytes, digits: 0 },
-  { header: 'WFT', figure: (row) => row.history.workflowTasks },
+  ...['server', 'worker', 'gateway', 'driver', 'targets'].map(cpu),
+  column(
+    'bare (driver+targets)',
+    ({ runs: [, { cpuMsPerDelivery: bare }] }) => (bare.driver ?? NaN) + (bare.targets ?? NaN),
+    2,
+    'CPU-ms',
+  ),
+  column('events', (row) => row.history.events, 0),
+  column('bytes', (row) => row.history.bytes, 0),
+  column('WFT', (row) => row.history.workflowTasks),
   MATCHING_TASKS,
-  {
-    header: 'eager WF',
-    figure: (row) => row.serverPerDelivery.workflow_eager_execution,
-    digits: 2,
-  },
-  {
-    header: 'eager act.',
-    figure: (row) => row.serverPerDelivery.activity_eager_execution,
-    digits: 2,
-  },
-  { header: 'worker RSS', unit: 'MiB', figure: (row) => row.workerRssPeakBytes / MIB, digits: 0 },
-  {
-    header: 'p50 split',
-    unit: 'ms',
-    figure: ({ runs: [{ phasesP50Ms: p }] }) =>
+  column('eager WF', (row) => row.serverPerDelivery.workflow_eager_execution, 2),
+  column('eager act.', (row) => row.serverPerDelivery.activity_eager_execution, 2),
+  column('worker RSS', (row) => row.workerRssPeakBytes / MIB, 0, 'MiB'),
+  column(
+    'p50 split',
+    ({ runs: [{ phasesP50Ms: p }] }) =>
       [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
-  },
+    1,
+    'ms',
+  ),
 ];
 
 /** The note under the cost table. */
@@ -170,16 +150,9 @@ export const COST_NOTE =
   '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';
 
 /** A column of one of two reports' rows of the same name, its heading followed by `label`. */
-export function of(
-  index: 0 | 1,
-  label: string,
-  column: Column<RowReport>,
-): Column<readonly [RowReport, RowReport]> {
-  return {
-    header: `${heading(column)} ${label}`.trim(),
-    figure: (pair) => column.figure(pair[index]),
-    ...(column.digits !== undefined && { digits: column.digits }),
-  };
+export function of(index: 0 | 1, label: string, { digits, ...rest }: Column<RowReport>) {
+  const figure = (pair: readonly [RowReport, RowReport]) => rest.figure(pair[index]);
+  return column(`${heading(rest)} ${label}`.trim(), figure, digits);
 }
 
 /** Each column twice: the first report's figure, then the second's. */

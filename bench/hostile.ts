@@ -8,7 +8,7 @@
 import { ascending, driveAtRate, percentile, type Deliver } from './drive';
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
-import { startNodeChild, watchRss } from './processes';
+import { startChild, watchRss } from './processes';
 import { rateOf, warmUp, withRow } from './row';
 import { gatewayDeliver } from './sides';
 import { FLOOD_KEY, type Running } from './system';
@@ -85,9 +85,8 @@ export function runHostile(
     const quiet = await phase(running, spec, deliver, durationMs);
     log(`${spec.name}: flooded…`);
     // In a process of its own: the flood's work is not the app client's event loop's.
-    const flooding = await startNodeChild('flood', 'flood-main.ts', {
-      TANDEM_FLOOD_URL: gatewayUrl,
-      TANDEM_FLOOD_KEY: FLOOD_KEY,
+    const flooding = await startChild('flood', ['bench/flood-main.ts'], {
+      env: { TANDEM_FLOOD_URL: gatewayUrl, TANDEM_FLOOD_KEY: FLOOD_KEY },
     });
     const flooded = await phase(running, spec, deliver, durationMs);
     await flooding.stop();

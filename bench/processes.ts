@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { killGroup, stopGroup } from '../src/cluster/processes';
 import { findProjectRoot } from '../src/host/machine';
 
@@ -27,7 +26,10 @@ export interface Child<Ready = unknown> {
   stop(): Promise<void>;
 }
 
-/** Starts a process and waits until it prints its ready line (or exits, or a minute passes). */
+/**
+ * Starts a script (a path from the repository root) and waits until it prints its ready line
+ * (or exits, or a minute passes).
+ */
 export async function startChild<Ready>(
   name: string,
   args: readonly string[],
@@ -70,15 +72,6 @@ export async function startChild<Ready>(
     throw error;
   });
   return { name, pid, ready, output: () => output, stop: () => stopGroup(pid) };
-}
-
-/** Starts a bench entry point (a `.ts` file in bench/). */
-export function startNodeChild<Ready>(
-  name: string,
-  file: string,
-  env: Record<string, string>,
-): Promise<Child<Ready>> {
-  return startChild<Ready>(name, [path.join(ROOT, 'bench', file)], { env });
 }
 
 /** User plus system CPU time (all threads) in a `/proc/<pid>/stat` line, in ms. */

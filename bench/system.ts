@@ -17,7 +17,7 @@ import { workflowsPath } from '../src/worker/worker';
 import { bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
-import { startChild, startNodeChild, ROOT, type Child } from './processes';
+import { startChild, ROOT, type Child } from './processes';
 import { startBenchServer, type BenchServer } from './server';
 import type { WorkerProcessOptions } from './worker-main';
 
@@ -26,15 +26,15 @@ export const GATEWAY_KEY = `bench-${randomUUID()}`;
 /** A second key, of scope `deliver`, for the hostile row's flood: throttles per key stay apart. */
 export const FLOOD_KEY = `flood-${randomUUID()}`;
 
-/** The worker process, with what it printed when ready. */
-export type WorkerChild = Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
+/** A child process, with the setup it was started for. */
+type Started<Ready> = Child<Ready> & { key: string };
 
 /** What a row drives, for its setup. */
 export interface Running {
   server: BenchServer;
   targetsUrl: string;
   targets: Child;
-  worker: WorkerChild;
+  worker: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
   gateway?: { child: Child; url: string };
   config: TandemConfig;
   client: TandemClient;
@@ -42,24 +42,18 @@ export interface Running {
   temporal: Client;
 }
 
-/** The settings the worker process runs with: a change restarts it. */
-function workerKey(setup: Setup): string {
-  const { starter, eagerStart, bulkhead = true } = setup;
-  return JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
-}
-
 /** Keeps the processes matching the setups asked for. */
 export class BenchSystem {
-  private worker?: WorkerChild;
-  private workerSetup?: string;
-  private gateway?: { child: Child; url: string; bulkhead: boolean };
+  private worker?: Started<Running['worker']['ready']>;
+  private gateway?: Started<string>;
+  /** What `stop` must wait for: a start in progress is let finish, then stopped. */
   private preparing: Promise<unknown> = Promise.resolve();
   private stopping?: Promise<void>;
 
   private constructor(
     private readonly server: BenchServer,
     private readonly targets: Child<{ url: string }>,
-    private readonly bundlePath: string,
+    private readonly dir: string,
     private readonly gatewayPort: number,
     private readonly concurrencyPerTarget: number,
     private readonly log: (line: string) => void,
@@ -69,21 +63,16 @@ export class BenchSystem {
   static async start(concurrencyPerTarget: number, log: (line: string) => void) {
     log('Starting the Temporal dev server…');
     const server = await startBenchServer(log);
-    const targets = await startNodeChild<{ url: string }>('targets', 'targets-main.ts', {}).catch(
-      async (error: unknown) => {
-        await server.server.stop();
-        throw error;
-      },
-    );
+    let targets: Child<{ url: string }> | undefined;
     try {
+      targets = await startChild('targets', ['bench/targets-main.ts']);
       log('Bundling the workflows once for every worker process…');
       const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-      const bundlePath = path.join(dir, 'workflows.js');
-      await writeFile(bundlePath, await bundleWorkflows(workflowsPath, false));
+      await writeFile(path.join(dir, 'workflows.js'), await bundleWorkflows(workflowsPath, false));
       const port = await freePort();
-      return new BenchSystem(server, targets, bundlePath, port, concurrencyPerTarget, log);
+      return new BenchSystem(server, targets, dir, port, concurrencyPerTarget, log);
     } catch (error) {
-      await targets.stop();
+      await targets?.stop();
       await server.server.stop();
       throw error;
     }
@@ -97,56 +86,50 @@ export class BenchSystem {
     return prepared;
   }
 
-  /** Throws once a stop was asked for, so a start in progress goes no further. */
-  private checkNotStopping(): void {
-    if (this.stopping) throw new Error('The bench is stopping');
-  }
-
-  private async prepareNow(setup: Setup): Promise<Running> {
-    const bulkhead = setup.bulkhead ?? true;
+  private async prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
     const document = benchConfigDocument({
       targetsUrl: this.targets.ready.url,
       address: this.server.server.address,
-      taskQueue: 'bench',
       gatewayPort: this.gatewayPort,
       bulkhead,
     });
     const config = parseConfig(document, 'bench config');
-    const key = workerKey(setup);
-    if (this.workerSetup !== key) {
-      await this.stopWorker();
-      this.checkNotStopping();
-      this.log(`Starting the worker process (${key})…`);
+    const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
+    if (this.worker?.key !== workerKey) {
+      await this.worker?.stop();
+      this.worker = undefined;
+      this.log(`Starting the worker process (${workerKey})…`);
       const options: WorkerProcessOptions = {
         document,
-        bundlePath: this.bundlePath,
+        bundlePath: path.join(this.dir, 'workflows.js'),
         concurrencyPerTarget: this.concurrencyPerTarget,
-        serveStarts: setup.starter === 'app',
-        eagerStart: setup.eagerStart ?? false,
+        serveStarts: starter === 'app',
+        eagerStart,
       };
-      this.worker = await startNodeChild('worker', 'worker-main.ts', {
-        BENCH_WORKER: JSON.stringify(options),
-      });
-      this.workerSetup = key;
+      const worker = await startChild<Running['worker']['ready']>(
+        'worker',
+        ['bench/worker-main.ts'],
+        {
+          env: { BENCH_WORKER: JSON.stringify(options) },
+        },
+      );
+      this.worker = { ...worker, key: workerKey };
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
-      const { rss, heapUsed, external } = this.worker.ready.memory;
+      const { rss, heapUsed, external } = worker.ready.memory;
       this.log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
-      this.checkNotStopping();
     }
-    if (
-      this.gateway !== undefined &&
-      (setup.starter !== 'gateway' || this.gateway.bulkhead !== bulkhead)
-    ) {
-      await this.stopGateway();
+    const gatewayKey = JSON.stringify({ bulkhead });
+    if (this.gateway !== undefined && (starter !== 'gateway' || this.gateway.key !== gatewayKey)) {
+      await this.gateway.stop();
+      this.gateway = undefined;
     }
-    if (setup.starter === 'gateway' && this.gateway === undefined) {
+    if (starter === 'gateway' && this.gateway === undefined) {
       this.log('Starting the gateway (tandem gateway)…');
-      const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-      const file = path.join(dir, 'tandem.config.yaml');
+      const file = path.join(this.dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
-      const child = await startChild<string>(
+      const gateway = await startChild<string>(
         'gateway',
-        [path.join(ROOT, 'src', 'cli', 'main.ts'), 'gateway'],
+        [path.join(ROOT, 'src/cli/main.ts'), 'gateway'],
         {
           env: {
             TANDEM_CONFIG: file,
@@ -156,34 +139,21 @@ export class BenchSystem {
           readyLine: /tandem gateway: listening on /,
         },
       );
-      const url = /listening on (\S+)/.exec(child.ready)?.[1];
-      if (url === undefined) throw new Error(`The gateway's ready line has no URL: ${child.ready}`);
-      this.gateway = { child, url, bulkhead };
+      this.gateway = { ...gateway, key: gatewayKey };
     }
+    if (this.stopping) throw new Error('The bench is stopping');
     const { connection } = this.server.server.env;
+    const url = /listening on (\S+)/.exec(this.gateway?.ready ?? '')?.[1];
     return {
       server: this.server,
       targetsUrl: this.targets.ready.url,
       targets: this.targets,
-      worker: this.worker!,
-      ...(setup.starter === 'gateway' && this.gateway && { gateway: this.gateway }),
+      worker: this.worker,
+      ...(starter === 'gateway' && url !== undefined && { gateway: { child: this.gateway!, url } }),
       config,
       client: await TandemClient.connect(config, connection),
       temporal: new Client({ connection, namespace: config.temporal.namespace }),
-    };
-  }
-
-  private async stopWorker(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    this.workerSetup = undefined;
-    await worker?.stop();
-  }
-
-  private async stopGateway(): Promise<void> {
-    const gateway = this.gateway;
-    this.gateway = undefined;
-    await gateway?.child.stop();
+    } satisfies Running;
   }
 
   /**
@@ -193,8 +163,8 @@ export class BenchSystem {
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
       await this.preparing;
-      await this.stopGateway();
-      await this.stopWorker();
+      await this.gateway?.stop();
+      await this.worker?.stop();
       await this.targets.stop();
       await this.server.server.stop();
     })());
