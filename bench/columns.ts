@@ -63,7 +63,7 @@ export function titled<T>(
 }
 
 /** A column in one line: heading, figure, decimals, unit. */
-function column<T>(
+export function column<T>(
   header: string,
   figure: Column<T>['figure'],
   digits?: number,

@@ -5,13 +5,12 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
-import type { BenchReport } from './bench-report';
-import { runHostile, type HostileReport } from './hostile';
+import { runHostile } from './hostile';
 import { parseBenchArgs, rowsFor } from './options';
-import { runParked, type ParkedReport } from './parked';
+import { runParked } from './parked';
 import { loadAverage } from './processes';
-import { formatReport } from './report';
-import { runRow, type RowReport } from './row';
+import { formatReport, type BenchReport } from './report';
+import { runRow } from './row';
 import { BenchSystem } from './system';
 
 /**
@@ -42,54 +41,43 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(line);
   if (rows.length === 0) throw new Error('No row left to run: see --only and --skip.');
   const started = Date.now();
-  const host = {
-    cpus: availableParallelism(),
-    model: cpus()[0]?.model ?? 'unknown',
-    loadAverage1m: loadAverage(),
-  };
-  const maxConcurrency = Math.max(...rows.map((r) => r.concurrency));
-  const system = await BenchSystem.start(Math.max(100, maxConcurrency), log);
+  const model = cpus()[0]?.model ?? 'unknown';
+  const host = { cpus: availableParallelism(), model, loadAverage1m: loadAverage() };
+  const concurrency = Math.max(100, ...rows.map((r) => r.concurrency));
+  const system = await BenchSystem.start(concurrency, log);
   const unwatch = stopOnSignal(system, log);
-  const reports: RowReport[] = [];
-  let parked: ParkedReport | undefined;
-  let hostile: HostileReport | undefined;
+  const report: BenchReport = {
+    options,
+    host,
+    startedAt: new Date(started).toISOString(),
+    durationS: 0,
+    rows: [],
+  };
+  const failures: string[] = [];
   try {
     for (const row of rows) {
       const running = await system.prepare(row.setup);
-      if (row.kind === 'parked') parked = await runParked(running, row, log);
-      else if (row.kind === 'hostile') hostile = await runHostile(running, row, log);
-      else reports.push(await runRow(running, row, log));
+      let failed: string[];
+      if (row.kind === 'parked') {
+        report.parked = await runParked(running, row, log);
+        failed = report.parked.failures;
+      } else if (row.kind === 'hostile') {
+        report.hostile = await runHostile(running, row, log);
+        failed = [...report.hostile.quiet.failures, ...report.hostile.flooded.failures];
+      } else {
+        const done = await runRow(running, row, log);
+        report.rows.push(done);
+        failed = done.runs.flatMap((run) => run.failures.map((f) => `${run.name}: ${f}`));
+      }
+      failures.push(...failed.map((f) => `${row.name}, ${f}`));
     }
   } finally {
     await system.stop();
     unwatch();
   }
-  const first = reports[0];
-  const report: BenchReport = {
-    options,
-    host,
-    startedAt: new Date(started).toISOString(),
-    durationS: (Date.now() - started) / 1000,
-    rows: reports,
-    ...(parked && { parked }),
-    ...(hostile && { hostile }),
-    runs: first?.runs ?? ([] as unknown as RowReport['runs']),
-    ratio: { perSecond: first?.ratio.perSecond ?? NaN, p50: first?.ratio.p50 ?? NaN },
-  };
+  report.durationS = (Date.now() - started) / 1000;
   console.log(formatReport(report, 'terminal'));
-  const json = JSON.stringify(report);
-  if (options.out !== undefined) await writeFile(options.out, `${json}\n`);
-  // One line, printed last, so `tail -n 1` finds it.
-  if (options.json) console.log(json);
-  const failures = [
-    ...reports.flatMap((r) =>
-      r.runs.flatMap((run) => run.failures.map((f) => `${r.name}, ${run.name}: ${f}`)),
-    ),
-    ...(parked?.failures ?? []).map((f) => `${parked!.name}: ${f}`),
-    ...(hostile ? [...hostile.quiet.failures, ...hostile.flooded.failures] : []).map(
-      (f) => `${hostile!.name}: ${f}`,
-    ),
-  ];
+  if (options.out !== undefined) await writeFile(options.out, `${JSON.stringify(report)}\n`);
   for (const failure of failures.slice(0, 5)) console.error(failure);
   if (failures.length > 0) process.exitCode = 1;
 }

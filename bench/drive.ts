@@ -91,6 +91,12 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank - 1] ?? NaN;
 }
 
+/** The median and the 99th percentile of `values`. */
+export function p50p99(values: readonly number[]): { p50: number; p99: number } {
+  const sorted = ascending(values);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
 /** The values sorted ascending (a copy). */
 export function ascending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);

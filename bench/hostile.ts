@@ -5,7 +5,7 @@
  * `[`, and wrong API keys. It reports the app's `POST /v1/deliveries` latency and the gateway's
  * peak RSS in both phases, against the goal: p99 within 2× of quiet, RSS under 300 MiB.
  */
-import { ascending, driveAtRate, percentile, type Deliver } from './drive';
+import { driveAtRate, p50p99, type Deliver } from './drive';
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
 import { startChild, watchRss } from './processes';
@@ -51,15 +51,12 @@ async function phase(
 ): Promise<HostilePhase> {
   const rss = watchRss(running.gateway!.child.pid);
   const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
-  const gatewayRssPeakBytes = rss.stop();
-  const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
-  const endToEnd = ascending(drive.samples.map((s) => s.ms));
   return {
     count: drive.samples.length,
     failures: drive.failures,
-    acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
-    endToEndMs: { p50: percentile(endToEnd, 50), p99: percentile(endToEnd, 99) },
-    gatewayRssPeakBytes,
+    acceptedMs: p50p99(drive.samples.flatMap((s) => s.acceptedMs ?? [])),
+    endToEndMs: p50p99(drive.samples.map((s) => s.ms)),
+    gatewayRssPeakBytes: rss.stop(),
   };
 }
 
@@ -90,8 +87,8 @@ export function runHostile(
     });
     const flooded = await phase(running, spec, deliver, durationMs);
     await flooding.stop();
-    const tally = floodTallyOf(flooding.output());
     const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
+    const rssPeak = Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes);
     return {
       name: spec.name,
       ratePerSecond: rateOf(spec),
@@ -99,13 +96,11 @@ export function runHostile(
       loadAverage1m,
       quiet,
       flooded,
-      flood: tally,
+      flood: floodTallyOf(flooding.output()),
       p99Ratio,
       goalMet: {
         p99: p99Ratio <= HOSTILE_GOAL.p99Ratio,
-        rss:
-          Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes) <
-          HOSTILE_GOAL.gatewayRssBytes,
+        rss: rssPeak < HOSTILE_GOAL.gatewayRssBytes,
       },
     };
   });

@@ -12,7 +12,6 @@ const parkedError = `give --parked a whole number from 1 to ${MAX_PARKED}`;
 
 const optionsSchema = z.strictObject({
   quick: z.boolean().default(false),
-  json: z.boolean().default(false),
   out: z.string().optional(),
   only: z.string().optional(),
   skip: z.string().optional(),
@@ -28,7 +27,7 @@ const optionsSchema = z.strictObject({
 export type BenchOptions = z.output<typeof optionsSchema>;
 
 /** The flags that take no value; every other flag takes one. */
-const SWITCHES = new Set(['quick', 'json']);
+const SWITCHES = new Set(['quick']);
 
 /** Parses the command line; throws an error naming every bad flag. */
 export function parseBenchArgs(args: readonly string[]): BenchOptions {

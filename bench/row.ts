@@ -5,7 +5,15 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { workflowIdFor } from '../src/contract/contracts';
-import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';
+import {
+  ascending,
+  driveAtRate,
+  driveLanes,
+  p50p99,
+  percentile,
+  type Deliver,
+  type Drive,
+} from './drive';
 import { historyCost, type HistoryCost } from './history';
 import type { RowSpec } from './matrix';
 import { cpuMs, loadAverage, watchRss } from './processes';
@@ -138,7 +146,7 @@ async function side(
   const driver = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
   const sorted = ascending(drive.samples.map((s) => s.ms));
-  const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
+  const accepted = drive.samples.flatMap((s) => s.acceptedMs ?? []);
   const targetsLog = (await targets(running, 'GET', '/_log')) as Record<string, [number, number]>;
   return {
     drive,
@@ -156,9 +164,7 @@ async function side(
         ...Object.fromEntries(cpu().map(([k, ms]) => [k, (ms - cpuBefore.get(k)!) / count])),
         driver: (driver.user + driver.system) / 1000 / count,
       },
-      ...(accepted.length > 0 && {
-        acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
-      }),
+      ...(accepted.length > 0 && { acceptedMs: p50p99(accepted) }),
     },
   };
 }

@@ -3,7 +3,7 @@
  * BENCHMARKS.md; given BEFORE, a before/after table of the rows both runs share.
  */
 import { readFile } from 'node:fs/promises';
-import type { BenchReport } from './bench-report';
+import { formatReport, type BenchReport } from './report';
 import {
   MATCHING_TASKS,
   P50,
@@ -16,7 +16,6 @@ import {
   table,
   type Column,
 } from './columns';
-import { formatReport } from './report';
 import type { RowReport } from './row';
 
 type Pair = readonly [RowReport, RowReport];

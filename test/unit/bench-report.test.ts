@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BenchReport } from '../../bench/bench-report';
+
 import { LATENCY_COLUMNS, table } from '../../bench/columns';
-import { formatReport } from '../../bench/report';
+import { formatReport, type BenchReport } from '../../bench/report';
 import type { RowReport, RunReport } from '../../bench/row';
 
 function run(name: RunReport['name'], p50Ms: number): RunReport {
@@ -31,7 +31,7 @@ function row(name: string, extra: Partial<RowReport> = {}): RowReport {
     loadAverage1m: 1.5,
     runs: [run('tandem', 60), run('baseline', 20)],
     ratio: { p50: 3, p99: 3, perSecond: 1 },
-    history: { sampled: 5, events: 20, bytes: 6000, workflowTasks: 2, activityTasks: 2 },
+    history: { events: 20, bytes: 6000, workflowTasks: 2 },
     serverPerDelivery: {
       poll_success: 4,
       poll_success_sync: 0,
