@@ -5,6 +5,7 @@
  * reads the worker's RSS before and after.
  */
 import { randomUUID } from 'node:crypto';
+import { waitUntil } from '../src/cluster/processes';
 import { PARKING_TARGETS, payloadFor } from './config';
 import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
@@ -27,8 +28,6 @@ export interface ParkedReport {
   workerRssAfterBytes: number;
 }
 
-const POLL_MS = 500;
-
 export function runParked(
   running: Running,
   spec: RowSpec,
@@ -48,36 +47,27 @@ export function runParked(
           payload: payloadFor(id),
         });
       },
-      {
-        concurrency: spec.concurrency,
-        count,
-        ...(spec.capMs !== undefined && { durationMs: spec.capMs }),
-      },
+      { concurrency: spec.concurrency, count, durationMs: spec.capMs },
     );
     const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
-    const deadline = Date.now() + 10 * 60_000;
+    const failures = [...started.failures];
     let parked = 0;
-    for (;;) {
-      parked = (await running.temporal.workflow.count(query)).count;
-      if (parked >= started.samples.length || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    const secondsToPark = (Date.now() - began) / 1000;
-    const workerRssAfterBytes = rssBytes(running.worker.pid);
+    const allParked = async () =>
+      (parked = (await running.temporal.workflow.count(query)).count) >= started.samples.length;
+    await waitUntil(
+      allParked,
+      `only part of the ${started.samples.length} runs started was listed as parked after 10 minutes`,
+      10 * 60_000,
+    ).catch((error: Error) => failures.push(error.message));
     return {
       name: spec.name,
       asked: count,
       loadAverage1m,
       parked,
-      failures: [
-        ...started.failures,
-        ...(parked < started.samples.length
-          ? [`only ${parked} of ${started.samples.length} parked`]
-          : []),
-      ],
-      secondsToPark,
+      failures,
+      secondsToPark: (Date.now() - began) / 1000,
       workerRssBeforeBytes,
-      workerRssAfterBytes,
+      workerRssAfterBytes: rssBytes(running.worker.pid),
     };
   });
 }
