@@ -1,9 +1,8 @@
 /**
  * The report's columns, each declared once (heading, unit, how an item's figure is shown, its
  * ratio to the bare baseline), and the one function that renders them, to the terminal or to
- * Markdown: the printed report, the tables of BENCHMARKS.md and the plots read the same figures.
+ * Markdown: the printed report and the tables of BENCHMARKS.md read the same figures.
  */
-import { CLUSTER_PARTS } from './cluster';
 import type { RowReport, RunReport } from './row';
 
 /** Where a table goes: padded columns on the terminal, or a Markdown pipe table. */
@@ -17,8 +16,6 @@ export interface Column<T> {
   /** The item's figure: a number, shown with `digits` decimals, or text shown as it is. */
   figure: (item: T) => number | string | undefined;
   digits?: number;
-  /** Shown only when this holds for the table's items (figures only some reports have). */
-  when?: (items: readonly T[]) => boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -28,7 +25,7 @@ export function fixed(value: number | undefined, digits = 1): string {
   return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
-function heading(column: Column<never>): string {
+function heading(column: Pick<Column<never>, 'header' | 'unit'>): string {
   const { header, unit } = column;
   if (unit === undefined) return header;
   return unit.startsWith('/') ? `${header}${unit}` : `${header} ${unit}`;
@@ -36,17 +33,16 @@ function heading(column: Column<never>): string {
 
 /** The table's lines: the heading, (in Markdown, the alignment rule), a line per item. */
 export function table<T>(columns: readonly Column<T>[], items: readonly T[], style: Style) {
-  const shown = columns.filter((column) => column.when?.(items) ?? true);
   const lines = [
-    shown.map(heading),
+    columns.map(heading),
     ...items.map((item) =>
-      shown.map((column) => {
+      columns.map((column) => {
         const figure = column.figure(item);
         return typeof figure === 'string' ? figure : fixed(figure, column.digits);
       }),
     ),
   ];
-  const widths = shown.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
+  const widths = columns.map((_, i) => Math.max(...lines.map((line) => line[i]!.length)));
   // The first column names the item; the figures align right, as numbers do.
   const padded = lines.map((line) =>
     line.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))),
@@ -66,195 +62,97 @@ export function titled<T>(
   return [title, ...(style === 'markdown' ? [''] : []), ...table(columns, items, style)];
 }
 
-/** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
-function sides(
+/** A column in one line: heading, figure, decimals, unit. */
+export function column<T>(
   header: string,
-  unit: string,
-  pick: (run: RunReport) => number,
-  ratio: (row: RowReport) => number,
-) {
-  const tandem: Column<RowReport> = { header, unit, figure: (row) => pick(row.runs[0]) };
-  const bare: Column<RowReport> = {
-    ...tandem,
-    header: `bare ${header}`,
-    figure: (row) => pick(row.runs[1]),
-  };
-  const times: Column<RowReport> = { header: `${header} ×`, figure: ratio, digits: 2 };
-  return { tandem, bare, ratio: times, all: [tandem, bare, times] };
+  figure: Column<T>['figure'],
+  digits?: number,
+  unit?: string,
+): Column<T> {
+  return { header, figure, digits, unit };
+}
+
+/** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
+function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
+  const pick = (run: RunReport) => (key === 'perSecond' ? run.perSecond : run[`${key}Ms` as const]);
+  const tandem = column<RowReport>(header, (row) => pick(row.runs[0]), 1, unit);
+  const bare = column<RowReport>(`bare ${header}`, (row) => pick(row.runs[1]), 1, unit);
+  const ratio = column<RowReport>(`${header} ×`, (row) => row.ratio[key], 2);
+  return { tandem, bare, ratio, all: [tandem, bare, ratio] };
 }
 
 /** Every row's name, the first column of each row table. */
-export const ROW: Column<RowReport> = { header: 'row', figure: (row) => row.name };
-export const PER_SECOND = sides(
-  'deliveries',
-  '/s',
-  (run) => run.perSecond,
-  (row) => row.ratio.perSecond,
-);
-export const P50 = sides(
-  'p50',
-  'ms',
-  (run) => run.p50Ms,
-  (row) => row.ratio.p50,
-);
-export const P99 = sides(
-  'p99',
-  'ms',
-  (run) => run.p99Ms,
-  (row) => row.ratio.p99,
-);
-
+export const ROW = column<RowReport>('row', (row) => row.name);
+export const PER_SECOND = sides('deliveries', '/s', 'perSecond');
+export const P50 = sides('p50', 'ms', 'p50');
+export const P99 = sides('p99', 'ms', 'p99');
 /** CPU-ms per Tandem delivery of one kind of process. */
-const cpu = (process: string, header = process): Column<RowReport> => ({
-  header,
-  unit: 'CPU-ms',
-  figure: (row) => row.runs[0].cpuMsPerDelivery[process],
-  digits: 2,
-});
-export const SERVER_CPU = cpu('server');
-export const WORKER_CPU = cpu('worker');
-const DRIVER_CPU = cpu('driver');
-const TARGETS_CPU = cpu('targets');
+const cpu = (process: string) =>
+  column<RowReport>(process, (row) => row.runs[0].cpuMsPerDelivery[process], 2, 'CPU-ms');
 /** All of Tandem's processes together, per delivery. */
-export const TOTAL_CPU: Column<RowReport> = {
-  header: 'all',
-  unit: 'CPU-ms',
-  figure: (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
-  digits: 0,
-};
-export const MATCHING_TASKS: Column<RowReport> = {
-  header: 'matching tasks',
-  figure: (row) => row.serverPerDelivery.poll_success,
-};
-const onCluster = (rows: readonly RowReport[]) =>
-  rows.some((row) => row.runs[0].serverCpuMsPerDelivery !== undefined);
-/** On a cluster, the server's CPU by process. */
-export const CLUSTER_CPU: Column<RowReport>[] = CLUSTER_PARTS.map((part) => ({
-  header: `· ${part}`,
-  figure: (row) => row.runs[0].serverCpuMsPerDelivery?.[part],
-  digits: 2,
-  when: onCluster,
-}));
-
-const N: Column<RowReport> = { header: 'n', figure: (row) => String(row.runs[0].count) };
-const FAILURES: Column<RowReport> = {
-  header: 'failures',
-  figure: (row) => String(row.runs[0].failures.length + row.runs[1].failures.length),
-};
-const LOAD: Column<RowReport> = { header: 'load', figure: (row) => row.loadAverage1m, digits: 2 };
+export const TOTAL_CPU = column<RowReport>(
+  'all',
+  (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
+  0,
+  'CPU-ms',
+);
+export const MATCHING_TASKS = column<RowReport>(
+  'matching tasks',
+  (row) => row.serverPerDelivery.poll_success,
+);
 
 /** Latency and throughput, Tandem beside the bare `Promise.allSettled`. */
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
-  N,
+  column('n', (row) => String(row.runs[0].count)),
   PER_SECOND.tandem,
   PER_SECOND.bare,
   ...P50.all,
   ...P99.all,
-  {
-    header: '202 p50/p99',
-    unit: 'ms',
-    figure: ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
-  },
-  FAILURES,
-  LOAD,
+  column(
+    '202 p50/p99',
+    ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
+    1,
+    'ms',
+  ),
+  column('failures', ({ runs }) => String(runs[0].failures.length + runs[1].failures.length)),
+  column('load', (row) => row.loadAverage1m, 2),
 ];
-
-const severalWorkers = (rows: readonly RowReport[]) => rows.some((row) => row.workerProcesses > 1);
 
 /** What a Tandem delivery cost: CPU by process, history, server round trips, worker memory. */
 export const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
-  SERVER_CPU,
-  ...CLUSTER_CPU,
-  WORKER_CPU,
-  cpu('gateway'),
-  DRIVER_CPU,
-  TARGETS_CPU,
-  {
-    header: 'bare (driver+targets)',
-    unit: 'CPU-ms',
-    figure: ({ runs: [, { cpuMsPerDelivery: bare }] }) =>
-      (bare.driver ?? NaN) + (bare.targets ?? NaN),
-    digits: 2,
-  },
-  { header: 'events', figure: (row) => row.history.events, digits: 0 },
-  { header: 'bytes', figure: (row) => row.history.bytes, digits: 0 },
-  { header: 'WFT', figure: (row) => row.history.workflowTasks },
+  ...['server', 'worker', 'gateway', 'driver', 'targets'].map(cpu),
+  column(
+    'bare (driver+targets)',
+    ({ runs: [, { cpuMsPerDelivery: bare }] }) => (bare.driver ?? NaN) + (bare.targets ?? NaN),
+    2,
+    'CPU-ms',
+  ),
+  column('events', (row) => row.history.events, 0),
+  column('bytes', (row) => row.history.bytes, 0),
+  column('WFT', (row) => row.history.workflowTasks),
   MATCHING_TASKS,
-  {
-    header: 'eager WF',
-    figure: (row) => row.serverPerDelivery.workflow_eager_execution,
-    digits: 2,
-  },
-  {
-    header: 'eager act.',
-    figure: (row) => row.serverPerDelivery.activity_eager_execution,
-    digits: 2,
-  },
-  { header: 'worker RSS', unit: 'MiB', figure: (row) => row.workerRssPeakBytes / MIB, digits: 0 },
-  {
-    header: 'RSS sum',
-    unit: 'MiB',
-    figure: (row) => row.workerRssPeakSumBytes / MIB,
-    digits: 0,
-    when: severalWorkers,
-  },
-  {
-    header: 'p50 split',
-    unit: 'ms',
-    figure: ({ runs: [{ phasesP50Ms: p }] }) =>
+  column('eager WF', (row) => row.serverPerDelivery.workflow_eager_execution, 2),
+  column('eager act.', (row) => row.serverPerDelivery.activity_eager_execution, 2),
+  column('worker RSS', (row) => row.workerRssPeakBytes / MIB, 0, 'MiB'),
+  column(
+    'p50 split',
+    ({ runs: [{ phasesP50Ms: p }] }) =>
       [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
-  },
+    1,
+    'ms',
+  ),
 ];
 
-/**
- * The scaling rows (`--cluster --scaling`): per count of history shards and worker processes,
- * the saturated row's throughput, latency and CPU-ms per delivery by kind of process.
- */
-export const SCALING_COLUMNS: Column<RowReport>[] = [
-  { header: 'shards', figure: (row) => String(row.historyShards ?? '–') },
-  { header: 'worker procs', figure: (row) => String(row.workerProcesses) },
-  N,
-  PER_SECOND.tandem,
-  P50.tandem,
-  P99.tandem,
-  ...CLUSTER_CPU,
-  SERVER_CPU,
-  WORKER_CPU,
-  DRIVER_CPU,
-  TARGETS_CPU,
-  FAILURES,
-  LOAD,
-];
-
-/** Notes under the cost table, for the columns only some reports have. */
-export function costNotes(rows: readonly RowReport[]): string[] {
-  return [
-    '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)',
-    ...(onCluster(rows)
-      ? [
-          '(on the cluster, server = ·frontend + ·history + ·matching + ·worker (Temporal services) + ·postgres)',
-        ]
-      : []),
-    ...(severalWorkers(rows)
-      ? ['(worker: all worker processes summed; worker RSS: the largest one; RSS sum: all of them)']
-      : []),
-  ];
-}
+/** The note under the cost table. */
+export const COST_NOTE =
+  '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';
 
 /** A column of one of two reports' rows of the same name, its heading followed by `label`. */
-export function of(
-  index: 0 | 1,
-  label: string,
-  column: Column<RowReport>,
-): Column<readonly [RowReport, RowReport]> {
-  return {
-    header: `${heading(column)} ${label}`.trim(),
-    figure: (pair) => column.figure(pair[index]),
-    ...(column.digits !== undefined && { digits: column.digits }),
-    ...(column.when && { when: (pairs) => column.when!(pairs.map((pair) => pair[index])) }),
-  };
+export function of(index: 0 | 1, label: string, { digits, ...rest }: Column<RowReport>) {
+  const figure = (pair: readonly [RowReport, RowReport]) => rest.figure(pair[index]);
+  return column(`${heading(rest)} ${label}`.trim(), figure, digits);
 }
 
 /** Each column twice: the first report's figure, then the second's. */

@@ -16,8 +16,7 @@ export const BENCH_ENV = { BENCH_TOKEN: 'bench-token' };
 export interface BenchConfigOptions {
   targetsUrl: string;
   address: string;
-  taskQueue: string;
-  gatewayPort?: number;
+  gatewayPort: number;
   /** `false` puts every target's attempts on the workflow's task queue (eager dispatch). */
   bulkhead?: boolean;
 }
@@ -49,7 +48,7 @@ export function benchConfigDocument(options: BenchConfigOptions) {
   const { targetsUrl } = options;
   const bulkhead = options.bulkhead ?? true;
   return {
-    temporal: { address: options.address, namespace: 'default', taskQueue: options.taskQueue },
+    temporal: { address: options.address, namespace: 'default', taskQueue: 'bench' },
     targets: {
       ...Object.fromEntries(
         LEG_TARGETS.map((name) => [
@@ -64,9 +63,7 @@ export function benchConfigDocument(options: BenchConfigOptions) {
       keep: target(`${targetsUrl}/t/keep`, bulkhead),
       refuse: target(`${targetsUrl}/reject`, bulkhead),
     },
-    ...(options.gatewayPort !== undefined && {
-      gateway: { host: '127.0.0.1', port: options.gatewayPort },
-    }),
+    gateway: { host: '127.0.0.1', port: options.gatewayPort },
   };
 }
 

@@ -6,13 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 
-/** Sends one delivery with the given id; resolves when it ended well, throws otherwise. */
-export type Deliver = (id: string) => Promise<DeliverTimes | void>;
-
-/** Extra timings a way in reports, such as how long the gateway took to accept. */
-export interface DeliverTimes {
-  acceptedMs?: number;
-}
+/** Sends one delivery; resolves when it ended well (with the gateway's 202 time), else throws. */
+export type Deliver = (id: string) => Promise<{ acceptedMs?: number } | void>;
 
 /** One delivery as the driver saw it. */
 export interface Sample {
@@ -32,78 +27,77 @@ export interface Drive {
   wallMs: number;
 }
 
-async function once(deliver: Deliver, into: Drive): Promise<void> {
-  const id = randomUUID();
-  const startedAt = Date.now();
+/** Runs `send` with a drive to record into, and times it. */
+async function timed(send: (once: () => Promise<void>) => Promise<unknown>, deliver: Deliver) {
+  const drive: Drive = { samples: [], failures: [], wallMs: 0 };
+  const once = async () => {
+    const id = randomUUID();
+    const startedAt = Date.now();
+    const began = performance.now();
+    try {
+      const times = await deliver(id);
+      const ms = performance.now() - began;
+      drive.samples.push({ id, startedAt, endedAt: Date.now(), ms, acceptedMs: times?.acceptedMs });
+    } catch (error) {
+      drive.failures.push(error instanceof Error ? error.message : String(error));
+    }
+  };
   const began = performance.now();
-  try {
-    const times = await deliver(id);
-    into.samples.push({
-      id,
-      startedAt,
-      endedAt: Date.now(),
-      ms: performance.now() - began,
-      ...(times && times.acceptedMs !== undefined && { acceptedMs: times.acceptedMs }),
-    });
-  } catch (error) {
-    into.failures.push(messageOf(error));
-  }
+  await send(once);
+  drive.wallMs = performance.now() - began;
+  return drive;
 }
 
 /** Closed loop: `concurrency` lanes until `count` deliveries were sent or `durationMs` passed. */
-export async function driveLanes(
+export function driveLanes(
   deliver: Deliver,
   { concurrency, count, durationMs }: { concurrency: number; count?: number; durationMs?: number },
 ): Promise<Drive> {
-  const result: Drive = { samples: [], failures: [], wallMs: 0 };
-  const began = performance.now();
-  const until = durationMs === undefined ? Infinity : began + durationMs;
+  const until = performance.now() + (durationMs ?? Infinity);
   let issued = 0;
   const more = () => (count === undefined || issued < count) && performance.now() < until;
-  const lane = async () => {
-    while (more()) {
-      issued += 1;
-      await once(deliver, result);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, count ?? concurrency) }, lane));
-  result.wallMs = performance.now() - began;
-  return result;
+  return timed(async (once) => {
+    const lane = async () => {
+      while (more()) {
+        issued += 1;
+        await once();
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, count ?? concurrency) }, lane));
+  }, deliver);
 }
 
 /** Open loop: starts a delivery every `1000 / ratePerSecond` ms for `durationMs`. */
-export async function driveAtRate(
+export function driveAtRate(
   deliver: Deliver,
   { ratePerSecond, durationMs }: { ratePerSecond: number; durationMs: number },
 ): Promise<Drive> {
-  const result: Drive = { samples: [], failures: [], wallMs: 0 };
-  const began = performance.now();
-  const total = Math.round((ratePerSecond * durationMs) / 1000);
-  const inFlight: Promise<void>[] = [];
-  for (let n = 0; n < total; n++) {
-    // Paced against the clock, not the previous send, so a slow tick does not lower the rate.
-    const due = began + (n * 1000) / ratePerSecond;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    inFlight.push(once(deliver, result));
-  }
-  await Promise.all(inFlight);
-  result.wallMs = performance.now() - began;
-  return result;
+  return timed(async (once) => {
+    const began = performance.now();
+    const inFlight: Promise<void>[] = [];
+    for (let n = 0; n < Math.round((ratePerSecond * durationMs) / 1000); n++) {
+      // Paced against the clock, not the previous send, so a slow tick does not lower the rate.
+      const wait = began + (n * 1000) / ratePerSecond - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(once());
+    }
+    await Promise.all(inFlight);
+  }, deliver);
 }
 
 /** Nearest-rank percentile of ascending `sorted`; `NaN` when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? NaN;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? NaN;
+}
+
+/** The median and the 99th percentile of `values`. */
+export function p50p99(values: readonly number[]): { p50: number; p99: number } {
+  const sorted = ascending(values);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }
 
 /** The values sorted ascending (a copy). */
 export function ascending(values: readonly number[]): number[] {
   return [...values].sort((a, b) => a - b);
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,10 +5,10 @@
  * `[`, and wrong API keys. It reports the app's `POST /v1/deliveries` latency and the gateway's
  * peak RSS in both phases, against the goal: p99 within 2× of quiet, RSS under 300 MiB.
  */
-import { ascending, driveAtRate, percentile, type Deliver } from './drive';
+import { driveAtRate, p50p99, type Deliver } from './drive';
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
-import { startNodeChild, watchRss } from './processes';
+import { startChild, watchRss } from './processes';
 import { rateOf, warmUp, withRow } from './row';
 import { gatewayDeliver } from './sides';
 import { FLOOD_KEY, type Running } from './system';
@@ -31,7 +31,6 @@ export interface HostilePhase {
 /** The hostile row's report. */
 export interface HostileReport {
   name: string;
-  group: 'hostile';
   ratePerSecond: number;
   phaseSeconds: number;
   loadAverage1m: number;
@@ -50,17 +49,14 @@ async function phase(
   deliver: Deliver,
   durationMs: number,
 ): Promise<HostilePhase> {
-  const rss = watchRss([running.gateway!.child.pid]);
+  const rss = watchRss(running.gateway!.child.pid);
   const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
-  const [gatewayRssPeakBytes = 0] = rss.stop().perProcess;
-  const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
-  const endToEnd = ascending(drive.samples.map((s) => s.ms));
   return {
     count: drive.samples.length,
     failures: drive.failures,
-    acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
-    endToEndMs: { p50: percentile(endToEnd, 50), p99: percentile(endToEnd, 99) },
-    gatewayRssPeakBytes,
+    acceptedMs: p50p99(drive.samples.flatMap((s) => s.acceptedMs ?? [])),
+    endToEndMs: p50p99(drive.samples.map((s) => s.ms)),
+    gatewayRssPeakBytes: rss.stop(),
   };
 }
 
@@ -80,35 +76,31 @@ export function runHostile(
   const gatewayUrl = running.gateway.url;
   return withRow(running, spec, async (agent, loadAverage1m) => {
     const deliver = gatewayDeliver(running, spec, agent);
-    await warmUp(spec.name, deliver, { concurrency: 5, count: 10 });
+    await warmUp(spec.name, deliver, 5, 10);
     const durationMs = spec.durationMs ?? 10_000;
     log(`${spec.name}: quiet…`);
     const quiet = await phase(running, spec, deliver, durationMs);
     log(`${spec.name}: flooded…`);
     // In a process of its own: the flood's work is not the app client's event loop's.
-    const flooding = await startNodeChild('flood', 'flood-main.ts', {
-      TANDEM_FLOOD_URL: gatewayUrl,
-      TANDEM_FLOOD_KEY: FLOOD_KEY,
+    const flooding = await startChild('flood', ['bench/flood-main.ts'], {
+      env: { TANDEM_FLOOD_URL: gatewayUrl, TANDEM_FLOOD_KEY: FLOOD_KEY },
     });
     const flooded = await phase(running, spec, deliver, durationMs);
     await flooding.stop();
-    const tally = floodTallyOf(flooding.output());
     const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
+    const rssPeak = Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes);
     return {
       name: spec.name,
-      group: 'hostile',
       ratePerSecond: rateOf(spec),
       phaseSeconds: durationMs / 1000,
       loadAverage1m,
       quiet,
       flooded,
-      flood: tally,
+      flood: floodTallyOf(flooding.output()),
       p99Ratio,
       goalMet: {
         p99: p99Ratio <= HOSTILE_GOAL.p99Ratio,
-        rss:
-          Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes) <
-          HOSTILE_GOAL.gatewayRssBytes,
+        rss: rssPeak < HOSTILE_GOAL.gatewayRssBytes,
       },
     };
   });

@@ -5,6 +5,7 @@
  * reads the worker's RSS before and after.
  */
 import { randomUUID } from 'node:crypto';
+import { waitUntil } from '../src/cluster/processes';
 import { PARKING_TARGETS, payloadFor } from './config';
 import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
@@ -15,7 +16,6 @@ import type { Running } from './system';
 /** What the parked row measured. */
 export interface ParkedReport {
   name: string;
-  group: 'parked';
   /** How many the row asked for; fewer are started when the cap passes first. */
   asked: number;
   loadAverage1m: number;
@@ -23,13 +23,10 @@ export interface ParkedReport {
   failures: string[];
   /** From the first start until the server listed every run as parked. */
   secondsToPark: number;
-  /** RSS of the worker processes, summed. */
+  /** RSS of the worker process. */
   workerRssBeforeBytes: number;
   workerRssAfterBytes: number;
-  workerProcesses: number;
 }
-
-const POLL_MS = 500;
 
 export function runParked(
   running: Running,
@@ -39,8 +36,7 @@ export function runParked(
   return withRow(running, spec, async (_agent, loadAverage1m) => {
     const count = spec.deliveries ?? 1000;
     const batch = `parked-${randomUUID().slice(0, 8)}`;
-    const workersRss = () => running.workers.reduce((sum, worker) => sum + rssBytes(worker.pid), 0);
-    const workerRssBeforeBytes = workersRss();
+    const workerRssBeforeBytes = rssBytes(running.worker.pid);
     const began = Date.now();
     log(`${spec.name}: starting up to ${count} deliveries that park…`);
     const started = await driveLanes(
@@ -51,38 +47,27 @@ export function runParked(
           payload: payloadFor(id),
         });
       },
-      {
-        concurrency: spec.concurrency,
-        count,
-        ...(spec.capMs !== undefined && { durationMs: spec.capMs }),
-      },
+      { concurrency: spec.concurrency, count, durationMs: spec.capMs },
     );
     const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
-    const deadline = Date.now() + 10 * 60_000;
+    const failures = [...started.failures];
     let parked = 0;
-    for (;;) {
-      parked = (await running.temporal.workflow.count(query)).count;
-      if (parked >= started.samples.length || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    const secondsToPark = (Date.now() - began) / 1000;
-    const workerRssAfterBytes = workersRss();
+    const allParked = async () =>
+      (parked = (await running.temporal.workflow.count(query)).count) >= started.samples.length;
+    await waitUntil(
+      allParked,
+      `only part of the ${started.samples.length} runs started was listed as parked after 10 minutes`,
+      10 * 60_000,
+    ).catch((error: Error) => failures.push(error.message));
     return {
       name: spec.name,
-      group: 'parked',
       asked: count,
       loadAverage1m,
       parked,
-      failures: [
-        ...started.failures,
-        ...(parked < started.samples.length
-          ? [`only ${parked} of ${started.samples.length} parked`]
-          : []),
-      ],
-      secondsToPark,
+      failures,
+      secondsToPark: (Date.now() - began) / 1000,
       workerRssBeforeBytes,
-      workerRssAfterBytes,
-      workerProcesses: running.workers.length,
+      workerRssAfterBytes: rssBytes(running.worker.pid),
     };
   });
 }

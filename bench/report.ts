@@ -2,37 +2,44 @@
  * The bench's report as text, in one of two styles: on the terminal (what `npm run bench`
  * prints) or in Markdown (what `bench/tables.ts` writes for BENCHMARKS.md), from the same columns.
  */
-import type { BenchReport } from './bench-report';
 import {
   COST_COLUMNS,
-  SCALING_COLUMNS,
+  COST_NOTE,
   LATENCY_COLUMNS,
-  costNotes,
+  column,
   fixed,
   titled,
   type Column,
   type Style,
 } from './columns';
 import { HOSTILE_GOAL, type HostilePhase, type HostileReport } from './hostile';
+import type { BenchOptions } from './options';
 import type { ParkedReport } from './parked';
+import type { RowReport } from './row';
+
+/** The whole report, as printed and as `--out` writes it: what the tables read back. */
+export interface BenchReport {
+  options: BenchOptions;
+  host: { cpus: number; model: string; loadAverage1m: number };
+  startedAt: string;
+  durationS: number;
+  rows: RowReport[];
+  parked?: ParkedReport;
+  hostile?: HostileReport;
+}
 
 const MIB = 1024 * 1024;
 const mib = (bytes: number) => fixed(bytes / MIB, 0);
 
 type Phase = readonly [name: string, phase: HostilePhase];
 const PHASE_COLUMNS: Column<Phase>[] = [
-  { header: 'phase', figure: ([name]) => name },
-  { header: 'n', figure: ([, phase]) => String(phase.count) },
-  { header: '202 p50', unit: 'ms', figure: ([, phase]) => phase.acceptedMs.p50 },
-  { header: '202 p99', unit: 'ms', figure: ([, phase]) => phase.acceptedMs.p99 },
-  { header: 'e2e p99', unit: 'ms', figure: ([, phase]) => phase.endToEndMs.p99 },
-  {
-    header: 'gateway RSS',
-    unit: 'MiB',
-    figure: ([, phase]) => phase.gatewayRssPeakBytes / MIB,
-    digits: 0,
-  },
-  { header: 'failures', figure: ([, phase]) => String(phase.failures.length) },
+  column('phase', ([name]) => name),
+  column('n', ([, phase]) => String(phase.count)),
+  column('202 p50', ([, phase]) => phase.acceptedMs.p50, 1, 'ms'),
+  column('202 p99', ([, phase]) => phase.acceptedMs.p99, 1, 'ms'),
+  column('e2e p99', ([, phase]) => phase.endToEndMs.p99, 1, 'ms'),
+  column('gateway RSS', ([, phase]) => phase.gatewayRssPeakBytes / MIB, 0, 'MiB'),
+  column('failures', ([, phase]) => String(phase.failures.length)),
 ];
 
 /** The hostile row: the app's figures quiet and flooded, what the flood got, and the goal. */
@@ -66,46 +73,24 @@ function parkedLine(parked: ParkedReport): string {
   );
 }
 
+const LATENCY_TITLE = 'Latency and throughput (Tandem beside the bare Promise.allSettled baseline)';
+const COST_TITLE =
+  'Cost per Tandem delivery: CPU-ms by process (from /proc), history, server round trips, worker RSS';
+
 /** The report as text, in `style`. */
 export function formatReport(report: BenchReport, style: Style): string {
   const { host, rows } = report;
-  const scaling = rows.filter((row) => row.group === 'scaling');
-  const server =
-    report.server === 'cluster'
-      ? 'a Temporal cluster (PostgreSQL, four services)'
-      : 'the Temporal dev server';
   const sections = [
     [
       `${host.cpus} CPUs (${host.model}), load average ${fixed(host.loadAverage1m, 2)} at start; ` +
-        `${fixed(report.durationS, 0)} s in all; against ${server}`,
-      ...report.skipped,
+        `${fixed(report.durationS, 0)} s in all; against the Temporal dev server`,
     ],
-    titled(
-      'Latency and throughput (Tandem beside the bare Promise.allSettled baseline)',
-      LATENCY_COLUMNS,
-      rows,
-      style,
-    ),
+    titled(LATENCY_TITLE, LATENCY_COLUMNS, rows, style),
     [
-      ...titled(
-        'Cost per Tandem delivery: CPU-ms by process (from /proc), history, server round trips, worker RSS',
-        COST_COLUMNS,
-        rows,
-        style,
-      ),
+      ...titled(COST_TITLE, COST_COLUMNS, rows, style),
       ...(style === 'markdown' ? [''] : []),
-      ...costNotes(rows),
+      COST_NOTE,
     ],
-    ...(scaling.length > 0
-      ? [
-          titled(
-            'Scaling: saturated row (c=50, 20 ms, 2 legs) per history shards × worker processes; CPU-ms per delivery',
-            SCALING_COLUMNS,
-            scaling,
-            style,
-          ),
-        ]
-      : []),
     ...(report.hostile ? [hostileLines(report.hostile, style)] : []),
     ...(report.parked ? [[parkedLine(report.parked)]] : []),
   ];

@@ -5,15 +5,23 @@
  */
 import { Agent, request, type Dispatcher } from 'undici';
 import { workflowIdFor } from '../src/contract/contracts';
-import { baselineDeliver, tandemDeliver } from './sides';
-import { ascending, driveAtRate, driveLanes, percentile, type Deliver, type Drive } from './drive';
+import {
+  ascending,
+  driveAtRate,
+  driveLanes,
+  p50p99,
+  percentile,
+  type Deliver,
+  type Drive,
+} from './drive';
 import { historyCost, type HistoryCost } from './history';
 import type { RowSpec } from './matrix';
 import { cpuMs, loadAverage, watchRss } from './processes';
 import { counterDelta, readServerCounters, type ServerCounters } from './server';
+import { baselineDeliver, tandemDeliver } from './sides';
 import type { Running } from './system';
 
-/** What one side of a row measured (the fields scripts read are kept from the first bench). */
+/** What one side of a row measured. */
 export interface RunReport {
   name: 'tandem' | 'baseline';
   count: number;
@@ -25,24 +33,14 @@ export interface RunReport {
   failures: string[];
   /** Medians, from the targets' log: before the first leg arrived, at the targets, after. */
   phasesP50Ms: { toFirstRequest: number; atTargets: number; afterLastAnswer: number };
-  /**
-   * CPU-ms per delivery of each process involved, read from /proc: `server` (on a cluster the
-   * sum of its services and PostgreSQL), `worker` (the sum over the worker processes), …
-   */
+  /** CPU-ms per delivery of each process involved, read from /proc: `server`, `worker`, … */
   cpuMsPerDelivery: Record<string, number>;
-  /** On a cluster: the server's share by process (frontend, history, matching, worker, postgres). */
-  serverCpuMsPerDelivery?: Record<string, number>;
   /** Through the gateway: how long the 202 took. */
   acceptedMs?: { p50: number; p99: number };
 }
 
 /** A row's report. */
-export interface RowReport {
-  name: string;
-  group: RowSpec['group'];
-  concurrency: number;
-  latencyMs: number;
-  legs: number;
+export interface RowReport extends Pick<RowSpec, 'name' | 'concurrency' | 'latencyMs' | 'legs'> {
   setup: RowSpec['setup'];
   /** The 1-minute load average when the row began: other load moves every figure. */
   loadAverage1m: number;
@@ -51,26 +49,12 @@ export interface RowReport {
   history: HistoryCost;
   /** Server counters per Tandem delivery (tasks handed out by matching, eager starts/dispatches). */
   serverPerDelivery: ServerCounters;
-  /** The peak RSS of the worker process (with several, of the largest). */
   workerRssPeakBytes: number;
-  workerProcesses: number;
-  /** Peak RSS of each worker process. */
-  workerRssPeakBytesPerProcess: number[];
-  /** Peak of the worker processes' RSS summed at one instant. */
-  workerRssPeakSumBytes: number;
-  /** On a cluster: its history shards. */
-  historyShards?: number;
 }
 
-const WARM_UP_MAX = 50;
-
 /** Runs one row against `running`. */
-export function runRow(
-  running: Running,
-  spec: RowSpec,
-  log: (line: string) => void,
-): Promise<RowReport> {
-  return withRow(running, spec, async (agent, loadAverage1m) => {
+export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
+  return withRow(running, spec, async (agent, loadAverage1m): Promise<RowReport> => {
     const baseline = await side(
       running,
       spec,
@@ -78,39 +62,27 @@ export function runRow(
       baselineDeliver(running, spec, agent),
       log,
     );
-    const rss = watchRss(running.workers.map((worker) => worker.pid));
-    const before = await readServerCounters(running.server.metricsUrls);
+    const rss = watchRss(running.worker.pid);
+    const { metricsUrl } = running.server;
+    const before = await readServerCounters(metricsUrl);
     const tandem = await side(running, spec, 'tandem', tandemDeliver(running, spec, agent), log);
-    const server = counterDelta(await readServerCounters(running.server.metricsUrls), before);
-    const peaks = rss.stop();
-    const history = await historyCost(
-      running.temporal,
-      tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id)),
+    const serverPerDelivery = counterDelta(
+      await readServerCounters(metricsUrl),
+      before,
+      Math.max(1, tandem.report.count),
     );
-    const count = Math.max(1, tandem.report.count);
+    const workerRssPeakBytes = rss.stop();
+    const sampled = tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id));
+    const times = (key: 'p50Ms' | 'p99Ms' | 'perSecond') =>
+      tandem.report[key] / baseline.report[key];
+    const { name, concurrency, latencyMs, legs, setup } = spec;
     return {
-      name: spec.name,
-      group: spec.group,
-      concurrency: spec.concurrency,
-      latencyMs: spec.latencyMs,
-      legs: spec.legs,
-      setup: spec.setup,
-      loadAverage1m,
+      ...{ name, concurrency, latencyMs, legs, setup, loadAverage1m },
       runs: [tandem.report, baseline.report],
-      ratio: {
-        p50: tandem.report.p50Ms / baseline.report.p50Ms,
-        p99: tandem.report.p99Ms / baseline.report.p99Ms,
-        perSecond: tandem.report.perSecond / baseline.report.perSecond,
-      },
-      history,
-      serverPerDelivery: Object.fromEntries(
-        Object.entries(server).map(([name, value]) => [name, value / count]),
-      ) as ServerCounters,
-      workerRssPeakBytes: Math.max(...peaks.perProcess),
-      workerProcesses: running.workers.length,
-      workerRssPeakBytesPerProcess: peaks.perProcess,
-      workerRssPeakSumBytes: peaks.sum,
-      ...(spec.setup.historyShards !== undefined && { historyShards: spec.setup.historyShards }),
+      ratio: { p50: times('p50Ms'), p99: times('p99Ms'), perSecond: times('perSecond') },
+      history: await historyCost(running.temporal, sampled),
+      serverPerDelivery,
+      workerRssPeakBytes,
     };
   });
 }
@@ -125,7 +97,7 @@ export async function withRow<T>(
   run: (agent: Dispatcher, loadAverage1m: number) => Promise<T>,
 ): Promise<T> {
   const loadAverage1m = loadAverage();
-  await setLatency(running.targetsUrl, spec.latencyMs);
+  await targets(running, 'PUT', '/_latency', { latencyMs: spec.latencyMs });
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
   try {
     return await run(agent, loadAverage1m);
@@ -135,12 +107,8 @@ export async function withRow<T>(
 }
 
 /** A few deliveries before measuring; a failure here is a broken setup, so it stops the bench. */
-export async function warmUp(
-  what: string,
-  deliver: Deliver,
-  lanes: { concurrency: number; count: number },
-): Promise<void> {
-  const { failures } = await driveLanes(deliver, lanes);
+export async function warmUp(what: string, deliver: Deliver, concurrency: number, count: number) {
+  const { failures } = await driveLanes(deliver, { concurrency, count });
   if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
 }
 
@@ -152,54 +120,34 @@ async function side(
   deliver: Deliver,
   log: (line: string) => void,
 ): Promise<{ report: RunReport; drive: Drive }> {
-  await warmUp(`${spec.name}, ${name}`, deliver, {
-    concurrency: Math.min(WARM_UP_MAX, Math.max(1, spec.concurrency)),
-    count: Math.min(WARM_UP_MAX, Math.max(spec.concurrency, 5)),
-  });
-  await takeTargetsLog(running.targetsUrl);
+  const warmUpLanes = Math.min(50, Math.max(1, spec.concurrency));
+  await warmUp(`${spec.name}, ${name}`, deliver, warmUpLanes, Math.max(warmUpLanes, 5));
+  await targets(running, 'GET', '/_log');
   log(`${spec.name}: ${name}…`);
-  const tandem = name === 'tandem';
-  const pids: Record<string, number[]> = {
-    targets: [running.targets.pid],
-    ...(tandem && {
-      worker: running.workers.map((worker) => worker.pid),
-      ...(running.gateway && { gateway: [running.gateway.child.pid] }),
+  const pids: Record<string, number> = {
+    targets: running.targets.pid,
+    ...(name === 'tandem' && {
+      server: running.server.pid,
+      worker: running.worker.pid,
+      ...(running.gateway && { gateway: running.gateway.child.pid }),
     }),
   };
-  const processCpu = () =>
-    Object.fromEntries(
-      Object.entries(pids).map(([k, list]) => [k, list.reduce((sum, pid) => sum + cpuMs(pid), 0)]),
-    );
-  const cpuBefore = processCpu();
-  const serverBefore = tandem ? running.server.cpuMs() : {};
+  const cpu = () => Object.entries(pids).map(([process, pid]) => [process, cpuMs(pid)] as const);
+  const cpuBefore = new Map(cpu());
   const driverBefore = process.cpuUsage();
-  const durationMs = (!tandem && spec.baselineDurationMs) || spec.durationMs;
   const drive =
     spec.kind === 'open'
-      ? await driveAtRate(deliver, {
-          ratePerSecond: rateOf(spec),
-          durationMs: durationMs ?? 10_000,
-        })
+      ? await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs: spec.durationMs! })
       : await driveLanes(deliver, {
           concurrency: spec.concurrency,
-          ...(spec.deliveries !== undefined && { count: spec.deliveries }),
-          ...((durationMs ?? spec.capMs) !== undefined && { durationMs: durationMs ?? spec.capMs }),
+          count: spec.deliveries,
+          durationMs: spec.durationMs ?? spec.capMs,
         });
-  const driverCpu = process.cpuUsage(driverBefore);
+  const driver = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
-  const perDelivery = (after: Record<string, number>, before: Record<string, number>) =>
-    Object.fromEntries(
-      Object.entries(after).map(([k, ms]) => [k, (ms - (before[k] ?? 0)) / count]),
-    );
-  const server = tandem ? perDelivery(running.server.cpuMs(), serverBefore) : {};
-  const serverParts = Object.keys(server);
-  const cpuMsPerDelivery: Record<string, number> = {
-    ...perDelivery(processCpu(), cpuBefore),
-    ...(tandem && { server: serverParts.reduce((sum, k) => sum + server[k]!, 0) }),
-    driver: (driverCpu.user + driverCpu.system) / 1000 / count,
-  };
   const sorted = ascending(drive.samples.map((s) => s.ms));
-  const accepted = ascending(drive.samples.flatMap((s) => s.acceptedMs ?? []));
+  const accepted = drive.samples.flatMap((s) => s.acceptedMs ?? []);
+  const targetsLog = (await targets(running, 'GET', '/_log')) as Record<string, [number, number]>;
   return {
     drive,
     report: {
@@ -211,13 +159,12 @@ async function side(
       p95Ms: percentile(sorted, 95),
       p99Ms: percentile(sorted, 99),
       failures: drive.failures,
-      phasesP50Ms: phases(drive, await takeTargetsLog(running.targetsUrl)),
-      cpuMsPerDelivery,
-      // The dev server is one process (`server`); a cluster's share is kept by process too.
-      ...(serverParts.length > 1 && { serverCpuMsPerDelivery: server }),
-      ...(accepted.length > 0 && {
-        acceptedMs: { p50: percentile(accepted, 50), p99: percentile(accepted, 99) },
-      }),
+      phasesP50Ms: phases(drive, targetsLog),
+      cpuMsPerDelivery: {
+        ...Object.fromEntries(cpu().map(([k, ms]) => [k, (ms - cpuBefore.get(k)!) / count])),
+        driver: (driver.user + driver.system) / 1000 / count,
+      },
+      ...(accepted.length > 0 && { acceptedMs: p50p99(accepted) }),
     },
   };
 }
@@ -228,33 +175,22 @@ export function rateOf(spec: RowSpec): number {
   return spec.ratePerSecond;
 }
 
-async function setLatency(targetsUrl: string, latencyMs: number): Promise<void> {
-  const answer = await request(`${targetsUrl}/_latency`, {
-    method: 'PUT',
-    body: JSON.stringify({ latencyMs }),
+/** A call to the targets' control routes: the latency to answer with, and their log. */
+async function targets(running: Running, method: 'PUT' | 'GET', route: string, body?: object) {
+  const answer = await request(`${running.targetsUrl}${route}`, {
+    method,
+    ...(body && { body: JSON.stringify(body) }),
   });
-  await answer.body.dump();
+  return method === 'GET' ? answer.body.json() : answer.body.dump();
 }
 
-async function takeTargetsLog(targetsUrl: string): Promise<Record<string, [number, number]>> {
-  const answer = await request(`${targetsUrl}/_log`);
-  return (await answer.body.json()) as Record<string, [number, number]>;
-}
-
+/** The medians of the p50 split, from the targets' log of each delivery's first and last. */
 function phases(drive: Drive, log: Record<string, [number, number]>): RunReport['phasesP50Ms'] {
-  const toFirst: number[] = [];
-  const atTargets: number[] = [];
-  const after: number[] = [];
-  for (const sample of drive.samples) {
-    const seen = log[sample.id];
-    if (!seen) continue;
-    toFirst.push(seen[0] - sample.startedAt);
-    atTargets.push(seen[1] - seen[0]);
-    after.push(sample.endedAt - seen[1]);
-  }
+  const seen = drive.samples.flatMap((s) => (log[s.id] ? [{ ...s, at: log[s.id]! }] : []));
+  const median = (values: number[]) => percentile(ascending(values), 50);
   return {
-    toFirstRequest: percentile(ascending(toFirst), 50),
-    atTargets: percentile(ascending(atTargets), 50),
-    afterLastAnswer: percentile(ascending(after), 50),
+    toFirstRequest: median(seen.map((s) => s.at[0] - s.startedAt)),
+    atTargets: median(seen.map((s) => s.at[1] - s.at[0])),
+    afterLastAnswer: median(seen.map((s) => s.endedAt - s.at[1])),
   };
 }

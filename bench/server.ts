@@ -1,82 +1,51 @@
 /**
- * The Temporal dev server the bench measures: started from the project's Temporal CLI as a
- * child of its own (so its CPU and memory are read from /proc), in memory, headless, with its
- * Prometheus endpoint on, with the dynamic config a deployment runs
- * (deploy/temporal/dynamicconfig.yaml, as `tandem dev` does) and any a lever asks for.
+ * The Temporal dev server the bench measures: `tandem dev`'s (in memory, Tandem's search
+ * attributes and the deployment's dynamic config), with its Prometheus endpoint on, its CPU read
+ * from /proc, and the server counters the report shows.
  */
-import { devServerDynamicConfigFlags } from '../src/dev/dynamic-config';
+import { readdirSync, readFileSync } from 'node:fs';
+import { startLocalTemporal } from '../src/dev/local-system';
+import type { TemporalServer } from '../src/dev/temporal-server';
 import { freePort } from '../src/host/machine';
-import { resolveTemporalExecutable } from '../src/host/temporal-cli';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../src/contract/search-attributes';
-import { cpuMs, startChild } from './processes';
 
-/** A running Temporal server: the dev server, or a cluster's services and database. */
+/** A running dev server, its metrics endpoint, and the pid its CPU is read from. */
 export interface BenchServer {
-  address: string;
-  /** Every Prometheus endpoint of the server; counters are summed over them. */
-  metricsUrls: readonly string[];
-  /**
-   * CPU-ms so far of each of the server's processes, by name: `server` for the dev server;
-   * `frontend`, `history`, `matching`, `worker` and `postgres` on a cluster.
-   */
-  cpuMs(): Record<string, number>;
-  /** Stops every process of the server by its process group. */
-  stop(): Promise<void>;
+  server: TemporalServer;
+  metricsUrl: string;
+  pid: number;
 }
 
-/** The dev server's names for search attribute types (`--search-attribute Name=Type`). */
-const CLI_TYPE_NAMES: Record<string, string> = {
-  KEYWORD: 'Keyword',
-  KEYWORD_LIST: 'KeywordList',
-  TEXT: 'Text',
-  INT: 'Int',
-  DOUBLE: 'Double',
-  BOOL: 'Bool',
-  DATETIME: 'Datetime',
-};
-
-/** Starts a server; `dynamicConfig` becomes `--dynamic-config-value KEY=JSON` flags. */
-export async function startBenchServer(
-  dynamicConfig: Readonly<Record<string, unknown>>,
-  log: (line: string) => void,
-): Promise<BenchServer> {
-  const cli = await resolveTemporalExecutable({ env: process.env, log });
-  if (cli.executable.type !== 'existing-path') {
-    throw new Error('The bench needs the Temporal CLI on disk: run `npm run temporal:install`.');
-  }
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--metrics-port',
-    String(metricsPort),
-    '--headless',
-    '--log-level',
-    'error',
-    ...TANDEM_SEARCH_ATTRIBUTES.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${CLI_TYPE_NAMES[key.type] ?? key.type}`,
-    ]),
-    // The deployment's dynamic config first: a lever's value for the same key comes later and wins.
-    ...devServerDynamicConfigFlags(),
-    ...Object.entries(dynamicConfig).flatMap(([key, value]) => [
-      '--dynamic-config-value',
-      `${key}=${JSON.stringify(value)}`,
-    ]),
-  ];
-  const child = await startChild('temporal server', cli.executable.path, args, {
-    readyLine: /^Temporal Server:/,
+/** Starts the dev server, with the Temporal CLI a user's `tandem dev` would use. */
+export async function startBenchServer(log: (line: string) => void): Promise<BenchServer> {
+  const metricsPort = await freePort();
+  const server = await startLocalTemporal({
+    cli: { env: process.env },
+    // Quiet: the server's log would interleave with the report on the terminal.
+    extraArgs: ['--metrics-port', String(metricsPort), '--log-level', 'never'],
+    log,
   });
   return {
-    address: `127.0.0.1:${port}`,
-    metricsUrls: [`http://127.0.0.1:${metricsPort}/metrics`],
-    cpuMs: () => ({ server: cpuMs(child.pid) }),
-    stop: () => child.stop(),
+    server,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+    pid: serverPid(metricsPort),
   };
+}
+
+/** The dev server's process: the SDK starts it, so it is found by its metrics port. */
+function serverPid(metricsPort: number): number {
+  const flag = `--metrics-port\0${metricsPort}\0`;
+  for (const entry of readdirSync('/proc')) {
+    try {
+      if (/^\d+$/.test(entry) && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(flag)) {
+        return Number(entry);
+      }
+    } catch {
+      // It ended while the folder was read.
+    }
+  }
+  throw new Error(
+    `No process with --metrics-port ${metricsPort}: the dev server's CPU cannot be read`,
+  );
 }
 
 /** Names of the server counters the bench reads. */
@@ -90,12 +59,9 @@ export const SERVER_COUNTERS = [
 /** Server counters summed over their labels. */
 export type ServerCounters = Record<(typeof SERVER_COUNTERS)[number], number>;
 
-const noCounters = () =>
-  Object.fromEntries(SERVER_COUNTERS.map((name) => [name, 0])) as ServerCounters;
-
 /** The counters in one Prometheus text exposition, summed over their labels. */
 export function parseServerCounters(text: string): ServerCounters {
-  const counters = noCounters();
+  const counters = Object.fromEntries(SERVER_COUNTERS.map((name) => [name, 0])) as ServerCounters;
   for (const line of text.split('\n')) {
     const match = /^([a-z_]+)(?:\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
     const name = match?.[1] as keyof ServerCounters | undefined;
@@ -104,28 +70,20 @@ export function parseServerCounters(text: string): ServerCounters {
   return counters;
 }
 
-/** Counters of several processes (a cluster's services) as one server's. */
-export function sumCounters(readings: readonly ServerCounters[]): ServerCounters {
-  const sum = noCounters();
-  for (const reading of readings) for (const name of SERVER_COUNTERS) sum[name] += reading[name];
-  return sum;
+/** Reads the server's counters. */
+export async function readServerCounters(metricsUrl: string): Promise<ServerCounters> {
+  const answer = await fetch(metricsUrl);
+  if (!answer.ok) throw new Error(`${metricsUrl} answered ${answer.status}`);
+  return parseServerCounters(await answer.text());
 }
 
-/** Reads the counters from every Prometheus endpoint of the server and sums them. */
-export async function readServerCounters(metricsUrls: readonly string[]): Promise<ServerCounters> {
-  const texts = await Promise.all(
-    metricsUrls.map(async (url) => {
-      const answer = await fetch(url);
-      if (!answer.ok) throw new Error(`${url} answered ${answer.status}`);
-      return answer.text();
-    }),
-  );
-  return sumCounters(texts.map(parseServerCounters));
-}
-
-/** The difference of two counter readings. */
-export function counterDelta(after: ServerCounters, before: ServerCounters): ServerCounters {
+/** The difference of two counter readings, per `count` deliveries. */
+export function counterDelta(
+  after: ServerCounters,
+  before: ServerCounters,
+  count = 1,
+): ServerCounters {
   return Object.fromEntries(
-    SERVER_COUNTERS.map((name) => [name, after[name] - before[name]]),
+    SERVER_COUNTERS.map((name) => [name, (after[name] - before[name]) / count]),
   ) as ServerCounters;
 }

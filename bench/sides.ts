@@ -11,6 +11,27 @@ import type { Deliver } from './drive';
 import type { RowSpec } from './matrix';
 import { GATEWAY_KEY, type Running } from './system';
 
+/** POSTs `body` as JSON; the answer's text, or an error naming `who` unless it is `status`. */
+async function post(
+  agent: Dispatcher,
+  url: string,
+  who: string,
+  status: number,
+  body: object,
+  headers = {},
+) {
+  const answer = await request(url, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await answer.body.text();
+  if (answer.statusCode !== status)
+    throw new Error(`${who} answered ${answer.statusCode}: ${text}`);
+  return text;
+}
+
 /**
  * The baseline: every leg's POST at once with `Promise.allSettled`, carrying what the `deliver`
  * activity sends (config headers with secrets resolved, Tandem's own headers), judged by the same
@@ -18,10 +39,9 @@ import { GATEWAY_KEY, type Running } from './system';
  */
 export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const legs = LEG_TARGETS.slice(0, spec.legs).map((target) => {
-    const leg = running.config.targets[target]!;
-    const { method, url, timeout } = leg.request;
-    const headers = resolveHeaderSecrets(leg.request.headers, BENCH_ENV);
-    return { target, method, url, timeout, headers, successStatuses: leg.successStatuses };
+    const { request, successStatuses } = running.config.targets[target]!;
+    const headers = resolveHeaderSecrets(request.headers, BENCH_ENV);
+    return { target, ...request, headers, successStatuses };
   });
   return async (id) => {
     const body = JSON.stringify(payloadFor(id));
@@ -52,61 +72,39 @@ export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatch
   };
 }
 
-function completed(id: string, status: string, reason?: string): void {
+function completed(id: string, { status, reason }: { status: string; reason?: string }): void {
   if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
 }
 
 /** A Tandem delivery, through the row's way in; throws unless it completed. */
 export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
-  switch (spec.setup.starter) {
-    case 'client':
-      return async (id) => {
-        await running.client.start({ id, targets, payload: payloadFor(id) });
-        const state = await running.client.result(id);
-        completed(id, state.status, state.reason);
-      };
-    case 'app': {
-      // Deliveries take turns over the app processes, as a load balancer would spread them.
-      let turn = 0;
-      return async (id) => {
-        const app = running.workers[turn++ % running.workers.length]!;
-        const answer = await request(`${app.ready.url}/deliver`, {
-          dispatcher: agent,
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
-        });
-        const text = await answer.body.text();
-        if (answer.statusCode !== 200)
-          throw new Error(`app answered ${answer.statusCode}: ${text}`);
-        const { status, reason } = JSON.parse(text) as { status: string; reason?: string };
-        completed(id, status, reason);
-      };
-    }
-    case 'gateway':
-      return gatewayDeliver(running, spec, agent);
+  if (spec.setup.starter === 'gateway') return gatewayDeliver(running, spec, agent);
+  if (spec.setup.starter === 'app') {
+    return async (id) => {
+      const delivery = { id, targets, payload: payloadFor(id) };
+      const text = await post(agent, `${running.worker.ready.url}/deliver`, 'app', 200, delivery);
+      completed(id, JSON.parse(text) as { status: string; reason?: string });
+    };
   }
+  return async (id) => {
+    await running.client.start({ id, targets, payload: payloadFor(id) });
+    completed(id, await running.client.result(id));
+  };
 }
 
 /** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
 export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
+  const authorization = `Bearer ${GATEWAY_KEY}`;
   return async (id) => {
     const began = performance.now();
-    const answer = await request(`${running.gateway!.url}/v1/deliveries`, {
-      dispatcher: agent,
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${GATEWAY_KEY}` },
-      body: JSON.stringify({ id, targets, payload: payloadFor(id) }),
+    const delivery = { id, targets, payload: payloadFor(id) };
+    await post(agent, `${running.gateway!.url}/v1/deliveries`, 'gateway', 202, delivery, {
+      authorization,
     });
-    const text = await answer.body.text();
     const acceptedMs = performance.now() - began;
-    if (answer.statusCode !== 202) {
-      throw new Error(`gateway answered ${answer.statusCode}: ${text}`);
-    }
-    const state = await running.client.result(id);
-    completed(id, state.status, state.reason);
+    completed(id, await running.client.result(id));
     return { acceptedMs };
   };
 }

@@ -1,13 +1,13 @@
 /**
- * The bench's worker process: Tandem's workers over one `NativeConnection`, with the lever
- * settings the orchestrator passes in `BENCH_WORKER` (JSON of {@link WorkerProcessOptions}).
+ * The bench's worker process: Tandem's workers over one `NativeConnection`, as the orchestrator
+ * asks in `BENCH_WORKER` (JSON of {@link WorkerProcessOptions}).
  * With `serveStarts`, it also hosts a `TandemClient` on that same connection and answers
  * `POST /deliver` `{ id, targets, payload }` by starting the delivery and waiting for its end:
  * an app that embeds Tandem, where Eager Workflow Start can apply.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
 import type { DeliveryRequest } from '../src/contract/contracts';
@@ -19,9 +19,6 @@ export interface WorkerProcessOptions {
   document: BenchConfigDocument;
   bundlePath: string;
   concurrencyPerTarget: number;
-  maxCachedWorkflows?: number;
-  workflowPollers?: WorkerOptions['workflowTaskPollerBehavior'];
-  activityPollers?: WorkerOptions['activityTaskPollerBehavior'];
   /** Host a client on the workers' connection and serve `POST /deliver`. */
   serveStarts?: boolean;
   /** With `serveStarts`: request Eager Workflow Start. */
@@ -39,13 +36,6 @@ async function main(): Promise<void> {
     env: BENCH_ENV,
     workflowBundle: { codePath: options.bundlePath },
     concurrencyPerTarget: options.concurrencyPerTarget,
-    workerOptions: {
-      ...(options.maxCachedWorkflows !== undefined && {
-        maxCachedWorkflows: options.maxCachedWorkflows,
-      }),
-      ...(options.workflowPollers && { workflowTaskPollerBehavior: options.workflowPollers }),
-      ...(options.activityPollers && { activityTaskPollerBehavior: options.activityPollers }),
-    },
   });
   const running = workers.run();
   let url: string | undefined;

@@ -16,8 +16,8 @@ function depthOf(text: string): number {
 
 describe('the hostile bench row', () => {
   it('is part of the standard matrix, through the gateway at a steady rate, and runs alone with --only hostile', () => {
-    const standard = rowsFor(parseBenchArgs([])).rows.filter((row) => row.group === 'hostile');
-    const { rows } = rowsFor(parseBenchArgs(['--only', 'hostile']));
+    const standard = rowsFor(parseBenchArgs([])).filter((row) => row.kind === 'hostile');
+    const rows = rowsFor(parseBenchArgs(['--only', 'hostile']));
 
     expect(standard).toHaveLength(1);
     expect(rows).toEqual(standard);

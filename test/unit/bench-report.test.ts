@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { BenchReport } from '../../bench/bench-report';
-import { COST_COLUMNS, LATENCY_COLUMNS, table } from '../../bench/columns';
-import { formatReport } from '../../bench/report';
+
+import { LATENCY_COLUMNS, table } from '../../bench/columns';
+import { formatReport, type BenchReport } from '../../bench/report';
 import type { RowReport, RunReport } from '../../bench/row';
 
 function run(name: RunReport['name'], p50Ms: number): RunReport {
@@ -22,7 +24,6 @@ function run(name: RunReport['name'], p50Ms: number): RunReport {
 function row(name: string, extra: Partial<RowReport> = {}): RowReport {
   return {
     name,
-    group: 'idle',
     concurrency: 1,
     latencyMs: 20,
     legs: 2,
@@ -30,7 +31,7 @@ function row(name: string, extra: Partial<RowReport> = {}): RowReport {
     loadAverage1m: 1.5,
     runs: [run('tandem', 60), run('baseline', 20)],
     ratio: { p50: 3, p99: 3, perSecond: 1 },
-    history: { sampled: 5, events: 20, bytes: 6000, workflowTasks: 2, activityTasks: 2 },
+    history: { events: 20, bytes: 6000, workflowTasks: 2 },
     serverPerDelivery: {
       poll_success: 4,
       poll_success_sync: 0,
@@ -38,9 +39,6 @@ function row(name: string, extra: Partial<RowReport> = {}): RowReport {
       activity_eager_execution: 0,
     },
     workerRssPeakBytes: 300 * 2 ** 20,
-    workerProcesses: 1,
-    workerRssPeakBytesPerProcess: [300 * 2 ** 20],
-    workerRssPeakSumBytes: 300 * 2 ** 20,
     ...extra,
   };
 }
@@ -84,39 +82,14 @@ describe('the bench report', () => {
     expect(rule).toMatch(/^\| -+ \| -+: \|/);
   });
 
-  it('adds the per-process server CPU and the RSS sum only to reports that have them', () => {
-    const plain = cells(table(COST_COLUMNS, [row('idle')], 'markdown')[0]!);
-    const cluster = row('idle', {
-      workerProcesses: 2,
-      runs: [{ ...run('tandem', 60), serverCpuMsPerDelivery: { history: 9 } }, run('baseline', 20)],
-    });
-    const full = cells(table(COST_COLUMNS, [cluster], 'markdown')[0]!);
+  it('renders the committed results that BENCHMARKS.md reports, with a line per row', async () => {
+    const text = await readFile(path.join(__dirname, '../../bench/results/standard.json'), 'utf8');
+    const report = JSON.parse(text) as BenchReport;
+    const markdown = formatReport(report, 'markdown').split('\n');
 
-    expect(plain).not.toContain('· history');
-    expect(plain).not.toContain('RSS sum MiB');
-    expect(full).toEqual(expect.arrayContaining(['· history', '· postgres', 'RSS sum MiB']));
-    expect(full.length).toBe(plain.length + 6);
-  });
-
-  it('shows the scaling table of the scaling rows, by shards and worker processes', () => {
-    const report = {
-      host: { cpus: 2, model: 'test', loadAverage1m: 1 },
-      server: 'cluster',
-      durationS: 60,
-      skipped: [],
-      rows: [
-        row('idle 20 ms'),
-        row('4 shards, 2 workers', { group: 'scaling', historyShards: 4, workerProcesses: 2 }),
-      ],
-    } as unknown as BenchReport;
-    const text = formatReport(report, 'markdown');
-    const scaling = text.slice(text.indexOf('Scaling:')).split('\n');
-
-    expect(formatReport({ ...report, rows: [row('idle 20 ms')] }, 'markdown')).not.toContain(
-      'Scaling:',
-    );
-    expect(cells(scaling[2]!).slice(0, 3)).toEqual(['shards', 'worker procs', 'n']);
-    expect(cells(scaling[4]!).slice(0, 4)).toEqual(['4', '2', '10', '10.0']);
-    expect(scaling[5]).toBeUndefined();
+    for (const row of report.rows) {
+      expect(markdown.filter((line) => line.startsWith(`| ${row.name} `))).toHaveLength(2);
+    }
+    expect(markdown.join('\n')).not.toMatch(/NaN|undefined/);
   });
 });
