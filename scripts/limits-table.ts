@@ -6,8 +6,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import * as limits from '../src/contract/limits';
-
 import { ROOT } from './pages';
+
 export const LIMITS_SOURCE = path.join(ROOT, 'src', 'contract', 'limits.ts');
 export const LIMITS_PAGE = path.join(ROOT, 'docs', 'config.md');
 

@@ -1,10 +1,10 @@
 import { ACTION_NAMES, actionSpec, type ActionName } from '../../contract/action-types';
+import { DeliveryNotFoundError } from '../../contract/errors';
 import {
   DeliveryActionRefusedError,
-  DeliveryNotFoundError,
   InvalidActionError,
   UnknownLegError,
-} from '../../contract/errors';
+} from '../../contract/action-errors';
 import { actionBodies, actionRecordSchema, bodyRequired } from '../action-schemas';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema, deliverySchema } from '../schemas';
