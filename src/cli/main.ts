@@ -8,15 +8,21 @@ import { registerActions } from './actions';
 import type { runDev as RunDev } from './dev';
 import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
-import { runGateway } from './gateway';
+import type { runGateway as RunGateway } from './gateway';
 import { duration, examples, MAIN_HELP, port, positiveInteger, targetList } from './options';
-import { runWorker } from './worker';
+import type { runWorker as RunWorker } from './worker';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const print = (line: string) => console.log(line);
 
-// Loaded on use: the dev server pulls in @temporalio/testing, which the other verbs must not load.
+// Each long-running verb is loaded on use: the worker (rxjs, the workflow bundler), the gateway
+// (fastify) and the dev server (@temporalio/testing) are most of what a `tandem` process would
+// load, and `--help`, the reads and the operator actions need none of it.
+const runWorker: typeof RunWorker = async (...args) =>
+  (await import('./worker.js')).runWorker(...args);
+const runGateway: typeof RunGateway = async (...args) =>
+  (await import('./gateway.js')).runGateway(...args);
 const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runDev(...args);
 
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
