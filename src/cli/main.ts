@@ -236,7 +236,19 @@ export function program(env: Env): Command {
   return cli;
 }
 
+/**
+ * A reader that stops early (`tandem list | head -1`) closes standard output under the verb: what
+ * is left to print has no one to read it, so it is dropped, and the verb ends with its own exit
+ * status instead of crashing on an unhandled EPIPE.
+ */
+function dropOutputOnceTheReaderIsGone(stdout: NodeJS.WriteStream): void {
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 async function main(): Promise<void> {
+  dropOutputOnceTheReaderIsGone(process.stdout);
   await program(process.env).parseAsync(process.argv);
 }
 

@@ -71,4 +71,19 @@ describe('a tandem process', () => {
     }
     expect(runs.map(({ code }) => code)).toEqual([0, 0, 3, 3]);
   }, 120_000);
+
+  it('ends quietly with its own exit status when the reader of its output is gone', async () => {
+    const runs = [['list'], ['list', '--json'], ['status', 'no-such-delivery']].map((args) => {
+      const spawned = spawnTandem(args, env);
+      // The reader closes before a line is written, as `head -1` has after its line.
+      spawned.child.stdout?.destroy();
+      return spawned.exited;
+    });
+
+    const [list, listJson, missing] = await Promise.all(runs);
+    expect(list).toMatchObject({ code: 0, stderr: '' });
+    expect(listJson).toMatchObject({ code: 0, stderr: '' });
+    expect(missing?.code).toBe(3);
+    expect(missing?.stderr).toMatch(/^tandem: No delivery "no-such-delivery" was found\.\n$/);
+  }, 120_000);
 });
