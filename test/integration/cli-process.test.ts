@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { spawnTandem } from '../support/processes';
 
 // Preloaded into a `tandem` process: at exit, it writes the files that process required.
@@ -38,6 +38,7 @@ describe('a tandem process', () => {
     await writeFile(path.join(dir, 'record-loaded.cjs'), RECORD_LOADED);
     env = { TANDEM_CONFIG: configPath };
   });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
 
   /** Runs `tandem <args>` and resolves with its exit and the packages it loaded. */
   async function loadedBy(args: string[]) {
