@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { endpoints, startCluster, stopCluster } from '../cluster/cluster';
 import { alive } from '../cluster/processes';
 import { readState } from '../cluster/state';
 import { findProjectRoot } from '../host/machine';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+// Loaded on use: starting and stopping a cluster pulls in the gateway's codec and the installers,
+// which the rest of the command line must not load.
+const clusterControl = () => import('../cluster/cluster.js');
 
 function count(what: string, max: number) {
   return (value: string): number => {
@@ -50,6 +53,7 @@ interface UpOptions {
 async function up(options: UpOptions, configPath: string, env: Env): Promise<void> {
   const print = (line: string) => console.log(line);
   const started = Date.now();
+  const { startCluster, stopCluster } = await clusterControl();
   const cluster = await startCluster({
     dir: options.dir,
     configPath,
@@ -112,6 +116,7 @@ async function down(dir: string, env: Env): Promise<void> {
     console.log(`tandem cluster: no cluster in ${dir}; nothing to stop`);
     return;
   }
+  const { endpoints, stopCluster } = await clusterControl();
   const running = Object.keys(state.pids);
   await stopCluster(dir, env);
   console.log(

@@ -8,15 +8,21 @@ import { registerActions } from './actions';
 import type { runDev as RunDev } from './dev';
 import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
-import { runGateway } from './gateway';
+import type { runGateway as RunGateway } from './gateway';
 import { duration, examples, MAIN_HELP, port, positiveInteger, targetList } from './options';
-import { runWorker } from './worker';
+import type { runWorker as RunWorker } from './worker';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 const print = (line: string) => console.log(line);
 
-// Loaded on use: the dev server pulls in @temporalio/testing, which the other verbs must not load.
+// Each long-running verb is loaded on use: the worker (rxjs, the workflow bundler), the gateway
+// (fastify) and the dev server (@temporalio/testing) are most of what a `tandem` process would
+// load, and `--help`, the reads and the operator actions need none of it.
+const runWorker: typeof RunWorker = async (...args) =>
+  (await import('./worker.js')).runWorker(...args);
+const runGateway: typeof RunGateway = async (...args) =>
+  (await import('./gateway.js')).runGateway(...args);
 const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runDev(...args);
 
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
@@ -230,7 +236,19 @@ export function program(env: Env): Command {
   return cli;
 }
 
+/**
+ * A reader that stops early (`tandem list | head -1`) closes standard output under the verb: what
+ * is left to print has no one to read it, so it is dropped, and the verb ends with its own exit
+ * status instead of crashing on an unhandled EPIPE.
+ */
+function dropOutputOnceTheReaderIsGone(stdout: NodeJS.WriteStream): void {
+  stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 async function main(): Promise<void> {
+  dropOutputOnceTheReaderIsGone(process.stdout);
   await program(process.env).parseAsync(process.argv);
 }
 

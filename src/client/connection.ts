@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Connection, type ConnectionOptions, type TLSConfig } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import type { NativeConnection, NativeConnectionOptions } from '@temporalio/worker';
 import type { TemporalSettings } from '../contract/config/schema';
 import { ConfigError } from '../contract/errors';
 
@@ -98,6 +98,8 @@ export async function connectWorker(
   temporal: TemporalSettings,
   env: Env,
 ): Promise<NativeConnection> {
+  // Loaded on use: the worker package (its native core, rxjs) is no part of a client's start.
+  const { NativeConnection } = await import('@temporalio/worker');
   return NativeConnection.connect(await nativeConnectionOptions(temporal, env));
 }
 
