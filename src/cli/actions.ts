@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ACTION_FIELD_RULES, type ActionField } from '../contract/action-spec';
 import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
-import type { ActionRecord } from '../contract/operator-actions';
+import type { ActionRecord } from '../contract/action-record';
 import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
 import { examples } from './options';
 

@@ -1,6 +1,6 @@
 import type { DeliverySummary } from '../client/client';
 import { workflowIdFor, type DeliveryState, type LegState } from '../contract/contracts';
-import { askedBy, callerText } from '../contract/operator-actions';
+import { askedBy, callerText } from '../contract/action-record';
 
 /** Left-aligned columns two spaces apart; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {

@@ -6,12 +6,8 @@
  */
 import type { ConnectionLike } from '@temporalio/client';
 import type { DeliveryState, PauseState } from '../contract/contracts';
-import {
-  OPERATOR_ACTIONS,
-  UNKNOWN_CALLER,
-  type ActionRecord,
-  type RequestRef,
-} from '../contract/operator-actions';
+import { OPERATOR_ACTIONS } from '../contract/operator-actions';
+import { UNKNOWN_CALLER, type ActionRecord, type RequestRef } from '../contract/action-record';
 
 /** The identities of a run's operator requests: updates by id, signals in the order received. */
 export interface Callers {

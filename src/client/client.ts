@@ -17,7 +17,7 @@ import {
   type DeliveryState,
   type DeliveryStatus,
 } from '../contract/contracts';
-import type { ActionRecord } from '../contract/operator-actions';
+import type { ActionRecord } from '../contract/action-record';
 import {
   actionSpec,
   type ActionArgs,

@@ -9,7 +9,7 @@ import {
 import type { Deadlines } from './client-options';
 import type { TandemConfig } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
-import type { ActionRecord } from '../contract/operator-actions';
+import type { ActionRecord } from '../contract/action-record';
 import type { OperatorAction } from '../contract/action-types';
 import type { Issue } from '../contract/errors';
 import { DeliveryActionRefusedError, InvalidActionError } from '../contract/action-errors';

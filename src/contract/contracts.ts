@@ -3,7 +3,7 @@
  * Safe to import from workflow code: it holds types and Temporal message definitions only.
  */
 import { defineQuery, type Sinks } from '@temporalio/workflow';
-import type { ActionRecord, RequestRef } from './operator-actions';
+import type { ActionRecord, RequestRef } from './action-record';
 
 /** Name of the workflow type that runs one delivery. */
 export const DELIVERY_WORKFLOW = 'delivery';

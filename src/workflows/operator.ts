@@ -7,14 +7,8 @@ import {
   setDefaultSignalHandler,
   setHandler,
 } from '@temporalio/workflow';
-import {
-  OPERATOR_ACTIONS,
-  operatorSignals,
-  operatorUpdates,
-  UNKNOWN_CALLER,
-  type ActionRecord,
-  type RequestRef,
-} from '../contract/operator-actions';
+import { OPERATOR_ACTIONS, operatorSignals, operatorUpdates } from '../contract/operator-actions';
+import { UNKNOWN_CALLER, type ActionRecord, type RequestRef } from '../contract/action-record';
 import {
   actionSpec,
   handlerDescription,

@@ -6,7 +6,7 @@ import type {
   LegStatus,
   PauseState,
 } from '../contract/contracts';
-import type { ActionRecord } from '../contract/operator-actions';
+import type { ActionRecord } from '../contract/action-record';
 import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
 import type { PhaseProgress } from './attempts';
 import { PhaseClock } from './clock';

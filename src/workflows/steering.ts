@@ -2,7 +2,7 @@
  * Steering a running delivery leg by leg: pause, resume, retry now, extend a deadline. Each rule
  * either changes the legs and says which, or refuses with why, changing nothing.
  */
-import { askedBy, UNKNOWN_CALLER, type RequestRef } from '../contract/operator-actions';
+import { askedBy, UNKNOWN_CALLER, type RequestRef } from '../contract/action-record';
 import type { OperatorArgs } from '../contract/action-types';
 import { parseDuration } from '../contract/duration';
 import { FailureType } from '../contract/failures';

@@ -3,7 +3,7 @@
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
 import type { DeliveryState, LegState, PhaseState } from '../contract/contracts';
-import { askedBy, type ActionRecord } from '../contract/operator-actions';
+import { askedBy, type ActionRecord } from '../contract/action-record';
 import { STATE_TEXT_CHARS } from '../contract/limits';
 import { signalForms } from './signal-forms';
 

@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeliverySummary } from '../../src/client/client';
 import type { DeliveryState, LegState } from '../../src/contract/contracts';
-import type { ActionRecord } from '../../src/contract/operator-actions';
+import type { ActionRecord } from '../../src/contract/action-record';
 import { DeliveryActionRefusedError } from '../../src/contract/action-errors';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { spawnTandem } from '../support/processes';
