@@ -119,8 +119,13 @@ describe('a workflow change shipped as a new worker version', () => {
       { message: () => `the held delivery's first inventory attempt never arrived` },
     );
 
-    // The changed workflow code (a comment is enough) is a new build id, so a new version.
-    const b = await startVersion(`${bundle}\n// changed\n`, 'worker-of-b');
+    // The changed workflow code (a comment is enough) is a new build id, so a new version. It
+    // goes before the inline source map, which must stay the bundle's last line.
+    const map = bundle.lastIndexOf('//# sourceMappingURL=');
+    const b = await startVersion(
+      `${bundle.slice(0, map)}// changed\n${bundle.slice(map)}`,
+      'worker-of-b',
+    );
     expect(b.version.buildId).not.toBe(a.version.buildId);
     expect(await b.ready).toEqual({ serving: b.version, current: a.version, promoted: false });
     // The operator promotes B with the command its worker prints.
