@@ -2,9 +2,21 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { workflowIdFor, type DeliveryState } from '../../src/contract/contracts';
+import { cliWorld } from '../support/cli-world';
 
 const both = 'inventory,shipping';
-import { cliWorld } from '../support/cli-world';
+
+/** `tandem deliver` of `payload` (a file as `@path`, JSON text, or `@-`) to both targets. */
+const deliverArgs = (id: string, payload: string, ...flags: string[]) => [
+  'deliver',
+  '--id',
+  id,
+  '--targets',
+  both,
+  '--payload',
+  payload,
+  ...flags,
+];
 
 describe('the tandem CLI, run as a user types it', () => {
   const cli = cliWorld();
@@ -14,17 +26,7 @@ describe('the tandem CLI, run as a user types it', () => {
     it('starts a delivery, waits for it with --wait --json, and sends nothing on a repeat', async () => {
       const id = cli.system.newId();
 
-      const waited = await tandem([
-        'deliver',
-        '--id',
-        id,
-        '--targets',
-        both,
-        '--payload',
-        payloadFile(),
-        '--wait',
-        '--json',
-      ]);
+      const waited = await tandem(deliverArgs(id, payloadFile(), '--wait', '--json'));
 
       expect(waited.stderr).toBe('');
       expect(waited.code).toBe(0);
@@ -39,15 +41,7 @@ describe('the tandem CLI, run as a user types it', () => {
       });
       expect(sent.map((r) => r.body)).toEqual([{ sku: 'A-1', qty: 2 }]);
 
-      const again = await tandem([
-        'deliver',
-        '--id',
-        id,
-        '--targets',
-        both,
-        '--payload',
-        payloadFile(),
-      ]);
+      const again = await tandem(deliverArgs(id, payloadFile()));
       expect(again.code).toBe(0);
       expect(again.stdout).toContain(`Delivery ${id} already exists with this request`);
       expect(
@@ -107,15 +101,7 @@ describe('the tandem CLI, run as a user types it', () => {
 
     it('names a missing payload file, with exit 5', async () => {
       const missing = path.join(cli.dir, 'no-such-order.json');
-      const { code, stderr } = await tandem([
-        'deliver',
-        '--id',
-        cli.system.newId(),
-        '--targets',
-        both,
-        '--payload',
-        `@${missing}`,
-      ]);
+      const { code, stderr } = await tandem(deliverArgs(cli.system.newId(), `@${missing}`));
 
       expect(code).toBe(5);
       expectOneLine(
@@ -127,15 +113,7 @@ describe('the tandem CLI, run as a user types it', () => {
     it('names the file, line and column of invalid JSON, with exit 5', async () => {
       const bad = path.join(cli.dir, 'bad.json');
       await writeFile(bad, '{\n  "sku": "A-1",\n  "qty": 2,\n}\n');
-      const { code, stderr } = await tandem([
-        'deliver',
-        '--id',
-        cli.system.newId(),
-        '--targets',
-        both,
-        '--payload',
-        `@${bad}`,
-      ]);
+      const { code, stderr } = await tandem(deliverArgs(cli.system.newId(), `@${bad}`));
 
       expect(code).toBe(5);
       expectOneLine(
@@ -154,8 +132,8 @@ describe('the tandem CLI, run as a user types it', () => {
       const [bigId, overflowId] = [cli.system.newId(), cli.system.newId()];
 
       const [tooBig, notFinite] = await Promise.all([
-        tandem(['deliver', '--id', bigId, '--targets', both, '--payload', `@${big}`]),
-        tandem(['deliver', '--id', overflowId, '--targets', both, '--payload', `@${overflow}`]),
+        tandem(deliverArgs(bigId, `@${big}`)),
+        tandem(deliverArgs(overflowId, `@${overflow}`)),
       ]);
 
       expect(tooBig.code).toBe(5);
@@ -180,17 +158,9 @@ describe('the tandem CLI, run as a user types it', () => {
       cli.system.targets.setFault('inventory', 'create', { hang: true, times: 1 });
       cli.system.targets.setFault('shipping', 'create', { status: 422 });
 
-      const { code, stdout, stderr } = await tandem([
-        'deliver',
-        '--id',
-        id,
-        '--targets',
-        both,
-        '--payload',
-        payloadFile(),
-        '--wait',
-        '--json',
-      ]);
+      const { code, stdout, stderr } = await tandem(
+        deliverArgs(id, payloadFile(), '--wait', '--json'),
+      );
 
       expect(code, stderr).toBe(7);
       const state = JSON.parse(stdout) as DeliveryState;

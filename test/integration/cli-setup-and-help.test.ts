@@ -81,21 +81,24 @@ describe('the tandem CLI, run as a user types it', () => {
   });
 
   describe('help', () => {
+    /** The verbs a user meets first, each with its own help. */
+    const VERBS = [
+      'deliver',
+      'status',
+      'list',
+      'cancel',
+      'retry',
+      'resolve',
+      'worker',
+      'gateway',
+      'dev',
+    ];
+
     it('reads like a man page: every verb, examples and the exit codes', async () => {
       const { code, stdout } = await tandem(['--help']);
 
       expect(code).toBe(0);
-      for (const verb of [
-        'deliver',
-        'status',
-        'list',
-        'cancel',
-        'retry',
-        'resolve',
-        'worker',
-        'gateway',
-        'dev',
-      ]) {
+      for (const verb of VERBS) {
         expect(stdout).toMatch(new RegExp(`^  ${verb} `, 'm'));
       }
       expect(stdout).toContain('Examples:\n  $ npm start');
@@ -104,23 +107,12 @@ describe('the tandem CLI, run as a user types it', () => {
     });
 
     it('gives each verb its own help with examples', async () => {
-      const verbs = [
-        'deliver',
-        'status',
-        'list',
-        'cancel',
-        'retry',
-        'resolve',
-        'worker',
-        'gateway',
-        'dev',
-      ];
       // Nine processes at once: slow on a small machine, hence the longer timeout.
-      const helps = await Promise.all(verbs.map((verb) => tandem([verb, '--help'])));
+      const helps = await Promise.all(VERBS.map((verb) => tandem([verb, '--help'])));
 
       helps.forEach(({ code, stdout }, i) => {
         expect(code).toBe(0);
-        expect(stdout).toContain(`Usage: tandem ${verbs[i]}`);
+        expect(stdout).toContain(`Usage: tandem ${VERBS[i]}`);
         expect(stdout).toContain(`Examples:\n  $ `);
       });
     }, 120_000);
