@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ActionField, ActionSpec } from '../contract/action-spec';
 import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
 import { TARGET_NAME } from '../contract/config/schema';
+import { formatDuration } from '../contract/duration';
 import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
 
 /** Text that is not blank (checked after trimming), as a pattern the document can state. */
@@ -64,7 +65,7 @@ function bodyField({ kind, required, about, example, missing }: ActionField): z.
       ? legName
       : kind === 'duration'
         ? z.string().regex(EXTENSION, {
-            error: 'must be a whole number of ms, s, m, h or d, from 1ms to 7d, such as 30m or 2h',
+            error: `must be a whole number of ms, s, m, h or d, from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as 30m or 2h`,
           })
         : noteText(missing);
   return (required ? base : base.optional()).meta({
