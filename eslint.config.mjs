@@ -39,14 +39,16 @@ const LAYERS = {
   host: ['contract'],
   http: ['contract'],
   codec: ['contract'],
+  // Traces, metrics and logs: every Node-side layer reports through it.
+  telemetry: ['contract'],
   // Type-only imports of the activities' signatures are allowed below.
   workflows: ['contract', 'activities'],
-  activities: ['contract', 'http'],
-  client: ['contract', 'codec'],
-  worker: ['contract', 'activities', 'http', 'codec'],
-  gateway: ['contract', 'codec', 'client'],
-  dev: ['contract', 'host', 'demo', 'client', 'worker'],
-  cluster: ['contract', 'host', 'gateway'],
+  activities: ['contract', 'http', 'telemetry'],
+  client: ['contract', 'codec', 'telemetry'],
+  worker: ['contract', 'activities', 'http', 'codec', 'telemetry'],
+  gateway: ['contract', 'codec', 'client', 'telemetry'],
+  dev: ['contract', 'host', 'demo', 'client', 'worker', 'telemetry'],
+  cluster: ['contract', 'host', 'gateway', 'telemetry'],
 };
 
 const layerZones = Object.entries(LAYERS).map(([layer, below]) => ({
