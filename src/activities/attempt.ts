@@ -12,6 +12,12 @@ import { parseRetryAfter, type Verdict } from '../http/judge';
 import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * How an attempt ended, as its log line says: the answer's verdict, or why there was none
+ * (`not_sent`: refused before sending; `network_after_sending`: the answer never came).
+ */
+type AttemptOutcome = Verdict | 'not_sent' | 'network_after_sending';
 const EXCERPT_CHARS = 300;
 
 /** The start of an answer's body, scrubbed before it is cut so no part of a secret is left. */
@@ -38,12 +44,25 @@ export async function sendAttempt(
 ): Promise<HttpAnswer> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+  const started = performance.now();
+  // One line per attempt: what came of it, never what was sent (headers, body, resolved URL).
+  const outcome = (status: number | undefined, outcome: AttemptOutcome) => {
+    const fields = {
+      outcome,
+      ...(status !== undefined && { status }),
+      duration_ms: Math.round(performance.now() - started),
+    };
+    const told = status === undefined ? outcome : `answered ${status}: ${outcome}`;
+    if (outcome === 'success') context.log.info(`${label} ${told}`, fields);
+    else context.log.warn(`${label} ${told}`, fields);
+  };
   let answer: HttpAnswer;
   try {
     context.heartbeat();
     answer = await http.send({ ...request, signal: context.cancellationSignal });
   } catch (error) {
     if (error instanceof HttpRequestError || error instanceof HttpEgressError) {
+      outcome(undefined, 'not_sent');
       throw ApplicationFailure.create({
         type: error instanceof HttpEgressError ? FailureType.EgressRefused : FailureType.Unsendable,
         message: scrub(`${label}: ${error.message}`),
@@ -52,6 +71,7 @@ export async function sendAttempt(
       });
     }
     if (!(error instanceof HttpNetworkError)) throw error;
+    outcome(undefined, error.sent ? 'network_after_sending' : 'not_sent');
     throw ApplicationFailure.create({
       type: FailureType.Network,
       message: scrub(`${label}: ${error.message}`),
@@ -63,6 +83,7 @@ export async function sendAttempt(
   }
 
   const verdict = judge(answer.status);
+  outcome(answer.status, verdict);
   if (verdict === 'success') return scrubAnswer(answer, scrub);
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({

@@ -10,6 +10,8 @@ import {
   versionName,
   type VersionStanding,
 } from '../worker/worker-version';
+import { createLogger } from '../telemetry/log';
+import { installRuntime } from '../telemetry/runtime';
 import { connectNative } from './connect';
 
 /** Options of {@link runWorker}. */
@@ -49,6 +51,9 @@ export async function runWorker(
   env: Readonly<Record<string, string | undefined>>,
   options: WorkerCommandOptions = {},
 ): Promise<void> {
+  // Before the connection: the Runtime takes its logger once, when it is first made.
+  const logger = createLogger({ env, destination: 'stdout' });
+  installRuntime({ logger });
   const config = await loadConfig(configPath);
   const givenBuildId = env[BUILD_ID_ENV];
   const buildId = givenBuildId === undefined ? undefined : parseBuildId(givenBuildId, BUILD_ID_ENV);
@@ -78,11 +83,18 @@ export async function runWorker(
       await running;
       throw error;
     }
-    for (const line of versionLines(standing, config.temporal)) console.log(line);
-    console.log(
+    const fields = {
+      task_queues: queues,
+      deployment: standing.serving.deploymentName,
+      build_id: standing.serving.buildId,
+    };
+    for (const line of versionLines(standing, config.temporal)) logger.info(fields, line);
+    logger.info(
+      fields,
       `tandem worker: polling ${queues.join(', ')} on ${describeTemporal(config.temporal)} (Ctrl-C stops after in-flight attempts)`,
     );
     await running;
+    logger.info(fields, 'tandem worker: stopped');
   } finally {
     await connection.close();
   }

@@ -56,6 +56,7 @@ const refused = { status: 409, exit: ExitCode.refused, retryable: false } as con
 export const ERROR_CODES = {
   TANDEM_CONFIG_INVALID: setup,
   TANDEM_GATEWAY_SETUP: setup,
+  TANDEM_LOG_SETUP: setup,
   TANDEM_TEMPLATE_FIELD_MISSING: setup,
   TANDEM_TEMPLATE_UNSAFE_SEGMENT: setup,
   TANDEM_TEMPLATE_UNENCODABLE: setup,

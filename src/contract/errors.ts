@@ -256,3 +256,9 @@ export class GatewaySetupError extends TandemError {
   override readonly name = 'GatewaySetupError';
   readonly code = 'TANDEM_GATEWAY_SETUP';
 }
+
+/** The log settings are unusable (an unknown `TANDEM_LOG_LEVEL`): the process starts nothing. */
+export class LogSetupError extends TandemError {
+  override readonly name = 'LogSetupError';
+  readonly code = 'TANDEM_LOG_SETUP';
+}

@@ -10,6 +10,7 @@ import type { TandemConfig } from '../contract/config/schema';
 import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
+import { logInterceptors } from '../telemetry/log-attributes';
 import { prebuiltBundle, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
@@ -140,6 +141,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       defaultVersioningBehavior: 'PINNED',
     },
     dataConverter: dataConverterOf(cipher),
+    interceptors: logInterceptors(),
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...(config.worker?.cachedRuns !== undefined && {
       maxCachedWorkflows: config.worker.cachedRuns,
