@@ -6,6 +6,7 @@ import { clientConnectionOptions } from '../client/connection';
 import { GatewaySetupError } from '../contract/errors';
 import { apiKeysFrom } from '../gateway/auth';
 import { createGateway } from '../gateway/server';
+import { createLogger } from '../telemetry/log';
 
 /**
  * The API keys as they are now: the config file's `gateway.apiKeys`, `TANDEM_API_KEYS`, and the
@@ -51,6 +52,7 @@ export async function runGateway(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
+  const logger = createLogger({ env, destination: 'stdout' });
   const config = await loadConfig(configPath);
   const apiKeys = await readApiKeys(configPath, env);
   const { address, namespace } = config.temporal;
@@ -61,24 +63,24 @@ export async function runGateway(
       connection,
       apiKeys,
       env,
-      logger: { level: 'info' },
+      logger,
     });
     try {
       const url = await gateway.listen();
-      console.log(
+      logger.info(
         `tandem gateway: listening on ${url} for Temporal ${address} (namespace ${namespace}); ` +
           `OpenAPI at ${url}/openapi.json; Ctrl-C stops after requests in flight`,
       );
       if (!gateway.requiresApiKey) {
-        console.warn(
-          '\ntandem gateway: WARNING: no API key is configured, so EVERY REQUEST IS LET IN.\n' +
-            'This is allowed on a loopback address only. Set TANDEM_API_KEYS (comma-separated\n' +
-            'keys of 16+ characters) or gateway.apiKeys in the config to require one.\n',
+        logger.warn(
+          'tandem gateway: WARNING: no API key is configured, so EVERY REQUEST IS LET IN. ' +
+            'This is allowed on a loopback address only. Set TANDEM_API_KEYS (comma-separated ' +
+            'keys of 16+ characters) or gateway.apiKeys in the config to require one.',
         );
       }
       const health = await gateway.health();
       if (!health.reachable) {
-        console.warn(
+        logger.warn(
           `tandem gateway: Temporal at ${address} does not answer yet (${health.error}); ` +
             '/healthz answers 503 until it does',
         );
@@ -90,12 +92,12 @@ export async function runGateway(
               throw new GatewaySetupError('the reload found no API key; the old keys stay');
             }
             gateway.replaceApiKeys(keys);
-            console.log(
+            logger.info(
               `tandem gateway: SIGHUP: API keys reloaded: ${keys.map((k) => `${k.name} (${k.scopes.join('+')})`).join(', ')}`,
             );
           },
           (error: unknown) => {
-            console.error(
+            logger.error(
               `tandem gateway: SIGHUP: keys not reloaded, the old ones stay: ${(error as Error).message}`,
             );
           },
@@ -104,7 +106,7 @@ export async function runGateway(
       process.on('SIGHUP', reload);
       const signal = await untilSignal(['SIGINT', 'SIGTERM']);
       process.off('SIGHUP', reload);
-      console.log(`tandem gateway: ${signal}: finishing requests in flight`);
+      logger.info(`tandem gateway: ${signal}: finishing requests in flight`);
     } finally {
       await gateway.close();
     }

@@ -1,6 +1,12 @@
 import type { AddressInfo } from 'node:net';
 import type { Connection } from '@temporalio/client';
-import { fastify, type FastifyInstance, type FastifyRequest } from 'fastify';
+import {
+  fastify,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+} from 'fastify';
+import type { Logger } from 'pino';
 import { TandemClient } from '../client/client';
 import { payloadCipherFrom } from '../codec/data-converter';
 import type { Deadlines } from '../client/client-options';
@@ -12,6 +18,7 @@ import { ApiKeys, callerLabel, isLoopback, SCOPES, type ApiKey } from './auth';
 import { codecUiToken, redactCodecPath, serveCodec } from './codec';
 import { gatewayDocument } from './document';
 import { answerClientError, answerUnserved, guardRequests } from './guards';
+import { LOG_FIELDS } from '../telemetry/log';
 import { GatewayMetrics } from './metrics';
 import type { OpenApiDocument } from './openapi';
 import { acceptJsonOnly, serve } from './parsing';
@@ -19,6 +26,14 @@ import { problemOf, sendProblem } from './refusals';
 import { gatewayRoutes } from './routes';
 
 export { API_VERSION } from './document';
+
+/** The delivery a request names: in its path (`/v1/deliveries/{id}/…`) or its body's `id`. */
+function deliveryIdOfRequest(request: FastifyRequest): string | undefined {
+  const id =
+    (request.params as { id?: unknown } | undefined)?.id ??
+    (request.body as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
 
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
@@ -32,8 +47,11 @@ export interface GatewayOptions {
   apiKeys: readonly (string | ApiKey)[];
   /** Where the config's `${VAR}` secrets (codec keys, the UI token) are read. */
   env?: Readonly<Record<string, string | undefined>>;
-  /** Fastify's logger: `false` (default) or pino options such as `{ level: 'info' }`. */
-  logger?: boolean | { level: string };
+  /**
+   * The process's logger (see `createLogger`): each request gets a line, with the delivery id it
+   * names. Default: no request lines.
+   */
+  logger?: Logger;
   /** Deadlines of the calls to Temporal; mostly for tests. */
   deadlines?: Partial<Deadlines>;
 }
@@ -88,19 +106,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     env,
     ...(options.deadlines && { deadlines: options.deadlines }),
   });
+  // The method and path of each request only (never headers); the UI's codec path carries its
+  // token, so that is cut out.
+  const requestLogger: FastifyBaseLogger | undefined = options.logger?.child(
+    {},
+    {
+      serializers: {
+        req: (request: { method: string; url: string }) => ({
+          method: request.method,
+          url: redactCodecPath(request.url),
+        }),
+      },
+    },
+  );
   const app = fastify({
-    // The UI's codec endpoint carries its token in the path: never in the log.
-    logger: options.logger
-      ? {
-          ...(typeof options.logger === 'object' ? options.logger : {}),
-          serializers: {
-            req: (request: { method: string; url: string }) => ({
-              method: request.method,
-              url: redactCodecPath(request.url),
-            }),
-          },
-        }
-      : false,
+    ...(requestLogger && { loggerInstance: requestLogger }),
     bodyLimit: settings.bodyLimit,
     // A client that sends its request too slowly is cut off (the slowest route needs ~15 s).
     requestTimeout: 60_000,
@@ -131,6 +151,14 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
 
   acceptJsonOnly(app);
   await guardRequests(app, { keys, callers, settings, routes });
+
+  // The request's lines name the delivery it is about, as the worker's lines do.
+  app.addHook('preHandler', (request, reply, done) => {
+    const id = deliveryIdOfRequest(request);
+    if (id !== undefined)
+      request.log = reply.log = request.log.child({ [LOG_FIELDS.deliveryId]: id });
+    done();
+  });
 
   app.addHook('onResponse', (request, reply, done) => {
     const routeLabel = request.routeOptions.url ?? 'unmatched';

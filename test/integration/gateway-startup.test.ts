@@ -87,11 +87,12 @@ describe('tandem gateway', () => {
     const health = await fetch(`${url}/healthz`);
     const list = await fetch(`${url}/v1/deliveries?limit=1`);
     tandem.child.kill('SIGTERM');
-    const { code, stderr } = await tandem.exited;
+    const { code, stdout: lines } = await tandem.exited;
 
     expect(health.status).toBe(200);
     expect(list.status).toBe(200);
-    expect(stderr).toContain('WARNING: no API key is configured');
+    const warning = lines.split('\n').find((line) => line.includes('WARNING: no API key'));
+    expect(JSON.parse(warning!)).toMatchObject({ level: 'warn' });
     expect(code).toBe(0);
   });
 

@@ -1,4 +1,5 @@
 import { Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
 import { expect } from 'vitest';
 import { parseConfig } from '../../src/contract/config/load';
 import type { GatewayConfig, LimitsConfig } from '../../src/contract/config/schema';
@@ -6,6 +7,7 @@ import { gatewaySettings } from '../../src/contract/config/schema';
 import type { DeliveryState } from '../../src/contract/contracts';
 import { DeliveryNotFoundError } from '../../src/contract/errors';
 import { createGateway, type Gateway, type GatewayOptions } from '../../src/gateway/server';
+import { createLogger } from '../../src/telemetry/log';
 import { startSystem, type System } from './system';
 import { until } from './wait';
 
@@ -63,6 +65,8 @@ export async function startGatewaySystem(
     apiKeys?: string[];
     deadlines?: GatewayOptions['deadlines'];
     tune?: Parameters<typeof startSystem>[0];
+    /** The gateway's logger; default: server errors only, on stderr. */
+    logger?: Logger;
     /** Whether to start workers; default true. */
     workers?: boolean;
   } = {},
@@ -79,7 +83,8 @@ export async function startGatewaySystem(
     apiKeys: options.apiKeys ?? [API_KEY],
     ...(options.deadlines && { deadlines: options.deadlines }),
     // Only what the gateway logs as a server error: a 500 in a test then shows its cause.
-    logger: { level: 'error' },
+    logger:
+      options.logger ?? createLogger({ env: { TANDEM_LOG_LEVEL: 'error' }, destination: 'stderr' }),
   });
   const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
 

@@ -1,23 +1,9 @@
-import { Writable } from 'node:stream';
 import { context, trace, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { describe, expect, it } from 'vitest';
 import { LogSetupError } from '../../src/contract/errors';
 import { createLogger, LOG_LEVEL_ENV, logLevelFrom, SdkLogAdapter } from '../../src/telemetry/log';
-
-/** A logger writing into memory, and the lines it wrote, parsed. */
-function memoryLogger(env: Record<string, string> = {}) {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      }
-      done();
-    },
-  });
-  return { logger: createLogger({ env, destination }), lines };
-}
+import { memoryLogger } from '../support/log-lines';
 
 describe('the log level', () => {
   it('is info unless TANDEM_LOG_LEVEL names another, in any case', () => {
