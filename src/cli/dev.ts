@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { gatewaySettings } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
 import { startLocalSystem } from '../dev/local-system';
 import { findProjectRoot, freePort } from '../host/machine';
 import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
+import { createLogger } from '../telemetry/log';
+import { prettyDestination } from '../telemetry/log-pretty';
+import { installRuntime } from '../telemetry/runtime';
 
 /** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
 export interface DevOptions {
@@ -63,22 +65,16 @@ async function gatewayPortFor(asked: number | undefined): Promise<number> {
 const DEFAULT_GATEWAY_PORT = 8080;
 
 /**
- * The SDK's warnings, less the expected ones: a failed attempt or a compensated delivery is the
+ * The SDK's lines not worth showing here: a failed attempt or a compensated delivery is the
  * product at work (the delivery's status tells it), and each worker serves workflows or
  * activities, not both, by design.
  */
-class DevLogger extends DefaultLogger {
-  private static readonly expected = [
-    'Activity failed',
-    'Workflow failed',
-    'No activities registered, not polling for activity tasks',
-    'No workflows registered, not polling for workflow tasks',
-  ];
-
-  override log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    if (!DevLogger.expected.includes(message)) super.log(level, message, meta);
-  }
-}
+const EXPECTED_SDK_LINES = [
+  'Activity failed',
+  'Workflow failed',
+  'No activities registered, not polling for activity tasks',
+  'No workflows registered, not polling for workflow tasks',
+];
 
 /** Listens on the port asked for, or on 8080 falling back to a free port when none was asked. */
 async function listenGateway(gateway: Gateway, port: number | undefined): Promise<string> {
@@ -155,8 +151,10 @@ export async function runDev(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const log = (line: string) => console.log(line);
-  // The SDK's start-up chatter (bundle statistics, worker states) would bury what matters here.
-  Runtime.install({ logger: new DevLogger('WARN') });
+  // Warnings and errors only unless TANDEM_LOG_LEVEL asks for more: the SDK's start-up chatter
+  // (bundle statistics, worker states) and a line per attempt would bury what matters here.
+  const logger = createLogger({ env, fallbackLevel: 'warn', destination: prettyDestination() });
+  installRuntime({ logger, dropMessages: EXPECTED_SDK_LINES });
   const dbFilename = options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite');
   // With --encrypt the UI must know the gateway's codec route before the server starts.
   const gatewayPort = options.encrypt ? await gatewayPortFor(options.gatewayPort) : undefined;
@@ -209,6 +207,7 @@ export async function runDev(
       config,
       connection: system.connection,
       env: runEnv,
+      logger,
       apiKeys: [
         { name: 'dev', key: apiKey, scopes: SCOPES },
         ...apiKeysFrom(gatewaySettings(config), env),

@@ -1,7 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import type { Logger as SdkLogger, LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import pinoPretty from 'pino-pretty';
 import { deliveryIdOf, workflowIdFor } from '../contract/contracts';
 import { LogSetupError } from '../contract/errors';
 
@@ -34,11 +33,9 @@ export interface LoggerOptions {
   fallbackLevel?: LogLevel;
   /**
    * Where the lines go: `stdout` for servers (worker, gateway), `stderr` for one-shot commands
-   * (their stdout is the command's answer), or a stream (tests).
+   * (their stdout is the command's answer), or a stream (`tandem dev`'s pretty lines, tests).
    */
   destination: 'stdout' | 'stderr' | DestinationStream;
-  /** Human-readable lines instead of JSON (`tandem dev`), written in-process. */
-  pretty?: boolean;
 }
 
 /**
@@ -89,15 +86,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const destination =
     typeof options.destination === 'object'
       ? options.destination
-      : options.pretty
-        ? // In this process, not in a worker thread: a transport costs a thread and its start-up.
-          pinoPretty({
-            destination: options.destination === 'stdout' ? 1 : 2,
-            sync: true,
-            translateTime: 'SYS:HH:MM:ss.l',
-            ignore: 'pid,hostname',
-          })
-        : pino.destination({ dest: options.destination === 'stdout' ? 1 : 2, sync: true });
+      : pino.destination({ dest: options.destination === 'stdout' ? 1 : 2, sync: true });
   return pino(
     {
       level,
