@@ -131,14 +131,18 @@ export class OperatorDesk {
       this.record.legs.map((leg) => leg.plan.target),
     );
     const legs = this.apply(action, args, origin);
-    return () =>
-      this.record.keepAction({
+    return () => {
+      const kept = this.record.keepAction({
         ...this.entry(action, raw, origin),
         ...(legs.length > 0 && { legs }),
         ...(action === 'extendDeadline' && {
           duration: (args as OperatorArgs['extendDeadline']).duration,
         }),
       });
+      // Once, not on replay; the worker adds the delivery id from the run's id.
+      log.info(`operator action: ${action}`, { action, via: kept.via, legs: kept.legs ?? [] });
+      return kept;
+    };
   }
 
   /** An update: judged like its signal, then answered with the action as kept. */
