@@ -11,15 +11,8 @@ import type { Deliver } from './drive';
 import type { RowSpec } from './matrix';
 import { GATEWAY_KEY, type Running } from './system';
 
-/** POSTs `body` as JSON; the answer's text, or an error naming `who` unless it is `status`. */
-async function post(
-  agent: Dispatcher,
-  url: string,
-  who: string,
-  status: number,
-  body: object,
-  headers = {},
-) {
+/** POSTs `body` as JSON to the row's way in; the answer's JSON, or an error unless it is `status`. */
+async function post(agent: Dispatcher, url: string, status: number, body: object, headers = {}) {
   const answer = await request(url, {
     dispatcher: agent,
     method: 'POST',
@@ -28,8 +21,8 @@ async function post(
   });
   const text = await answer.body.text();
   if (answer.statusCode !== status)
-    throw new Error(`${who} answered ${answer.statusCode}: ${text}`);
-  return text;
+    throw new Error(`${url} answered ${answer.statusCode}: ${text}`);
+  return JSON.parse(text) as { status: string; reason?: string };
 }
 
 /**
@@ -80,15 +73,12 @@ function completed(id: string, { status, reason }: { status: string; reason?: st
 export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
   if (spec.setup.starter === 'gateway') return gatewayDeliver(running, spec, agent);
-  if (spec.setup.starter === 'app') {
-    return async (id) => {
-      const delivery = { id, targets, payload: payloadFor(id) };
-      const text = await post(agent, `${running.worker.ready.url}/deliver`, 'app', 200, delivery);
-      completed(id, JSON.parse(text) as { status: string; reason?: string });
-    };
-  }
+  const appUrl = `${running.worker.ready.url}/deliver`;
   return async (id) => {
-    await running.client.start({ id, targets, payload: payloadFor(id) });
+    const delivery = { id, targets, payload: payloadFor(id) };
+    if (spec.setup.starter === 'app')
+      return completed(id, await post(agent, appUrl, 200, delivery));
+    await running.client.start(delivery);
     completed(id, await running.client.result(id));
   };
 }
@@ -96,13 +86,11 @@ export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher
 /** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
 export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
-  const authorization = `Bearer ${GATEWAY_KEY}`;
+  const headers = { authorization: `Bearer ${GATEWAY_KEY}` };
   return async (id) => {
     const began = performance.now();
     const delivery = { id, targets, payload: payloadFor(id) };
-    await post(agent, `${running.gateway!.url}/v1/deliveries`, 'gateway', 202, delivery, {
-      authorization,
-    });
+    await post(agent, `${running.gateway!.url}/v1/deliveries`, 202, delivery, headers);
     const acceptedMs = performance.now() - began;
     completed(id, await running.client.result(id));
     return { acceptedMs };

@@ -11,7 +11,6 @@ import { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
-import type { TandemConfig } from '../src/contract/config/schema';
 import { freePort } from '../src/host/machine';
 import { workflowsPath } from '../src/worker/worker';
 import { bundleWorkflows } from '../src/worker/workflow-bundle';
@@ -26,26 +25,16 @@ export const GATEWAY_KEY = `bench-${randomUUID()}`;
 /** A second key, of scope `deliver`, for the hostile row's flood: throttles per key stay apart. */
 export const FLOOD_KEY = `flood-${randomUUID()}`;
 
-/** A child process, with the setup it was started for. */
-type Started<Ready> = Child<Ready> & { key: string };
+type WorkerReady = { url?: string; memory: NodeJS.MemoryUsage };
 
 /** What a row drives, for its setup. */
-export interface Running {
-  server: BenchServer;
-  targetsUrl: string;
-  targets: Child;
-  worker: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
-  gateway?: { child: Child; url: string };
-  config: TandemConfig;
-  client: TandemClient;
-  /** The raw client, for histories. */
-  temporal: Client;
-}
+export type Running = Awaited<ReturnType<BenchSystem['prepareNow']>>;
 
 /** Keeps the processes matching the setups asked for. */
 export class BenchSystem {
-  private worker?: Started<Running['worker']['ready']>;
-  private gateway?: Started<string>;
+  /** The worker process and the gateway, each with the setup (`key`) it was started for. */
+  private worker?: Child<WorkerReady> & { key: string };
+  private gateway?: { child: Child; url: string; key: string };
   /** What `stop` must wait for: a start in progress is let finish, then stopped. */
   private preparing: Promise<unknown> = Promise.resolve();
   private stopping?: Promise<void>;
@@ -106,28 +95,23 @@ export class BenchSystem {
         serveStarts: starter === 'app',
         eagerStart,
       };
-      const worker = await startChild<Running['worker']['ready']>(
-        'worker',
-        ['bench/worker-main.ts'],
-        {
-          env: { BENCH_WORKER: JSON.stringify(options) },
-        },
-      );
+      const env = { BENCH_WORKER: JSON.stringify(options) };
+      const worker = await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env });
       this.worker = { ...worker, key: workerKey };
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
       const { rss, heapUsed, external } = worker.ready.memory;
       this.log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
     }
-    const gatewayKey = JSON.stringify({ bulkhead });
-    if (this.gateway !== undefined && (starter !== 'gateway' || this.gateway.key !== gatewayKey)) {
-      await this.gateway.stop();
+    const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead }) : undefined;
+    if (this.gateway?.key !== gatewayKey) {
+      await this.gateway?.child.stop();
       this.gateway = undefined;
     }
-    if (starter === 'gateway' && this.gateway === undefined) {
+    if (gatewayKey !== undefined && this.gateway === undefined) {
       this.log('Starting the gateway (tandem gateway)…');
       const file = path.join(this.dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
-      const gateway = await startChild<string>(
+      const child = await startChild<string>(
         'gateway',
         [path.join(ROOT, 'src/cli/main.ts'), 'gateway'],
         {
@@ -136,24 +120,23 @@ export class BenchSystem {
             TANDEM_API_KEYS: `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`,
             ...BENCH_ENV,
           },
-          readyLine: /tandem gateway: listening on /,
+          readyLine: /tandem gateway: listening on \S+/,
         },
       );
-      this.gateway = { ...gateway, key: gatewayKey };
+      this.gateway = { child, url: /listening on (\S+)/.exec(child.ready)![1]!, key: gatewayKey };
     }
     if (this.stopping) throw new Error('The bench is stopping');
     const { connection } = this.server.server.env;
-    const url = /listening on (\S+)/.exec(this.gateway?.ready ?? '')?.[1];
     return {
       server: this.server,
-      targetsUrl: this.targets.ready.url,
       targets: this.targets,
       worker: this.worker,
-      ...(starter === 'gateway' && url !== undefined && { gateway: { child: this.gateway!, url } }),
+      gateway: this.gateway,
       config,
       client: await TandemClient.connect(config, connection),
+      /** The raw client, for histories and visibility counts. */
       temporal: new Client({ connection, namespace: config.temporal.namespace }),
-    } satisfies Running;
+    };
   }
 
   /**
@@ -163,7 +146,7 @@ export class BenchSystem {
   stop(): Promise<void> {
     return (this.stopping ??= (async () => {
       await this.preparing;
-      await this.gateway?.stop();
+      await this.gateway?.child.stop();
       await this.worker?.stop();
       await this.targets.stop();
       await this.server.server.stop();
