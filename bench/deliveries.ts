@@ -8,9 +8,9 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { runHostile } from './hostile';
 import { parseBenchArgs, rowsFor } from './options';
 import { runParked } from './parked';
-import { formatReport, type BenchReport } from './report';
+import { formatReport, type BenchReport } from './columns';
 import { runRow } from './row';
-import { BenchSystem } from './system';
+import { startSystem } from './system';
 
 async function main(): Promise<void> {
   const options = parseBenchArgs(process.argv.slice(2));
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     durationS: 0,
     rows: [],
   };
-  const system = await BenchSystem.start(Math.max(100, ...rows.map((r) => r.concurrency)), log);
+  const system = await startSystem(Math.max(100, ...rows.map((r) => r.concurrency)), log);
   // The processes run in groups of their own, so no signal reaches them: SIGINT or SIGTERM stops
   // them, then exits. The handler stays: under `npm run bench` the signal arrives twice (the
   // terminal's, then tsx relaying it), and the second waits on the same stop instead of ending it.
@@ -39,18 +39,18 @@ async function main(): Promise<void> {
   try {
     for (const row of rows) {
       const running = await system.prepare(row.setup);
+      let failed: string[];
       if (row.kind === 'parked') {
-        report.parked = await runParked(running, row, log);
-        failures.push(...report.parked.failures.map((f) => `${row.name}, ${f}`));
+        failed = (report.parked = await runParked(running, row, log)).failures;
       } else if (row.kind === 'hostile') {
         const { quiet, flooded } = (report.hostile = await runHostile(running, row, log));
-        failures.push(...[...quiet.failures, ...flooded.failures].map((f) => `${row.name}, ${f}`));
+        failed = [...quiet.failures, ...flooded.failures];
       } else {
         const done = await runRow(running, row, log);
         report.rows.push(done);
-        for (const run of done.runs)
-          failures.push(...run.failures.map((f) => `${row.name}, ${run.name}: ${f}`));
+        failed = done.runs.flatMap((run) => run.failures.map((f) => `${run.name}: ${f}`));
       }
+      failures.push(...failed.map((f) => `${row.name}, ${f}`));
     }
   } finally {
     await system.stop();

@@ -12,22 +12,19 @@ import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { LEG_TARGETS } from './config';
 import { announceReady } from './processes';
 
-const MIB = 1024 * 1024;
 /** Connections the flood keeps busy, each sending its next request as soon as one is answered. */
 const FLOOD_CONNECTIONS = 4;
-/** Levels of the deep payload: with the request's own object, one under the depth limit. */
-const FLOOD_DEPTH = MAX_JSON_DEPTH - 2;
-// The flood comes from another loopback address, as another client would: a throttle per
-// client address then tells it from the app (127.0.0.1).
-const FLOOD_ADDRESS = '127.0.0.2';
 /** How the flood process starts the line of its tally, printed as it stops. */
 export const FLOOD_TALLY = 'flood-tally ';
 
 /** What the flood sent, and its answers by status (`error`: none, a reset connection). */
 export type FloodTally = Awaited<ReturnType<ReturnType<typeof flood>['stop']>>;
 
-/** A delivery request whose payload is 1 MiB of wide objects nested `FLOOD_DEPTH` deep. */
-export function deepWideBody(bytes = MIB, depth = FLOOD_DEPTH): Buffer {
+/**
+ * A delivery request whose payload is 1 MiB of wide objects nested `depth` deep: with the
+ * request's own object, one level under the depth limit.
+ */
+export function deepWideBody(bytes = 2 ** 20, depth = MAX_JSON_DEPTH - 2): Buffer {
   const head = `{"id":"flood-${randomUUID()}","targets":["${LEG_TARGETS[0]}"],"payload":`;
   const perLevel = Math.floor((bytes - head.length - 1) / depth);
   // Each level: `{"n":…,"k0":0,"k1":0,…}`, as wide as its share of the bytes allows.
@@ -43,8 +40,9 @@ function flood(gatewayUrl: string, key: string) {
   const agent = new Agent({
     connections: FLOOD_CONNECTIONS,
     pipelining: 1,
-    // A client option of its own: undici does not take it from `connect`.
-    localAddress: FLOOD_ADDRESS,
+    // Another loopback address, as another client's: a throttle per client address then tells the
+    // flood from the app (127.0.0.1). A client option of its own: undici ignores it in `connect`.
+    localAddress: '127.0.0.2',
   });
   const bodies = [
     { body: deepWideBody(), key },

@@ -10,7 +10,7 @@ import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
 import { startChild, watchRss } from './processes';
 import { rateOf, warmUp, withRow } from './row';
-import { gatewayDeliver } from './sides';
+import { tandemDeliver } from './sides';
 import { FLOOD_KEY, type Running } from './system';
 
 /** The goal the row is reported against. */
@@ -40,7 +40,7 @@ export function runHostile(running: Running, spec: RowSpec, log: (line: string) 
   const gatewayUrl = running.gateway?.url;
   if (gatewayUrl === undefined) throw new Error(`${spec.name}: the row needs the gateway`);
   return withRow(running, spec, async (agent, loadAverage1m) => {
-    const deliver = gatewayDeliver(running, spec, agent);
+    const deliver = tandemDeliver(running, spec, agent);
     await warmUp(spec.name, deliver, 5, 10);
     const durationMs = spec.durationMs ?? 10_000;
     log(`${spec.name}: quiet…`);

@@ -23,20 +23,13 @@ export function runParked(running: Running, spec: RowSpec, log: (line: string) =
     const workerRssBeforeBytes = rssBytes(running.worker.pid);
     const began = Date.now();
     log(`${spec.name}: starting up to ${asked} deliveries that park…`);
+    const targets = [...PARKING_TARGETS];
     const start = async (id: string) => {
-      const delivery = {
-        id: `${batch}-${id}`,
-        targets: [...PARKING_TARGETS],
-        payload: payloadFor(id),
-      };
-      await running.client.start(delivery);
+      await running.client.start({ id: `${batch}-${id}`, targets, payload: payloadFor(id) });
     };
     // Fewer than asked are started when the time cap passes first.
-    const started = await driveLanes(start, {
-      concurrency: spec.concurrency,
-      count: asked,
-      durationMs: spec.capMs,
-    });
+    const { concurrency, capMs } = spec;
+    const started = await driveLanes(start, { concurrency, count: asked, durationMs: capMs });
     const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
     const failures = [...started.failures];
     let parked = 0;

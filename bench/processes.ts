@@ -17,22 +17,18 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const READY = 'bench-ready ';
 const READY_TIMEOUT_MS = 60_000;
 
-/** A running child; `ready` is the JSON it announced (or the `readyLine` it printed). */
-export interface Child<Ready = unknown> {
-  pid: number;
-  ready: Ready;
-  /** Output so far (both streams), for error messages. */
-  output(): string;
-  /** Sends SIGTERM to the whole group and waits; SIGKILL after a grace period. */
-  stop(): Promise<void>;
-}
+/**
+ * A running child: `ready` is the JSON it announced (or the `readyLine` it printed), `output` its
+ * output so far (both streams), and `stop` SIGTERMs its group, then SIGKILLs it after a grace.
+ */
+export type Child<Ready = unknown> = Awaited<ReturnType<typeof startChild<Ready>>>;
 
 /** Starts a script (a path from the repository root) and waits until it is ready. */
 export async function startChild<Ready>(
   name: string,
   args: readonly string[],
   options: { env?: Record<string, string>; readyLine?: RegExp } = {},
-): Promise<Child<Ready>> {
+) {
   // Under node with tsx as a loader, not as a launcher, so the pid measured does the work; in a
   // group of its own, so a stop reaches whatever it spawned too.
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {

@@ -65,34 +65,27 @@ export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatch
   };
 }
 
-function completed(id: string, { status, reason }: { status: string; reason?: string }): void {
-  if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
-}
-
-/** A Tandem delivery, through the row's way in; throws unless it completed. */
+/**
+ * A Tandem delivery through the row's way in: a client in the driver, the app hosting the workers
+ * (which waits for the end itself), or the gateway (its 202 timed). Throws unless it completed.
+ */
 export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
-  if (spec.setup.starter === 'gateway') return gatewayDeliver(running, spec, agent);
-  const appUrl = `${running.worker.ready.url}/deliver`;
+  const { starter } = spec.setup;
+  const authorization = `Bearer ${GATEWAY_KEY}`;
   return async (id) => {
     const delivery = { id, targets, payload: payloadFor(id) };
-    if (spec.setup.starter === 'app')
-      return completed(id, await post(agent, appUrl, 200, delivery));
-    await running.client.start(delivery);
-    completed(id, await running.client.result(id));
-  };
-}
-
-/** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
-export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
-  const headers = { authorization: `Bearer ${GATEWAY_KEY}` };
-  return async (id) => {
     const began = performance.now();
-    const delivery = { id, targets, payload: payloadFor(id) };
-    await post(agent, `${running.gateway!.url}/v1/deliveries`, 202, delivery, headers);
-    const acceptedMs = performance.now() - began;
-    completed(id, await running.client.result(id));
+    let acceptedMs: number | undefined;
+    if (starter === 'gateway') {
+      await post(agent, `${running.gateway!.url}/v1/deliveries`, 202, delivery, { authorization });
+      acceptedMs = performance.now() - began;
+    } else if (starter === 'client') await running.client.start(delivery);
+    const { status, reason } =
+      starter === 'app'
+        ? await post(agent, `${running.worker.ready.url}/deliver`, 200, delivery)
+        : await running.client.result(id);
+    if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
     return { acceptedMs };
   };
 }

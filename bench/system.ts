@@ -17,7 +17,7 @@ import { bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
 import { startChild, ROOT, type Child } from './processes';
-import { startBenchServer, type BenchServer } from './server';
+import { startBenchServer } from './server';
 import type { WorkerProcessOptions } from './worker-main';
 
 /** The API key the bench's gateway accepts. */
@@ -27,89 +27,82 @@ export const FLOOD_KEY = `flood-${randomUUID()}`;
 
 type WorkerReady = { url?: string; memory: NodeJS.MemoryUsage };
 
+/** The bench's processes, kept matching the setups asked for. */
+export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;
 /** What a row drives, for its setup. */
-export type Running = Awaited<ReturnType<BenchSystem['prepareNow']>>;
+export type Running = Awaited<ReturnType<BenchSystem['prepare']>>;
 
-/** Keeps the processes matching the setups asked for. */
-export class BenchSystem {
-  /** The worker process and the gateway, each with the setup (`key`) it was started for. */
-  private worker?: Child<WorkerReady> & { key: string };
-  private gateway?: { child: Child; url: string; key: string };
-  /** What `stop` must wait for: a start in progress is let finish, then stopped. */
-  private preparing: Promise<unknown> = Promise.resolve();
-  private stopping?: Promise<void>;
-
-  private constructor(
-    private readonly server: BenchServer,
-    private readonly targets: Child<{ url: string }>,
-    private readonly dir: string,
-    private readonly gatewayPort: number,
-    private readonly concurrencyPerTarget: number,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  /** Starts the dev server and the targets, and bundles the workflows once for every worker. */
-  static async start(concurrencyPerTarget: number, log: (line: string) => void) {
-    log('Starting the Temporal dev server…');
-    const server = await startBenchServer(log);
-    let targets: Child<{ url: string }> | undefined;
-    try {
-      targets = await startChild('targets', ['bench/targets-main.ts']);
-      log('Bundling the workflows once for every worker process…');
-      const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-      await writeFile(path.join(dir, 'workflows.js'), await bundleWorkflows(workflowsPath, false));
-      const port = await freePort();
-      return new BenchSystem(server, targets, dir, port, concurrencyPerTarget, log);
-    } catch (error) {
-      await targets?.stop();
+/**
+ * Starts the dev server and the targets, and bundles the workflows once for every worker; the
+ * worker process and the gateway start as the rows' setups ask.
+ */
+export async function startSystem(concurrencyPerTarget: number, log: (line: string) => void) {
+  const targets = await startChild<{ url: string }>('targets', ['bench/targets-main.ts']);
+  log('Starting the Temporal dev server…');
+  const server = await startBenchServer(log).catch(async (error: unknown) => {
+    await targets.stop();
+    throw error;
+  });
+  const { address, env } = server.server;
+  const gatewayPort = await freePort();
+  // The worker process and the gateway, each with the setup (`key`) it was started for.
+  let worker: (Child<WorkerReady> & { key: string }) | undefined;
+  let gateway: { child: Child; url: string; key: string } | undefined;
+  // What `stop` must wait for: a start in progress is let finish, then stopped.
+  let preparing: Promise<unknown> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+  /**
+   * Stops everything, the server last; a start in progress is let finish its step first, then
+   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
+   */
+  const stop = () =>
+    (stopping ??= (async () => {
+      await preparing;
+      await gateway?.child.stop();
+      await worker?.stop();
+      await targets.stop();
       await server.server.stop();
-      throw error;
-    }
-  }
+    })());
+  log('Bundling the workflows once for every worker process…');
+  const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
+  const bundle = await bundleWorkflows(workflowsPath, false).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  await writeFile(path.join(dir, 'workflows.js'), bundle);
 
-  /** Brings the processes to `setup`, restarting only what differs. */
-  prepare(setup: Setup): Promise<Running> {
-    if (this.stopping) return Promise.reject(new Error('The bench is stopping'));
-    const prepared = this.prepareNow(setup);
-    this.preparing = prepared.catch(() => undefined);
-    return prepared;
-  }
-
-  private async prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
-    const document = benchConfigDocument({
-      targetsUrl: this.targets.ready.url,
-      address: this.server.server.address,
-      gatewayPort: this.gatewayPort,
-      bulkhead,
-    });
+  async function prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
+    const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
     const config = parseConfig(document, 'bench config');
     const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
-    if (this.worker?.key !== workerKey) {
-      await this.worker?.stop();
-      this.worker = undefined;
-      this.log(`Starting the worker process (${workerKey})…`);
+    if (worker?.key !== workerKey) {
+      await worker?.stop();
+      worker = undefined;
+      log(`Starting the worker process (${workerKey})…`);
       const options: WorkerProcessOptions = {
         document,
-        bundlePath: path.join(this.dir, 'workflows.js'),
-        concurrencyPerTarget: this.concurrencyPerTarget,
+        bundlePath: path.join(dir, 'workflows.js'),
+        concurrencyPerTarget,
         serveStarts: starter === 'app',
         eagerStart,
       };
       const env = { BENCH_WORKER: JSON.stringify(options) };
-      const worker = await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env });
-      this.worker = { ...worker, key: workerKey };
+      worker = {
+        ...(await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env })),
+        key: workerKey,
+      };
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
       const { rss, heapUsed, external } = worker.ready.memory;
-      this.log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
+      log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
     }
     const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead }) : undefined;
-    if (this.gateway?.key !== gatewayKey) {
-      await this.gateway?.child.stop();
-      this.gateway = undefined;
+    if (gateway?.key !== gatewayKey) {
+      await gateway?.child.stop();
+      gateway = undefined;
     }
-    if (gatewayKey !== undefined && this.gateway === undefined) {
-      this.log('Starting the gateway (tandem gateway)…');
-      const file = path.join(this.dir, 'tandem.config.yaml');
+    if (gatewayKey !== undefined && gateway === undefined) {
+      log('Starting the gateway (tandem gateway)…');
+      const file = path.join(dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
       const child = await startChild<string>(
         'gateway',
@@ -123,33 +116,25 @@ export class BenchSystem {
           readyLine: /tandem gateway: listening on \S+/,
         },
       );
-      this.gateway = { child, url: /listening on (\S+)/.exec(child.ready)![1]!, key: gatewayKey };
+      gateway = { child, url: /listening on (\S+)/.exec(child.ready)![1]!, key: gatewayKey };
     }
-    if (this.stopping) throw new Error('The bench is stopping');
-    const { connection } = this.server.server.env;
+    if (stopping) throw new Error('The bench is stopping');
     return {
-      server: this.server,
-      targets: this.targets,
-      worker: this.worker,
-      gateway: this.gateway,
-      config,
-      client: await TandemClient.connect(config, connection),
+      ...{ server, targets: targets, worker, gateway, config },
+      client: await TandemClient.connect(config, env.connection),
       /** The raw client, for histories and visibility counts. */
-      temporal: new Client({ connection, namespace: config.temporal.namespace }),
+      temporal: new Client({ connection: env.connection, namespace: config.temporal.namespace }),
     };
   }
 
-  /**
-   * Stops everything, the server last; a start in progress is let finish its step first, then
-   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
-   */
-  stop(): Promise<void> {
-    return (this.stopping ??= (async () => {
-      await this.preparing;
-      await this.gateway?.child.stop();
-      await this.worker?.stop();
-      await this.targets.stop();
-      await this.server.server.stop();
-    })());
-  }
+  return {
+    /** Brings the processes to `setup`, restarting only what differs. */
+    prepare(setup: Setup) {
+      if (stopping) return Promise.reject(new Error('The bench is stopping'));
+      const prepared = prepareNow(setup);
+      preparing = prepared.catch(() => undefined);
+      return prepared;
+    },
+    stop,
+  };
 }
