@@ -1,40 +1,52 @@
 /**
- * The report's columns, each declared once (heading, unit, how an item's figure is shown, its
- * ratio to the bare baseline), and the one function that renders them, to the terminal or to
- * Markdown: the printed report and the tables of BENCHMARKS.md read the same figures.
+ * The report's columns, each declared once (heading, how an item's figure is shown, its ratio to
+ * the bare baseline), and the one function that renders them, to the terminal (what `npm run
+ * bench` prints) or to Markdown (what `bench/tables.ts` writes for BENCHMARKS.md): the printed
+ * report and the tables of BENCHMARKS.md read the same figures.
  */
+import { HOSTILE_GOAL, type HostilePhase, type HostileReport } from './hostile';
+import type { BenchOptions } from './options';
+import type { ParkedReport } from './parked';
 import type { RowReport, RunReport } from './row';
+
+/** The whole report, as printed and as `--out` writes it: what the tables read back. */
+export interface BenchReport {
+  options: BenchOptions;
+  host: { cpus: number; model: string; loadAverage1m: number };
+  startedAt: string;
+  durationS: number;
+  rows: RowReport[];
+  parked?: ParkedReport;
+  hostile?: HostileReport;
+}
 
 /** Where a table goes: padded columns on the terminal, or a Markdown pipe table. */
 export type Style = 'terminal' | 'markdown';
 
-/** One column of a table of `T`s. */
+/** One column of a table of `T`s: its heading, units included, and each item's figure. */
 export interface Column<T> {
   header: string;
-  /** After the header (`ms`, `MiB`); joined without a space when it starts with `/`. */
-  unit?: string;
-  /** The item's figure: a number, shown with `digits` decimals, or text shown as it is. */
+  /** A number, shown with `digits` decimals, or text shown as it is. */
   figure: (item: T) => number | string | undefined;
   digits?: number;
 }
 
-const MIB = 1024 * 1024;
+/** A column in one line: heading, figure, decimals. */
+export function column<T>(header: string, figure: Column<T>['figure'], digits?: number) {
+  return { header, figure, digits };
+}
 
 /** A figure as a cell: `–` where there is none (no gateway on that row, nothing to divide). */
 export function fixed(value: number | undefined, digits = 1): string {
   return value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : '–';
 }
 
-function heading(column: Pick<Column<never>, 'header' | 'unit'>): string {
-  const { header, unit } = column;
-  if (unit === undefined) return header;
-  return unit.startsWith('/') ? `${header}${unit}` : `${header} ${unit}`;
-}
+const mib = (bytes: number) => bytes / 2 ** 20;
 
 /** The table's lines: the heading, (in Markdown, the alignment rule), a line per item. */
 export function table<T>(columns: readonly Column<T>[], items: readonly T[], style: Style) {
   const lines = [
-    columns.map(heading),
+    columns.map((column) => column.header),
     ...items.map((item) =>
       columns.map((column) => {
         const figure = column.figure(item);
@@ -52,31 +64,23 @@ export function table<T>(columns: readonly Column<T>[], items: readonly T[], sty
   return [padded[0]!, rule, ...padded.slice(1)].map((line) => `| ${line.join(' | ')} |`);
 }
 
-/** A titled table: in Markdown a blank line parts the title from the table. */
-export function titled<T>(
+/** A titled table, and the lines under it: in Markdown a blank line parts them from the table. */
+function titled<T>(
   title: string,
-  columns: readonly Column<T>[],
+  columns: Column<T>[],
   items: readonly T[],
   style: Style,
+  note = '',
 ) {
-  return [title, ...(style === 'markdown' ? [''] : []), ...table(columns, items, style)];
-}
-
-/** A column in one line: heading, figure, decimals, unit. */
-export function column<T>(
-  header: string,
-  figure: Column<T>['figure'],
-  digits?: number,
-  unit?: string,
-): Column<T> {
-  return { header, figure, digits, unit };
+  const gap = style === 'markdown' ? [''] : [];
+  return [title, ...gap, ...table(columns, items, style), ...(note ? [...gap, note] : [])];
 }
 
 /** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
 function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
   const pick = (run: RunReport) => (key === 'perSecond' ? run.perSecond : run[`${key}Ms` as const]);
-  const tandem = column<RowReport>(header, (row) => pick(row.runs[0]), 1, unit);
-  const bare = column<RowReport>(`bare ${header}`, (row) => pick(row.runs[1]), 1, unit);
+  const tandem = column<RowReport>(`${header}${unit}`, (row) => pick(row.runs[0]), 1);
+  const bare = column<RowReport>(`bare ${header}${unit}`, (row) => pick(row.runs[1]), 1);
   const ratio = column<RowReport>(`${header} ×`, (row) => row.ratio[key], 2);
   return { tandem, bare, ratio, all: [tandem, bare, ratio] };
 }
@@ -84,17 +88,16 @@ function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
 /** Every row's name, the first column of each row table. */
 export const ROW = column<RowReport>('row', (row) => row.name);
 export const PER_SECOND = sides('deliveries', '/s', 'perSecond');
-export const P50 = sides('p50', 'ms', 'p50');
-export const P99 = sides('p99', 'ms', 'p99');
+export const P50 = sides('p50', ' ms', 'p50');
+export const P99 = sides('p99', ' ms', 'p99');
 /** CPU-ms per Tandem delivery of one kind of process. */
 const cpu = (process: string) =>
-  column<RowReport>(process, (row) => row.runs[0].cpuMsPerDelivery[process], 2, 'CPU-ms');
+  column<RowReport>(`${process} CPU-ms`, (row) => row.runs[0].cpuMsPerDelivery[process], 2);
 /** All of Tandem's processes together, per delivery. */
 export const TOTAL_CPU = column<RowReport>(
-  'all',
+  'all CPU-ms',
   (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
   0,
-  'CPU-ms',
 );
 export const MATCHING_TASKS = column<RowReport>(
   'matching tasks',
@@ -109,25 +112,21 @@ export const LATENCY_COLUMNS: Column<RowReport>[] = [
   PER_SECOND.bare,
   ...P50.all,
   ...P99.all,
-  column(
-    '202 p50/p99',
-    ({ runs: [{ acceptedMs: a }] }) => (a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : ''),
-    1,
-    'ms',
+  column('202 p50/p99 ms', ({ runs: [{ acceptedMs: a }] }) =>
+    a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : '',
   ),
   column('failures', ({ runs }) => String(runs[0].failures.length + runs[1].failures.length)),
   column('load', (row) => row.loadAverage1m, 2),
 ];
 
 /** What a Tandem delivery cost: CPU by process, history, server round trips, worker memory. */
-export const COST_COLUMNS: Column<RowReport>[] = [
+const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
   ...['server', 'worker', 'gateway', 'driver', 'targets'].map(cpu),
   column(
-    'bare (driver+targets)',
+    'bare (driver+targets) CPU-ms',
     ({ runs: [, { cpuMsPerDelivery: bare }] }) => (bare.driver ?? NaN) + (bare.targets ?? NaN),
     2,
-    'CPU-ms',
   ),
   column('events', (row) => row.history.events, 0),
   column('bytes', (row) => row.history.bytes, 0),
@@ -135,27 +134,74 @@ export const COST_COLUMNS: Column<RowReport>[] = [
   MATCHING_TASKS,
   column('eager WF', (row) => row.serverPerDelivery.workflow_eager_execution, 2),
   column('eager act.', (row) => row.serverPerDelivery.activity_eager_execution, 2),
-  column('worker RSS', (row) => row.workerRssPeakBytes / MIB, 0, 'MiB'),
-  column(
-    'p50 split',
-    ({ runs: [{ phasesP50Ms: p }] }) =>
-      [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
-    1,
-    'ms',
+  column('worker RSS MiB', (row) => mib(row.workerRssPeakBytes), 0),
+  column('p50 split ms', ({ runs: [{ phasesP50Ms: p }] }) =>
+    [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
   ),
 ];
 
-/** The note under the cost table. */
-export const COST_NOTE =
-  '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';
+/** Two reports' rows of the same name. */
+export type Pair = readonly [RowReport, RowReport];
 
-/** A column of one of two reports' rows of the same name, its heading followed by `label`. */
-export function of(index: 0 | 1, label: string, { digits, ...rest }: Column<RowReport>) {
-  const figure = (pair: readonly [RowReport, RowReport]) => rest.figure(pair[index]);
-  return column(`${heading(rest)} ${label}`.trim(), figure, digits);
-}
-
-/** Each column twice: the first report's figure, then the second's. */
+/** Each column twice, for a pair of rows of the same name: the first's figure, then the second's. */
 export function paired(labels: readonly [string, string], columns: readonly Column<RowReport>[]) {
-  return columns.flatMap((column) => [of(0, labels[0], column), of(1, labels[1], column)]);
+  return columns.flatMap(({ header, figure, digits }) =>
+    ([0, 1] as const).map((index) =>
+      column(`${header} ${labels[index]}`.trim(), (pair: Pair) => figure(pair[index]), digits),
+    ),
+  );
 }
+
+const PHASE_COLUMNS: Column<readonly [string, HostilePhase]>[] = [
+  column('phase', ([name]) => name),
+  column('n', ([, phase]) => String(phase.count)),
+  column('202 p50 ms', ([, phase]) => phase.acceptedMs.p50, 1),
+  column('202 p99 ms', ([, phase]) => phase.acceptedMs.p99, 1),
+  column('e2e p99 ms', ([, phase]) => phase.endToEndMs.p99, 1),
+  column('gateway RSS MiB', ([, phase]) => mib(phase.gatewayRssPeakBytes), 0),
+  column('failures', ([, phase]) => String(phase.failures.length)),
+];
+
+/** The hostile row: the app's figures quiet and flooded, what the flood got, and the goal. */
+function hostileLines(hostile: HostileReport, style: Style): string[] {
+  const { flood, goalMet, quiet, flooded } = hostile;
+  const answers = Object.entries(flood.answers).map(([status, n]) => `${status}×${n}`);
+  const verdict = (met: boolean) => (met ? 'met' : 'missed');
+  const title = `${hostile.name}: ${hostile.ratePerSecond}/s for ${fixed(hostile.phaseSeconds, 0)} s quiet, then as long under the flood (load ${fixed(hostile.loadAverage1m, 2)})`;
+  const phases = [['quiet', quiet] as const, ['flooded', flooded] as const];
+  return [
+    ...titled(title, PHASE_COLUMNS, phases, style),
+    '',
+    `flood: ${flood.requests} requests, ${fixed(mib(flood.bytesSent), 0)} MiB sent; answers ${answers.join(', ')}`,
+    `goal: 202 p99 within ${HOSTILE_GOAL.p99Ratio}× of quiet (${fixed(hostile.p99Ratio, 2)}×: ${verdict(goalMet.p99)}), ` +
+      `gateway RSS under ${mib(HOSTILE_GOAL.gatewayRssBytes)} MiB (${verdict(goalMet.rss)})`,
+  ];
+}
+
+/** The report as text, in `style`. */
+export function formatReport(report: BenchReport, style: Style): string {
+  const { host, rows, parked, hostile } = report;
+  const sections = [
+    [
+      `${host.cpus} CPUs (${host.model}), load average ${fixed(host.loadAverage1m, 2)} at start; ` +
+        `${fixed(report.durationS, 0)} s in all; against the Temporal dev server`,
+    ],
+    titled(LATENCY_TITLE, LATENCY_COLUMNS, rows, style),
+    titled(COST_TITLE, COST_COLUMNS, rows, style, COST_NOTE),
+  ];
+  if (hostile) sections.push(hostileLines(hostile, style));
+  if (parked) {
+    sections.push([
+      `${parked.name}: ${parked.parked} of ${parked.asked} asked parked (start capped by time) in ${fixed(parked.secondsToPark, 0)} s; ` +
+        `worker RSS ${fixed(mib(parked.workerRssBeforeBytes), 0)} MiB before, ${fixed(mib(parked.workerRssAfterBytes), 0)} MiB after ` +
+        `(load ${fixed(parked.loadAverage1m, 2)})`,
+    ]);
+  }
+  return sections.map((lines) => lines.join('\n')).join('\n\n');
+}
+
+const LATENCY_TITLE = 'Latency and throughput (Tandem beside the bare Promise.allSettled baseline)';
+const COST_TITLE =
+  'Cost per Tandem delivery: CPU-ms by process (from /proc), history, server round trips, worker RSS';
+const COST_NOTE =
+  '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';

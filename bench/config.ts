@@ -12,58 +12,40 @@ export const PARKING_TARGETS = ['keep', 'refuse'] as const;
 /** The secret every target's header asks for, so both sides resolve one like a real config. */
 export const BENCH_ENV = { BENCH_TOKEN: 'bench-token' };
 
-/** What the config document depends on. */
-export interface BenchConfigOptions {
-  targetsUrl: string;
-  address: string;
-  gatewayPort: number;
-  /** `false` puts every target's attempts on the workflow's task queue (eager dispatch). */
-  bulkhead?: boolean;
-}
-
-function target(url: string, bulkhead: boolean, compensateUrl?: string) {
-  return {
+/**
+ * The config document (before validation); `bulkhead: false` puts every target's attempts on the
+ * workflow's task queue (eager dispatch).
+ */
+export function benchConfigDocument(
+  targetsUrl: string,
+  { address, gatewayPort, bulkhead }: { address: string; gatewayPort: number; bulkhead: boolean },
+) {
+  const target = (path: string, compensate?: string) => ({
     // Written only when off, so the document also runs against code that predates the field.
     ...(!bulkhead && { bulkhead }),
     request: {
       method: 'POST',
-      url,
+      url: `${targetsUrl}${path}`,
       headers: { Authorization: 'Bearer ${BENCH_TOKEN}' },
       timeout: '10s',
     },
     // One quick retry: the bench counts a failure rather than hiding it behind retries.
     retry: { initialInterval: '200ms', maximumAttempts: 2, deadline: '1m' },
-    ...(compensateUrl !== undefined && {
+    ...(compensate !== undefined && {
       compensate: {
         method: 'DELETE',
-        url: compensateUrl,
+        url: `${targetsUrl}${compensate}`,
         retry: { initialInterval: '200ms', maximumAttempts: 3, deadline: '1m' },
       },
     }),
-  };
-}
-
-/** The config document (before validation). */
-export function benchConfigDocument(options: BenchConfigOptions) {
-  const { targetsUrl } = options;
-  const bulkhead = options.bulkhead ?? true;
+  });
+  const legs = LEG_TARGETS.map(
+    (name) => [name, target(`/t/${name}`, `/t/${name}/{{response.body.id}}`)] as const,
+  );
   return {
-    temporal: { address: options.address, namespace: 'default', taskQueue: 'bench' },
-    targets: {
-      ...Object.fromEntries(
-        LEG_TARGETS.map((name) => [
-          name,
-          target(
-            `${targetsUrl}/t/${name}`,
-            bulkhead,
-            `${targetsUrl}/t/${name}/{{response.body.id}}`,
-          ),
-        ]),
-      ),
-      keep: target(`${targetsUrl}/t/keep`, bulkhead),
-      refuse: target(`${targetsUrl}/reject`, bulkhead),
-    },
-    gateway: { host: '127.0.0.1', port: options.gatewayPort },
+    temporal: { address, namespace: 'default', taskQueue: 'bench' },
+    targets: { ...Object.fromEntries(legs), keep: target('/t/keep'), refuse: target('/reject') },
+    gateway: { host: '127.0.0.1', port: gatewayPort },
   };
 }
 

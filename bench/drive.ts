@@ -5,39 +5,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Sends one delivery; resolves when it ended well (with the gateway's 202 time), else throws. */
 export type Deliver = (id: string) => Promise<{ acceptedMs?: number } | void>;
 
-/** One delivery as the driver saw it. */
-export interface Sample {
-  id: string;
-  /** `Date.now()` at the start and end, to line up with the targets' log. */
-  startedAt: number;
-  endedAt: number;
-  /** End to end, from `performance.now()`. */
-  ms: number;
-  acceptedMs?: number;
-}
-
-/** What one drive produced. */
-export interface Drive {
-  samples: Sample[];
-  failures: string[];
-  wallMs: number;
-}
+/** What one drive produced: a sample per delivery that ended well, a message per failure. */
+export type Drive = Awaited<ReturnType<typeof timed>>;
 
 /** Runs `send` with a drive to record into, and times it. */
 async function timed(send: (once: () => Promise<void>) => Promise<unknown>, deliver: Deliver) {
-  const drive: Drive = { samples: [], failures: [], wallMs: 0 };
+  const drive = {
+    // `Date.now()` at the start and end line up with the targets' log; `ms` is end to end.
+    samples: [] as { id: string; startedAt: number; endedAt: number; ms: number }[],
+    accepted: [] as number[],
+    failures: [] as string[],
+    wallMs: 0,
+  };
   const once = async () => {
     const id = randomUUID();
     const startedAt = Date.now();
     const began = performance.now();
     try {
-      const times = await deliver(id);
-      const ms = performance.now() - began;
-      drive.samples.push({ id, startedAt, endedAt: Date.now(), ms, acceptedMs: times?.acceptedMs });
+      const acceptedMs = (await deliver(id))?.acceptedMs;
+      drive.samples.push({ id, startedAt, endedAt: Date.now(), ms: performance.now() - began });
+      if (acceptedMs !== undefined) drive.accepted.push(acceptedMs);
     } catch (error) {
       drive.failures.push(error instanceof Error ? error.message : String(error));
     }
@@ -78,26 +70,16 @@ export function driveAtRate(
     for (let n = 0; n < Math.round((ratePerSecond * durationMs) / 1000); n++) {
       // Paced against the clock, not the previous send, so a slow tick does not lower the rate.
       const wait = began + (n * 1000) / ratePerSecond - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0) await sleep(wait);
       inFlight.push(once());
     }
     await Promise.all(inFlight);
   }, deliver);
 }
 
-/** Nearest-rank percentile of ascending `sorted`; `NaN` when empty. */
-export function percentile(sorted: readonly number[], p: number): number {
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] ?? NaN;
-}
-
-/** The median and the 99th percentile of `values`. */
-export function p50p99(values: readonly number[]): { p50: number; p99: number } {
-  const sorted = ascending(values);
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
-}
-
-/** The values sorted ascending (a copy). */
-export function ascending(values: readonly number[]): number[] {
-  return [...values].sort((a, b) => a - b);
+/** Nearest-rank percentiles of `values`: the median, the 95th and the 99th; `NaN` when empty. */
+export function percentiles(values: readonly number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1] ?? NaN;
+  return { p50: at(50), p95: at(95), p99: at(99) };
 }

@@ -2,33 +2,29 @@
  * The hostile row's flood: a client that keeps a few connections busy, from an address of its
  * own, sending in turn a 1 MiB delivery of wide objects nested near the depth limit, a megabyte
  * of `[`, and the 1 MiB body with a wrong API key, each as soon as the last was answered.
+ * Run as a script, it is the flood's own process: it floods `TANDEM_FLOOD_URL` with the deliver
+ * key `TANDEM_FLOOD_KEY` until SIGTERM, then prints its tally and exits.
  */
 import { randomUUID } from 'node:crypto';
+import { setPriority } from 'node:os';
 import { Agent, request } from 'undici';
 import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { LEG_TARGETS } from './config';
+import { announceReady } from './processes';
 
-const MIB = 1024 * 1024;
 /** Connections the flood keeps busy, each sending its next request as soon as one is answered. */
 const FLOOD_CONNECTIONS = 4;
-/** Levels of the deep payload: with the request's own object, one under the depth limit. */
-const FLOOD_DEPTH = MAX_JSON_DEPTH - 2;
-// The flood comes from another loopback address, as another client would: a throttle per
-// client address then tells it from the app (127.0.0.1).
-const FLOOD_ADDRESS = '127.0.0.2';
 /** How the flood process starts the line of its tally, printed as it stops. */
 export const FLOOD_TALLY = 'flood-tally ';
 
-/** What the flood sent and what it got back. */
-export interface FloodTally {
-  requests: number;
-  bytesSent: number;
-  /** Answers by status, and `error` for requests that got none (a reset connection). */
-  answers: Record<string, number>;
-}
+/** What the flood sent, and its answers by status (`error`: none, a reset connection). */
+export type FloodTally = Awaited<ReturnType<ReturnType<typeof flood>['stop']>>;
 
-/** A delivery request whose payload is 1 MiB of wide objects nested `FLOOD_DEPTH` deep. */
-export function deepWideBody(bytes = MIB, depth = FLOOD_DEPTH): Buffer {
+/**
+ * A delivery request whose payload is 1 MiB of wide objects nested `depth` deep: with the
+ * request's own object, one level under the depth limit.
+ */
+export function deepWideBody(bytes = 2 ** 20, depth = MAX_JSON_DEPTH - 2): Buffer {
   const head = `{"id":"flood-${randomUUID()}","targets":["${LEG_TARGETS[0]}"],"payload":`;
   const perLevel = Math.floor((bytes - head.length - 1) / depth);
   // Each level: `{"n":…,"k0":0,"k1":0,…}`, as wide as its share of the bytes allows.
@@ -40,19 +36,20 @@ export function deepWideBody(bytes = MIB, depth = FLOOD_DEPTH): Buffer {
 }
 
 /** Floods the gateway until `stop` is called; resolves to what it sent. */
-export function flood(gatewayUrl: string, key: string): { stop(): Promise<FloodTally> } {
+function flood(gatewayUrl: string, key: string) {
   const agent = new Agent({
     connections: FLOOD_CONNECTIONS,
     pipelining: 1,
-    // A client option of its own: undici does not take it from `connect`.
-    localAddress: FLOOD_ADDRESS,
+    // Another loopback address, as another client's: a throttle per client address then tells the
+    // flood from the app (127.0.0.1). A client option of its own: undici ignores it in `connect`.
+    localAddress: '127.0.0.2',
   });
   const bodies = [
     { body: deepWideBody(), key },
     { body: Buffer.from('['.repeat(1_000_000)), key },
     { body: deepWideBody(), key: `wrong-${randomUUID()}` },
   ];
-  const tally: FloodTally = { requests: 0, bytesSent: 0, answers: {} };
+  const tally = { requests: 0, bytesSent: 0, answers: {} as Record<string, number> };
   const count = (answer: string) => (tally.answers[answer] = (tally.answers[answer] ?? 0) + 1);
   let running = true;
   const lane = async (lane: number) => {
@@ -83,4 +80,15 @@ export function flood(gatewayUrl: string, key: string): { stop(): Promise<FloodT
       return tally;
     },
   };
+}
+
+if (require.main === module) {
+  // At the lowest priority: an attacker's CPU is its own machine's, so on this one the flood gets
+  // what the gateway and the app leave, and the row measures what answering it costs them.
+  setPriority(19);
+  const flooding = flood(process.env.TANDEM_FLOOD_URL!, process.env.TANDEM_FLOOD_KEY!);
+  announceReady({});
+  process.once('SIGTERM', () => {
+    void flooding.stop().then((tally) => console.log(`${FLOOD_TALLY}${JSON.stringify(tally)}`));
+  });
 }

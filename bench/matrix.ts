@@ -3,16 +3,14 @@
  * measures the bare `Promise.allSettled` baseline and Tandem side by side in the same run.
  */
 
-/** How a row runs: each kind's code is written once (`row.ts`, `parked.ts`, `hostile.ts`). */
-export type Kind =
-  /** Closed loop: `concurrency` lanes, each sending its next delivery when its last one ended. */
-  | 'closed'
-  /** Open loop: a delivery every `1 / ratePerSecond` s, whatever the answers' speed. */
-  | 'open'
-  /** Deliveries that park as `needs_attention`, and the worker's memory they cost. */
-  | 'parked'
-  /** An app at `ratePerSecond` through the gateway, quiet, then under a hostile flood. */
-  | 'hostile';
+/**
+ * How a row runs, each kind's code written once (`row.ts`, `parked.ts`, `hostile.ts`): `closed`,
+ * `concurrency` lanes, each sending its next delivery when its last one ended; `open`, a delivery
+ * every `1 / ratePerSecond` s, whatever the answers' speed; `parked`, deliveries that park as
+ * `needs_attention`, and the worker's memory they cost; `hostile`, an app at `ratePerSecond`
+ * through the gateway, quiet, then under a hostile flood.
+ */
+export type Kind = 'closed' | 'open' | 'parked' | 'hostile';
 
 /** How Tandem runs for a row: a change of setup restarts the processes it touches. */
 export interface Setup {
@@ -24,22 +22,20 @@ export interface Setup {
   bulkhead?: boolean;
 }
 
-/** One row of the report, as it runs. */
+/**
+ * One row of the report, as it runs: closed loop for `deliveries` or for `durationMs` (`hostile`:
+ * each phase's length), no new delivery after `capMs` (those in flight finish); open loop at
+ * `ratePerSecond` for `durationMs`. Each target answers after `latencyMs`.
+ */
 export interface RowSpec {
   name: string;
   kind: Kind;
-  /** Closed-loop lanes; 0 for the open-loop kinds. */
   concurrency: number;
-  /** Open loop at this rate (for `durationMs`). */
   ratePerSecond?: number;
-  /** How long each target takes to answer. */
   latencyMs: number;
   legs: number;
-  /** Closed loop for this many deliveries… */
   deliveries?: number;
-  /** …or for this long (`hostile`: each phase's length). */
   durationMs?: number;
-  /** Closed loop: no new delivery starts after this long (those in flight finish). */
   capMs?: number;
   setup: Setup;
 }

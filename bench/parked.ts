@@ -14,41 +14,22 @@ import { withRow } from './row';
 import type { Running } from './system';
 
 /** What the parked row measured. */
-export interface ParkedReport {
-  name: string;
-  /** How many the row asked for; fewer are started when the cap passes first. */
-  asked: number;
-  loadAverage1m: number;
-  parked: number;
-  failures: string[];
-  /** From the first start until the server listed every run as parked. */
-  secondsToPark: number;
-  /** RSS of the worker process. */
-  workerRssBeforeBytes: number;
-  workerRssAfterBytes: number;
-}
+export type ParkedReport = Awaited<ReturnType<typeof runParked>>;
 
-export function runParked(
-  running: Running,
-  spec: RowSpec,
-  log: (line: string) => void,
-): Promise<ParkedReport> {
+export function runParked(running: Running, spec: RowSpec, log: (line: string) => void) {
   return withRow(running, spec, async (_agent, loadAverage1m) => {
-    const count = spec.deliveries ?? 1000;
+    const asked = spec.deliveries ?? 1000;
     const batch = `parked-${randomUUID().slice(0, 8)}`;
     const workerRssBeforeBytes = rssBytes(running.worker.pid);
     const began = Date.now();
-    log(`${spec.name}: starting up to ${count} deliveries that park…`);
-    const started = await driveLanes(
-      async (id) => {
-        await running.client.start({
-          id: `${batch}-${id}`,
-          targets: [...PARKING_TARGETS],
-          payload: payloadFor(id),
-        });
-      },
-      { concurrency: spec.concurrency, count, durationMs: spec.capMs },
-    );
+    log(`${spec.name}: starting up to ${asked} deliveries that park…`);
+    const targets = [...PARKING_TARGETS];
+    const start = async (id: string) => {
+      await running.client.start({ id: `${batch}-${id}`, targets, payload: payloadFor(id) });
+    };
+    // Fewer than asked are started when the time cap passes first.
+    const { concurrency, capMs } = spec;
+    const started = await driveLanes(start, { concurrency, count: asked, durationMs: capMs });
     const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
     const failures = [...started.failures];
     let parked = 0;
@@ -60,11 +41,8 @@ export function runParked(
       10 * 60_000,
     ).catch((error: Error) => failures.push(error.message));
     return {
-      name: spec.name,
-      asked: count,
-      loadAverage1m,
-      parked,
-      failures,
+      ...{ name: spec.name, asked, loadAverage1m, parked, failures },
+      /** From the first start until the server listed every run as parked. */
       secondsToPark: (Date.now() - began) / 1000,
       workerRssBeforeBytes,
       workerRssAfterBytes: rssBytes(running.worker.pid),

@@ -1,12 +1,14 @@
 /**
- * The bench's child processes (targets, workers, gateway, flood): each runs in its own process
- * group, is stopped by that group, and is measured from /proc, so what a process costs is read
- * from the kernel rather than estimated.
+ * The bench's child processes (targets, workers, gateway, flood), both sides of them: each is
+ * started in its own process group, announces itself ready with a line of JSON, is stopped by
+ * its group, and is measured from /proc, so what a process costs is read from the kernel.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { killGroup, stopGroup } from '../src/cluster/processes';
-import { findProjectRoot } from '../src/host/machine';
+import { findProjectRoot, LOOPBACK } from '../src/host/machine';
 
 /** The repository root, where `tsx` and the sources are. */
 export const ROOT = findProjectRoot(__dirname);
@@ -15,26 +17,18 @@ const CLOCK_TICKS_PER_SECOND = 100;
 const READY = 'bench-ready ';
 const READY_TIMEOUT_MS = 60_000;
 
-/** A running child; `ready` is the JSON it printed after `bench-ready `. */
-export interface Child<Ready = unknown> {
-  name: string;
-  pid: number;
-  ready: Ready;
-  /** Output so far (both streams), for error messages. */
-  output(): string;
-  /** Sends SIGTERM to the whole group and waits; SIGKILL after a grace period. */
-  stop(): Promise<void>;
-}
-
 /**
- * Starts a script (a path from the repository root) and waits until it prints its ready line
- * (or exits, or a minute passes).
+ * A running child: `ready` is the JSON it announced (or the `readyLine` it printed), `output` its
+ * output so far (both streams), and `stop` SIGTERMs its group, then SIGKILLs it after a grace.
  */
+export type Child<Ready = unknown> = Awaited<ReturnType<typeof startChild<Ready>>>;
+
+/** Starts a script (a path from the repository root) and waits until it is ready. */
 export async function startChild<Ready>(
   name: string,
   args: readonly string[],
   options: { env?: Record<string, string>; readyLine?: RegExp } = {},
-): Promise<Child<Ready>> {
+) {
   // Under node with tsx as a loader, not as a launcher, so the pid measured does the work; in a
   // group of its own, so a stop reaches whatever it spawned too.
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
@@ -45,33 +39,69 @@ export async function startChild<Ready>(
   });
   const pid = child.pid!;
   let output = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  const ready = await new Promise<Ready>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${name} was not ready in ${READY_TIMEOUT_MS} ms:\n${output}`)),
-      READY_TIMEOUT_MS,
-    );
+  let timer: NodeJS.Timeout | undefined;
+  const ready = new Promise<Ready>((resolve, reject) => {
+    const fail = (why: string) => reject(new Error(`${name} ${why}:\n${output}`));
+    timer = setTimeout(() => fail(`was not ready in ${READY_TIMEOUT_MS} ms`), READY_TIMEOUT_MS);
+    child.on('exit', (code) => fail(`exited (${code}) before it was ready`));
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const line = output
         .split('\n')
         .find((l) => l.startsWith(READY) || options.readyLine?.test(l));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      resolve((line.startsWith(READY) ? JSON.parse(line.slice(READY.length)) : line) as Ready);
+      if (line !== undefined) {
+        resolve((line.startsWith(READY) ? JSON.parse(line.slice(READY.length)) : line) as Ready);
+      }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code}) before it was ready:\n${output}`));
-    });
-  }).catch(async (error: unknown) => {
-    killGroup(pid);
-    await exited;
-    throw error;
   });
-  return { name, pid, ready, output: () => output, stop: () => stopGroup(pid) };
+  try {
+    return { pid, ready: await ready, output: () => output, stop: () => stopGroup(pid) };
+  } catch (error) {
+    killGroup(pid);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The child's side of {@link startChild}: the line that says it is ready, with what it offers. */
+export function announceReady(ready: object): void {
+  console.log(`${READY}${JSON.stringify(ready)}`);
+}
+
+/** An answer of {@link serveJson}: a status and a JSON body (none when absent). */
+export type JsonAnswer = readonly [status: number, json?: unknown];
+
+/**
+ * Serves `handle` on a free port of 127.0.0.1 and resolves to its URL: `handle` gets the request
+ * and its body, and answers; a throw is a 500 that names the error.
+ */
+export async function serveJson(
+  handle: (request: IncomingMessage, body: string) => Promise<JsonAnswer>,
+): Promise<string> {
+  const server = createServer((request, response) => {
+    void (async () => {
+      let body = '';
+      for await (const chunk of request) body += String(chunk);
+      const [status, json] = await handle(request, body).catch((error: unknown): JsonAnswer => [
+        500,
+        { error: error instanceof Error ? error.message : String(error) },
+      ]);
+      const text = json === undefined ? '' : JSON.stringify(json);
+      response.writeHead(status, {
+        ...(json !== undefined && { 'content-type': 'application/json' }),
+        'content-length': Buffer.byteLength(text),
+      });
+      response.end(text);
+    })();
+  });
+  // Longer than the driver's pool keeps a connection idle, so the server never closes one first.
+  server.keepAliveTimeout = 60_000;
+  process.once('SIGTERM', () => server.close());
+  await new Promise<void>((resolve) => server.listen(0, LOOPBACK, resolve));
+  return `http://${LOOPBACK}:${(server.address() as AddressInfo).port}`;
 }
 
 /** User plus system CPU time (all threads) in a `/proc/<pid>/stat` line, in ms. */
@@ -94,35 +124,26 @@ export function cpuMs(pid: number): number {
   return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
-/** A process's resident set size now, in bytes. */
+/** A process's resident set size now, in bytes; 0 once it has ended. */
 export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  return kib === undefined ? 0 : Number(kib) * 1024;
+  try {
+    const kib = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kib ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
 }
 
-/** Samples a process's RSS until stopped; returns the peak. */
-export function watchRss(pid: number, everyMs = 100): { stop(): number } {
+/** Samples a process's RSS every 100 ms until stopped; `stop` returns the peak. */
+export function watchRss(pid: number): { stop(): number } {
   let peak = 0;
-  const sample = () => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // The process ended; keep its last peak.
-    }
-  };
+  const sample = () => (peak = Math.max(peak, rssBytes(pid)));
   sample();
-  const timer = setInterval(sample, everyMs).unref();
+  const timer = setInterval(sample, 100).unref();
   return {
     stop() {
       clearInterval(timer);
-      sample();
-      return peak;
+      return sample();
     },
   };
-}
-
-/** The 1-minute load average, read where the kernel keeps it. */
-export function loadAverage(): number {
-  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }

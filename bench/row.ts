@@ -1,87 +1,48 @@
 /**
  * One row: the bare baseline, then Tandem, at the same load against the same targets, with
  * what each process spent (CPU from /proc), what the server did (matching and eager counters),
- * and what a delivery left in history.
+ * and what a delivery left in history: events, encoded bytes (what the server stores and every
+ * replay reads) and workflow tasks (each a round trip between server and worker).
  */
+import { loadavg } from 'node:os';
+import type { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { workflowIdFor } from '../src/contract/contracts';
-import {
-  ascending,
-  driveAtRate,
-  driveLanes,
-  p50p99,
-  percentile,
-  type Deliver,
-  type Drive,
-} from './drive';
-import { historyCost, type HistoryCost } from './history';
+import { driveAtRate, driveLanes, percentiles, type Deliver, type Drive } from './drive';
 import type { RowSpec } from './matrix';
-import { cpuMs, loadAverage, watchRss } from './processes';
-import { counterDelta, readServerCounters, type ServerCounters } from './server';
+import { cpuMs, watchRss } from './processes';
+import { counterDelta, readServerCounters } from './server';
 import { baselineDeliver, tandemDeliver } from './sides';
 import type { Running } from './system';
 
 /** What one side of a row measured. */
-export interface RunReport {
-  name: 'tandem' | 'baseline';
-  count: number;
-  wallMs: number;
-  perSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  failures: string[];
-  /** Medians, from the targets' log: before the first leg arrived, at the targets, after. */
-  phasesP50Ms: { toFirstRequest: number; atTargets: number; afterLastAnswer: number };
-  /** CPU-ms per delivery of each process involved, read from /proc: `server`, `worker`, … */
-  cpuMsPerDelivery: Record<string, number>;
-  /** Through the gateway: how long the 202 took. */
-  acceptedMs?: { p50: number; p99: number };
-}
-
+export type RunReport = Awaited<ReturnType<typeof side>>['report'];
 /** A row's report. */
-export interface RowReport extends Pick<RowSpec, 'name' | 'concurrency' | 'latencyMs' | 'legs'> {
-  setup: RowSpec['setup'];
-  /** The 1-minute load average when the row began: other load moves every figure. */
-  loadAverage1m: number;
-  runs: [tandem: RunReport, baseline: RunReport];
-  ratio: { p50: number; p99: number; perSecond: number };
-  history: HistoryCost;
-  /** Server counters per Tandem delivery (tasks handed out by matching, eager starts/dispatches). */
-  serverPerDelivery: ServerCounters;
-  workerRssPeakBytes: number;
-}
+export type RowReport = Awaited<ReturnType<typeof runRow>>;
 
 /** Runs one row against `running`. */
 export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
-  return withRow(running, spec, async (agent, loadAverage1m): Promise<RowReport> => {
-    const baseline = await side(
-      running,
-      spec,
-      'baseline',
-      baselineDeliver(running, spec, agent),
-      log,
-    );
+  return withRow(running, spec, async (agent, loadAverage1m) => {
+    const bare = baselineDeliver(running, spec, agent);
+    const baseline = await side(running, spec, 'baseline', bare, log);
     const rss = watchRss(running.worker.pid);
-    const { metricsUrl } = running.server;
-    const before = await readServerCounters(metricsUrl);
+    const before = await readServerCounters(running.server.metricsUrl);
     const tandem = await side(running, spec, 'tandem', tandemDeliver(running, spec, agent), log);
-    const serverPerDelivery = counterDelta(
-      await readServerCounters(metricsUrl),
-      before,
-      Math.max(1, tandem.report.count),
-    );
+    const after = await readServerCounters(running.server.metricsUrl);
     const workerRssPeakBytes = rss.stop();
     const sampled = tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id));
     const times = (key: 'p50Ms' | 'p99Ms' | 'perSecond') =>
       tandem.report[key] / baseline.report[key];
     const { name, concurrency, latencyMs, legs, setup } = spec;
     return {
+      /** `loadAverage1m`: the 1-minute load average when the row began. */
       ...{ name, concurrency, latencyMs, legs, setup, loadAverage1m },
-      runs: [tandem.report, baseline.report],
+      runs: [tandem.report, baseline.report] as [tandem: RunReport, baseline: RunReport],
       ratio: { p50: times('p50Ms'), p99: times('p99Ms'), perSecond: times('perSecond') },
       history: await historyCost(running.temporal, sampled),
-      serverPerDelivery,
+      /** Per Tandem delivery: tasks handed out by matching, eager starts and dispatches. */
+      serverPerDelivery: counterDelta(after, before, Math.max(1, tandem.report.count)),
       workerRssPeakBytes,
     };
   });
@@ -96,7 +57,7 @@ export async function withRow<T>(
   spec: RowSpec,
   run: (agent: Dispatcher, loadAverage1m: number) => Promise<T>,
 ): Promise<T> {
-  const loadAverage1m = loadAverage();
+  const loadAverage1m = loadavg()[0]!;
   await targets(running, 'PUT', '/_latency', { latencyMs: spec.latencyMs });
   const agent = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
   try {
@@ -116,10 +77,10 @@ export async function warmUp(what: string, deliver: Deliver, concurrency: number
 async function side(
   running: Running,
   spec: RowSpec,
-  name: RunReport['name'],
+  name: 'tandem' | 'baseline',
   deliver: Deliver,
   log: (line: string) => void,
-): Promise<{ report: RunReport; drive: Drive }> {
+) {
   const warmUpLanes = Math.min(50, Math.max(1, spec.concurrency));
   await warmUp(`${spec.name}, ${name}`, deliver, warmUpLanes, Math.max(warmUpLanes, 5));
   await targets(running, 'GET', '/_log');
@@ -145,28 +106,24 @@ async function side(
         });
   const driver = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
-  const sorted = ascending(drive.samples.map((s) => s.ms));
-  const accepted = drive.samples.flatMap((s) => s.acceptedMs ?? []);
+  const { p50, p95, p99 } = percentiles(drive.samples.map((s) => s.ms));
   const targetsLog = (await targets(running, 'GET', '/_log')) as Record<string, [number, number]>;
-  return {
-    drive,
-    report: {
-      name,
-      count: drive.samples.length,
-      wallMs: drive.wallMs,
-      perSecond: drive.samples.length / (drive.wallMs / 1000),
-      p50Ms: percentile(sorted, 50),
-      p95Ms: percentile(sorted, 95),
-      p99Ms: percentile(sorted, 99),
-      failures: drive.failures,
-      phasesP50Ms: phases(drive, targetsLog),
-      cpuMsPerDelivery: {
-        ...Object.fromEntries(cpu().map(([k, ms]) => [k, (ms - cpuBefore.get(k)!) / count])),
-        driver: (driver.user + driver.system) / 1000 / count,
-      },
-      ...(accepted.length > 0 && { acceptedMs: p50p99(accepted) }),
-    },
+  const report = {
+    name,
+    count: drive.samples.length,
+    wallMs: drive.wallMs,
+    perSecond: drive.samples.length / (drive.wallMs / 1000),
+    ...{ p50Ms: p50, p95Ms: p95, p99Ms: p99, failures: drive.failures },
+    phasesP50Ms: phases(drive, targetsLog),
+    /** CPU-ms per delivery of each process involved, read from /proc: `server`, `worker`, … */
+    cpuMsPerDelivery: {
+      ...Object.fromEntries(cpu().map(([k, ms]) => [k, (ms - cpuBefore.get(k)!) / count])),
+      driver: (driver.user + driver.system) / 1000 / count,
+    } as Record<string, number>,
+    /** Through the gateway: how long the 202 took. */
+    ...(drive.accepted.length > 0 && { acceptedMs: percentiles(drive.accepted) }),
   };
+  return { drive, report };
 }
 
 /** An open-loop row's rate: the matrix gives every such row one. */
@@ -177,20 +134,43 @@ export function rateOf(spec: RowSpec): number {
 
 /** A call to the targets' control routes: the latency to answer with, and their log. */
 async function targets(running: Running, method: 'PUT' | 'GET', route: string, body?: object) {
-  const answer = await request(`${running.targetsUrl}${route}`, {
+  const answer = await request(`${running.targets.ready.url}${route}`, {
     method,
     ...(body && { body: JSON.stringify(body) }),
   });
   return method === 'GET' ? answer.body.json() : answer.body.dump();
 }
 
-/** The medians of the p50 split, from the targets' log of each delivery's first and last. */
-function phases(drive: Drive, log: Record<string, [number, number]>): RunReport['phasesP50Ms'] {
+/**
+ * The medians of the p50 split, from the targets' log of each delivery's first and last:
+ * before the first leg arrived, at the targets, after the last answer.
+ */
+function phases(drive: Drive, log: Record<string, [number, number]>) {
   const seen = drive.samples.flatMap((s) => (log[s.id] ? [{ ...s, at: log[s.id]! }] : []));
-  const median = (values: number[]) => percentile(ascending(values), 50);
+  const median = (values: number[]) => percentiles(values).p50;
   return {
     toFirstRequest: median(seen.map((s) => s.at[0] - s.startedAt)),
     atTargets: median(seen.map((s) => s.at[1] - s.at[0])),
     afterLastAnswer: median(seen.map((s) => s.endedAt - s.at[1])),
   };
+}
+
+const COMPLETED_TASK = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
+
+/** The mean history cost of the runs `workflowIds`. */
+async function historyCost(client: Client, workflowIds: readonly string[]) {
+  const costs = await Promise.all(
+    workflowIds.map(async (workflowId) => {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      const events = history.events ?? [];
+      return {
+        events: events.length,
+        bytes: temporal.api.history.v1.History.encode(history).finish().byteLength,
+        workflowTasks: events.filter((e) => e.eventType === COMPLETED_TASK).length,
+      };
+    }),
+  );
+  const mean = (key: keyof (typeof costs)[number]) =>
+    costs.reduce((sum, cost) => sum + cost[key], 0) / costs.length;
+  return { events: mean('events'), bytes: mean('bytes'), workflowTasks: mean('workflowTasks') };
 }

@@ -5,18 +5,13 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { startLocalTemporal } from '../src/dev/local-system';
-import type { TemporalServer } from '../src/dev/temporal-server';
 import { freePort } from '../src/host/machine';
 
 /** A running dev server, its metrics endpoint, and the pid its CPU is read from. */
-export interface BenchServer {
-  server: TemporalServer;
-  metricsUrl: string;
-  pid: number;
-}
+export type BenchServer = Awaited<ReturnType<typeof startBenchServer>>;
 
 /** Starts the dev server, with the Temporal CLI a user's `tandem dev` would use. */
-export async function startBenchServer(log: (line: string) => void): Promise<BenchServer> {
+export async function startBenchServer(log: (line: string) => void) {
   const metricsPort = await freePort();
   const server = await startLocalTemporal({
     cli: { env: process.env },
@@ -24,32 +19,26 @@ export async function startBenchServer(log: (line: string) => void): Promise<Ben
     extraArgs: ['--metrics-port', String(metricsPort), '--log-level', 'never'],
     log,
   });
-  return {
-    server,
-    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
-    pid: serverPid(metricsPort),
-  };
-}
-
-/** The dev server's process: the SDK starts it, so it is found by its metrics port. */
-function serverPid(metricsPort: number): number {
+  // The SDK starts the server: its process is found by its metrics port.
   const flag = `--metrics-port\0${metricsPort}\0`;
-  for (const entry of readdirSync('/proc')) {
+  const pid = readdirSync('/proc').find((entry) => {
     try {
-      if (/^\d+$/.test(entry) && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(flag)) {
-        return Number(entry);
-      }
+      return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(flag);
     } catch {
-      // It ended while the folder was read.
+      return false; // It ended while the folder was read.
     }
+  });
+  if (pid === undefined) {
+    await server.stop();
+    throw new Error(
+      `No process with --metrics-port ${metricsPort}: the server's CPU is unreadable`,
+    );
   }
-  throw new Error(
-    `No process with --metrics-port ${metricsPort}: the dev server's CPU cannot be read`,
-  );
+  return { server, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, pid: Number(pid) };
 }
 
 /** Names of the server counters the bench reads. */
-export const SERVER_COUNTERS = [
+const SERVER_COUNTERS = [
   'poll_success',
   'poll_success_sync',
   'workflow_eager_execution',
@@ -78,12 +67,7 @@ export async function readServerCounters(metricsUrl: string): Promise<ServerCoun
 }
 
 /** The difference of two counter readings, per `count` deliveries. */
-export function counterDelta(
-  after: ServerCounters,
-  before: ServerCounters,
-  count = 1,
-): ServerCounters {
-  return Object.fromEntries(
-    SERVER_COUNTERS.map((name) => [name, (after[name] - before[name]) / count]),
-  ) as ServerCounters;
+export function counterDelta(after: ServerCounters, before: ServerCounters, count = 1) {
+  const delta = SERVER_COUNTERS.map((name) => [name, (after[name] - before[name]) / count]);
+  return Object.fromEntries(delta) as ServerCounters;
 }

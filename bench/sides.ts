@@ -11,15 +11,8 @@ import type { Deliver } from './drive';
 import type { RowSpec } from './matrix';
 import { GATEWAY_KEY, type Running } from './system';
 
-/** POSTs `body` as JSON; the answer's text, or an error naming `who` unless it is `status`. */
-async function post(
-  agent: Dispatcher,
-  url: string,
-  who: string,
-  status: number,
-  body: object,
-  headers = {},
-) {
+/** POSTs `body` as JSON to the row's way in; the answer's JSON, or an error unless it is `status`. */
+async function post(agent: Dispatcher, url: string, status: number, body: object, headers = {}) {
   const answer = await request(url, {
     dispatcher: agent,
     method: 'POST',
@@ -28,8 +21,8 @@ async function post(
   });
   const text = await answer.body.text();
   if (answer.statusCode !== status)
-    throw new Error(`${who} answered ${answer.statusCode}: ${text}`);
-  return text;
+    throw new Error(`${url} answered ${answer.statusCode}: ${text}`);
+  return JSON.parse(text) as { status: string; reason?: string };
 }
 
 /**
@@ -72,39 +65,27 @@ export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatch
   };
 }
 
-function completed(id: string, { status, reason }: { status: string; reason?: string }): void {
-  if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
-}
-
-/** A Tandem delivery, through the row's way in; throws unless it completed. */
+/**
+ * A Tandem delivery through the row's way in: a client in the driver, the app hosting the workers
+ * (which waits for the end itself), or the gateway (its 202 timed). Throws unless it completed.
+ */
 export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
   const targets = LEG_TARGETS.slice(0, spec.legs);
-  if (spec.setup.starter === 'gateway') return gatewayDeliver(running, spec, agent);
-  if (spec.setup.starter === 'app') {
-    return async (id) => {
-      const delivery = { id, targets, payload: payloadFor(id) };
-      const text = await post(agent, `${running.worker.ready.url}/deliver`, 'app', 200, delivery);
-      completed(id, JSON.parse(text) as { status: string; reason?: string });
-    };
-  }
-  return async (id) => {
-    await running.client.start({ id, targets, payload: payloadFor(id) });
-    completed(id, await running.client.result(id));
-  };
-}
-
-/** A delivery posted to the gateway: times the 202, then waits for the run to complete. */
-export function gatewayDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
+  const { starter } = spec.setup;
   const authorization = `Bearer ${GATEWAY_KEY}`;
   return async (id) => {
-    const began = performance.now();
     const delivery = { id, targets, payload: payloadFor(id) };
-    await post(agent, `${running.gateway!.url}/v1/deliveries`, 'gateway', 202, delivery, {
-      authorization,
-    });
-    const acceptedMs = performance.now() - began;
-    completed(id, await running.client.result(id));
+    const began = performance.now();
+    let acceptedMs: number | undefined;
+    if (starter === 'gateway') {
+      await post(agent, `${running.gateway!.url}/v1/deliveries`, 202, delivery, { authorization });
+      acceptedMs = performance.now() - began;
+    } else if (starter === 'client') await running.client.start(delivery);
+    const { status, reason } =
+      starter === 'app'
+        ? await post(agent, `${running.worker.ready.url}/deliver`, 200, delivery)
+        : await running.client.result(id);
+    if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
     return { acceptedMs };
   };
 }

@@ -11,14 +11,13 @@ import { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
-import type { TandemConfig } from '../src/contract/config/schema';
 import { freePort } from '../src/host/machine';
 import { workflowsPath } from '../src/worker/worker';
 import { bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
 import { startChild, ROOT, type Child } from './processes';
-import { startBenchServer, type BenchServer } from './server';
+import { startBenchServer } from './server';
 import type { WorkerProcessOptions } from './worker-main';
 
 /** The API key the bench's gateway accepts. */
@@ -26,108 +25,86 @@ export const GATEWAY_KEY = `bench-${randomUUID()}`;
 /** A second key, of scope `deliver`, for the hostile row's flood: throttles per key stay apart. */
 export const FLOOD_KEY = `flood-${randomUUID()}`;
 
-/** A child process, with the setup it was started for. */
-type Started<Ready> = Child<Ready> & { key: string };
+type WorkerReady = { url?: string; memory: NodeJS.MemoryUsage };
 
+/** The bench's processes, kept matching the setups asked for. */
+export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;
 /** What a row drives, for its setup. */
-export interface Running {
-  server: BenchServer;
-  targetsUrl: string;
-  targets: Child;
-  worker: Child<{ url?: string; memory: NodeJS.MemoryUsage }>;
-  gateway?: { child: Child; url: string };
-  config: TandemConfig;
-  client: TandemClient;
-  /** The raw client, for histories. */
-  temporal: Client;
-}
+export type Running = Awaited<ReturnType<BenchSystem['prepare']>>;
 
-/** Keeps the processes matching the setups asked for. */
-export class BenchSystem {
-  private worker?: Started<Running['worker']['ready']>;
-  private gateway?: Started<string>;
-  /** What `stop` must wait for: a start in progress is let finish, then stopped. */
-  private preparing: Promise<unknown> = Promise.resolve();
-  private stopping?: Promise<void>;
-
-  private constructor(
-    private readonly server: BenchServer,
-    private readonly targets: Child<{ url: string }>,
-    private readonly dir: string,
-    private readonly gatewayPort: number,
-    private readonly concurrencyPerTarget: number,
-    private readonly log: (line: string) => void,
-  ) {}
-
-  /** Starts the dev server and the targets, and bundles the workflows once for every worker. */
-  static async start(concurrencyPerTarget: number, log: (line: string) => void) {
-    log('Starting the Temporal dev server…');
-    const server = await startBenchServer(log);
-    let targets: Child<{ url: string }> | undefined;
-    try {
-      targets = await startChild('targets', ['bench/targets-main.ts']);
-      log('Bundling the workflows once for every worker process…');
-      const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-      await writeFile(path.join(dir, 'workflows.js'), await bundleWorkflows(workflowsPath, false));
-      const port = await freePort();
-      return new BenchSystem(server, targets, dir, port, concurrencyPerTarget, log);
-    } catch (error) {
-      await targets?.stop();
+/**
+ * Starts the dev server and the targets, and bundles the workflows once for every worker; the
+ * worker process and the gateway start as the rows' setups ask.
+ */
+export async function startSystem(concurrencyPerTarget: number, log: (line: string) => void) {
+  const targets = await startChild<{ url: string }>('targets', ['bench/targets-main.ts']);
+  log('Starting the Temporal dev server…');
+  const server = await startBenchServer(log).catch(async (error: unknown) => {
+    await targets.stop();
+    throw error;
+  });
+  const { address, env } = server.server;
+  const gatewayPort = await freePort();
+  // The worker process and the gateway, each with the setup (`key`) it was started for.
+  let worker: (Child<WorkerReady> & { key: string }) | undefined;
+  let gateway: { child: Child; url: string; key: string } | undefined;
+  // What `stop` must wait for: a start in progress is let finish, then stopped.
+  let preparing: Promise<unknown> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
+  /**
+   * Stops everything, the server last; a start in progress is let finish its step first, then
+   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
+   */
+  const stop = () =>
+    (stopping ??= (async () => {
+      await preparing;
+      await gateway?.child.stop();
+      await worker?.stop();
+      await targets.stop();
       await server.server.stop();
-      throw error;
-    }
-  }
+    })());
+  log('Bundling the workflows once for every worker process…');
+  const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
+  const bundle = await bundleWorkflows(workflowsPath, false).catch(async (error: unknown) => {
+    await stop();
+    throw error;
+  });
+  await writeFile(path.join(dir, 'workflows.js'), bundle);
 
-  /** Brings the processes to `setup`, restarting only what differs. */
-  prepare(setup: Setup): Promise<Running> {
-    if (this.stopping) return Promise.reject(new Error('The bench is stopping'));
-    const prepared = this.prepareNow(setup);
-    this.preparing = prepared.catch(() => undefined);
-    return prepared;
-  }
-
-  private async prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
-    const document = benchConfigDocument({
-      targetsUrl: this.targets.ready.url,
-      address: this.server.server.address,
-      gatewayPort: this.gatewayPort,
-      bulkhead,
-    });
+  async function prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
+    const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
     const config = parseConfig(document, 'bench config');
     const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
-    if (this.worker?.key !== workerKey) {
-      await this.worker?.stop();
-      this.worker = undefined;
-      this.log(`Starting the worker process (${workerKey})…`);
+    if (worker?.key !== workerKey) {
+      await worker?.stop();
+      worker = undefined;
+      log(`Starting the worker process (${workerKey})…`);
       const options: WorkerProcessOptions = {
         document,
-        bundlePath: path.join(this.dir, 'workflows.js'),
-        concurrencyPerTarget: this.concurrencyPerTarget,
+        bundlePath: path.join(dir, 'workflows.js'),
+        concurrencyPerTarget,
         serveStarts: starter === 'app',
         eagerStart,
       };
-      const worker = await startChild<Running['worker']['ready']>(
-        'worker',
-        ['bench/worker-main.ts'],
-        {
-          env: { BENCH_WORKER: JSON.stringify(options) },
-        },
-      );
-      this.worker = { ...worker, key: workerKey };
+      const env = { BENCH_WORKER: JSON.stringify(options) };
+      worker = {
+        ...(await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env })),
+        key: workerKey,
+      };
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
       const { rss, heapUsed, external } = worker.ready.memory;
-      this.log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
+      log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
     }
-    const gatewayKey = JSON.stringify({ bulkhead });
-    if (this.gateway !== undefined && (starter !== 'gateway' || this.gateway.key !== gatewayKey)) {
-      await this.gateway.stop();
-      this.gateway = undefined;
+    const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead }) : undefined;
+    if (gateway?.key !== gatewayKey) {
+      await gateway?.child.stop();
+      gateway = undefined;
     }
-    if (starter === 'gateway' && this.gateway === undefined) {
-      this.log('Starting the gateway (tandem gateway)…');
-      const file = path.join(this.dir, 'tandem.config.yaml');
+    if (gatewayKey !== undefined && gateway === undefined) {
+      log('Starting the gateway (tandem gateway)…');
+      const file = path.join(dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
-      const gateway = await startChild<string>(
+      const child = await startChild<string>(
         'gateway',
         [path.join(ROOT, 'src/cli/main.ts'), 'gateway'],
         {
@@ -136,37 +113,28 @@ export class BenchSystem {
             TANDEM_API_KEYS: `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`,
             ...BENCH_ENV,
           },
-          readyLine: /tandem gateway: listening on /,
+          readyLine: /tandem gateway: listening on \S+/,
         },
       );
-      this.gateway = { ...gateway, key: gatewayKey };
+      gateway = { child, url: /listening on (\S+)/.exec(child.ready)![1]!, key: gatewayKey };
     }
-    if (this.stopping) throw new Error('The bench is stopping');
-    const { connection } = this.server.server.env;
-    const url = /listening on (\S+)/.exec(this.gateway?.ready ?? '')?.[1];
+    if (stopping) throw new Error('The bench is stopping');
     return {
-      server: this.server,
-      targetsUrl: this.targets.ready.url,
-      targets: this.targets,
-      worker: this.worker,
-      ...(starter === 'gateway' && url !== undefined && { gateway: { child: this.gateway!, url } }),
-      config,
-      client: await TandemClient.connect(config, connection),
-      temporal: new Client({ connection, namespace: config.temporal.namespace }),
-    } satisfies Running;
+      ...{ server, targets: targets, worker, gateway, config },
+      client: await TandemClient.connect(config, env.connection),
+      /** The raw client, for histories and visibility counts. */
+      temporal: new Client({ connection: env.connection, namespace: config.temporal.namespace }),
+    };
   }
 
-  /**
-   * Stops everything, the server last; a start in progress is let finish its step first, then
-   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
-   */
-  stop(): Promise<void> {
-    return (this.stopping ??= (async () => {
-      await this.preparing;
-      await this.gateway?.stop();
-      await this.worker?.stop();
-      await this.targets.stop();
-      await this.server.server.stop();
-    })());
-  }
+  return {
+    /** Brings the processes to `setup`, restarting only what differs. */
+    prepare(setup: Setup) {
+      if (stopping) return Promise.reject(new Error('The bench is stopping'));
+      const prepared = prepareNow(setup);
+      preparing = prepared.catch(() => undefined);
+      return prepared;
+    },
+    stop,
+  };
 }

@@ -3,42 +3,32 @@
  * BENCHMARKS.md; given BEFORE, a before/after table of the rows both runs share.
  */
 import { readFile } from 'node:fs/promises';
-import { formatReport, type BenchReport } from './report';
 import {
   MATCHING_TASKS,
   P50,
   P99,
   PER_SECOND,
-  ROW,
   TOTAL_CPU,
-  of,
+  column,
+  formatReport,
   paired,
   table,
-  type Column,
+  type BenchReport,
+  type Pair,
 } from './columns';
-import type { RowReport } from './row';
 
-type Pair = readonly [RowReport, RowReport];
-
-/** The rows of `second` that `first` has too, in `second`'s order, each after its namesake. */
-function shared(first: BenchReport, second: BenchReport): Pair[] {
-  const byName = new Map(first.rows.map((row) => [row.name, row]));
-  return second.rows.flatMap((row) => {
-    const other = byName.get(row.name);
-    return other ? [[other, row] as const] : [];
-  });
-}
-
-/** The rows both runs share: the earlier figures, then the new ones. */
+/** The rows both runs share, in the new run's order: the earlier figures, then the new ones. */
 function beforeAfter(now: BenchReport, before: BenchReport): string[] {
-  const columns: Column<Pair>[] = [
-    of(0, '', ROW),
-    ...paired(
-      ['before', 'now'],
-      [P50.ratio, P99.ratio, PER_SECOND.tandem, TOTAL_CPU, MATCHING_TASKS],
-    ),
+  const pairs = now.rows.flatMap((row) => {
+    const earlier = before.rows.find((other) => other.name === row.name);
+    return earlier ? [[earlier, row] as const] : [];
+  });
+  const compared = [P50.ratio, P99.ratio, PER_SECOND.tandem, TOTAL_CPU, MATCHING_TASKS];
+  const columns = [
+    column('row', ([row]: Pair) => row.name),
+    ...paired(['before', 'now'], compared),
   ];
-  return table(columns, shared(before, now), 'markdown');
+  return table(columns, pairs, 'markdown');
 }
 
 async function main(): Promise<void> {

@@ -44,7 +44,7 @@ describe('bench modules', () => {
   // ties an entry point to its readers, so this walk counts them too.
   it('import each other without a circle, type-only imports included', () => {
     const graph = benchImports();
-    expect(graph.get('deliveries.ts')).toContain('report.ts');
+    expect(graph.get('deliveries.ts')).toContain('columns.ts');
     expect(circles(graph)).toEqual([]);
   });
 });

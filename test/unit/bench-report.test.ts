@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { LATENCY_COLUMNS, table } from '../../bench/columns';
-import { formatReport, type BenchReport } from '../../bench/report';
+import { formatReport, LATENCY_COLUMNS, table, type BenchReport } from '../../bench/columns';
 import type { RowReport, RunReport } from '../../bench/row';
 
 function run(name: RunReport['name'], p50Ms: number): RunReport {
