@@ -1,8 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Client } from '@temporalio/client';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, inject, it } from 'vitest';
 import { TandemClient } from '../../src/client/client';
 import { codecKeysFrom } from '../../src/codec/data-converter';
 import { PayloadCipher, PayloadDecryptError } from '../../src/codec/payload-codec';
@@ -10,21 +8,10 @@ import { parseConfig } from '../../src/contract/config/load';
 import { workflowIdFor } from '../../src/contract/contracts';
 import { demoConfigDocument } from '../../src/demo/config';
 import { ConfigError } from '../../src/contract/errors';
-import { workflowsPath } from '../../src/worker/worker';
-import { bundleWorkflows } from '../../src/worker/workflow-bundle';
 import { startSystem, type System } from '../support/system';
 import { caught, until } from '../support/wait';
 
 const newKey = () => randomBytes(32).toString('base64');
-
-/** A workflow bundle with the encrypting failure converter, as `tandem worker` builds it. */
-async function encryptingBundle(): Promise<string> {
-  const code = await bundleWorkflows(workflowsPath, true);
-  const file = path.resolve('test-results', 'workflow-bundle-encrypting.js');
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, code);
-  return file;
-}
 
 /** Every string and byte field of a run's raw history (no codec), bytes read as UTF-8. */
 async function rawHistory(system: System, id: string): Promise<[string, string][]> {
@@ -49,7 +36,6 @@ async function keyIdsIn(system: System, id: string): Promise<Set<string>> {
 }
 
 describe('payload encryption on the dev server', () => {
-  let bundle: string;
   const systems: System[] = [];
   const start = async (keys: { id: string; variable: string }[], env: Record<string, string>) => {
     const system = await startSystem(
@@ -59,15 +45,11 @@ describe('payload encryption on the dev server', () => {
         };
         doc.targets.shipping.retry.maximumAttempts = 1;
       },
-      { env, workflowBundlePath: bundle },
+      { env, workflowBundlePath: inject('encryptingWorkflowBundlePath') },
     );
     systems.push(system);
     return system;
   };
-
-  beforeAll(async () => {
-    bundle = await encryptingBundle();
-  }, 120_000);
 
   afterEach(async () => {
     for (let s = systems.pop(); s; s = systems.pop()) await s.stop();

@@ -197,17 +197,20 @@ describe('when a delivery cannot complete', () => {
   });
 
   it('refuses retry and resolve on a delivery that is not parked', async () => {
-    // Shipping answers in 10 s, inside its timeout: the delivery stays running while both are refused.
+    // Shipping's answers are lost until the fault is cleared, and its attempts are retried
+    // without limit: the delivery stays running while both are refused, however slow the machine.
     system = await startSystem((doc) => {
-      doc.targets.shipping.request.timeout = '20s';
+      doc.targets.shipping.request.timeout = '1s';
+      doc.targets.shipping.retry.maximumAttempts = 0;
     });
     const { client, targets } = system;
-    targets.setFault('shipping', 'create', { latencyMs: 10_000 });
+    targets.setFault('shipping', 'create', { hang: true });
     const id = system.newId();
 
     await client.start({ id, targets: both, payload: {} });
     await expect(client.retry(id)).rejects.toThrow(/is running, not needs_attention/);
     await expect(client.resolve(id, 'x')).rejects.toThrow(/is running, not needs_attention/);
+    targets.clearFaults();
     expect((await client.result(id)).status).toBe('completed');
   });
 });

@@ -1,12 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { expectProblem } from '../support/problems';
 
 const both = ['inventory', 'shipping'];
 
 describe('the HTTP gateway', () => {
+  // One system for the file: every request here is refused, so no test leaves a run, a fault or
+  // a request behind for the next, and each names a delivery id of its own.
   let system: GatewaySystem;
-  afterEach(async () => {
+  beforeAll(async () => {
+    system = await startGatewaySystem({
+      gateway: { bodyLimit: 5 * 1024 },
+      limits: { payload: 1000 },
+    });
+  });
+  afterAll(async () => {
     await system.stop();
   });
 
@@ -89,10 +97,6 @@ describe('the HTTP gateway', () => {
     ];
 
     it.each(cases)('$name with $status', async ({ status, kind, request, fields }) => {
-      system = await startGatewaySystem({
-        gateway: { bodyLimit: 5 * 1024 },
-        limits: { payload: 1000 },
-      });
       const id = system.newId('refused');
 
       const answer = await system.http('POST', '/v1/deliveries', request(id));
@@ -105,7 +109,6 @@ describe('the HTTP gateway', () => {
     });
 
     it('an unknown delivery with 404, on every route that names one', async () => {
-      system = await startGatewaySystem();
       const id = system.newId('missing');
 
       for (const [method, path, json] of [
@@ -132,8 +135,6 @@ describe('the HTTP gateway', () => {
     });
 
     it('bad query parameters with 400, naming each', async () => {
-      system = await startGatewaySystem();
-
       const answer = await system.http('GET', '/v1/deliveries?status=lost&limit=0&colour=red');
 
       const problem = expectProblem(answer, 400, 'invalid-request');

@@ -9,26 +9,39 @@ declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
     workflowBundlePath: string;
+    /** The bundle with the encrypting failure converter, as a worker with a `codec` builds it. */
+    encryptingWorkflowBundlePath: string;
   }
 }
 
-/**
- * One real Temporal dev server (the local system's, see `startLocalTemporal`) and one workflow
- * bundle for the whole run: each test starts the rest of the local system on it with a task
- * queue and delivery ids of its own, so they share the server without seeing each other.
- */
-export default async function setup(project: TestProject) {
-  const server = await startLocalTemporal({
-    cli: { env: process.env },
-    log: (line) => console.log(line),
-    // Each test's system is a Worker Deployment of its own: far more than a namespace's 100.
-    extraArgs: ['--dynamic-config-value', 'matching.maxDeployments=100000'],
-  });
-  const code = await bundleWorkflows(workflowsPath, false);
-  const bundlePath = path.resolve('test-results', 'workflow-bundle.js');
+/** Bundles the workflows as a worker would, into `test-results/<name>`; returns the path. */
+async function writeBundle(name: string, encrypting: boolean): Promise<string> {
+  const code = await bundleWorkflows(workflowsPath, encrypting);
+  const bundlePath = path.resolve('test-results', name);
   await mkdir(path.dirname(bundlePath), { recursive: true });
   await writeFile(bundlePath, code);
+  return bundlePath;
+}
+
+/**
+ * One real Temporal dev server (the local system's, see `startLocalTemporal`) and the two
+ * workflow bundles for the whole run, built while the server starts: each test starts the rest
+ * of the local system on it with a task queue and delivery ids of its own, so they share the
+ * server without seeing each other.
+ */
+export default async function setup(project: TestProject) {
+  const [server, plain, encrypting] = await Promise.all([
+    startLocalTemporal({
+      cli: { env: process.env },
+      log: (line) => console.log(line),
+      // Each test's system is a Worker Deployment of its own: far more than a namespace's 100.
+      extraArgs: ['--dynamic-config-value', 'matching.maxDeployments=100000'],
+    }),
+    writeBundle('workflow-bundle.js', false),
+    writeBundle('workflow-bundle-encrypting.js', true),
+  ]);
   project.provide('temporalAddress', server.address);
-  project.provide('workflowBundlePath', bundlePath);
+  project.provide('workflowBundlePath', plain);
+  project.provide('encryptingWorkflowBundlePath', encrypting);
   return () => server.stop();
 }
