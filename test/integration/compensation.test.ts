@@ -47,20 +47,29 @@ describe('when a delivery cannot complete', () => {
       expect(targets.received('shipping', 'undo')).toHaveLength(0);
       // The case is what its name says: shipping's rejection came before or after inventory's answer.
       const inventoryAnswered = targets.received('inventory', 'create')[0]!.answeredAt!;
-      const shippingAnswered = targets.received('shipping', 'create')[0]!.answeredAt!;
+      const refusal = targets.received('shipping', 'create').find((r) => r.status === 400)!;
+      const shippingAnswered = refusal.answeredAt!;
       if (when === 'before') expect(shippingAnswered).toBeLessThan(inventoryAnswered);
       else expect(inventoryAnswered).toBeLessThan(shippingAnswered);
     },
   );
 
   it('stops retrying the other leg when one fails for good', async () => {
-    system = await startSystem();
+    // Both legs retry without limit, so only shipping's refusal can end the delivery; shipping
+    // retries often and inventory seldom, so the refusal lands well before inventory's next try.
+    system = await startSystem((doc) => {
+      Object.assign(doc.targets.inventory.retry, { maximumAttempts: 0, initialInterval: '1s' });
+      Object.assign(doc.targets.shipping.retry, { maximumAttempts: 0, maximumInterval: '200ms' });
+    });
     const { client, targets } = system;
     targets.setFault('inventory', 'create', { status: 503 });
-    targets.setFault('shipping', 'create', { status: 400, latencyMs: 1500 });
+    targets.setFault('shipping', 'create', { status: 503 });
     const id = system.newId();
 
     await client.start({ id, targets: both, payload: {} });
+    // Shipping refuses for good only once inventory is retrying.
+    await targets.waitFor((r) => r.api === 'inventory' && r.operation === 'create', { count: 2 });
+    targets.setFault('shipping', 'create', { status: 400 });
     const state = await client.result(id);
     await recordHistory(system.connection, id, 'stopped-while-retrying');
 
@@ -70,7 +79,8 @@ describe('when a delivery cannot complete', () => {
     expect(inventory.attempts).toBeGreaterThan(1);
     const attempts = targets.received('inventory', 'create');
     expect(attempts).toHaveLength(inventory.attempts);
-    const shippingAnswered = targets.received('shipping', 'create')[0]!.answeredAt!;
+    const refusal = targets.received('shipping', 'create').find((r) => r.status === 400)!;
+    const shippingAnswered = refusal.answeredAt!;
     expect(attempts.every((a) => a.at < shippingAnswered)).toBe(true);
     // Rejected on every attempt: nothing to undo.
     expect(targets.received('inventory', 'undo')).toHaveLength(0);
