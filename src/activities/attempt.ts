@@ -9,6 +9,7 @@ import {
   type HttpRequest,
 } from '../http/client';
 import { parseRetryAfter, type Verdict } from '../http/judge';
+import type { AttemptEnd } from '../telemetry/metrics';
 import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -27,7 +28,8 @@ function excerpt(body: unknown, scrub: (text: string) => string): string {
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
  * Every failure's message goes through `scrub` before the failure (and its stack trace) is
  * built, and carries no `cause`: a library's error may quote the resolved URL. A kept answer
- * goes through `scrub` too: a target may echo a secret it was sent.
+ * goes through `scrub` too: a target may echo a secret it was sent. `end` hears the attempt's
+ * outcome class, for the metrics.
  */
 export async function sendAttempt(
   http: HttpClient,
@@ -35,6 +37,7 @@ export async function sendAttempt(
   request: HttpRequest,
   judge: (status: number) => Verdict,
   scrub: (text: string) => string,
+  end: AttemptEnd,
 ): Promise<HttpAnswer> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
@@ -44,6 +47,7 @@ export async function sendAttempt(
     answer = await http.send({ ...request, signal: context.cancellationSignal });
   } catch (error) {
     if (error instanceof HttpRequestError || error instanceof HttpEgressError) {
+      end('not_sent');
       throw ApplicationFailure.create({
         type: error instanceof HttpEgressError ? FailureType.EgressRefused : FailureType.Unsendable,
         message: scrub(`${label}: ${error.message}`),
@@ -51,6 +55,8 @@ export async function sendAttempt(
         details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],
       });
     }
+    // Anything else ended the attempt on the wire too (an abort on cancellation, for one).
+    end('network');
     if (!(error instanceof HttpNetworkError)) throw error;
     throw ApplicationFailure.create({
       type: FailureType.Network,
@@ -63,6 +69,7 @@ export async function sendAttempt(
   }
 
   const verdict = judge(answer.status);
+  end(verdict);
   if (verdict === 'success') return scrubAnswer(answer, scrub);
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
+import { DefaultLogger, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { gatewaySettings } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
 import { startLocalSystem } from '../dev/local-system';
 import { findProjectRoot, freePort } from '../host/machine';
 import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
+import { describeMetricsExport, metricsExport, runtimeMetricsOptions } from '../telemetry/metrics';
+import { installRuntime } from '../telemetry/runtime';
 
 /** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
 export interface DevOptions {
@@ -155,8 +157,10 @@ export async function runDev(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<void> {
   const log = (line: string) => console.log(line);
+  // The worker's metrics on loopback: this machine only, as everything else `tandem dev` serves.
+  const metrics = await metricsExport(env, { defaultAddress: '127.0.0.1:9464' });
   // The SDK's start-up chatter (bundle statistics, worker states) would bury what matters here.
-  Runtime.install({ logger: new DevLogger('WARN') });
+  installRuntime({ logger: new DevLogger('WARN'), metrics: runtimeMetricsOptions(metrics, env) });
   const dbFilename = options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite');
   // With --encrypt the UI must know the gateway's codec route before the server starts.
   const gatewayPort = options.encrypt ? await gatewayPortFor(options.gatewayPort) : undefined;
@@ -233,6 +237,7 @@ export async function runDev(
       `Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`,
     );
     log(`Faults            curl -X PUT ${targets.url}/_faults/shipping/create -d '{"status":422}'`);
+    log(`Worker            ${describeMetricsExport(metrics)}`);
     log('');
 
     const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '');

@@ -3,6 +3,8 @@ import { loadConfig } from '../contract/config/load';
 import { describeTemporal } from '../client/connection';
 import { targetTaskQueue } from '../contract/contracts';
 import { createWorkers } from '../worker/worker';
+import { describeMetricsExport, metricsExport, runtimeMetricsOptions } from '../telemetry/metrics';
+import { installRuntime } from '../telemetry/runtime';
 import {
   parseBuildId,
   PromotePolicy,
@@ -16,6 +18,8 @@ import { connectNative } from './connect';
 export interface WorkerCommandOptions {
   /** Make this worker's version current even when another one is (`--promote`). */
   promote?: boolean;
+  /** Where to serve Prometheus metrics (`HOST:PORT` or `off`; `--metrics-address`). */
+  metricsAddress?: string;
 }
 
 /** The environment variable that names the build id instead of the workflow bundle's hash. */
@@ -42,7 +46,8 @@ export function versionLines(
 /**
  * `tandem worker`: validates the config before connecting (a bad config starts nothing), then
  * runs the workers until SIGINT/SIGTERM, when in-flight attempts are let finish. Its version
- * becomes current when the deployment has none yet, or with `--promote`.
+ * becomes current when the deployment has none yet, or with `--promote`. Its metrics (the SDK's
+ * and Tandem's) are served as `metricsExport` says, before it connects.
  */
 export async function runWorker(
   configPath: string,
@@ -52,6 +57,10 @@ export async function runWorker(
   const config = await loadConfig(configPath);
   const givenBuildId = env[BUILD_ID_ENV];
   const buildId = givenBuildId === undefined ? undefined : parseBuildId(givenBuildId, BUILD_ID_ENV);
+  const metrics = await metricsExport(env, {
+    ...(options.metricsAddress !== undefined && { address: options.metricsAddress }),
+  });
+  installRuntime({ metrics: runtimeMetricsOptions(metrics, env) });
   const connection: NativeConnection = await connectNative(config.temporal, env);
   try {
     const workers = await createWorkers({
@@ -79,6 +88,7 @@ export async function runWorker(
       throw error;
     }
     for (const line of versionLines(standing, config.temporal)) console.log(line);
+    console.log(`tandem worker: ${describeMetricsExport(metrics)}`);
     console.log(
       `tandem worker: polling ${queues.join(', ')} on ${describeTemporal(config.temporal)} (Ctrl-C stops after in-flight attempts)`,
     );
