@@ -164,6 +164,34 @@ export const METRICS = {
   },
 } as const satisfies Record<string, MetricSpec>;
 
+/**
+ * The SDK's own metric families a worker serves beside Tandem's, as Tandem's runtime settings
+ * name them (`_total` on counters, durations in seconds): those dashboards and alerts may use.
+ * The SDK's documentation lists them all.
+ */
+export const SDK_METRICS = [
+  'temporal_activity_execution_failed_total',
+  'temporal_activity_execution_latency_seconds',
+  'temporal_activity_schedule_to_start_latency_seconds',
+  'temporal_activity_succeed_endtoend_latency_seconds',
+  'temporal_activity_task_received_total',
+  'temporal_long_request_total',
+  'temporal_num_pollers',
+  'temporal_request_failure_total',
+  'temporal_request_latency_seconds',
+  'temporal_request_total',
+  'temporal_sticky_cache_hit_total',
+  'temporal_sticky_cache_size',
+  'temporal_worker_task_slots_available',
+  'temporal_worker_task_slots_used',
+  'temporal_workflow_completed_total',
+  'temporal_workflow_endtoend_latency_seconds',
+  'temporal_workflow_failed_total',
+  'temporal_workflow_task_execution_failed_total',
+  'temporal_workflow_task_execution_latency_seconds',
+  'temporal_workflow_task_schedule_to_start_latency_seconds',
+] as const;
+
 /** The name of a metric as the Temporal runtime's meter takes it: it adds `_total` to counters. */
 export function meterName(spec: MetricSpec): string {
   return spec.type === 'counter' ? spec.name.replace(/_total$/, '') : spec.name;
