@@ -42,8 +42,12 @@ describe("a worker's metrics endpoint", () => {
     await system.stop();
   });
 
-  it('serves temporal_* and per-target tandem_* series after a retried, compensated delivery, with no delivery id or secret in any label', async () => {
-    system = await startSystem(() => undefined, { workers: false });
+  it('serves temporal_* and per-target tandem_* series after a retried, compensated delivery, counted once though every task replays the run, with no delivery id or secret in any label', async () => {
+    // No run kept in the cache: every workflow task replays the whole history, and the run's
+    // own metrics must still count each outcome once.
+    system = await startSystem((doc) => Object.assign(doc, { worker: { cachedRuns: 0 } }), {
+      workers: false,
+    });
     const { client, targets } = system;
     const port = await freePort();
     worker = spawnTandem(['worker'], {
