@@ -1,20 +1,23 @@
 import { Runtime, type Logger, type MetricsExporterConfig } from '@temporalio/worker';
 
-/** What a process's Temporal runtime is installed with. */
-export interface RuntimeSetup {
-  /** Where the SDK's metrics (and Tandem's, through the runtime's meter) go; none when absent. */
-  metrics?: MetricsExporterConfig;
+/** What {@link installRuntime} sets up in the Temporal Runtime. */
+export interface RuntimeTelemetryOptions {
   /** The SDK's logger; the SDK's default when absent. */
   logger?: Logger;
+  /**
+   * Where the SDK's metrics go, with Tandem's recorded through the runtime's meter (see
+   * `runtimeMetricsOptions`); none when absent.
+   */
+  metrics?: MetricsExporterConfig;
 }
 
 /**
- * Installs this process's Temporal runtime: once, before any connection or worker (the SDK
- * refuses a second install, and creates a default runtime for the first connection otherwise).
+ * Installs the Temporal Runtime with Tandem's telemetry. Runs once per process, before any
+ * worker or native connection is made (the Runtime is made then, with defaults, if not before).
  */
-export function installRuntime(setup: RuntimeSetup): Runtime {
-  return Runtime.install({
-    ...(setup.logger !== undefined && { logger: setup.logger }),
-    ...(setup.metrics !== undefined && { telemetryOptions: { metrics: setup.metrics } }),
+export function installRuntime(options: RuntimeTelemetryOptions): void {
+  Runtime.install({
+    ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.metrics !== undefined && { telemetryOptions: { metrics: options.metrics } }),
   });
 }
