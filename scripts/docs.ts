@@ -1,7 +1,11 @@
-/** `npm run docs`: writes every generated page (see `pages.ts`) and the limits table of docs/config.md. */
+/**
+ * `npm run docs`: writes every generated page (see `pages.ts`), the limits table of docs/config.md
+ * and the metric list of docs/observability.md.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expectedLimitsPage, LIMITS_PAGE } from './limits-table';
+import { expectedMetricsPage, METRICS_PAGE } from './metrics-table';
 import { PAGES, renderPage, ROOT } from './pages';
 
 async function main(): Promise<void> {
@@ -13,6 +17,8 @@ async function main(): Promise<void> {
   }
   await writeFile(LIMITS_PAGE, await expectedLimitsPage());
   console.log(`wrote the limits table of ${path.relative(ROOT, LIMITS_PAGE)}`);
+  await writeFile(METRICS_PAGE, await expectedMetricsPage());
+  console.log(`wrote the metric list of ${path.relative(ROOT, METRICS_PAGE)}`);
 }
 
 main().catch((error: unknown) => {

@@ -4,15 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import * as limits from '../src/contract/limits';
+import { withMarkedSection } from './marked-section';
 import { ROOT } from './pages';
 
 export const LIMITS_SOURCE = path.join(ROOT, 'src', 'contract', 'limits.ts');
 export const LIMITS_PAGE = path.join(ROOT, 'docs', 'config.md');
-
-const START = '<!-- limits:start -->';
-const END = '<!-- limits:end -->';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -76,23 +73,11 @@ export function limitsTable(
   return ['| limit | value | meaning |', '| --- | --- | --- |', ...rows].join('\n');
 }
 
-/** `page` with the table between its limits markers, formatted as Prettier formats the repo. */
-export async function pageWithLimits(page: string, table: string): Promise<string> {
-  const start = page.indexOf(START);
-  const end = page.indexOf(END);
-  if (start < 0 || end < start) {
-    throw new Error(`docs/config.md must hold ${START} and ${END}, in that order`);
-  }
-  const text = `${page.slice(0, start + START.length)}\n\n${table}\n\n${page.slice(end)}`;
-  const options = await resolveConfig(LIMITS_PAGE);
-  return format(text, { ...options, filepath: LIMITS_PAGE });
-}
-
 /** docs/config.md as it should read, from the files on disk. */
 export async function expectedLimitsPage(): Promise<string> {
   const [source, page] = await Promise.all([
     readFile(LIMITS_SOURCE, 'utf8'),
     readFile(LIMITS_PAGE, 'utf8'),
   ]);
-  return pageWithLimits(page, limitsTable(source));
+  return withMarkedSection(page, LIMITS_PAGE, 'limits', limitsTable(source));
 }

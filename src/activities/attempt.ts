@@ -9,15 +9,11 @@ import {
   type HttpRequest,
 } from '../http/client';
 import { parseRetryAfter, type Verdict } from '../http/judge';
+import type { AttemptOutcomeClass } from '../contract/metrics';
+import type { AttemptEnd } from '../telemetry/metrics';
 import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
-
-/**
- * How an attempt ended, as its log line says: the answer's verdict, or why there was none
- * (`not_sent`: refused before sending; `network_after_sending`: the answer never came).
- */
-type AttemptOutcome = Verdict | 'not_sent' | 'network_after_sending';
 const EXCERPT_CHARS = 300;
 
 /** The start of an answer's body, scrubbed before it is cut so no part of a secret is left. */
@@ -33,7 +29,8 @@ function excerpt(body: unknown, scrub: (text: string) => string): string {
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
  * Every failure's message goes through `scrub` before the failure (and its stack trace) is
  * built, and carries no `cause`: a library's error may quote the resolved URL. A kept answer
- * goes through `scrub` too: a target may echo a secret it was sent.
+ * goes through `scrub` too: a target may echo a secret it was sent. `end` hears the attempt's
+ * outcome class, for the metrics; the attempt's log line tells the same class.
  */
 export async function sendAttempt(
   http: HttpClient,
@@ -41,15 +38,18 @@ export async function sendAttempt(
   request: HttpRequest,
   judge: (status: number) => Verdict,
   scrub: (text: string) => string,
+  end: AttemptEnd,
 ): Promise<HttpAnswer> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   const started = performance.now();
   // One line per attempt: what came of it, never what was sent (headers, body, resolved URL).
-  const outcome = (status: number | undefined, outcome: AttemptOutcome) => {
+  const finish = (outcome: AttemptOutcomeClass, status?: number, sent?: boolean): void => {
+    end(outcome);
     const fields = {
       outcome,
       ...(status !== undefined && { status }),
+      ...(sent !== undefined && { sent }),
       duration_ms: Math.round(performance.now() - started),
     };
     const told = status === undefined ? outcome : `answered ${status}: ${outcome}`;
@@ -62,7 +62,7 @@ export async function sendAttempt(
     answer = await http.send({ ...request, signal: context.cancellationSignal });
   } catch (error) {
     if (error instanceof HttpRequestError || error instanceof HttpEgressError) {
-      outcome(undefined, 'not_sent');
+      finish('not_sent');
       throw ApplicationFailure.create({
         type: error instanceof HttpEgressError ? FailureType.EgressRefused : FailureType.Unsendable,
         message: scrub(`${label}: ${error.message}`),
@@ -70,8 +70,9 @@ export async function sendAttempt(
         details: [{ outcome: 'not_sent' } satisfies AttemptFailureDetails],
       });
     }
+    // Anything else ended the attempt on the wire too (an abort on cancellation, for one).
+    finish('network', undefined, error instanceof HttpNetworkError ? error.sent : undefined);
     if (!(error instanceof HttpNetworkError)) throw error;
-    outcome(undefined, error.sent ? 'network_after_sending' : 'not_sent');
     throw ApplicationFailure.create({
       type: FailureType.Network,
       message: scrub(`${label}: ${error.message}`),
@@ -83,7 +84,7 @@ export async function sendAttempt(
   }
 
   const verdict = judge(answer.status);
-  outcome(answer.status, verdict);
+  finish(verdict, answer.status);
   if (verdict === 'success') return scrubAnswer(answer, scrub);
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after'], Date.now());
   throw ApplicationFailure.create({

@@ -18,6 +18,7 @@ import {
   type SecretResolver,
   type TemplateContext,
 } from '../contract/template';
+import type { AttemptMeter } from '../telemetry/metrics';
 import { sendAttempt } from './attempt';
 import { resolveHeaderSecrets, resolveSecrets, secretScrubber, secretsFrom } from './secrets';
 import { signatureHeaders } from './signing';
@@ -30,7 +31,11 @@ export interface ActivityDependencies {
   env: Readonly<Record<string, string | undefined>>;
   /** The payload of the run whose attempt is running (see `RunPayloads`). */
   payloadOfRun: () => Promise<unknown>;
+  /** Counts and times every attempt (see `attemptMeter`); none when absent. */
+  measure?: AttemptMeter;
 }
+
+const unmeasured: AttemptMeter = () => () => undefined;
 
 function notSent(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({
@@ -55,7 +60,13 @@ function headersOf(
  * Builds the activities over one pooled HTTP client. Each call is one attempt: the workflow
  * owns the retry policy, so it knows every attempt's outcome.
  */
-export function createActivities({ config, http, env, payloadOfRun }: ActivityDependencies) {
+export function createActivities({
+  config,
+  http,
+  env,
+  payloadOfRun,
+  measure = unmeasured,
+}: ActivityDependencies) {
   const secret: SecretResolver = secretsFrom(env);
 
   function targetOf(name: string): TargetConfig {
@@ -102,6 +113,7 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         },
         (status) => judgeStatus(status, target.successStatuses),
         secretScrubber(target, env),
+        measure(input.target, 'deliver'),
       );
     },
 
@@ -151,6 +163,7 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         },
         judgeCompensationStatus,
         scrub,
+        measure(input.target, 'compensate'),
       );
     },
   };

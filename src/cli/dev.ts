@@ -10,6 +10,7 @@ import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
 import { createLogger } from '../telemetry/log';
 import { prettyDestination } from '../telemetry/log-pretty';
+import { describeMetricsExport, metricsExport, runtimeMetricsOptions } from '../telemetry/metrics';
 import { installRuntime } from '../telemetry/runtime';
 
 /** Where `tandem dev` listens (all on 127.0.0.1) and keeps its state. */
@@ -154,7 +155,13 @@ export async function runDev(
   // Warnings and errors only unless TANDEM_LOG_LEVEL asks for more: the SDK's start-up chatter
   // (bundle statistics, worker states) and a line per attempt would bury what matters here.
   const logger = createLogger({ env, fallbackLevel: 'warn', destination: prettyDestination() });
-  installRuntime({ logger, dropMessages: EXPECTED_SDK_LINES });
+  // The worker's metrics on loopback: this machine only, as everything else `tandem dev` serves.
+  const metrics = await metricsExport(env, { defaultAddress: '127.0.0.1:9464' });
+  installRuntime({
+    logger,
+    dropMessages: EXPECTED_SDK_LINES,
+    metrics: runtimeMetricsOptions(metrics, env),
+  });
   const dbFilename = options.db ?? path.join(findProjectRoot(), '.tandem', 'temporal.sqlite');
   // With --encrypt the UI must know the gateway's codec route before the server starts.
   const gatewayPort = options.encrypt ? await gatewayPortFor(options.gatewayPort) : undefined;
@@ -232,6 +239,7 @@ export async function runDev(
       `Demo targets      ${targets.url}/inventory/reservations, ${targets.url}/shipping/shipments`,
     );
     log(`Faults            curl -X PUT ${targets.url}/_faults/shipping/create -d '{"status":422}'`);
+    log(`Worker            ${describeMetricsExport(metrics)}`);
     log('');
 
     const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '');

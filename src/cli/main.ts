@@ -149,15 +149,23 @@ export function program(env: Env): Command {
       '--promote',
       "make this worker's version current: new deliveries start on it (default: only when the deployment has none)",
     )
+    .option(
+      '--metrics-address <host:port>',
+      'serve Prometheus metrics here, or "off" (default: TANDEM_METRICS_ADDRESS, else 0.0.0.0:9464 or a free port if taken; OTEL_METRICS_EXPORTER=otlp sends them to OTLP instead)',
+    )
     .addHelpText(
       'after',
       examples(
         '$ TANDEM_CONFIG=/etc/tandem.yaml INVENTORY_TOKEN=… tandem worker',
         '$ TANDEM_BUILD_ID=v42 tandem worker --promote',
+        '$ tandem worker --metrics-address 0.0.0.0:9465',
       ),
     )
-    .action((options: { promote?: boolean }) =>
-      runWorker(configPath(), env, { promote: options.promote === true }),
+    .action((options: { promote?: boolean; metricsAddress?: string }) =>
+      runWorker(configPath(), env, {
+        promote: options.promote === true,
+        ...(options.metricsAddress !== undefined && { metricsAddress: options.metricsAddress }),
+      }),
     );
 
   cli

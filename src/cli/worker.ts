@@ -3,6 +3,8 @@ import { loadConfig } from '../contract/config/load';
 import { describeTemporal } from '../client/connection';
 import { targetTaskQueue } from '../contract/contracts';
 import { createWorkers } from '../worker/worker';
+import { describeMetricsExport, metricsExport, runtimeMetricsOptions } from '../telemetry/metrics';
+import { installRuntime } from '../telemetry/runtime';
 import {
   parseBuildId,
   PromotePolicy,
@@ -11,13 +13,14 @@ import {
   type VersionStanding,
 } from '../worker/worker-version';
 import { createLogger } from '../telemetry/log';
-import { installRuntime } from '../telemetry/runtime';
 import { connectNative } from './connect';
 
 /** Options of {@link runWorker}. */
 export interface WorkerCommandOptions {
   /** Make this worker's version current even when another one is (`--promote`). */
   promote?: boolean;
+  /** Where to serve Prometheus metrics (`HOST:PORT` or `off`; `--metrics-address`). */
+  metricsAddress?: string;
 }
 
 /** The environment variable that names the build id instead of the workflow bundle's hash. */
@@ -44,19 +47,23 @@ export function versionLines(
 /**
  * `tandem worker`: validates the config before connecting (a bad config starts nothing), then
  * runs the workers until SIGINT/SIGTERM, when in-flight attempts are let finish. Its version
- * becomes current when the deployment has none yet, or with `--promote`.
+ * becomes current when the deployment has none yet, or with `--promote`. Its metrics (the SDK's
+ * and Tandem's) are served as `metricsExport` says, before it connects.
  */
 export async function runWorker(
   configPath: string,
   env: Readonly<Record<string, string | undefined>>,
   options: WorkerCommandOptions = {},
 ): Promise<void> {
-  // Before the connection: the Runtime takes its logger once, when it is first made.
   const logger = createLogger({ env, destination: 'stdout' });
-  installRuntime({ logger });
   const config = await loadConfig(configPath);
   const givenBuildId = env[BUILD_ID_ENV];
   const buildId = givenBuildId === undefined ? undefined : parseBuildId(givenBuildId, BUILD_ID_ENV);
+  const metrics = await metricsExport(env, {
+    ...(options.metricsAddress !== undefined && { address: options.metricsAddress }),
+  });
+  // Before the connection: the Runtime takes its logger and metrics once, when it is first made.
+  installRuntime({ logger, metrics: runtimeMetricsOptions(metrics, env) });
   const connection: NativeConnection = await connectNative(config.temporal, env);
   try {
     const workers = await createWorkers({
@@ -89,6 +96,7 @@ export async function runWorker(
       build_id: standing.serving.buildId,
     };
     for (const line of versionLines(standing, config.temporal)) logger.info(fields, line);
+    logger.info(fields, `tandem worker: ${describeMetricsExport(metrics)}`);
     logger.info(
       fields,
       `tandem worker: polling ${queues.join(', ')} on ${describeTemporal(config.temporal)} (Ctrl-C stops after in-flight attempts)`,

@@ -7,57 +7,45 @@ import {
   type CollectFunction,
 } from 'prom-client';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
+import { METRICS, type MetricSpec } from '../contract/metrics';
 import type { ProblemKind } from './problems';
+
+/** A prom-client metric's name, help and labels, as the table in `src/contract/metrics.ts` has them. */
+function declared<S extends MetricSpec>(spec: S) {
+  if (spec.source !== 'gateway') throw new Error(`${spec.name} is not served by the gateway`);
+  return { name: spec.name, help: spec.help, labelNames: spec.labels as S['labels'] };
+}
 
 /** Counts deliveries by status; absent from the page when Temporal cannot answer. */
 export type CountDeliveries = (status: DeliveryStatus) => Promise<number>;
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (so two gateways in one process,
- * as in the tests, do not share counters):
- *
- * - `tandem_gateway_requests_total{method,route,status}` and `..._request_duration_seconds`;
- * - `tandem_gateway_delivery_starts_total{result="started"|"existing"}`: new runs, and repeated
- *   requests answered with the run they had already started;
- * - `tandem_gateway_refusals_total{reason}`: refused requests by problem kind;
- * - `tandem_gateway_actions_total{action,result}`: cancel, retry and resolve: `done`, `refused`,
- *   `not_found` or `failed`;
- * - `tandem_deliveries{status}`: deliveries on this gateway's task queue by status (their
- *   outcomes), counted in Temporal's visibility store at most once per `gateway.metricsRefresh`
- *   (see {@link DeliveryCounts});
- * - Node's process metrics.
+ * as in the tests, do not share counters): the `gateway` metrics of `METRICS` (`src/contract/metrics.ts`), where `tandem_deliveries{status}`
+ * is counted in Temporal's visibility store at most once per `gateway.metricsRefresh` (see
+ * {@link DeliveryCounts}), and Node's process metrics.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly requests = new Counter({
-    name: 'tandem_gateway_requests_total',
-    help: 'HTTP requests answered, by route and status.',
-    labelNames: ['method', 'route', 'status'] as const,
+    ...declared(METRICS.gatewayRequests),
     registers: [this.registry],
   });
   readonly duration = new Histogram({
-    name: 'tandem_gateway_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route.',
-    labelNames: ['method', 'route'] as const,
+    ...declared(METRICS.gatewayRequestDuration),
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
   readonly starts = new Counter({
-    name: 'tandem_gateway_delivery_starts_total',
-    help: 'Deliveries accepted: "started" ran a new delivery, "existing" found the one this request had started.',
-    labelNames: ['result'] as const,
+    ...declared(METRICS.gatewayStarts),
     registers: [this.registry],
   });
   readonly refusals = new Counter({
-    name: 'tandem_gateway_refusals_total',
-    help: 'Requests refused, by reason (the problem type); nothing was started for them.',
-    labelNames: ['reason'] as const,
+    ...declared(METRICS.gatewayRefusals),
     registers: [this.registry],
   });
   readonly actions = new Counter({
-    name: 'tandem_gateway_actions_total',
-    help: 'Operator actions through the gateway, by action and result.',
-    labelNames: ['action', 'result'] as const,
+    ...declared(METRICS.gatewayActions),
     registers: [this.registry],
   });
 
@@ -76,9 +64,7 @@ export class GatewayMetrics {
       counts.latest()?.forEach((count, i) => this.set({ status: DELIVERY_STATUSES[i]! }, count));
     };
     new Gauge({
-      name: 'tandem_deliveries',
-      help: "Deliveries on this gateway's task queue, by status (from Temporal's visibility store, which lags a moment).",
-      labelNames: ['status'] as const,
+      ...declared(METRICS.deliveries),
       registers: [this.registry],
       collect,
     });

@@ -1,4 +1,4 @@
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type MetricsExporterConfig } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { sdkLevelOf, SdkLogAdapter } from './log';
 
@@ -8,6 +8,11 @@ export interface RuntimeTelemetryOptions {
   logger: Logger;
   /** SDK messages to leave out, where the product tells the same thing (`tandem dev`). */
   dropMessages?: readonly string[];
+  /**
+   * Where the SDK's metrics go, with Tandem's recorded through the runtime's meter (see
+   * `runtimeMetricsOptions`); none when absent.
+   */
+  metrics?: MetricsExporterConfig;
 }
 
 /**
@@ -19,6 +24,9 @@ export function installRuntime(options: RuntimeTelemetryOptions): void {
   const level = sdkLevelOf(options.logger.level);
   Runtime.install({
     logger: new SdkLogAdapter(options.logger, new Set(options.dropMessages)),
-    telemetryOptions: { logging: { filter: { core: level, other: level }, forward: {} } },
+    telemetryOptions: {
+      logging: { filter: { core: level, other: level }, forward: {} },
+      ...(options.metrics !== undefined && { metrics: options.metrics }),
+    },
   });
 }

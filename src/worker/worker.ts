@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
-import { Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { Runtime, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { RunPayloads } from '../activities/run-payloads';
 import { dataConverterOf, payloadCipherFrom } from '../codec/data-converter';
@@ -11,6 +11,7 @@ import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
 import { logInterceptors } from '../telemetry/log-attributes';
+import { attemptMeter } from '../telemetry/metrics';
 import { prebuiltBundle, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
@@ -156,6 +157,8 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     http,
     env: options.env,
     payloadOfRun: () => payloads.current(),
+    // The runtime's meter: served with the SDK's own metrics wherever the runtime sends them.
+    measure: attemptMeter(Runtime.instance().metricMeter),
   });
   const slots = options.concurrencyPerTarget ?? 100;
   const names = Object.keys(config.targets);

@@ -15,6 +15,8 @@ export interface PhaseProgress {
   attemptFailed(error: string, httpStatus?: number): void;
   /** The phase starts waiting: out a backoff, or for a resume while paused. */
   waiting(): void;
+  /** The next attempt waits for the `Retry-After` of `delayMs` the target asked for. */
+  retryAfterObeyed(delayMs: number): void;
 }
 
 /** How to run the attempts of one phase (sending a leg, or undoing it). */
@@ -135,6 +137,7 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
           `the ${formatDuration(retry.deadlineMs)} deadline would pass before the next attempt: ${failed.message}`,
         );
       }
+      if (failed.retryAfterMs !== undefined) progress.retryAfterObeyed(failed.retryAfterMs);
       progress.waiting();
       await clock.backoff(delay, options.stopped);
     }

@@ -10,6 +10,7 @@ import type { ActionRecord } from '../contract/action-record';
 import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
 import type { PhaseProgress } from './attempts';
 import { PhaseClock } from './clock';
+import { compensationEnded, deliveryReached, retryAfterObeyed } from './metrics';
 import { legView, type Leg, type LegEntry, type Phase } from './leg-entry';
 import { StatePublisher } from './publisher';
 import { cut, snapshotOf } from './view';
@@ -125,6 +126,7 @@ export class DeliveryRecord {
         this.publisher.changed();
       },
       waiting: () => show('pending'),
+      retryAfterObeyed: (delayMs) => retryAfterObeyed(leg.plan.target, delayMs),
     };
     return [entry.clock, progress];
   }
@@ -159,11 +161,13 @@ export class DeliveryRecord {
     entry.state.compensation!.lastHttpStatus = answer.status;
     delete entry.state.compensation!.lastError;
     this.setLeg(entry, 'compensated');
+    compensationEnded(leg.plan.target, 'compensated');
   }
 
   /** Undoing `leg` failed for good. */
   undoFailed(leg: Leg): void {
     this.setLeg(this.endPhase(leg, 'undoing'), 'compensation_failed');
+    compensationEnded(leg.plan.target, 'compensation_failed');
   }
 
   /** Stops the delivery (the first reason wins): no leg starts a new attempt after it. */
@@ -192,6 +196,7 @@ export class DeliveryRecord {
   needsAttention(): void {
     this.reason = [...this.waiting.values()].join('; ');
     this.setStatus('needs_attention');
+    deliveryReached('needs_attention', Date.parse(this.startedAt));
   }
 
   /** An operator retries `legs`: they leave the parked list and the run runs again. */
@@ -266,6 +271,7 @@ export class DeliveryRecord {
     for (const leg of this.entries) delete leg.state.paused;
     this.setStatus(status);
     this.publisher.publish();
+    deliveryReached(status, Date.parse(this.startedAt));
     return this.snapshot();
   }
 

@@ -30,6 +30,8 @@ async function writeBundle(name: string, encrypting: boolean): Promise<string> {
  * server without seeing each other.
  */
 export default async function setup(project: TestProject) {
+  // Every `tandem worker` a test spawns serves its metrics on loopback, at a port of its own.
+  process.env.TANDEM_METRICS_ADDRESS ??= '127.0.0.1:0';
   const [server, plain, encrypting] = await Promise.all([
     startLocalTemporal({
       cli: { env: process.env },

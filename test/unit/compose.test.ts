@@ -9,6 +9,7 @@ import { DEPLOY_FILES } from '../../src/host/deploy-files';
 import { REQUIRED_PORTS, type ClusterState } from '../../src/cluster/state';
 import { CLUSTER_VERSIONS } from '../../src/cluster/versions';
 import { TANDEM_SEARCH_ATTRIBUTES } from '../../src/contract/search-attributes';
+import { DEFAULT_METRICS_ADDRESS, METRICS_ADDRESS_ENV } from '../../src/telemetry/metrics';
 
 /*
  * There is no Docker engine where the tests run: these tests read docker-compose.yml, the
@@ -105,11 +106,14 @@ function variablesReadBy(configText: string): Set<string> {
 }
 
 describe('docker-compose.yml', () => {
-  it("describes Temporal's four services on PostgreSQL, its UI, setup jobs, the demo targets, workers and the gateway", () => {
+  it("describes Temporal's four services on PostgreSQL, its UI, setup jobs, the demo targets, workers, the gateway, Prometheus, Grafana and Jaeger", () => {
     expect(Object.keys(services).sort()).toEqual(
       [
         'demo-targets',
         'gateway',
+        'grafana',
+        'jaeger',
+        'prometheus',
         'postgresql',
         ...TEMPORAL_SERVICES.map((s) => `temporal-${s}`),
         'temporal-schema',
@@ -311,7 +315,69 @@ describe('docker-compose.yml', () => {
     for (const [name, s] of Object.entries(services)) {
       if (s.build !== undefined) continue;
       const image = interpolate(s.image ?? '');
-      expect(image, name).toMatch(/^[\w./-]+:\d[\w.-]*$/);
+      // Prometheus tags its releases `v3.5.0`.
+      expect(image, name).toMatch(/^[\w./-]+:v?\d[\w.-]*$/);
+    }
+  });
+});
+
+describe('the observability services of docker-compose.yml', () => {
+  const prometheusConfig = parse(read('deploy/prometheus/prometheus.yml')) as {
+    scrape_configs: {
+      job_name: string;
+      dns_sd_configs?: { names: string[]; port: number }[];
+      static_configs?: { targets: string[] }[];
+      authorization?: { credentials_file: string };
+    }[];
+  };
+  const job = (name: string) => {
+    const found = prometheusConfig.scrape_configs.find((j) => j.job_name === name);
+    if (!found) throw new Error(`deploy/prometheus/prometheus.yml has no job "${name}"`);
+    return found;
+  };
+
+  it("mounts Prometheus' scrape config and Grafana's provisioning and dashboard from files that exist", () => {
+    for (const name of ['prometheus', 'grafana']) {
+      const files = mounts(service(name));
+      expect(files.length, name).toBeGreaterThan(0);
+      for (const { source } of files) expect(existsSync(source), source).toBe(true);
+    }
+    expect(mounts(service('prometheus')).map((m) => m.target)).toContain(
+      '/etc/prometheus/prometheus.yml',
+    );
+    const datasource = read('deploy/grafana/provisioning/datasources/prometheus.yaml');
+    expect(datasource).toContain('url: http://prometheus:9090');
+    const dashboard = JSON.parse(read('deploy/grafana/tandem.json')) as {
+      panels: { datasource: { uid: string } }[];
+    };
+    // Every panel names the provisioned data source by its uid.
+    const uid = /uid: (\S+)/.exec(datasource)?.[1];
+    expect(new Set(dashboard.panels.map((p) => p.datasource.uid))).toEqual(new Set([uid]));
+  });
+
+  it('scrapes every worker on the port it serves by default, and the gateway with a key it is given', () => {
+    const workers = job('tandem-worker').dns_sd_configs?.[0];
+    expect(workers?.names).toEqual(['worker']);
+    expect(`0.0.0.0:${workers?.port}`).toBe(DEFAULT_METRICS_ADDRESS);
+    expect(service('worker').environment).not.toHaveProperty(METRICS_ADDRESS_ENV);
+    const gateway = job('tandem-gateway');
+    expect(gateway.static_configs?.[0]?.targets).toEqual([
+      `gateway:${service('gateway').ports?.[0]?.split(':').at(-1)}`,
+    ]);
+    // The key file is written from TANDEM_API_KEYS when Prometheus starts.
+    const start = service('prometheus').entrypoint?.join(' ') ?? '';
+    expect(start).toContain(`> ${gateway.authorization?.credentials_file} &&`);
+    expect(service('prometheus').environment?.TANDEM_API_KEYS).toBe(
+      service('gateway').environment?.TANDEM_API_KEYS,
+    );
+  });
+
+  it("sends the workers' and the gateway's traces to Jaeger's OTLP/HTTP port", () => {
+    expect(service('jaeger').environment?.COLLECTOR_OTLP_ENABLED).toBe('true');
+    for (const name of ['worker', 'gateway']) {
+      expect(service(name).environment?.OTEL_EXPORTER_OTLP_ENDPOINT, name).toBe(
+        'http://jaeger:4318',
+      );
     }
   });
 });

@@ -14,7 +14,9 @@ import { GatewayMetrics } from '../../src/gateway/metrics';
 import { gatewayRoutes } from '../../src/gateway/routes';
 import { listQuerySchema } from '../../src/gateway/schemas';
 import { expectedLimitsPage, LIMITS_PAGE } from '../../scripts/limits-table';
+import { expectedMetricsPage, METRICS_PAGE } from '../../scripts/metrics-table';
 import { PAGES, renderPage } from '../../scripts/pages';
+import { METRICS } from '../../src/contract/metrics';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOCS = path.join(ROOT, 'docs');
@@ -239,6 +241,14 @@ describe('README.md and docs/', () => {
 describe('generated docs', () => {
   it.each(Object.keys(PAGES))('%s is what its source generates (npm run docs)', async (page) => {
     expect(await read(page)).toBe(await renderPage(page));
+  });
+
+  it('lists every metric as src/contract/metrics.ts declares it (npm run docs writes it)', async () => {
+    const page = await readFile(METRICS_PAGE, 'utf8');
+    expect(page).toBe(await expectedMetricsPage());
+    for (const spec of Object.values(METRICS)) {
+      expect(page).toMatch(new RegExp(`^\\| \`${spec.name}\` +\\|`, 'm'));
+    }
   });
 
   it('lists every operator action with its route, verb and input', async () => {
