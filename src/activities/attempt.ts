@@ -9,6 +9,7 @@ import {
   type HttpRequest,
 } from '../http/client';
 import { parseRetryAfter, type Verdict } from '../http/judge';
+import { traceAttempt, type AttemptTrace } from '../telemetry/tracing';
 import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -27,9 +28,29 @@ function excerpt(body: unknown, scrub: (text: string) => string): string {
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
  * Every failure's message goes through `scrub` before the failure (and its stack trace) is
  * built, and carries no `cause`: a library's error may quote the resolved URL. A kept answer
- * goes through `scrub` too: a target may echo a secret it was sent.
+ * goes through `scrub` too: a target may echo a secret it was sent. The attempt is one span
+ * (see `traceAttempt`) whose `traceparent` the target receives.
  */
 export async function sendAttempt(
+  http: HttpClient,
+  label: string,
+  request: HttpRequest,
+  judge: (status: number) => Verdict,
+  scrub: (text: string) => string,
+  trace: AttemptTrace,
+): Promise<HttpAnswer> {
+  return traceAttempt(trace, (traceHeaders) =>
+    sendJudged(
+      http,
+      label,
+      { ...request, headers: { ...request.headers, ...traceHeaders } },
+      judge,
+      scrub,
+    ),
+  );
+}
+
+async function sendJudged(
   http: HttpClient,
   label: string,
   request: HttpRequest,

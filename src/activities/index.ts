@@ -51,6 +51,11 @@ function headersOf(
   );
 }
 
+/** What an attempt's span names of its input. */
+function traceOf({ deliveryId, target, attempt }: AttemptInput) {
+  return { deliveryId, target, attempt };
+}
+
 /**
  * Builds the activities over one pooled HTTP client. Each call is one attempt: the workflow
  * owns the retry policy, so it knows every attempt's outcome.
@@ -102,6 +107,12 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         },
         (status) => judgeStatus(status, target.successStatuses),
         secretScrubber(target, env),
+        {
+          ...traceOf(input),
+          phase: 'deliver',
+          method: target.request.method,
+          urlTemplate: target.request.url,
+        },
       );
     },
 
@@ -151,6 +162,7 @@ export function createActivities({ config, http, env, payloadOfRun }: ActivityDe
         },
         judgeCompensationStatus,
         scrub,
+        { ...traceOf(input), phase: 'compensate', method: undo.method, urlTemplate: undo.url },
       );
     },
   };

@@ -17,6 +17,7 @@ import type { OpenApiDocument } from './openapi';
 import { acceptJsonOnly, serve } from './parsing';
 import { problemOf, sendProblem } from './refusals';
 import { gatewayRoutes } from './routes';
+import { traceRequests } from '../telemetry/tracing-gateway';
 
 export { API_VERSION } from './document';
 
@@ -129,6 +130,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const document = gatewayDocument(routes, config, requestSchema);
 
+  traceRequests(app);
   acceptJsonOnly(app);
   await guardRequests(app, { keys, callers, settings, routes });
 

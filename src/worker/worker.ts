@@ -10,6 +10,7 @@ import type { TandemConfig } from '../contract/config/schema';
 import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
+import { activityTracing, workflowSpanSinks } from '../telemetry/tracing-worker';
 import { prebuiltBundle, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
@@ -140,6 +141,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       defaultVersioningBehavior: 'PINNED',
     },
     dataConverter: dataConverterOf(cipher),
+    interceptors: activityTracing(),
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...(config.worker?.cachedRuns !== undefined && {
       maxCachedWorkflows: config.worker.cachedRuns,
@@ -175,6 +177,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       taskQueue: config.temporal.taskQueue,
       sinks: {
         payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
+        ...workflowSpanSinks(),
       } satisfies InjectedSinks<DeliverySinks>,
       workflowBundle: { code },
       ...(sharing > 0 && {
