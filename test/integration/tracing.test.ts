@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryState } from '../../src/contract/contracts';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing';
+import { recordHistory } from '../support/history';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { INVENTORY_TOKEN } from '../support/system';
@@ -64,6 +65,7 @@ describe('a delivery traced through the gateway', () => {
     expect(accepted.status).toBe(202);
     expect(accepted.body.traceId).toBe(traceId);
     const done = await system.until(id, (state) => state.status === 'compensated');
+    await recordHistory(system.connection, id, 'traced-compensated');
     expect(done.traceId).toBe(traceId);
     expect((await system.client.status(id)).traceId).toBe(traceId);
 
@@ -156,25 +158,30 @@ describe('a delivery traced through the gateway', () => {
     expect(exported).not.toContain(URL_SECRET);
   });
 
-  it('traces an operator action in its own trace, linked to the run it acted on', async () => {
+  it('traces operator actions in traces of their own, linked to the run they acted on', async () => {
     system.targets.setFault('inventory', 'create', { status: 503 });
     const id = system.newId();
     const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
     await system.until(id, (state) => state.legs[0]!.attempts >= 1);
+    await system.client.steer(id, 'pause', {});
     await system.client.cancel(id, 'no longer needed');
+    await system.until(id, (state) => state.status === 'cancelled');
+    await recordHistory(system.connection, id, 'traced-paused-then-cancelled');
 
-    const [action] = await until(
+    const actions = await until(
       () =>
         receiver
           .spans()
           .filter((s) => s.name === 'tandem.action' && s.attributes['tandem.delivery.id'] === id),
-      (found) => found.length === 1,
-      { message: () => 'no tandem.action span for the cancel' },
+      (found) => found.length === 2,
+      { message: (found) => `${found.length} tandem.action spans` },
     );
-    expect(action!.attributes['tandem.action']).toBe('cancel');
-    expect(action!.traceId).not.toBe(traceId);
-    expect(action!.links.map((l) => l.traceId)).toEqual([traceId]);
+    expect(actions.map((a) => a.attributes['tandem.action']).sort()).toEqual(['cancel', 'pause']);
+    for (const action of actions) {
+      expect(action.traceId).not.toBe(traceId);
+      expect(action.links.map((l) => l.traceId)).toEqual([traceId]);
+    }
     system.targets.clearFaults();
   });
 });
