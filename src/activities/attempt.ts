@@ -11,6 +11,7 @@ import {
 import { parseRetryAfter, type Verdict } from '../http/judge';
 import type { AttemptOutcomeClass } from '../contract/metrics';
 import type { AttemptEnd } from '../telemetry/metrics';
+import { traceAttempt, type AttemptSettle, type AttemptTrace } from '../telemetry/tracing';
 import { scrubAnswer } from './secrets';
 
 const HEARTBEAT_EVERY_MS = 1_000;
@@ -29,8 +30,9 @@ function excerpt(body: unknown, scrub: (text: string) => string): string {
  * heartbeats while it waits so that a dead worker is noticed in seconds, not at the timeout.
  * Every failure's message goes through `scrub` before the failure (and its stack trace) is
  * built, and carries no `cause`: a library's error may quote the resolved URL. A kept answer
- * goes through `scrub` too: a target may echo a secret it was sent. `end` hears the attempt's
- * outcome class, for the metrics; the attempt's log line tells the same class.
+ * goes through `scrub` too: a target may echo a secret it was sent. The attempt is one span
+ * (see `traceAttempt`) whose `traceparent` the target receives; `end` hears its outcome class,
+ * for the metrics, and the attempt's log line tells the same class.
  */
 export async function sendAttempt(
   http: HttpClient,
@@ -39,13 +41,37 @@ export async function sendAttempt(
   judge: (status: number) => Verdict,
   scrub: (text: string) => string,
   end: AttemptEnd,
+  trace: AttemptTrace,
+): Promise<HttpAnswer> {
+  return traceAttempt(trace, (traceHeaders, settle) =>
+    sendJudged(
+      http,
+      label,
+      { ...request, headers: { ...request.headers, ...traceHeaders } },
+      judge,
+      scrub,
+      (outcome, status) => {
+        end(outcome);
+        settle(outcome, status);
+      },
+    ),
+  );
+}
+
+async function sendJudged(
+  http: HttpClient,
+  label: string,
+  request: HttpRequest,
+  judge: (status: number) => Verdict,
+  scrub: (text: string) => string,
+  settled: AttemptSettle,
 ): Promise<HttpAnswer> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
   const started = performance.now();
   // One line per attempt: what came of it, never what was sent (headers, body, resolved URL).
   const finish = (outcome: AttemptOutcomeClass, status?: number, sent?: boolean): void => {
-    end(outcome);
+    settled(outcome, status);
     const fields = {
       outcome,
       ...(status !== undefined && { status }),

@@ -56,6 +56,11 @@ function headersOf(
   );
 }
 
+/** What an attempt's span names of its input. */
+function traceOf({ deliveryId, target, attempt }: AttemptInput) {
+  return { deliveryId, target, attempt };
+}
+
 /**
  * Builds the activities over one pooled HTTP client. Each call is one attempt: the workflow
  * owns the retry policy, so it knows every attempt's outcome.
@@ -114,6 +119,12 @@ export function createActivities({
         (status) => judgeStatus(status, target.successStatuses),
         secretScrubber(target, env),
         measure(input.target, 'deliver'),
+        {
+          ...traceOf(input),
+          phase: 'deliver',
+          method: target.request.method,
+          urlTemplate: target.request.url,
+        },
       );
     },
 
@@ -164,6 +175,7 @@ export function createActivities({
         judgeCompensationStatus,
         scrub,
         measure(input.target, 'compensate'),
+        { ...traceOf(input), phase: 'compensate', method: undo.method, urlTemplate: undo.url },
       );
     },
   };

@@ -78,6 +78,7 @@ export function formatState(state: DeliveryState): string[] {
     ...(state.note === undefined ? [] : [['note', state.note]]),
     ['started', shortTime(state.startedAt)],
     ['finished', shortTime(state.finishedAt)],
+    ...(state.traceId === undefined ? [] : [['trace', state.traceId]]),
   ]);
   const legs = table([
     ['TARGET', 'STATUS', 'ATTEMPTS', 'HTTP', 'UNDO', 'LAST ERROR'],

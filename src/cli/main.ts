@@ -8,6 +8,7 @@ import { registerActions } from './actions';
 import type { runDev as RunDev } from './dev';
 import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
+import { startTracing } from '../telemetry/tracing';
 import type { runGateway as RunGateway } from './gateway';
 import { duration, examples, MAIN_HELP, port, positiveInteger, targetList } from './options';
 import type { runWorker as RunWorker } from './worker';
@@ -256,8 +257,17 @@ function dropOutputOnceTheReaderIsGone(stdout: NodeJS.WriteStream): void {
 }
 
 async function main(): Promise<void> {
+  // Every tandem process traces (worker, gateway, dev, CLI actions), when OTEL_* ask for it.
+  const verb = process.argv[2];
+  const serviceName = verb && /^(worker|gateway|dev)$/.test(verb) ? `tandem-${verb}` : 'tandem-cli';
+  const tracing = await startTracing(process.env, serviceName);
   dropOutputOnceTheReaderIsGone(process.stdout);
-  await program(process.env).parseAsync(process.argv);
+  try {
+    await program(process.env).parseAsync(process.argv);
+  } finally {
+    // The spans still buffered (a CLI action's, a worker's last ones) are sent before exit.
+    await tracing.shutdown();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -31,6 +31,8 @@ export interface Started {
   workflowId: string;
   /** False when the delivery already existed: nothing new was sent. */
   started: boolean;
+  /** The delivery's trace id (its correlation id); absent when tracing was off at its start. */
+  traceId?: string;
 }
 
 /** Options of {@link TandemClient.list}. */

@@ -36,7 +36,10 @@ import {
 } from './client-options';
 import { FailureType } from '../contract/failures';
 import { planDelivery } from './plan';
-import { runOf, stateOf, type DeliveryRun } from './runs';
+import { runOf, runTraceOf, stateOf, type DeliveryRun } from './runs';
+import { SpanAttr, SpanName } from '../contract/tracing';
+import { currentTraceIds } from '../telemetry/trace-ids';
+import { clientTracing, inSpan, linkTo } from '../telemetry/tracing';
 import { actionRefusal } from './operator-rules';
 import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
@@ -81,7 +84,7 @@ export class TandemClient extends VisibilityReads {
     const shared = clientOptionsFor(config, options.env ?? {});
     const own = connection ? undefined : await connectClient(config.temporal, options.env ?? {});
     const conn = connection ?? own!;
-    const client = new Client({ connection: conn, ...shared });
+    const client = new Client({ connection: conn, ...shared, interceptors: clientTracing() });
     const deadlines = { ...DEFAULT_DEADLINES, ...options.deadlines };
     return new TandemClient(client, conn, config, deadlines, options.eagerStart ?? false, own);
   }
@@ -95,20 +98,36 @@ export class TandemClient extends VisibilityReads {
   async start(request: DeliveryRequest): Promise<Started> {
     const input = planDelivery(this.config, request);
     const workflowId = workflowIdFor(input.id);
-    return this.call({ id: input.id, ms: this.deadlines.start }, async () => {
-      try {
-        await this.client.workflow.start(DELIVERY_WORKFLOW, {
-          ...startOptions(this.config, input),
-          requestEagerStart: this.eagerStart,
-        });
-        return { id: input.id, workflowId, started: true };
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        const existing = await this.handle(input.id).describe();
-        if (!startedWith(existing, input)) throw new DeliveryConflictError(input.id);
-        return { id: input.id, workflowId, started: false };
-      }
-    });
+    // The start's span is the run's parent; its trace id becomes the delivery's correlation id.
+    const attributes = { [SpanAttr.deliveryId]: input.id };
+    return inSpan(SpanName.start, { attributes }, () =>
+      this.call({ id: input.id, ms: this.deadlines.start }, async () => {
+        const trace = currentTraceIds();
+        try {
+          await this.client.workflow.start(DELIVERY_WORKFLOW, {
+            ...startOptions(this.config, input, trace),
+            requestEagerStart: this.eagerStart,
+          });
+          return {
+            id: input.id,
+            workflowId,
+            started: true,
+            ...(trace && { traceId: trace.traceId }),
+          };
+        } catch (error) {
+          if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+          const existing = await this.handle(input.id).describe();
+          if (!startedWith(existing, input)) throw new DeliveryConflictError(input.id);
+          const kept = runTraceOf(existing);
+          return {
+            id: input.id,
+            workflowId,
+            started: false,
+            ...(kept && { traceId: kept.traceId }),
+          };
+        }
+      }),
+    );
   }
 
   /**
@@ -202,13 +221,21 @@ export class TandemClient extends VisibilityReads {
     args: ActionArgs<A>,
     by?: string,
   ): Promise<ActionAnswer<A>> {
-    const refused = actionRefusal(id, action, await this.describe(id), (args as LegArg).leg);
+    const run = await this.describe(id);
+    const refused = actionRefusal(id, action, run, (args as LegArg).leg);
     if (refused) throw refused;
-    if (actionSpec(action).via === 'cancel') {
-      await this.requestCancel(id, (args as ActionArgs<'cancel'>).reason, by);
-      return undefined as ActionAnswer<A>;
-    }
-    return (await this.update(id, action as OperatorAction, args, by)) as ActionAnswer<A>;
+    // Its own trace (an action may come days later), linked to the trace the run started in.
+    const span = {
+      attributes: { [SpanAttr.deliveryId]: id, [SpanAttr.action]: action },
+      links: linkTo(run.trace),
+    };
+    return inSpan(SpanName.action, span, async () => {
+      if (actionSpec(action).via === 'cancel') {
+        await this.requestCancel(id, (args as ActionArgs<'cancel'>).reason, by);
+        return undefined as ActionAnswer<A>;
+      }
+      return (await this.update(id, action as OperatorAction, args, by)) as ActionAnswer<A>;
+    });
   }
 
   /** Cancels a running delivery: {@link act} `cancel`. */

@@ -7,6 +7,7 @@ import {
   workflowIdFor,
   type DeliveryInput,
 } from '../contract/contracts';
+import { TRACE_MEMO, type RunTrace } from '../contract/tracing';
 import { requestFingerprint } from './fingerprint';
 import { pendingState } from './runs';
 import { TandemStatus, TandemTargets } from '../contract/search-attributes';
@@ -15,7 +16,7 @@ import { TandemStatus, TandemTargets } from '../contract/search-attributes';
 const FINGERPRINT_MEMO = 'tandemRequest';
 
 /** The options of a delivery's run: its id, input, UI texts, memo and search attributes. */
-export function startOptions(config: TandemConfig, input: DeliveryInput) {
+export function startOptions(config: TandemConfig, input: DeliveryInput, trace?: RunTrace) {
   return {
     workflowId: workflowIdFor(input.id),
     taskQueue: config.temporal.taskQueue,
@@ -32,6 +33,8 @@ export function startOptions(config: TandemConfig, input: DeliveryInput) {
       [FINGERPRINT_MEMO]: requestFingerprint(input.targets, input.payload),
       // Read at once by status and a repeated start; the run keeps it current.
       [STATE_MEMO]: pendingState(input.id, input.targets, new Date().toISOString()),
+      // The correlation id reads show and operator actions link to, with no worker.
+      ...(trace && { [TRACE_MEMO]: trace }),
     },
     typedSearchAttributes: [
       { key: TandemStatus, value: 'running' },

@@ -3,6 +3,7 @@
  * records), read as Tandem's shapes, with no worker involved.
  */
 import type { RawWorkflowExecutionInfo, WorkflowExecutionDescription } from '@temporalio/client';
+import { isRunTrace, TRACE_MEMO, type RunTrace } from '../contract/tracing';
 import type { TypedSearchAttributes } from '@temporalio/common';
 import {
   DELIVERY_STATUSES,
@@ -21,6 +22,8 @@ export interface DeliveryRun {
   targets: string[];
   startedAt: string;
   open: boolean;
+  /** The trace the run was started in (see `TRACE_MEMO`). */
+  trace?: RunTrace;
 }
 
 /** One delivery as listed from Temporal's visibility store. */
@@ -88,23 +91,34 @@ function isState(value: unknown): value is DeliveryState {
  */
 export function stateOf(id: string, run: WorkflowExecutionDescription): DeliveryState {
   const kept = run.memo?.[STATE_MEMO];
-  if (isState(kept)) return kept;
-  return pendingState(
-    id,
-    run.typedSearchAttributes.get(TandemTargets) ?? [],
-    run.startTime.toISOString(),
-    statusOf(run),
-  );
+  const state = isState(kept)
+    ? kept
+    : pendingState(
+        id,
+        run.typedSearchAttributes.get(TandemTargets) ?? [],
+        run.startTime.toISOString(),
+        statusOf(run),
+      );
+  const trace = runTraceOf(run);
+  return trace ? { ...state, traceId: trace.traceId } : state;
+}
+
+/** The trace a run was started in, as its memo keeps it (none when tracing was off). */
+export function runTraceOf(run: WorkflowExecutionDescription): RunTrace | undefined {
+  const kept = run.memo?.[TRACE_MEMO];
+  return isRunTrace(kept) ? kept : undefined;
 }
 
 /** The delivery a run's description tells of. */
 export function runOf(id: string, run: WorkflowExecutionDescription): DeliveryRun {
   const state = stateOf(id, run);
+  const trace = runTraceOf(run);
   return {
     status: state.status,
     targets: state.legs.map((leg) => leg.target),
     startedAt: state.startedAt,
     open: run.status.name === 'RUNNING',
+    ...(trace && { trace }),
   };
 }
 

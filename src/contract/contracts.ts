@@ -226,6 +226,11 @@ export interface DeliveryState {
   legs: LegState[];
   /** The newest operator actions, oldest first. */
   actions?: ActionRecord[];
+  /**
+   * The id of the trace the delivery was started in: its correlation id in traces and logs.
+   * Absent when tracing was off at its start.
+   */
+  traceId?: string;
 }
 
 /** The current state of a delivery and its legs. */

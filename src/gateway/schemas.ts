@@ -99,6 +99,15 @@ export const deliverySchema = z
     actions: z.array(actionRecordSchema).optional().meta({
       description: 'The newest operator actions, oldest first (refused signals are not kept).',
     }),
+    traceId: z
+      .string()
+      .regex(/^[0-9a-f]{32}$/)
+      .optional()
+      .meta({
+        description:
+          'The W3C trace id the delivery was started in: its correlation id in traces, logs and ' +
+          "the run's memo. Absent when tracing was off when it started.",
+      }),
   })
   .meta({ description: 'A delivery and each of its legs.' });
 

@@ -24,6 +24,7 @@ import type { OpenApiDocument } from './openapi';
 import { acceptJsonOnly, serve } from './parsing';
 import { problemOf, sendProblem } from './refusals';
 import { gatewayRoutes } from './routes';
+import { traceRequests } from '../telemetry/tracing-gateway';
 
 export { API_VERSION } from './document';
 
@@ -149,6 +150,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const document = gatewayDocument(routes, config, requestSchema);
 
+  traceRequests(app);
   acceptJsonOnly(app);
   await guardRequests(app, { keys, callers, settings, routes });
 

@@ -1,4 +1,4 @@
-import type { ActivityInterceptorsFactory, WorkerInterceptors } from '@temporalio/worker';
+import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 import type { AttemptInput } from '../contract/contracts';
 import { activeTraceFields, LOG_FIELDS } from './log';
 
@@ -35,7 +35,7 @@ export const attemptLogAttributes: ActivityInterceptorsFactory = () => {
   };
 };
 
-/** The worker interceptors that put a delivery's fields on its log lines. */
-export function logInterceptors(): WorkerInterceptors {
-  return { activity: [attemptLogAttributes] };
+/** The activity interceptors that put a delivery's fields on its log lines. */
+export function attemptLogInterceptors(): ActivityInterceptorsFactory[] {
+  return [attemptLogAttributes];
 }

@@ -1,8 +1,8 @@
-import { trace } from '@opentelemetry/api';
 import type { Logger as SdkLogger, LogLevel as SdkLogLevel, LogMetadata } from '@temporalio/common';
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { deliveryIdOf, workflowIdFor } from '../contract/contracts';
 import { LogSetupError } from '../contract/errors';
+import { currentTraceIds } from './trace-ids';
 
 /** The environment variable that sets every Tandem process's log level. */
 export const LOG_LEVEL_ENV = 'TANDEM_LOG_LEVEL';
@@ -58,9 +58,10 @@ export function logLevelFrom(
 
 /** The active span's ids, when a span is active and valid (tracing on). */
 export function activeTraceFields(): Record<string, string> {
-  const span = trace.getActiveSpan()?.spanContext();
-  if (span === undefined || !trace.isSpanContextValid(span)) return {};
-  return { [LOG_FIELDS.traceId]: span.traceId, [LOG_FIELDS.spanId]: span.spanId };
+  const ids = currentTraceIds();
+  return ids === undefined
+    ? {}
+    : { [LOG_FIELDS.traceId]: ids.traceId, [LOG_FIELDS.spanId]: ids.spanId };
 }
 
 /**

@@ -10,8 +10,9 @@ import type { TandemConfig } from '../contract/config/schema';
 import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
-import { logInterceptors } from '../telemetry/log-attributes';
+import { attemptLogInterceptors } from '../telemetry/log-attributes';
 import { attemptMeter } from '../telemetry/metrics';
+import { activityTracing, workflowSpanSinks } from '../telemetry/tracing-worker';
 import { prebuiltBundle, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
@@ -132,6 +133,8 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     deploymentName: config.temporal.deployment.name,
     buildId: options.buildId ?? buildIdOf(code),
   };
+  // Tracing outermost, so the attempt's log lines carry its span's ids.
+  const activityInterceptors = [...activityTracing(), ...attemptLogInterceptors()];
   const shared = {
     connection,
     namespace,
@@ -142,7 +145,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       defaultVersioningBehavior: 'PINNED',
     },
     dataConverter: dataConverterOf(cipher),
-    interceptors: logInterceptors(),
+    interceptors: { activity: activityInterceptors },
     shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
     ...(config.worker?.cachedRuns !== undefined && {
       maxCachedWorkflows: config.worker.cachedRuns,
@@ -180,6 +183,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       taskQueue: config.temporal.taskQueue,
       sinks: {
         payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
+        ...workflowSpanSinks(),
       } satisfies InjectedSinks<DeliverySinks>,
       workflowBundle: { code },
       ...(sharing > 0 && {

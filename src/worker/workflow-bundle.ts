@@ -38,12 +38,25 @@ export async function workflowCode(
 }
 
 /**
- * Bundles the workflows at `workflowsPath`, encrypting or not, as a worker would at start; only
- * the bundler's errors are printed (its notes and warnings about optional modules are not).
+ * The workflow interceptors every bundle installs (tracing, see the module). Named with this
+ * file's own extension so it resolves from source (`.ts`) and from the build (`.js`) alike.
+ */
+export const TRACING_INTERCEPTORS_PATH = path.join(
+  __dirname,
+  '..',
+  'workflows',
+  `tracing-interceptors${path.extname(__filename)}`,
+);
+
+/**
+ * Bundles the workflows at `workflowsPath`, encrypting or not, as a worker would at start, with
+ * the tracing interceptors; only the bundler's errors are printed (its notes and warnings about
+ * optional modules are not).
  */
 export async function bundleWorkflows(workflowsPath: string, encrypting: boolean): Promise<string> {
   const { code } = await bundleWorkflowCode({
     workflowsPath,
+    workflowInterceptorModules: [TRACING_INTERCEPTORS_PATH],
     ...(encrypting && { failureConverterPath: FAILURE_CONVERTER_PATH }),
     logger: {
       log: () => undefined,

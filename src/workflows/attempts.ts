@@ -5,6 +5,7 @@ import { formatDuration } from '../contract/duration';
 import type { AttemptFailureDetails, AttemptOutcome } from '../contract/failures';
 import { nextRetryDelay } from './backoff';
 import type { PhaseClock } from './clock';
+import { backoffEvent } from './phase-span';
 
 /** What a phase's attempts report as they happen, to the run's record (which owns them). */
 export interface PhaseProgress {
@@ -139,6 +140,7 @@ export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<Attem
       }
       if (failed.retryAfterMs !== undefined) progress.retryAfterObeyed(failed.retryAfterMs);
       progress.waiting();
+      backoffEvent(delay, failed.retryAfterMs);
       await clock.backoff(delay, options.stopped);
     }
   }

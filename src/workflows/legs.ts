@@ -1,8 +1,10 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LegPlan } from '../contract/contracts';
+import { SpanAttr, SpanName } from '../contract/tracing';
 import { runAttempts } from './attempts';
 import type { HistoryBudget } from './history-budget';
+import { inPhaseSpan } from './phase-span';
 import type { Leg } from './leg-entry';
 import type { DeliveryRecord } from './record';
 import type { Saga, StepOutcome } from './saga';
@@ -47,21 +49,23 @@ export class LegRunner {
   async send(leg: Leg, stopped = () => this.record.stopReason !== undefined): Promise<void> {
     const { plan } = leg;
     const [clock, progress] = this.record.beginPhase(leg, 'sending', plan.retry.deadlineMs);
-    const result = await runAttempts({
-      retry: plan.retry,
-      clock,
-      timeoutMs: plan.timeoutMs,
-      progress,
-      stopped,
-      historyFull: this.budget.sending,
-      attempt: (n, timeoutMs, remainingMs) =>
-        activitiesFor(plan, 'deliver', n, timeoutMs, remainingMs).deliver({
-          deliveryId: this.record.input.id,
-          target: plan.target,
-          attempt: n,
-          timeoutMs,
-        }),
-    });
+    const result = await inPhaseSpan(SpanName.leg, this.spanAttributes(plan), () =>
+      runAttempts({
+        retry: plan.retry,
+        clock,
+        timeoutMs: plan.timeoutMs,
+        progress,
+        stopped,
+        historyFull: this.budget.sending,
+        attempt: (n, timeoutMs, remainingMs) =>
+          activitiesFor(plan, 'deliver', n, timeoutMs, remainingMs).deliver({
+            deliveryId: this.record.input.id,
+            target: plan.target,
+            attempt: n,
+            timeoutMs,
+          }),
+      }),
+    );
     if (result.ok) this.record.sent(leg, result.value);
     else this.record.sendFailed(leg, result);
   }
@@ -91,6 +95,10 @@ export class LegRunner {
     return leg.plan.compensation !== undefined;
   }
 
+  private spanAttributes(plan: LegPlan) {
+    return { [SpanAttr.deliveryId]: this.record.input.id, [SpanAttr.target]: plan.target };
+  }
+
   /** Whether this leg may have taken effect and so needs undoing. */
   private mayHaveActed(leg: Leg): boolean {
     return leg.state.status === 'succeeded' || leg.state.outcomeUnknown;
@@ -102,22 +110,24 @@ export class LegRunner {
     // Each undo attempt and each wait between them reaches the memo too, so a read with no
     // worker sees an undo's progress.
     const [clock, progress] = this.record.beginPhase(leg, 'undoing', undo.retry.deadlineMs);
-    const result = await runAttempts({
-      retry: undo.retry,
-      clock,
-      timeoutMs: undo.timeoutMs,
-      progress,
-      stopped: () => false,
-      historyFull: this.budget.undoing,
-      attempt: (n, timeoutMs, remainingMs) =>
-        activitiesFor(plan, 'compensate', n, timeoutMs, remainingMs).compensate({
-          deliveryId: this.record.input.id,
-          target: plan.target,
-          attempt: n,
-          timeoutMs,
-          ...(leg.response && { response: leg.response }),
-        }),
-    });
+    const result = await inPhaseSpan(SpanName.compensation, this.spanAttributes(plan), () =>
+      runAttempts({
+        retry: undo.retry,
+        clock,
+        timeoutMs: undo.timeoutMs,
+        progress,
+        stopped: () => false,
+        historyFull: this.budget.undoing,
+        attempt: (n, timeoutMs, remainingMs) =>
+          activitiesFor(plan, 'compensate', n, timeoutMs, remainingMs).compensate({
+            deliveryId: this.record.input.id,
+            target: plan.target,
+            attempt: n,
+            timeoutMs,
+            ...(leg.response && { response: leg.response }),
+          }),
+      }),
+    );
     if (result.ok) {
       this.record.undone(leg, result.value);
       return { ok: true };

@@ -14,7 +14,9 @@ import { discardPayloads } from '../support/sinks';
  * cancelled, cancelled after a leg failed, cancelled while parked then retried; parked and then
  * retried (a failed undo, an unknown outcome) or resolved, by update or by signal; and operators
  * steering legs (retry now by update and by signal, pause and resume, pause all across a worker
- * restart, extend a deadline, invalid signals refused without a trace).
+ * restart, extend a deadline, invalid signals refused without a trace). Those were recorded with
+ * tracing off; `traced-*` with tracing on (`tracing.test.ts`): the bundle installs the tracing
+ * interceptors, and both kinds must replay with them.
  */
 const PATHS = [
   'completed',
@@ -37,7 +39,12 @@ const PATHS = [
   'paused-all-across-restart',
   'deadline-extended',
   'signals-refused',
+  'traced-compensated',
+  'traced-paused-then-cancelled',
 ];
+
+/** The header the SDK's tracing interceptors carry a span's context in. */
+const TRACE_HEADER = '_tracer-data';
 
 /** The marker a `patched()` call leaves in history. */
 const PATCH_MARKER = 'core_patch';
@@ -77,7 +84,16 @@ describe('recorded histories of the main paths', () => {
     expect(patched).toEqual([]);
   });
 
-  it('replay against today’s workflow code without non-determinism', async () => {
+  it('include runs recorded with tracing on and runs recorded with it off', () => {
+    const traced = histories
+      .filter(({ history }) => JSON.stringify(history).includes(TRACE_HEADER))
+      .map(({ workflowId }) => workflowId);
+    expect(traced.sort()).toEqual(PATHS.filter((p) => p.startsWith('traced-')).sort());
+  });
+
+  it('replay against today’s workflow code, tracing interceptors installed, without non-determinism', async () => {
+    const code = await readFile(inject('workflowBundlePath'), 'utf8');
+    expect(code).toContain('ReplaySafeInboundInterceptor');
     const results = Worker.runReplayHistories(
       { workflowBundle: { codePath: inject('workflowBundlePath') }, sinks: discardPayloads },
       histories,

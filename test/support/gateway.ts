@@ -69,9 +69,14 @@ export async function startGatewaySystem(
     logger?: Logger;
     /** Whether to start workers; default true. */
     workers?: boolean;
+    /** More of the workers' environment (`${VAR}` secrets of the tuned config). */
+    env?: Readonly<Record<string, string>>;
   } = {},
 ): Promise<GatewaySystem> {
-  const system = await startSystem(options.tune, { workers: options.workers ?? true });
+  const system = await startSystem(options.tune, {
+    workers: options.workers ?? true,
+    ...(options.env && { env: options.env }),
+  });
   const config = {
     ...system.config,
     gateway: { ...gatewaySettings(system.config), ...options.gateway },

@@ -61,7 +61,11 @@ export function deliveryRoutes({ client, metrics, requestSchema }: RouteDeps): R
         return {
           status: 202,
           headers: { location: deliveryPath(request.id) },
-          body: { ...state, started: started.started },
+          body: {
+            ...state,
+            ...(started.traceId !== undefined && { traceId: started.traceId }),
+            started: started.started,
+          },
         };
       },
     }),
