@@ -198,7 +198,11 @@ export function program(env: Env): Command {
     )
     .addHelpText(
       'after',
-      examples('$ tandem dev', '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100'),
+      examples(
+        '$ tandem dev',
+        '$ tandem dev --traces',
+        '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100',
+      ),
     )
     .action(
       (options: {

@@ -1,4 +1,10 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ClusterInstallError, installObservabilityBinaries } from '../../src/cluster/install';
+import type { CommandRunner } from '../../src/host/machine';
 import {
   JAEGER_DEFAULT_PORTS,
   jaegerConfig,
@@ -84,5 +90,70 @@ describe('the trace and metrics backends listen on 127.0.0.1 only', () => {
       prometheusConfig([{ job: 'elsewhere', url, bearer: 'k' }], '1s'),
     );
     expect(error.message).toContain('(job elsewhere)');
+  });
+});
+
+describe('installing the trace and metrics backends', () => {
+  /** A `go` that records its calls and writes the binary each build would make. */
+  function fakeGo(moduleDir: string, calls: string[][], failing?: string): CommandRunner {
+    return async (_command, args, { env }) => {
+      calls.push([...args]);
+      if (failing !== undefined && args.includes(failing)) {
+        return { exitCode: 1, stdout: '', stderr: 'go: something broke\n' };
+      }
+      if (args[0] === 'mod')
+        return { exitCode: 0, stdout: JSON.stringify({ Dir: moduleDir }), stderr: '' };
+      const output =
+        args[0] === '-C' ? args[args.indexOf('-o') + 1]! : path.join(env.GOBIN!, 'prometheus');
+      await writeFile(output, '#!/bin/sh\n', { mode: 0o755 });
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+  }
+
+  it('builds Jaeger inside its downloaded module and Prometheus with go install, once, into the cache by version', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'tandem-cache-'));
+    try {
+      const calls: string[][] = [];
+      const options = {
+        env: { TANDEM_CACHE: cache },
+        log: () => {},
+        run: fakeGo('/mod/jaeger', calls),
+      };
+      const binaries = await installObservabilityBinaries(options);
+      expect(binaries).toEqual({
+        jaeger: path.join(cache, 'jaeger-1.75.0', 'jaeger'),
+        prometheus: path.join(cache, 'prometheus-0.316.0', 'prometheus'),
+      });
+      expect(existsSync(binaries.jaeger) && existsSync(binaries.prometheus)).toBe(true);
+      expect(calls.map((args) => args.filter((arg) => !arg.startsWith(cache)))).toEqual([
+        ['mod', 'download', '-json', 'github.com/jaegertracing/jaeger@v1.75.0'],
+        ['-C', '/mod/jaeger', 'build', '-trimpath', '-o', './cmd/jaeger'],
+        ['install', 'github.com/prometheus/prometheus/cmd/prometheus@v0.316.0'],
+      ]);
+      // Found in the cache the second time: nothing is built.
+      await installObservabilityBinaries(options);
+      expect(calls).toHaveLength(3);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
+  });
+
+  it('says what failed and what to run by hand, and leaves nothing that looks installed', async () => {
+    const cache = await mkdtemp(path.join(tmpdir(), 'tandem-cache-'));
+    try {
+      const error = await caught(ClusterInstallError, () =>
+        installObservabilityBinaries({
+          env: { TANDEM_CACHE: cache },
+          log: () => {},
+          run: fakeGo('/mod/jaeger', [], 'build'),
+        }),
+      );
+      expect(error.component).toBe('Jaeger 1.75.0');
+      expect(error.message).toContain('go build exited with 1: go: something broke');
+      expect(error.byHand).toContain('go mod download github.com/jaegertracing/jaeger@v1.75.0');
+      expect(existsSync(path.join(cache, 'jaeger-1.75.0'))).toBe(false);
+    } finally {
+      await rm(cache, { recursive: true, force: true });
+    }
   });
 });
