@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The cluster tier has its own config (vitest.cluster.config.mts) and cluster.
-    exclude: [...configDefaults.exclude, 'test/cluster/**'],
+    // The cluster and observability tiers have their own configs (vitest.*.config.mts).
+    exclude: [...configDefaults.exclude, 'test/cluster/**', 'test/observability/**'],
     globalSetup: ['test/support/global-setup.ts'],
     // Files run in separate processes against the one shared dev server; two at a time fits
     // two cores without starving the server.

@@ -6,6 +6,8 @@ import { gatewaySettings } from '../contract/config/schema';
 import { workflowIdFor } from '../contract/contracts';
 import { startLocalSystem } from '../dev/local-system';
 import { findProjectRoot, freePort } from '../host/machine';
+import { installObservabilityBinaries } from '../cluster/install';
+import { otlpEnv, startJaeger, type Jaeger } from '../cluster/observability';
 import { apiKeysFrom, SCOPES } from '../gateway/auth';
 import { createGateway, type Gateway } from '../gateway/server';
 import { createLogger } from '../telemetry/log';
@@ -27,6 +29,11 @@ export interface DevOptions {
    * (`codec.key`, made on first use), and let the Web UI decode them through the gateway.
    */
   encrypt?: boolean;
+  /**
+   * Start Jaeger beside the dev server (built into the cache on first use) and send the worker's
+   * and gateway's traces to it.
+   */
+  traces?: boolean;
 }
 
 /** The environment variables `tandem dev --encrypt` puts its codec key and UI token in. */
@@ -86,6 +93,22 @@ async function listenGateway(gateway: Gateway, port: number | undefined): Promis
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     return gateway.listen({ host: '127.0.0.1', port: 0 });
   }
+}
+
+/**
+ * Jaeger on its usual ports, its config and log in `jaeger/` beside the state file. The OTLP
+ * endpoint goes into the environment before anything starts: the OpenTelemetry SDK reads its
+ * `OTEL_*` variables from `process.env`.
+ */
+async function startDevJaeger(
+  stateFile: string,
+  env: Readonly<Record<string, string | undefined>>,
+  log: (line: string) => void,
+): Promise<Jaeger> {
+  const { jaeger: binary } = await installObservabilityBinaries({ env, log });
+  const jaeger = await startJaeger({ binary, dir: path.join(path.dirname(stateFile), 'jaeger') });
+  Object.assign(process.env, otlpEnv(jaeger));
+  return jaeger;
 }
 
 /**
@@ -173,7 +196,8 @@ export async function runDev(
     : {};
   const uiOrigin = `http://127.0.0.1:${options.uiPort}`;
   const codecEndpoint = `http://127.0.0.1:${gatewayPort}/codec/${codecEnv[DEV_UI_TOKEN]}`;
-  const runEnv = { ...env, ...codecEnv };
+  const jaeger = options.traces ? await startDevJaeger(dbFilename, env, log) : undefined;
+  const runEnv = { ...env, ...codecEnv, ...(jaeger && otlpEnv(jaeger)) };
   const system = await startLocalSystem({
     temporal: {
       start: {
@@ -204,6 +228,9 @@ export async function runDev(
     }),
     // The demo config sends a secret header; the local system supplies one unless the user did.
     env: runEnv,
+  }).catch(async (error: unknown) => {
+    await jaeger?.stop();
+    throw error;
   });
   const { config, targets, client } = system;
   const server = system.server!;
@@ -229,6 +256,7 @@ export async function runDev(
     log(`Temporal gRPC     ${server.address}`);
     log(`HTTP gateway      ${gatewayUrl}  (OpenAPI: ${gatewayUrl}/openapi.json)`);
     log(`API key           ${apiKey}  (this run only; TANDEM_API_KEYS adds your own)`);
+    if (jaeger) log(`Traces (Jaeger)   ${jaeger.uiUrl}  (OTLP in: ${jaeger.otlpHttpUrl})`);
     if (options.encrypt) {
       log(`Payloads          encrypted (AES-256-GCM); the UI decodes through ${gatewayUrl}/codec`);
       log(
@@ -266,5 +294,6 @@ export async function runDev(
   } finally {
     await gateway?.close();
     await system.stop();
+    await jaeger?.stop();
   }
 }

@@ -201,9 +201,17 @@ export function program(env: Env): Command {
       '--encrypt',
       'encrypt payloads at rest (key: TANDEM_CODEC_KEY, or .tandem/codec.key made on first use); the UI decodes through the gateway',
     )
+    .option(
+      '--traces',
+      'start Jaeger (built on first use) on 127.0.0.1:16686 and send the traces there over OTLP (127.0.0.1:4318)',
+    )
     .addHelpText(
       'after',
-      examples('$ tandem dev', '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100'),
+      examples(
+        '$ tandem dev',
+        '$ tandem dev --traces',
+        '$ tandem dev --port 7300 --ui-port 8300 --targets-port 4100',
+      ),
     )
     .action(
       (options: {
@@ -213,6 +221,7 @@ export function program(env: Env): Command {
         gatewayPort?: number;
         db?: string;
         encrypt?: boolean;
+        traces?: boolean;
       }) =>
         runDev(
           {
@@ -222,6 +231,7 @@ export function program(env: Env): Command {
             ...(options.gatewayPort !== undefined && { gatewayPort: options.gatewayPort }),
             ...(options.db !== undefined && { db: options.db }),
             ...(options.encrypt && { encrypt: true }),
+            ...(options.traces && { traces: true }),
           },
           env,
         ),

@@ -4,11 +4,19 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { runCommand, type CommandRunner } from '../host/machine';
 import { TandemError } from '../contract/errors';
-import { CLUSTER_VERSIONS, GO_PACKAGES } from './versions';
+import {
+  CLUSTER_VERSIONS,
+  GO_PACKAGES,
+  OBSERVABILITY_PACKAGES,
+  OBSERVABILITY_VERSIONS,
+} from './versions';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A piece of the cluster could not be found or built; the message says how to get it by hand. */
+/**
+ * A piece of the cluster, or of the trace and metrics backends, could not be found or built; the
+ * message says how to get it by hand.
+ */
 export class ClusterInstallError extends TandemError {
   override readonly name = 'ClusterInstallError';
   readonly code = 'TANDEM_CLUSTER_INSTALL_FAILED';
@@ -65,19 +73,80 @@ export async function installClusterBinaries(options: InstallOptions): Promise<C
     await build(options, {
       component: `Temporal Server ${CLUSTER_VERSIONS.temporal}`,
       dir: serverDir,
-      packages: [GO_PACKAGES.server, GO_PACKAGES.sqlTool].map(
-        (p) => `${p}@v${CLUSTER_VERSIONS.temporal}`,
-      ),
-      // go install names a binary after its package folder; the images call them these names.
-      renames: { server: 'temporal-server', sql: 'temporal-sql-tool' },
+      recipe: {
+        kind: 'install',
+        packages: [GO_PACKAGES.server, GO_PACKAGES.sqlTool].map(
+          (p) => `${p}@v${CLUSTER_VERSIONS.temporal}`,
+        ),
+        // The images call the binaries these names.
+        renames: { server: 'temporal-server', sql: 'temporal-sql-tool' },
+      },
     });
   }
   if (!existsSync(binaries.uiServer)) {
     await build(options, {
       component: `Temporal UI server ${CLUSTER_VERSIONS.ui}`,
       dir: uiDir,
-      packages: [`${GO_PACKAGES.uiServer}@v${CLUSTER_VERSIONS.ui}`],
-      renames: { server: 'ui-server' },
+      recipe: {
+        kind: 'install',
+        packages: [`${GO_PACKAGES.uiServer}@v${CLUSTER_VERSIONS.ui}`],
+        renames: { server: 'ui-server' },
+      },
+    });
+  }
+  return binaries;
+}
+
+/** How a build puts its binaries into the staging folder. */
+type Recipe =
+  /** `go install` of `package@version`s, then renames (go names a binary after its folder). */
+  | { kind: 'install'; packages: string[]; renames: Record<string, string> }
+  /**
+   * `go build` of `pkg` inside the downloaded `module` (`path@version`): for a module whose
+   * go.mod has `replace` lines, which `go install pkg@version` refuses.
+   */
+  | { kind: 'module'; module: string; pkg: string; output: string };
+
+/** The trace and metrics backends' executables, built once per version into the cache. */
+export interface ObservabilityBinaries {
+  /** Jaeger v2: OTLP receiver, in-memory trace store, query API and UI in one process. */
+  readonly jaeger: string;
+  readonly prometheus: string;
+}
+
+/** Jaeger and Prometheus from the cache, building whichever is missing (minutes, the first time). */
+export async function installObservabilityBinaries(
+  options: InstallOptions,
+): Promise<ObservabilityBinaries> {
+  const root = cacheRoot(options.env);
+  const { jaeger, prometheus } = OBSERVABILITY_VERSIONS;
+  const jaegerDir = path.join(root, `jaeger-${jaeger}`);
+  const prometheusDir = path.join(root, `prometheus-${prometheus}`);
+  const binaries: ObservabilityBinaries = {
+    jaeger: path.join(jaegerDir, 'jaeger'),
+    prometheus: path.join(prometheusDir, 'prometheus'),
+  };
+  if (!existsSync(binaries.jaeger)) {
+    await build(options, {
+      component: `Jaeger ${jaeger}`,
+      dir: jaegerDir,
+      recipe: {
+        kind: 'module',
+        module: `${OBSERVABILITY_PACKAGES.jaegerModule}@v${jaeger}`,
+        pkg: OBSERVABILITY_PACKAGES.jaeger,
+        output: 'jaeger',
+      },
+    });
+  }
+  if (!existsSync(binaries.prometheus)) {
+    await build(options, {
+      component: `Prometheus ${prometheus}`,
+      dir: prometheusDir,
+      recipe: {
+        kind: 'install',
+        packages: [`${OBSERVABILITY_PACKAGES.prometheus}@v${prometheus}`],
+        renames: {},
+      },
     });
   }
   return binaries;
@@ -86,30 +155,26 @@ export async function installClusterBinaries(options: InstallOptions): Promise<C
 interface Build {
   component: string;
   dir: string;
-  packages: string[];
-  renames: Record<string, string>;
+  recipe: Recipe;
 }
 
 async function build(options: InstallOptions, job: Build): Promise<void> {
   const run = options.run ?? runCommand;
   const go = options.go ?? 'go';
   const env = { ...options.env, GOTOOLCHAIN: CLUSTER_VERSIONS.goToolchain };
+  const { recipe } = job;
+  const toolchain = `GOTOOLCHAIN=${CLUSTER_VERSIONS.goToolchain}`;
   const byHand =
-    `GOTOOLCHAIN=${CLUSTER_VERSIONS.goToolchain} GOBIN=${job.dir} go install ${job.packages.join(' ')}` +
-    Object.entries(job.renames)
-      .map(([from, to]) => ` && mv ${path.join(job.dir, from)} ${path.join(job.dir, to)}`)
-      .join('');
-  options.log(
-    `Building ${job.component} with go install into ${job.dir} (first use; a few minutes)…`,
-  );
-  // A build killed half-way must not leave a folder that looks installed.
-  const staging = `${job.dir}.partial-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  try {
-    const result = await run(go, ['install', ...job.packages], {
-      env: { ...env, GOBIN: staging },
-    }).catch((error: unknown) => {
+    recipe.kind === 'install'
+      ? `${toolchain} GOBIN=${job.dir} go install ${recipe.packages.join(' ')}` +
+        Object.entries(recipe.renames)
+          .map(([from, to]) => ` && mv ${path.join(job.dir, from)} ${path.join(job.dir, to)}`)
+          .join('')
+      : `${toolchain} go mod download ${recipe.module} && ${toolchain} go -C "$(go env GOMODCACHE)/${recipe.module}" build -o ${path.join(job.dir, recipe.output)} ${recipe.pkg}`;
+  options.log(`Building ${job.component} with go into ${job.dir} (first use; a few minutes)…`);
+  /** Runs one go command to completion, its standard output the answer. */
+  const goRun = async (args: string[], extraEnv: Env = {}): Promise<string> => {
+    const result = await run(go, args, { env: { ...env, ...extraEnv } }).catch((error: unknown) => {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
       throw new ClusterInstallError(
         job.component,
@@ -121,14 +186,45 @@ async function build(options: InstallOptions, job: Build): Promise<void> {
       );
     });
     if (result.exitCode !== 0) {
+      const verb = args[0] === '-C' ? args[2] : args[0];
       throw new ClusterInstallError(
         job.component,
-        `go install exited with ${result.exitCode}: ${lastLines(result.stderr)}`,
+        `go ${verb} exited with ${result.exitCode}: ${lastLines(result.stderr)}`,
         byHand,
       );
     }
-    for (const [from, to] of Object.entries(job.renames)) {
-      await rename(path.join(staging, from), path.join(staging, to));
+    return result.stdout;
+  };
+  // A build killed half-way must not leave a folder that looks installed.
+  const staging = `${job.dir}.partial-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    if (recipe.kind === 'install') {
+      await goRun(['install', ...recipe.packages], { GOBIN: staging });
+      for (const [from, to] of Object.entries(recipe.renames)) {
+        await rename(path.join(staging, from), path.join(staging, to));
+      }
+    } else {
+      const downloaded = JSON.parse(await goRun(['mod', 'download', '-json', recipe.module])) as {
+        Dir?: string;
+      };
+      if (!downloaded.Dir) {
+        throw new ClusterInstallError(
+          job.component,
+          `go mod download did not say where it put ${recipe.module}`,
+          byHand,
+        );
+      }
+      await goRun([
+        '-C',
+        downloaded.Dir,
+        'build',
+        '-trimpath',
+        '-o',
+        path.join(staging, recipe.output),
+        recipe.pkg,
+      ]);
     }
     await rm(job.dir, { recursive: true, force: true });
     await mkdir(path.dirname(job.dir), { recursive: true });

@@ -22,3 +22,22 @@ export const GO_PACKAGES = {
   sqlTool: 'go.temporal.io/server/cmd/tools/sql',
   uiServer: 'github.com/temporalio/ui-server/v2/cmd/server',
 } as const;
+
+/**
+ * The trace and metrics backends `tandem dev --traces` and the observability tests run, built
+ * with the same Go toolchain: Jaeger's v2 binary (one process: OTLP receiver, in-memory store,
+ * query API and UI; its Go module is tagged v1.x) and Prometheus 3 (its Go module is tagged
+ * v0.3xx).
+ */
+export const OBSERVABILITY_VERSIONS = {
+  jaeger: '1.75.0',
+  prometheus: '0.316.0',
+} as const;
+
+/** Go modules and packages of the trace and metrics backends. */
+export const OBSERVABILITY_PACKAGES = {
+  /** Its go.mod has `replace` lines, which `go install pkg@version` refuses: built in its module. */
+  jaegerModule: 'github.com/jaegertracing/jaeger',
+  jaeger: './cmd/jaeger',
+  prometheus: 'github.com/prometheus/prometheus/cmd/prometheus',
+} as const;
