@@ -4,10 +4,9 @@
  * bench` prints) or to Markdown (what `bench/tables.ts` writes for BENCHMARKS.md): the printed
  * report and the tables of BENCHMARKS.md read the same figures.
  */
-import { HOSTILE_GOAL, type HostilePhase, type HostileReport } from './hostile';
 import type { BenchOptions } from './options';
-import type { ParkedReport } from './parked';
 import type { RowReport, RunReport } from './row';
+import { HOSTILE_GOAL, type HostilePhase, type HostileReport, type ParkedReport } from './stress';
 
 /** The whole report, as printed and as `--out` writes it: what the tables read back. */
 export interface BenchReport {

@@ -4,7 +4,7 @@
  */
 
 /**
- * How a row runs, each kind's code written once (`row.ts`, `parked.ts`, `hostile.ts`): `closed`,
+ * How a row runs, each kind's code written once (`row.ts`, `stress.ts`): `closed`,
  * `concurrency` lanes, each sending its next delivery when its last one ended; `open`, a delivery
  * every `1 / ratePerSecond` s, whatever the answers' speed; `parked`, deliveries that park as
  * `needs_attention`, and the worker's memory they cost; `hostile`, an app at `ratePerSecond`

@@ -1,17 +1,58 @@
 /**
- * The hostile row: a well-behaved app posts deliveries through the gateway at a modest steady
- * rate, first alone (quiet), then while a hostile client floods the same gateway as fast as a
- * few connections go: 1 MiB bodies of wide objects nested near the depth limit, a megabyte of
- * `[`, and wrong API keys. It reports the app's `POST /v1/deliveries` latency and the gateway's
- * peak RSS in both phases, against the goal: p99 within 2× of quiet, RSS under 300 MiB.
+ * The two rows that load one process to see what it holds. Parked: many deliveries waiting as
+ * `needs_attention` must cost the worker no memory beyond its sticky cache; it starts them (each
+ * fails for good on `refuse` while `keep`, which cannot be undone, has acted), waits until the
+ * server lists them all as parked, and reads the worker's RSS before and after. Hostile: a
+ * well-behaved app posts through the gateway at a modest steady rate, first alone (quiet), then
+ * while a hostile client floods the same gateway (`flood.ts`); it reports the app's
+ * `POST /v1/deliveries` latency and the gateway's peak RSS in both phases, against the goal.
  */
-import { driveAtRate, percentiles, type Deliver } from './drive';
+import { randomUUID } from 'node:crypto';
+import { waitUntil } from '../src/cluster/processes';
+import { PARKING_TARGETS, payloadFor } from './config';
+import { driveAtRate, driveLanes, percentiles, type Deliver } from './drive';
 import { FLOOD_TALLY, type FloodTally } from './flood';
 import type { RowSpec } from './matrix';
-import { startChild, watchRss } from './processes';
-import { rateOf, warmUp, withRow } from './row';
-import { tandemDeliver } from './sides';
+import { rssBytes, startChild, watchRss } from './processes';
+import { rateOf, tandemDeliver, warmUp, withRow } from './row';
 import { FLOOD_KEY, type Running } from './system';
+
+/** What the parked row measured. */
+export type ParkedReport = Awaited<ReturnType<typeof runParked>>;
+
+export function runParked(running: Running, spec: RowSpec, log: (line: string) => void) {
+  return withRow(running, spec, async (_agent, loadAverage1m) => {
+    const asked = spec.deliveries ?? 1000;
+    const batch = `parked-${randomUUID().slice(0, 8)}`;
+    const workerRssBeforeBytes = rssBytes(running.worker.pid);
+    const began = Date.now();
+    log(`${spec.name}: starting up to ${asked} deliveries that park…`);
+    const targets = [...PARKING_TARGETS];
+    const start = async (id: string) => {
+      await running.client.start({ id: `${batch}-${id}`, targets, payload: payloadFor(id) });
+    };
+    // Fewer than asked are started when the time cap passes first.
+    const { concurrency, capMs } = spec;
+    const started = await driveLanes(start, { concurrency, count: asked, durationMs: capMs });
+    const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
+    const failures = [...started.failures];
+    let parked = 0;
+    const allParked = async () =>
+      (parked = (await running.temporal.workflow.count(query)).count) >= started.samples.length;
+    await waitUntil(
+      allParked,
+      `only part of the ${started.samples.length} runs started was listed as parked after 10 minutes`,
+      10 * 60_000,
+    ).catch((error: Error) => failures.push(error.message));
+    return {
+      ...{ name: spec.name, asked, loadAverage1m, parked, failures },
+      /** From the first start until the server listed every run as parked. */
+      secondsToPark: (Date.now() - began) / 1000,
+      workerRssBeforeBytes,
+      workerRssAfterBytes: rssBytes(running.worker.pid),
+    };
+  });
+}
 
 /** The goal the row is reported against. */
 export const HOSTILE_GOAL = { p99Ratio: 2, gatewayRssBytes: 300 * 2 ** 20 } as const;
