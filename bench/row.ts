@@ -19,12 +19,9 @@ import { cpuMs, watchRss } from './processes';
 import { counterDelta, readServerCounters } from './server';
 import { GATEWAY_KEY, type Running } from './system';
 
-/** What one side of a row measured. */
 export type RunReport = Awaited<ReturnType<typeof side>>['report'];
-/** A row's report. */
 export type RowReport = Awaited<ReturnType<typeof runRow>>;
 
-/** Runs one row against `running`. */
 export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
   return withRow(running, spec, async (agent, loadAverage1m) => {
     const bare = baselineDeliver(running, spec, agent);
@@ -76,7 +73,6 @@ export async function warmUp(what: string, deliver: Deliver, concurrency: number
   if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
 }
 
-/** Warms one side up, then measures it. */
 async function side(
   running: Running,
   spec: RowSpec,
@@ -93,10 +89,10 @@ async function side(
     ...(name === 'tandem' && {
       server: running.server.pid,
       worker: running.worker.pid,
-      ...(running.gateway && { gateway: running.gateway.child.pid }),
+      ...(running.gateway && { gateway: running.gateway.pid }),
     }),
   };
-  const cpu = () => Object.entries(pids).map(([process, pid]) => [process, cpuMs(pid)] as const);
+  const cpu = () => Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)] as const);
   const cpuBefore = new Map(cpu());
   const driverBefore = process.cpuUsage();
   const drive =
@@ -129,7 +125,6 @@ async function side(
   return { drive, report };
 }
 
-/** An open-loop row's rate: the matrix gives every such row one. */
 export function rateOf(spec: RowSpec): number {
   if (spec.ratePerSecond === undefined) throw new Error(`${spec.name}: give the row a rate`);
   return spec.ratePerSecond;
@@ -160,7 +155,6 @@ function phases(drive: Drive, log: Record<string, [number, number]>) {
 
 const COMPLETED_TASK = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
 
-/** The mean history cost of the runs `workflowIds`. */
 async function historyCost(client: Client, workflowIds: readonly string[]) {
   const costs = await Promise.all(
     workflowIds.map(async (workflowId) => {

@@ -17,7 +17,6 @@ import { rssBytes, startChild, watchRss } from './processes';
 import { rateOf, tandemDeliver, warmUp, withRow } from './row';
 import { FLOOD_KEY, type Running } from './system';
 
-/** What the parked row measured. */
 export type ParkedReport = Awaited<ReturnType<typeof runParked>>;
 
 export function runParked(running: Running, spec: RowSpec, log: (line: string) => void) {
@@ -39,11 +38,10 @@ export function runParked(running: Running, spec: RowSpec, log: (line: string) =
     let parked = 0;
     const allParked = async () =>
       (parked = (await running.temporal.workflow.count(query)).count) >= started.samples.length;
-    await waitUntil(
-      allParked,
-      `only part of the ${started.samples.length} runs started was listed as parked after 10 minutes`,
-      10 * 60_000,
-    ).catch((error: Error) => failures.push(error.message));
+    const late = `only part of the ${started.samples.length} runs started was listed as parked`;
+    await waitUntil(allParked, `${late} after 10 minutes`, 10 * 60_000).catch((error: Error) =>
+      failures.push(error.message),
+    );
     return {
       ...{ name: spec.name, asked, loadAverage1m, parked, failures },
       /** From the first start until the server listed every run as parked. */
@@ -54,17 +52,14 @@ export function runParked(running: Running, spec: RowSpec, log: (line: string) =
   });
 }
 
-/** The goal the row is reported against. */
 export const HOSTILE_GOAL = { p99Ratio: 2, gatewayRssBytes: 300 * 2 ** 20 } as const;
 
-/** The hostile row's report. */
 export type HostileReport = Awaited<ReturnType<typeof runHostile>>;
-/** One phase of the row, as the well-behaved app saw it. */
 export type HostilePhase = HostileReport['quiet'];
 
 /** One phase: the app at the row's rate while the gateway's RSS is watched. */
 async function phase(running: Running, spec: RowSpec, deliver: Deliver, durationMs: number) {
-  const rss = watchRss(running.gateway!.child.pid);
+  const rss = watchRss(running.gateway!.pid);
   const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
   return {
     count: drive.samples.length,
@@ -95,18 +90,12 @@ export function runHostile(running: Running, spec: RowSpec, log: (line: string) 
     await flooding.stop();
     const tally = flooding.output().split(FLOOD_TALLY)[1];
     if (tally === undefined) throw new Error(`the flood printed no tally:\n${flooding.output()}`);
-    /** Flooded p99 of the 202 over quiet p99. */
     const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
     const rssPeak = Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes);
+    const { name } = spec;
     return {
-      name: spec.name,
-      ratePerSecond: rateOf(spec),
-      phaseSeconds: durationMs / 1000,
-      loadAverage1m,
-      quiet,
-      flooded,
-      flood: JSON.parse(tally) as FloodTally,
-      p99Ratio,
+      ...{ name, ratePerSecond: rateOf(spec), phaseSeconds: durationMs / 1000, loadAverage1m },
+      ...{ quiet, flooded, flood: JSON.parse(tally) as FloodTally, p99Ratio },
       goalMet: {
         p99: p99Ratio <= HOSTILE_GOAL.p99Ratio,
         rss: rssPeak < HOSTILE_GOAL.gatewayRssBytes,
