@@ -1,13 +1,11 @@
 /**
- * The report's columns, each declared once (heading, how an item's figure is shown, its ratio to
- * the bare baseline), and the one function that renders them, to the terminal (what `npm run
- * bench` prints) or to Markdown (what `bench/tables.ts` writes for BENCHMARKS.md): the printed
- * report and the tables of BENCHMARKS.md read the same figures.
+ * The report's columns, each declared once, and the one function that renders them to the
+ * terminal (`npm run bench`) or to Markdown (`bench/tables.ts`, for BENCHMARKS.md), so both read
+ * the same figures.
  */
-import { HOSTILE_GOAL, type HostilePhase, type HostileReport } from './hostile';
 import type { BenchOptions } from './options';
-import type { ParkedReport } from './parked';
 import type { RowReport, RunReport } from './row';
+import { HOSTILE_GOAL, type HostilePhase, type HostileReport, type ParkedReport } from './stress';
 
 /** The whole report, as printed and as `--out` writes it: what the tables read back. */
 export interface BenchReport {
@@ -20,18 +18,15 @@ export interface BenchReport {
   hostile?: HostileReport;
 }
 
-/** Where a table goes: padded columns on the terminal, or a Markdown pipe table. */
 export type Style = 'terminal' | 'markdown';
 
 /** One column of a table of `T`s: its heading, units included, and each item's figure. */
 export interface Column<T> {
   header: string;
-  /** A number, shown with `digits` decimals, or text shown as it is. */
   figure: (item: T) => number | string | undefined;
   digits?: number;
 }
 
-/** A column in one line: heading, figure, decimals. */
 export function column<T>(header: string, figure: Column<T>['figure'], digits?: number) {
   return { header, figure, digits };
 }
@@ -82,36 +77,20 @@ function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
   const tandem = column<RowReport>(`${header}${unit}`, (row) => pick(row.runs[0]), 1);
   const bare = column<RowReport>(`bare ${header}${unit}`, (row) => pick(row.runs[1]), 1);
   const ratio = column<RowReport>(`${header} ×`, (row) => row.ratio[key], 2);
-  return { tandem, bare, ratio, all: [tandem, bare, ratio] };
+  return [tandem, bare, ratio];
 }
 
-/** Every row's name, the first column of each row table. */
-export const ROW = column<RowReport>('row', (row) => row.name);
-export const PER_SECOND = sides('deliveries', '/s', 'perSecond');
-export const P50 = sides('p50', ' ms', 'p50');
-export const P99 = sides('p99', ' ms', 'p99');
-/** CPU-ms per Tandem delivery of one kind of process. */
+const ROW = column<RowReport>('row', (row) => row.name);
 const cpu = (process: string) =>
   column<RowReport>(`${process} CPU-ms`, (row) => row.runs[0].cpuMsPerDelivery[process], 2);
-/** All of Tandem's processes together, per delivery. */
-export const TOTAL_CPU = column<RowReport>(
-  'all CPU-ms',
-  (row) => Object.values(row.runs[0].cpuMsPerDelivery).reduce((sum, ms) => sum + ms, 0),
-  0,
-);
-export const MATCHING_TASKS = column<RowReport>(
-  'matching tasks',
-  (row) => row.serverPerDelivery.poll_success,
-);
 
 /** Latency and throughput, Tandem beside the bare `Promise.allSettled`. */
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
   column('n', (row) => String(row.runs[0].count)),
-  PER_SECOND.tandem,
-  PER_SECOND.bare,
-  ...P50.all,
-  ...P99.all,
+  ...sides('deliveries', '/s', 'perSecond').slice(0, 2),
+  ...sides('p50', ' ms', 'p50'),
+  ...sides('p99', ' ms', 'p99'),
   column('202 p50/p99 ms', ({ runs: [{ acceptedMs: a }] }) =>
     a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : '',
   ),
@@ -131,7 +110,7 @@ const COST_COLUMNS: Column<RowReport>[] = [
   column('events', (row) => row.history.events, 0),
   column('bytes', (row) => row.history.bytes, 0),
   column('WFT', (row) => row.history.workflowTasks),
-  MATCHING_TASKS,
+  column('matching tasks', (row) => row.serverPerDelivery.poll_success),
   column('eager WF', (row) => row.serverPerDelivery.workflow_eager_execution, 2),
   column('eager act.', (row) => row.serverPerDelivery.activity_eager_execution, 2),
   column('worker RSS MiB', (row) => mib(row.workerRssPeakBytes), 0),
@@ -139,18 +118,6 @@ const COST_COLUMNS: Column<RowReport>[] = [
     [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
   ),
 ];
-
-/** Two reports' rows of the same name. */
-export type Pair = readonly [RowReport, RowReport];
-
-/** Each column twice, for a pair of rows of the same name: the first's figure, then the second's. */
-export function paired(labels: readonly [string, string], columns: readonly Column<RowReport>[]) {
-  return columns.flatMap(({ header, figure, digits }) =>
-    ([0, 1] as const).map((index) =>
-      column(`${header} ${labels[index]}`.trim(), (pair: Pair) => figure(pair[index]), digits),
-    ),
-  );
-}
 
 const PHASE_COLUMNS: Column<readonly [string, HostilePhase]>[] = [
   column('phase', ([name]) => name),
@@ -178,7 +145,6 @@ function hostileLines(hostile: HostileReport, style: Style): string[] {
   ];
 }
 
-/** The report as text, in `style`. */
 export function formatReport(report: BenchReport, style: Style): string {
   const { host, rows, parked, hostile } = report;
   const sections = [

@@ -1,13 +1,11 @@
 /**
- * The config the bench runs Tandem with, as a user would write it: eight like targets
- * (`t0`…`t7`, for the legs-per-delivery rows), plus `keep` (succeeds, declares no
- * compensation) and `refuse` (always answers 422), which together park a delivery as
- * `needs_attention`: `refuse` fails for good, and `keep`'s effect cannot be undone.
+ * The config the bench runs Tandem with, as a user would write it: eight like targets (`t0`…`t7`,
+ * for the legs rows), plus `keep` (succeeds, declares no compensation) and `refuse` (answers 422),
+ * which together park a delivery as `needs_attention`: `keep`'s effect cannot be undone.
  */
 
 /** Targets a delivery can name, in the order the legs rows take them. */
 export const LEG_TARGETS = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'] as const;
-/** The targets of a delivery that parks. */
 export const PARKING_TARGETS = ['keep', 'refuse'] as const;
 /** The secret every target's header asks for, so both sides resolve one like a real config. */
 export const BENCH_ENV = { BENCH_TOKEN: 'bench-token' };

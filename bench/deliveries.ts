@@ -5,11 +5,10 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { runHostile } from './hostile';
 import { parseBenchArgs, rowsFor } from './options';
-import { runParked } from './parked';
 import { formatReport, type BenchReport } from './columns';
 import { runRow } from './row';
+import { runHostile, runParked } from './stress';
 import { startSystem } from './system';
 
 async function main(): Promise<void> {

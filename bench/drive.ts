@@ -1,7 +1,6 @@
 /**
- * How the driver sends load: closed loop (a fixed number of lanes, each sending the next
- * delivery when its last one ended, for a count or a duration) or open loop (a fixed rate,
- * whatever the answers' speed), and the percentiles of what it saw.
+ * How the driver sends load: closed loop (lanes, each sending its next delivery when its last one
+ * ended) or open loop (a fixed rate, whatever the answers' speed); and percentiles of what it saw.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -13,7 +12,6 @@ export type Deliver = (id: string) => Promise<{ acceptedMs?: number } | void>;
 /** What one drive produced: a sample per delivery that ended well, a message per failure. */
 export type Drive = Awaited<ReturnType<typeof timed>>;
 
-/** Runs `send` with a drive to record into, and times it. */
 async function timed(send: (once: () => Promise<void>) => Promise<unknown>, deliver: Deliver) {
   const drive = {
     // `Date.now()` at the start and end line up with the targets' log; `ms` is end to end.

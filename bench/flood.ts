@@ -1,9 +1,8 @@
 /**
- * The hostile row's flood: a client that keeps a few connections busy, from an address of its
- * own, sending in turn a 1 MiB delivery of wide objects nested near the depth limit, a megabyte
- * of `[`, and the 1 MiB body with a wrong API key, each as soon as the last was answered.
- * Run as a script, it is the flood's own process: it floods `TANDEM_FLOOD_URL` with the deliver
- * key `TANDEM_FLOOD_KEY` until SIGTERM, then prints its tally and exits.
+ * The hostile row's flood, in a process of its own: a few busy connections from an address of
+ * their own sending in turn a 1 MiB delivery of wide objects nested near the depth limit, a
+ * megabyte of `[`, and the 1 MiB body with a wrong API key, to `TANDEM_FLOOD_URL` with the key
+ * `TANDEM_FLOOD_KEY` until SIGTERM; then it prints its tally.
  */
 import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
@@ -12,9 +11,7 @@ import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { LEG_TARGETS } from './config';
 import { announceReady } from './processes';
 
-/** Connections the flood keeps busy, each sending its next request as soon as one is answered. */
 const FLOOD_CONNECTIONS = 4;
-/** How the flood process starts the line of its tally, printed as it stops. */
 export const FLOOD_TALLY = 'flood-tally ';
 
 /** What the flood sent, and its answers by status (`error`: none, a reset connection). */
@@ -35,7 +32,6 @@ export function deepWideBody(bytes = 2 ** 20, depth = MAX_JSON_DEPTH - 2): Buffe
   return Buffer.from(`${head}${open}${close}}`);
 }
 
-/** Floods the gateway until `stop` is called; resolves to what it sent. */
 function flood(gatewayUrl: string, key: string) {
   const agent = new Agent({
     connections: FLOOD_CONNECTIONS,

@@ -3,13 +3,7 @@
  * measures the bare `Promise.allSettled` baseline and Tandem side by side in the same run.
  */
 
-/**
- * How a row runs, each kind's code written once (`row.ts`, `parked.ts`, `hostile.ts`): `closed`,
- * `concurrency` lanes, each sending its next delivery when its last one ended; `open`, a delivery
- * every `1 / ratePerSecond` s, whatever the answers' speed; `parked`, deliveries that park as
- * `needs_attention`, and the worker's memory they cost; `hostile`, an app at `ratePerSecond`
- * through the gateway, quiet, then under a hostile flood.
- */
+/** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked or hostile (`stress.ts`). */
 export type Kind = 'closed' | 'open' | 'parked' | 'hostile';
 
 /** How Tandem runs for a row: a change of setup restarts the processes it touches. */
@@ -23,9 +17,8 @@ export interface Setup {
 }
 
 /**
- * One row of the report, as it runs: closed loop for `deliveries` or for `durationMs` (`hostile`:
- * each phase's length), no new delivery after `capMs` (those in flight finish); open loop at
- * `ratePerSecond` for `durationMs`. Each target answers after `latencyMs`.
+ * One row, as it runs: closed loop for `deliveries` or `durationMs` (`hostile`: each phase's),
+ * none started after `capMs`; open loop at `ratePerSecond`. Targets answer after `latencyMs`.
  */
 export interface RowSpec {
   name: string;
@@ -43,10 +36,7 @@ export interface RowSpec {
 /** A size for the full matrix, or `[full, quick]` where `--quick` runs a smaller one. */
 type Sized<T> = T | readonly [full: T, quick: T];
 
-/**
- * A row as the matrix writes it: sizes may differ under `--quick`; absent, `kind` is `closed`,
- * `concurrency` 0, `latencyMs` 20, `legs` 2, `capMs` {@link CAP} and `setup` a client's.
- */
+/** A row as the matrix writes it: sizes may differ under `--quick`; defaults in `rowsOf`. */
 type RowRecord = {
   [K in keyof RowSpec]?: K extends 'setup' | 'kind' ? RowSpec[K] : Sized<RowSpec[K]>;
 } & { name: Sized<string>; fullOnly?: true };
@@ -103,7 +93,6 @@ const STANDARD: RowRecord[] = [
   { name: 'fast: c=50 20 ms', concurrency: 50, deliveries: 500, setup: FAST },
 ];
 
-/** The standard rows, sized for `--quick` or not. */
 export function rowsOf(quick: boolean): RowSpec[] {
   const size = (value: unknown) => (Array.isArray(value) ? (value as unknown[])[+quick] : value);
   return STANDARD.filter((record) => !(quick && record.fullOnly)).map((record) => {

@@ -5,10 +5,8 @@
 import { parseArgs } from 'node:util';
 import { rowsOf, type RowSpec } from './matrix';
 
-/** Most deliveries `--parked` parks at once. */
 const MAX_PARKED = 100_000;
 
-/** The benchmark's flags, parsed. */
 export type BenchOptions = ReturnType<typeof parseBenchArgs>;
 
 /** Parses the command line; throws an error naming the bad flag. */
@@ -30,7 +28,6 @@ export function parseBenchArgs(args: readonly string[]) {
   return { ...values, parked };
 }
 
-/** The rows the options ask for. */
 export function rowsFor(o: BenchOptions): RowSpec[] {
   return rowsOf(o.quick)
     .filter((row) => o.only === undefined || row.name.includes(o.only))

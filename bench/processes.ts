@@ -10,17 +10,13 @@ import type { AddressInfo } from 'node:net';
 import { killGroup, stopGroup } from '../src/cluster/processes';
 import { findProjectRoot, LOOPBACK } from '../src/host/machine';
 
-/** The repository root, where `tsx` and the sources are. */
 export const ROOT = findProjectRoot(__dirname);
 /** Kernel clock ticks per second (`getconf CLK_TCK`): 100 on every Linux the bench runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 const READY = 'bench-ready ';
 const READY_TIMEOUT_MS = 60_000;
 
-/**
- * A running child: `ready` is the JSON it announced (or the `readyLine` it printed), `output` its
- * output so far (both streams), and `stop` SIGTERMs its group, then SIGKILLs it after a grace.
- */
+/** A running child: `ready` is what it announced (or its `readyLine`), `output` both streams. */
 export type Child<Ready = unknown> = Awaited<ReturnType<typeof startChild<Ready>>>;
 
 /** Starts a script (a path from the repository root) and waits until it is ready. */
@@ -66,12 +62,11 @@ export async function startChild<Ready>(
   }
 }
 
-/** The child's side of {@link startChild}: the line that says it is ready, with what it offers. */
+/** The child's side of {@link startChild}: says it is ready, with what it offers. */
 export function announceReady(ready: object): void {
   console.log(`${READY}${JSON.stringify(ready)}`);
 }
 
-/** An answer of {@link serveJson}: a status and a JSON body (none when absent). */
 export type JsonAnswer = readonly [status: number, json?: unknown];
 
 /**
@@ -119,7 +114,6 @@ export function statCpuMs(text: string): number {
   return ((utime! + stime!) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
-/** A process's CPU time so far, in ms. */
 export function cpuMs(pid: number): number {
   return statCpuMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
@@ -134,7 +128,7 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** Samples a process's RSS every 100 ms until stopped; `stop` returns the peak. */
+/** Samples a process's RSS every 100 ms; `stop` returns the peak. */
 export function watchRss(pid: number): { stop(): number } {
   let peak = 0;
   const sample = () => (peak = Math.max(peak, rssBytes(pid)));

@@ -1,27 +1,27 @@
 /**
- * One row: the bare baseline, then Tandem, at the same load against the same targets, with
- * what each process spent (CPU from /proc), what the server did (matching and eager counters),
- * and what a delivery left in history: events, encoded bytes (what the server stores and every
- * replay reads) and workflow tasks (each a round trip between server and worker).
+ * One row: the bare baseline (the same HTTP calls as a delivery, without Tandem), then Tandem
+ * through the row's way in, at the same load against the same targets, with what each process
+ * spent (CPU from /proc), what the server did (matching and eager counters), and what a delivery
+ * left in history: events, encoded bytes (what the server stores and every replay reads) and
+ * workflow tasks (each a round trip between server and worker).
  */
 import { loadavg } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Agent, request, type Dispatcher } from 'undici';
-import { workflowIdFor } from '../src/contract/contracts';
+import { resolveHeaderSecrets } from '../src/activities/secrets';
+import { idempotencyKeyFor, TANDEM_HEADERS, workflowIdFor } from '../src/contract/contracts';
+import { judgeStatus } from '../src/http/judge';
+import { BENCH_ENV, LEG_TARGETS, payloadFor } from './config';
 import { driveAtRate, driveLanes, percentiles, type Deliver, type Drive } from './drive';
 import type { RowSpec } from './matrix';
 import { cpuMs, watchRss } from './processes';
 import { counterDelta, readServerCounters } from './server';
-import { baselineDeliver, tandemDeliver } from './sides';
-import type { Running } from './system';
+import { GATEWAY_KEY, type Running } from './system';
 
-/** What one side of a row measured. */
 export type RunReport = Awaited<ReturnType<typeof side>>['report'];
-/** A row's report. */
 export type RowReport = Awaited<ReturnType<typeof runRow>>;
 
-/** Runs one row against `running`. */
 export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
   return withRow(running, spec, async (agent, loadAverage1m) => {
     const bare = baselineDeliver(running, spec, agent);
@@ -73,7 +73,6 @@ export async function warmUp(what: string, deliver: Deliver, concurrency: number
   if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
 }
 
-/** Warms one side up, then measures it. */
 async function side(
   running: Running,
   spec: RowSpec,
@@ -90,10 +89,10 @@ async function side(
     ...(name === 'tandem' && {
       server: running.server.pid,
       worker: running.worker.pid,
-      ...(running.gateway && { gateway: running.gateway.child.pid }),
+      ...(running.gateway && { gateway: running.gateway.pid }),
     }),
   };
-  const cpu = () => Object.entries(pids).map(([process, pid]) => [process, cpuMs(pid)] as const);
+  const cpu = () => Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)] as const);
   const cpuBefore = new Map(cpu());
   const driverBefore = process.cpuUsage();
   const drive =
@@ -126,7 +125,6 @@ async function side(
   return { drive, report };
 }
 
-/** An open-loop row's rate: the matrix gives every such row one. */
 export function rateOf(spec: RowSpec): number {
   if (spec.ratePerSecond === undefined) throw new Error(`${spec.name}: give the row a rate`);
   return spec.ratePerSecond;
@@ -157,7 +155,6 @@ function phases(drive: Drive, log: Record<string, [number, number]>) {
 
 const COMPLETED_TASK = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
 
-/** The mean history cost of the runs `workflowIds`. */
 async function historyCost(client: Client, workflowIds: readonly string[]) {
   const costs = await Promise.all(
     workflowIds.map(async (workflowId) => {
@@ -173,4 +170,83 @@ async function historyCost(client: Client, workflowIds: readonly string[]) {
   const mean = (key: keyof (typeof costs)[number]) =>
     costs.reduce((sum, cost) => sum + cost[key], 0) / costs.length;
   return { events: mean('events'), bytes: mean('bytes'), workflowTasks: mean('workflowTasks') };
+}
+
+/** POSTs `body` as JSON to the row's way in; the answer's JSON, or an error unless it is `status`. */
+async function post(agent: Dispatcher, url: string, status: number, body: object, headers = {}) {
+  const answer = await request(url, {
+    dispatcher: agent,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await answer.body.text();
+  if (answer.statusCode !== status)
+    throw new Error(`${url} answered ${answer.statusCode}: ${text}`);
+  return JSON.parse(text) as { status: string; reason?: string };
+}
+
+/**
+ * The baseline: every leg's POST at once with `Promise.allSettled`, carrying what the `deliver`
+ * activity sends (config headers with secrets resolved, Tandem's own headers), judged by the same
+ * status table, over a pool as large as the workers' HTTP client's.
+ */
+export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
+  const legs = LEG_TARGETS.slice(0, spec.legs).map((target) => {
+    const { request, successStatuses } = running.config.targets[target]!;
+    const headers = resolveHeaderSecrets(request.headers, BENCH_ENV);
+    return { target, ...request, headers, successStatuses };
+  });
+  return async (id) => {
+    const body = JSON.stringify(payloadFor(id));
+    const results = await Promise.allSettled(
+      legs.map(async (leg) => {
+        const answer = await request(leg.url, {
+          dispatcher: agent,
+          method: leg.method,
+          headers: {
+            ...leg.headers,
+            'content-type': 'application/json',
+            [TANDEM_HEADERS.idempotencyKey]: idempotencyKeyFor(id, leg.target),
+            [TANDEM_HEADERS.delivery]: id,
+            [TANDEM_HEADERS.attempt]: '1',
+          },
+          body,
+          headersTimeout: leg.timeout,
+          bodyTimeout: leg.timeout,
+        });
+        const text = await answer.body.text();
+        if (judgeStatus(answer.statusCode, leg.successStatuses) !== 'success') {
+          throw new Error(`${leg.target} answered ${answer.statusCode}: ${text}`);
+        }
+      }),
+    );
+    const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
+    if (failed.length > 0) throw new Error(`Delivery ${id} failed: ${failed.join('; ')}`);
+  };
+}
+
+/**
+ * A Tandem delivery through the row's way in: a client in the driver, the app hosting the workers
+ * (which waits for the end itself), or the gateway (its 202 timed). Throws unless it completed.
+ */
+export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
+  const targets = LEG_TARGETS.slice(0, spec.legs);
+  const { starter } = spec.setup;
+  const authorization = `Bearer ${GATEWAY_KEY}`;
+  return async (id) => {
+    const delivery = { id, targets, payload: payloadFor(id) };
+    const began = performance.now();
+    let acceptedMs: number | undefined;
+    if (starter === 'gateway') {
+      await post(agent, `${running.gateway!.url}/v1/deliveries`, 202, delivery, { authorization });
+      acceptedMs = performance.now() - began;
+    } else if (starter === 'client') await running.client.start(delivery);
+    const { status, reason } =
+      starter === 'app'
+        ? await post(agent, `${running.worker.ready.url}/deliver`, 200, delivery)
+        : await running.client.result(id);
+    if (status !== 'completed') throw new Error(`Delivery ${id} ended ${status}: ${reason ?? ''}`);
+    return { acceptedMs };
+  };
 }

@@ -4,6 +4,7 @@
  * for the rows that go through it.
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,13 +12,13 @@ import { Client } from '@temporalio/client';
 import { stringify } from 'yaml';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
+import { startLocalTemporal } from '../src/dev/local-system';
 import { freePort } from '../src/host/machine';
 import { workflowsPath } from '../src/worker/worker';
 import { bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
 import { startChild, ROOT, type Child } from './processes';
-import { startBenchServer } from './server';
 import type { WorkerProcessOptions } from './worker-main';
 
 /** The API key the bench's gateway accepts. */
@@ -39,27 +40,24 @@ export type Running = Awaited<ReturnType<BenchSystem['prepare']>>;
 export async function startSystem(concurrencyPerTarget: number, log: (line: string) => void) {
   const targets = await startChild<{ url: string }>('targets', ['bench/targets-main.ts']);
   log('Starting the Temporal dev server…');
-  const server = await startBenchServer(log).catch(async (error: unknown) => {
+  const server = await startServer(log).catch(async (error: unknown) => {
     await targets.stop();
     throw error;
   });
   const { address, env } = server.server;
+  const { connection } = env;
   const gatewayPort = await freePort();
-  // The worker process and the gateway, each with the setup (`key`) it was started for.
-  let worker: (Child<WorkerReady> & { key: string }) | undefined;
-  let gateway: { child: Child; url: string; key: string } | undefined;
+  const worker = kept<Child<WorkerReady>>();
+  const gateway = kept<Child<string> & { url: string }>();
   // What `stop` must wait for: a start in progress is let finish, then stopped.
   let preparing: Promise<unknown> = Promise.resolve();
   let stopping: Promise<void> | undefined;
-  /**
-   * Stops everything, the server last; a start in progress is let finish its step first, then
-   * stopped with the rest. Safe to call again (Ctrl-C during the final stop): same promise.
-   */
+  /** Stops everything, the server last; again (Ctrl-C during the final stop): same promise. */
   const stop = () =>
     (stopping ??= (async () => {
       await preparing;
-      await gateway?.child.stop();
-      await worker?.stop();
+      await gateway.stop();
+      await worker.stop();
       await targets.stop();
       await server.server.stop();
     })());
@@ -75,55 +73,36 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
     const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
     const config = parseConfig(document, 'bench config');
     const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
-    if (worker?.key !== workerKey) {
-      await worker?.stop();
-      worker = undefined;
+    const workerNow = await worker.keep(workerKey, async () => {
       log(`Starting the worker process (${workerKey})…`);
-      const options: WorkerProcessOptions = {
-        document,
-        bundlePath: path.join(dir, 'workflows.js'),
-        concurrencyPerTarget,
-        serveStarts: starter === 'app',
-        eagerStart,
-      };
-      const env = { BENCH_WORKER: JSON.stringify(options) };
-      worker = {
-        ...(await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env })),
-        key: workerKey,
-      };
+      const bundlePath = path.join(dir, 'workflows.js');
+      const options = { document, bundlePath, concurrencyPerTarget, eagerStart };
+      const worker: WorkerProcessOptions = { ...options, serveStarts: starter === 'app' };
+      const env = { BENCH_WORKER: JSON.stringify(worker) };
+      const child = await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env });
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
-      const { rss, heapUsed, external } = worker.ready.memory;
+      const { rss, heapUsed, external } = child.ready.memory;
       log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
-    }
+      return child;
+    });
     const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead }) : undefined;
-    if (gateway?.key !== gatewayKey) {
-      await gateway?.child.stop();
-      gateway = undefined;
-    }
-    if (gatewayKey !== undefined && gateway === undefined) {
+    const gatewayNow = await gateway.keep(gatewayKey, async () => {
       log('Starting the gateway (tandem gateway)…');
       const file = path.join(dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
-      const child = await startChild<string>(
-        'gateway',
-        [path.join(ROOT, 'src/cli/main.ts'), 'gateway'],
-        {
-          env: {
-            TANDEM_CONFIG: file,
-            TANDEM_API_KEYS: `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`,
-            ...BENCH_ENV,
-          },
-          readyLine: /tandem gateway: listening on \S+/,
-        },
-      );
-      gateway = { child, url: /listening on (\S+)/.exec(child.ready)![1]!, key: gatewayKey };
-    }
+      const keys = `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`;
+      const env = { TANDEM_CONFIG: file, TANDEM_API_KEYS: keys, ...BENCH_ENV };
+      const readyLine = /tandem gateway: listening on (\S+)/;
+      const main = path.join(ROOT, 'src/cli/main.ts');
+      const child = await startChild<string>('gateway', [main, 'gateway'], { env, readyLine });
+      return { ...child, url: readyLine.exec(child.ready)![1]! };
+    });
     if (stopping) throw new Error('The bench is stopping');
     return {
-      ...{ server, targets: targets, worker, gateway, config },
-      client: await TandemClient.connect(config, env.connection),
+      ...{ server, targets, worker: workerNow!, gateway: gatewayNow, config },
+      client: await TandemClient.connect(config, connection),
       /** The raw client, for histories and visibility counts. */
-      temporal: new Client({ connection: env.connection, namespace: config.temporal.namespace }),
+      temporal: new Client({ connection, namespace: config.temporal.namespace }),
     };
   }
 
@@ -136,5 +115,52 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
       return prepared;
     },
     stop,
+  };
+}
+
+/**
+ * Starts the dev server `tandem dev` runs (in memory, Tandem's search attributes and the
+ * deployment's dynamic config) with its Prometheus endpoint on, and finds the pid its CPU is
+ * read from.
+ */
+async function startServer(log: (line: string) => void) {
+  const metricsPort = await freePort();
+  const server = await startLocalTemporal({
+    cli: { env: process.env },
+    // Quiet: the server's log would interleave with the report on the terminal.
+    extraArgs: ['--metrics-port', String(metricsPort), '--log-level', 'never'],
+    log,
+  });
+  // The SDK starts the server: its process is found by its metrics port.
+  const flag = `--metrics-port\0${metricsPort}\0`;
+  const pid = readdirSync('/proc').find((entry) => {
+    try {
+      return /^\d+$/.test(entry) && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(flag);
+    } catch {
+      return false; // It ended while the folder was read.
+    }
+  });
+  if (pid === undefined) {
+    await server.stop();
+    throw new Error(`No process has --metrics-port ${metricsPort}: the server's CPU is unread`);
+  }
+  return { server, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, pid: Number(pid) };
+}
+
+/**
+ * A child process kept for one setup (its `key`): `keep` restarts it when the key changes and
+ * stops it when there is none, so a row restarts only what its setup changes.
+ */
+function kept<T extends { stop(): Promise<unknown> }>() {
+  let current: { key: string; child: T } | undefined;
+  return {
+    async keep(key: string | undefined, start: () => Promise<T>): Promise<T | undefined> {
+      if (current?.key === key) return current?.child;
+      await current?.child.stop();
+      current = undefined;
+      if (key !== undefined) current = { key, child: await start() };
+      return current?.child;
+    },
+    stop: async () => void (await current?.child.stop()),
   };
 }

@@ -13,14 +13,11 @@ import { createWorkers } from '../src/worker/worker';
 import { BENCH_ENV, type BenchConfigDocument } from './config';
 import { announceReady, serveJson } from './processes';
 
-/** What the orchestrator asks of a worker process. */
 export interface WorkerProcessOptions {
   document: BenchConfigDocument;
   bundlePath: string;
   concurrencyPerTarget: number;
-  /** Host a client on the workers' connection and serve `POST /deliver`. */
   serveStarts: boolean;
-  /** With `serveStarts`: request Eager Workflow Start. */
   eagerStart: boolean;
 }
 
