@@ -14,6 +14,8 @@ export interface Setup {
   eagerStart?: boolean;
   /** `false`: every target's attempts on the workflow's task queue (eager activity dispatch). */
   bulkhead?: boolean;
+  /** Worker and gateway export every span over OTLP (to the targets' process, which drops them). */
+  traced?: boolean;
 }
 
 /**
@@ -47,6 +49,7 @@ type RowRecord = {
  */
 const FAST: Setup = { starter: 'app', eagerStart: true, bulkhead: false };
 const GATEWAY: Setup = { starter: 'gateway' };
+const TRACED: Setup = { starter: 'client', traced: true };
 /** The closed-loop rows' time cap: the matrix is sized for about 5 minutes (`--quick`: 1). */
 const CAP = [6_000, 2_000] as const;
 const IDLE = { concurrency: 1, deliveries: [100, 20] } as const;
@@ -88,6 +91,9 @@ const STANDARD: RowRecord[] = [
     deliveries: [2e3, 500],
     capMs: [40e3, 6e3],
   },
+  // Tracing's cost: the same rows as `idle 20 ms` and `c=50 20 ms`, every span exported.
+  { name: 'traced: idle 20 ms', ...IDLE, setup: TRACED },
+  { name: 'traced: c=50 20 ms', concurrency: 50, deliveries: 500, setup: TRACED },
   { name: 'fast: idle 20 ms', ...IDLE, setup: FAST },
   { name: 'fast: idle 100 ms', ...IDLE, latencyMs: 100, setup: FAST, ...FULL },
   { name: 'fast: c=50 20 ms', concurrency: 50, deliveries: 500, setup: FAST },

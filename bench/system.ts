@@ -69,29 +69,32 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
   });
   await writeFile(path.join(dir, 'workflows.js'), bundle);
 
-  async function prepareNow({ starter, eagerStart = false, bulkhead = true }: Setup) {
+  async function prepareNow({ starter, eagerStart = false, bulkhead = true, traced }: Setup) {
     const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
     const config = parseConfig(document, 'bench config');
-    const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart });
+    const workerKey = JSON.stringify({ bulkhead, app: starter === 'app', eagerStart, traced });
+    const otel: Record<string, string> = traced
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: targets.ready.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }
+      : { OTEL_SDK_DISABLED: 'true' };
     const workerNow = await worker.keep(workerKey, async () => {
       log(`Starting the worker process (${workerKey})…`);
       const bundlePath = path.join(dir, 'workflows.js');
       const options = { document, bundlePath, concurrencyPerTarget, eagerStart };
       const worker: WorkerProcessOptions = { ...options, serveStarts: starter === 'app' };
-      const env = { BENCH_WORKER: JSON.stringify(worker) };
+      const env = { BENCH_WORKER: JSON.stringify(worker), ...otel };
       const child = await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env });
       const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
       const { rss, heapUsed, external } = child.ready.memory;
       log(`  ready: RSS ${mib(rss)}, JS heap ${mib(heapUsed)}, external ${mib(external)}`);
       return child;
     });
-    const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead }) : undefined;
+    const gatewayKey = starter === 'gateway' ? JSON.stringify({ bulkhead, traced }) : undefined;
     const gatewayNow = await gateway.keep(gatewayKey, async () => {
       log('Starting the gateway (tandem gateway)…');
       const file = path.join(dir, 'tandem.config.yaml');
       await writeFile(file, stringify(document));
       const keys = `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`;
-      const env = { TANDEM_CONFIG: file, TANDEM_API_KEYS: keys, ...BENCH_ENV };
+      const env = { TANDEM_CONFIG: file, TANDEM_API_KEYS: keys, ...BENCH_ENV, ...otel };
       const readyLine = /tandem gateway: listening on (\S+)/;
       const main = path.join(ROOT, 'src/cli/main.ts');
       const child = await startChild<string>('gateway', [main, 'gateway'], { env, readyLine });

@@ -3,7 +3,8 @@
  * workers'. `POST /t/<name>` answers 201 with an id after the current latency; `DELETE
  * /t/<name>/<id>` answers 204; `POST /reject` answers 422 (a permanent refusal). Control:
  * `PUT /_latency` `{ "latencyMs": n }`; `GET /_log` returns, per `X-Tandem-Delivery`, when its
- * first request arrived and its last answer left (`Date.now()`), and clears the log.
+ * first request arrived and its last answer left (`Date.now()`), and clears the log. `POST
+ * /v1/traces` takes a traced row's spans (OTLP over HTTP) and drops them.
  */
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +27,7 @@ async function answer({ method, url = '' }: IncomingMessage, body: string): Prom
     return [200, entries];
   }
   if (method === 'POST' && url === '/reject') return [422, { error: 'refused' }];
+  if (method === 'POST' && url === '/v1/traces') return [200, {}];
   if (!url.startsWith('/t/')) return [404, { error: `no route ${url}` }];
   if (latencyMs > 0) await sleep(latencyMs);
   if (method === 'POST') return [201, { id: `r${++nextId}` }];

@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
 import type { DeliveryRequest } from '../src/contract/contracts';
+import { startTracing } from '../src/telemetry/tracing';
 import { createWorkers } from '../src/worker/worker';
 import { BENCH_ENV, type BenchConfigDocument } from './config';
 import { announceReady, serveJson } from './processes';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerProcessOptions;
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const config = parseConfig(options.document, 'bench config');
+  // As `tandem worker` does: spans exported when the OTEL_* variables name an endpoint.
+  const tracing = await startTracing(process.env, 'tandem-bench-worker');
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const workers = await createWorkers({
     config,
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
   announceReady({ url, memory: process.memoryUsage() });
   process.once('SIGTERM', () => workers.shutdown());
   await running;
+  await tracing.shutdown();
   await connection.close();
   process.exit(0);
 }
