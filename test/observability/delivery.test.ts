@@ -92,8 +92,8 @@ beforeAll(async () => {
     { job: 'tandem-worker', url: `http://127.0.0.1:${metricsPort}/metrics` },
     { job: 'tandem-gateway', url: `${gatewayUrl}/metrics`, bearer: API_KEY },
   ]);
-  // Scraped before the delivery too, so its counters are seen to move.
-  await prometheus.promQuery('count_over_time(up[1m]) >= 2');
+  // Both scraped, and up, before the delivery starts: Prometheus sees the run as it happens.
+  await prometheus.promQuery('count(count_over_time(up[1m]) >= 2 and up == 1) == 2');
 
   system.targets.setFault('inventory', 'create', { status: 503, retryAfter: '1', times: 1 });
   system.targets.setFault('shipping', 'create', { status: 422, latencyMs: 3000 });
@@ -256,7 +256,7 @@ describe('one delivery with a retry and a compensation, through real processes',
   });
 
   it('gives every query of the dashboard data from Prometheus scraping the worker and the gateway, with no delivery id or secret in any label', async () => {
-    // The run's last counter has been scraped twice: every series a rate() reads has moved.
+    // The run's last counter has two samples: every series a rate() reads has the two it needs.
     await prometheus.promQuery(
       'count_over_time(tandem_delivery_outcomes_total{status="compensated"}[5m]) >= 2',
     );
