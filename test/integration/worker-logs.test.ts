@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnTandem, type SpawnedProcess } from '../support/processes';
-import { INVENTORY_TOKEN, startSystem, type System } from '../support/system';
+import { canaryHeaders, INVENTORY_TOKEN, startSystem, type System } from '../support/system';
 
 /** A log line as the worker writes it: one JSON object. */
 type LogLine = Record<string, unknown> & { msg: string; level: string };
@@ -34,17 +34,7 @@ describe('the worker log', () => {
 
   it('is JSON lines that name the delivery, target and attempt of every attempt, and never a header secret', async () => {
     const canary = `canary-${randomUUID()}`;
-    system = await startSystem(
-      (doc) => {
-        const inventory = doc.targets.inventory as {
-          request: { headers?: Record<string, string> };
-          compensate: { headers?: Record<string, string> };
-        };
-        inventory.request.headers = { ...inventory.request.headers, 'X-Canary': '${LOG_CANARY}' };
-        inventory.compensate.headers = { 'X-Canary': '${LOG_CANARY}' };
-      },
-      { workers: false },
-    );
+    system = await startSystem(canaryHeaders('LOG_CANARY'), { workers: false });
     const { client, targets } = system;
     worker = spawnTandem(['worker'], {
       TANDEM_CONFIG: await system.writeConfigFile(),

@@ -10,7 +10,7 @@ import { freePort } from '../../src/host/machine';
 import { dashboardQueries } from '../support/dashboard';
 import { API_KEY } from '../support/gateway';
 import { spawnTandem, type SpawnedProcess } from '../support/processes';
-import { INVENTORY_TOKEN, startSystem, type System } from '../support/system';
+import { canaryHeaders, INVENTORY_TOKEN, startSystem, type System } from '../support/system';
 import { until } from '../support/wait';
 import {
   startTestJaeger,
@@ -58,17 +58,7 @@ const call = async <T>(method: string, url: string, json?: unknown, headers = {}
 
 beforeAll(async () => {
   jaeger = await startTestJaeger();
-  system = await startSystem(
-    (doc) => {
-      const inventory = doc.targets.inventory as {
-        request: { headers?: Record<string, string> };
-        compensate: { headers?: Record<string, string> };
-      };
-      inventory.request.headers = { ...inventory.request.headers, 'X-Canary': '${CANARY}' };
-      inventory.compensate.headers = { 'X-Canary': '${CANARY}' };
-    },
-    { workers: false },
-  );
+  system = await startSystem(canaryHeaders('CANARY'), { workers: false });
   const [gatewayPort, metricsPort] = [await freePort(), await freePort()];
   const config = path.join(await mkdtemp(path.join(tmpdir(), 'tandem-obs-')), 'tandem.yaml');
   await writeFile(

@@ -35,6 +35,22 @@ export interface System extends Omit<LocalSystem, 'startWorkers' | 'server' | 'w
 }
 
 /**
+ * A `tune` that sends inventory's create and undo an `X-Canary` header from `${variable}`: a
+ * secret the test then looks for where it must never appear (logs, spans, metric labels).
+ */
+export function canaryHeaders(variable: string): (doc: DemoConfigDocument) => void {
+  return (doc) => {
+    const inventory = doc.targets.inventory as {
+      request: { headers?: Record<string, string> };
+      compensate: { headers?: Record<string, string> };
+    };
+    const header = { 'X-Canary': `\${${variable}}` };
+    inventory.request.headers = { ...inventory.request.headers, ...header };
+    inventory.compensate.headers = header;
+  };
+}
+
+/**
  * Starts the local system on the suite's shared server: demo targets and workers on a task
  * queue of this test's own. `tune` edits the demo config document (retry policies, timeouts)
  * before it is validated like a user's file.
