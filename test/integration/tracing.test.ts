@@ -1,5 +1,6 @@
+import { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryState } from '../../src/contract/contracts';
+import { workflowIdFor, type DeliveryState } from '../../src/contract/contracts';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { recordHistory } from '../support/history';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
@@ -182,6 +183,25 @@ describe('a delivery traced through the gateway', () => {
       expect(action.traceId).not.toBe(traceId);
       expect(action.links.map((l) => l.traceId)).toEqual([traceId]);
     }
+    system.targets.clearFaults();
+  });
+
+  it("shows the run's trace id in its current details in the Temporal UI", async () => {
+    system.targets.setFault('inventory', 'create', { status: 503 });
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await system.until(id, (state) => state.legs[0]!.attempts >= 1);
+
+    const handle = new Client({ connection: system.connection }).workflow.getHandle(
+      workflowIdFor(id),
+    );
+    const { currentDetails } = await handle.query<{ currentDetails: string }>(
+      '__temporal_workflow_metadata',
+    );
+    expect(currentDetails.split('\n')).toContain(`trace ${traceId}`);
+    await system.client.cancel(id, 'test over');
+    await system.until(id, (state) => state.status === 'cancelled');
     system.targets.clearFaults();
   });
 });
