@@ -1,6 +1,9 @@
 import { Client } from '@temporalio/client';
+import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdFor, type DeliveryState } from '../../src/contract/contracts';
+import type { DeliverySummary } from '../../src/client/client';
+import type { OpenApiDocument } from '../../src/gateway/openapi';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { recordHistory } from '../support/history';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
@@ -203,5 +206,30 @@ describe('a delivery traced through the gateway', () => {
     await system.client.cancel(id, 'test over');
     await system.until(id, (state) => state.status === 'cancelled');
     system.targets.clearFaults();
+  });
+
+  it('lists each delivery with the trace id it was started in, as the OpenAPI document describes', async () => {
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await system.until(id, (state) => state.status === 'completed');
+
+    const list = await until(
+      async () =>
+        (await system.http<{ deliveries: DeliverySummary[] }>('GET', '/v1/deliveries?limit=10'))
+          .body,
+      (body) => body.deliveries.some((d) => d.id === id),
+      { message: (body) => `listed: ${body.deliveries.map((d) => d.id).join(', ')}` },
+    );
+    expect(list.deliveries.find((d) => d.id === id)).toMatchObject({ id, traceId });
+
+    const { body: document } = await system.http<OpenApiDocument>('GET', '/openapi.json', {
+      key: null,
+    });
+    const validate = new Ajv2020({ strict: false, validateFormats: false }).compile({
+      $ref: '#/components/schemas/DeliveryList',
+      components: document.components,
+    });
+    expect(validate(list), JSON.stringify(validate.errors)).toBe(true);
   });
 });
