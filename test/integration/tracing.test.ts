@@ -190,11 +190,10 @@ describe('a delivery traced through the gateway', () => {
   });
 
   it("shows the run's trace id in its current details in the Temporal UI", async () => {
-    system.targets.setFault('inventory', 'create', { status: 503 });
     const id = system.newId();
     const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-    await system.until(id, (state) => state.legs[0]!.attempts >= 1);
+    await system.until(id, (state) => state.status === 'completed');
 
     const handle = new Client({ connection: system.connection }).workflow.getHandle(
       workflowIdFor(id),
@@ -203,9 +202,6 @@ describe('a delivery traced through the gateway', () => {
       '__temporal_workflow_metadata',
     );
     expect(currentDetails.split('\n')).toContain(`trace ${traceId}`);
-    await system.client.cancel(id, 'test over');
-    await system.until(id, (state) => state.status === 'cancelled');
-    system.targets.clearFaults();
   });
 
   it('lists each delivery with the trace id it was started in, as the OpenAPI document describes', async () => {
