@@ -7,6 +7,7 @@ import type { OpenApiDocument } from '../../src/gateway/openapi';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { recordHistory } from '../support/history';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
+import { spawnTandem } from '../support/processes';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { INVENTORY_TOKEN } from '../support/system';
 import { until } from '../support/wait';
@@ -227,5 +228,46 @@ describe('a delivery traced through the gateway', () => {
       components: document.components,
     });
     expect(validate(list), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("exports a CLI action's tandem.action span before the tandem process exits, whether the run accepts or refuses it", async () => {
+    system.targets.setFault('inventory', 'create', { status: 503 });
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    await system.until(id, (state) => state.legs[0]!.attempts >= 1);
+    // Paused, its deadline stops: it cannot end on its own while the commands run.
+    await system.client.steer(id, 'pause', {});
+    const env = {
+      TANDEM_CONFIG: await system.writeConfigFile(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Far beyond the command's life: only the flush at exit can send the span.
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    };
+    // Each list is read as soon as the process has exited, with no wait: it sent before exiting.
+    const actionSpans = () =>
+      receiver
+        .spans()
+        .filter((s) => s.name === 'tandem.action' && s.attributes['tandem.delivery.id'] === id);
+    // This process's own pause span first, so the CLI's are the ones after it.
+    await until(actionSpans, (found) => found.length === 1, {
+      message: (found) => `${found.length} tandem.action spans`,
+    });
+
+    // Refused by the run (every leg is paused already), so failing inside its span: exit 6.
+    const refused = await spawnTandem(['pause', id], env).exited;
+    expect(refused.stderr).toMatch(/paused already/);
+    expect(refused.code).toBe(6);
+    expect(actionSpans().map((s) => s.attributes['tandem.action'])).toEqual(['pause', 'pause']);
+
+    const cancelled = await spawnTandem(['cancel', id, '--reason', 'traced from the CLI'], env)
+      .exited;
+    expect(cancelled.stderr).toBe('');
+    expect(cancelled.code).toBe(0);
+    const [, , sent] = actionSpans();
+    expect(sent?.attributes['tandem.action']).toBe('cancel');
+    expect(sent?.links.map((l) => l.traceId)).toEqual([traceId]);
+    await system.until(id, (state) => state.status === 'cancelled');
+    system.targets.clearFaults();
   });
 });
