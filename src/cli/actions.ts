@@ -3,7 +3,7 @@ import { ACTION_FIELD_RULES, type ActionField } from '../contract/action-spec';
 import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
 import type { ActionRecord } from '../contract/action-record';
 import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
-import { examples } from './options';
+import { ACTION_TRACING_HELP, examples } from './options';
 
 /** What the run kept, in a line. */
 function done(record: ActionRecord): string {
@@ -44,6 +44,7 @@ function registerAction(cli: Command, name: ActionName, source: () => ConfigSour
     command.addOption(option.makeOptionMandatory(field.required === true));
   }
   if (verb.examples) command.addHelpText('after', examples(...verb.examples));
+  command.addHelpText('after', ACTION_TRACING_HELP);
   command.action(async (id: string, flags: Record<string, string | undefined>) => {
     const args = Object.fromEntries(
       Object.entries(flags).filter((entry): entry is [string, string] => entry[1] !== undefined),

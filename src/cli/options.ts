@@ -29,6 +29,16 @@ ${EXIT_CODES_HELP}
 
 Runbook (finding stuck deliveries, retry vs resolve vs cancel): docs/operations.md.`;
 
+/**
+ * What each operator action's help says of tracing: its output is not a log, but the action is
+ * traced when the standard variables ask for it (docs/observability.md).
+ */
+export const ACTION_TRACING_HELP = `
+Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set (and the other standard OTEL_*
+variables), the action is one "tandem.action" span, linked to the trace the
+delivery was started in and sent before the command exits. See
+docs/observability.md.`;
+
 /** A verb's examples, for its help. */
 export function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  ${line}`).join('\n')}`;

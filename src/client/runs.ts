@@ -34,6 +34,8 @@ export interface DeliverySummary {
   targets: string[];
   startedAt: string;
   closedAt?: string;
+  /** The trace the run was started in (see `TRACE_MEMO`); absent when tracing was off. */
+  traceId?: string;
 }
 
 /** `WorkflowExecutionStatus.RUNNING` in Temporal's API. */
@@ -151,8 +153,8 @@ function isoOf(ts: { seconds?: unknown; nanos?: number | null } | null | undefin
   return new Date(Number(ts.seconds ?? 0) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
 }
 
-/** One visibility record as a {@link DeliverySummary}. */
-export function summaryOf(info: RawWorkflowExecutionInfo): DeliverySummary {
+/** One visibility record as a {@link DeliverySummary}, with the trace its memo keeps. */
+export function summaryOf(info: RawWorkflowExecutionInfo, trace?: RunTrace): DeliverySummary {
   const workflowId = info.execution?.workflowId ?? '';
   const targets = attribute(info, TandemTargets.name);
   const closedAt = Number(info.status) !== RUNNING ? isoOf(info.closeTime) : undefined;
@@ -165,5 +167,6 @@ export function summaryOf(info: RawWorkflowExecutionInfo): DeliverySummary {
       : [],
     startedAt: isoOf(info.startTime) ?? new Date(0).toISOString(),
     ...(closedAt && { closedAt }),
+    ...(trace && { traceId: trace.traceId }),
   };
 }

@@ -1,4 +1,7 @@
+import type { RawWorkflowExecutionInfo } from '@temporalio/client';
+import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { DeliveryStatus } from '../contract/contracts';
+import { isRunTrace, TRACE_MEMO, type RunTrace } from '../contract/tracing';
 import { InvalidPageTokenError } from '../contract/errors';
 import { MAX_PAGE_SIZE } from '../contract/limits';
 import type { DeliveryPage, ListOptions } from './client-options';
@@ -33,10 +36,31 @@ export abstract class VisibilityReads extends TemporalCalls {
       throw options.pageToken && refused ? new InvalidPageTokenError({ cause: error }) : error;
     });
     const next = response.nextPageToken;
+    const deliveries = await Promise.all(
+      response.executions.map(async (info) => summaryOf(info, await this.listedTrace(info))),
+    );
     return {
-      deliveries: response.executions.map(summaryOf),
+      deliveries,
       ...(next && next.length > 0 && { nextPageToken: next }),
     };
+  }
+
+  /**
+   * The trace a listed run keeps in its memo. Visibility answers carry the memo as stored, so
+   * it is decoded as `describe` decodes it (through the codec, when the config has one); only
+   * this field, not the run's state beside it.
+   */
+  private async listedTrace(info: RawWorkflowExecutionInfo): Promise<RunTrace | undefined> {
+    const kept = await decodeOptionalSinglePayload(
+      this.client.options.loadedDataConverter,
+      info.memo?.fields?.[TRACE_MEMO],
+      {
+        type: 'workflow',
+        namespace: this.config.temporal.namespace,
+        workflowId: info.execution?.workflowId ?? '',
+      },
+    );
+    return isRunTrace(kept) ? kept : undefined;
   }
 
   /** Lists deliveries, newest first, optionally those in one status; see {@link listPage}. */

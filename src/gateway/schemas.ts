@@ -84,6 +84,17 @@ export const legSchema = z
   })
   .meta({ description: 'The part of a delivery that goes to one target.' });
 
+/** A delivery's trace id, on its full view and on its list summary alike. */
+const traceIdField = z
+  .string()
+  .regex(/^[0-9a-f]{32}$/)
+  .optional()
+  .meta({
+    description:
+      'The W3C trace id the delivery was started in: its correlation id in traces, logs and ' +
+      "the run's memo. Absent when tracing was off when it started.",
+  });
+
 export const deliverySchema = z
   .object({
     id: z.string(),
@@ -99,15 +110,7 @@ export const deliverySchema = z
     actions: z.array(actionRecordSchema).optional().meta({
       description: 'The newest operator actions, oldest first (refused signals are not kept).',
     }),
-    traceId: z
-      .string()
-      .regex(/^[0-9a-f]{32}$/)
-      .optional()
-      .meta({
-        description:
-          'The W3C trace id the delivery was started in: its correlation id in traces, logs and ' +
-          "the run's memo. Absent when tracing was off when it started.",
-      }),
+    traceId: traceIdField,
   })
   .meta({ description: 'A delivery and each of its legs.' });
 
@@ -127,6 +130,7 @@ export const summarySchema = z.object({
   targets: z.array(z.string()),
   startedAt: timestamp,
   closedAt: timestamp.optional(),
+  traceId: traceIdField,
 });
 
 export const deliveryListSchema = z

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { STATE_MEMO, type DeliveryState, type DeliveryStatus } from '../contract/contracts';
 import { TandemStatus, TandemTargets } from '../contract/search-attributes';
+import { isRunTrace, TRACE_MEMO } from '../contract/tracing';
 import { cut, detailsMarkdown } from './view';
 
 /** How many refused signals the run's details show, newest last. */
@@ -26,11 +27,19 @@ export class StatePublisher {
   private shown: DeliveryStatus = 'running';
   private published: string | undefined;
   private dirty = false;
+  /**
+   * The trace the run was started in, shown in its details so the UI leads to it. Read from the
+   * memo the run started with (its start event), which replays the same.
+   */
+  private readonly traceId: string | undefined;
 
   constructor(private readonly state: () => DeliveryState) {
+    const memo = workflowInfo().memo;
     // The client writes the initial state at start: no need to write it again unchanged.
-    const initial = workflowInfo().memo?.[STATE_MEMO];
+    const initial = memo?.[STATE_MEMO];
     this.published = initial === undefined ? undefined : JSON.stringify(initial);
+    const trace = memo?.[TRACE_MEMO];
+    this.traceId = isRunTrace(trace) ? trace.traceId : undefined;
   }
 
   /** Makes the run findable and starts publishing its changes. */
@@ -71,7 +80,7 @@ export class StatePublisher {
   showRefusal(why: string): void {
     this.refusals.push(cut(why));
     if (this.refusals.length > REFUSALS_SHOWN) this.refusals.shift();
-    setCurrentDetails(detailsMarkdown(this.state(), this.refusals));
+    setCurrentDetails(detailsMarkdown(this.state(), this.refusals, this.traceId));
   }
 
   /** Marks the state changed: it is published once the task's other changes are made. */
@@ -83,7 +92,7 @@ export class StatePublisher {
   publish(): void {
     this.dirty = false;
     const state = this.state();
-    setCurrentDetails(detailsMarkdown(state, this.refusals));
+    setCurrentDetails(detailsMarkdown(state, this.refusals, this.traceId));
     const json = JSON.stringify(state);
     if (json === this.published) return;
     this.published = json;

@@ -60,14 +60,20 @@ function actionLine(action: ActionRecord): string {
 }
 
 /**
- * The run's current details in the UI: the story of each leg, the operator actions so far, and
- * the signals an operator can send now with their exact input. Payloads are never decoded.
+ * The run's current details in the UI: the trace it was started in (when tracing was on), the
+ * story of each leg, the operator actions so far, and the signals an operator can send now with
+ * their exact input. Payloads are never decoded.
  */
-export function detailsMarkdown(state: DeliveryState, refusals: readonly string[] = []): string {
+export function detailsMarkdown(
+  state: DeliveryState,
+  refusals: readonly string[] = [],
+  traceId?: string,
+): string {
   // Markdown: blank lines make the legs and the actions lists.
   const lines = [
     `**${state.status}**${state.reason ? `: ${state.reason}` : ''}`,
     '',
+    ...(traceId === undefined ? [] : [`trace ${traceId}`, '']),
     ...state.legs.map(legLine),
   ];
   if (state.actions !== undefined) {

@@ -115,6 +115,12 @@ describe('the tandem CLI, run as a user types it', () => {
         expect(stdout).toContain(`Usage: tandem ${VERBS[i]}`);
         expect(stdout).toContain(`Examples:\n  $ `);
       });
+      // The operator actions are traced: their help says how to turn it on.
+      for (const action of ['cancel', 'retry', 'resolve']) {
+        expect(helps[VERBS.indexOf(action)]!.stdout).toContain(
+          'Tracing: with OTEL_EXPORTER_OTLP_ENDPOINT set',
+        );
+      }
     }, 120_000);
 
     it('answers an unknown verb with one line and exit 2', async () => {

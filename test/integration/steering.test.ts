@@ -111,6 +111,8 @@ describe('operators steering a running delivery, through updates and stock-CLI s
     expect(left).toBeLessThanOrEqual(30_000);
     expect(await memo(id)).toEqual(asKept(held));
     expect(await details(id)).toContain('`resume` `{"leg":"a","by":"your name","note":"why"}`');
+    // Started with tracing off: no trace to lead to.
+    expect(await details(id)).not.toMatch(/^trace /m);
     expect(await refusedUpdate(id, 'retryNow', { leg: 'a', by: 'carol' })).toBe(
       'a is paused (by "carol" (as written): maintenance until 06:00): resume it instead.',
     );

@@ -1,8 +1,13 @@
+import { Client } from '@temporalio/client';
+import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeliveryState } from '../../src/contract/contracts';
+import { workflowIdFor, type DeliveryState } from '../../src/contract/contracts';
+import type { DeliverySummary } from '../../src/client/client';
+import type { OpenApiDocument } from '../../src/gateway/openapi';
 import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { recordHistory } from '../support/history';
 import { startGatewaySystem, type GatewaySystem } from '../support/gateway';
+import { spawnTandem } from '../support/processes';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
 import { INVENTORY_TOKEN } from '../support/system';
 import { until } from '../support/wait';
@@ -182,6 +187,87 @@ describe('a delivery traced through the gateway', () => {
       expect(action.traceId).not.toBe(traceId);
       expect(action.links.map((l) => l.traceId)).toEqual([traceId]);
     }
+    system.targets.clearFaults();
+  });
+
+  it("shows the run's trace id in its current details in the Temporal UI", async () => {
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await system.until(id, (state) => state.status === 'completed');
+
+    const handle = new Client({ connection: system.connection }).workflow.getHandle(
+      workflowIdFor(id),
+    );
+    const { currentDetails } = await handle.query<{ currentDetails: string }>(
+      '__temporal_workflow_metadata',
+    );
+    expect(currentDetails.split('\n')).toContain(`trace ${traceId}`);
+  });
+
+  it('lists each delivery with the trace id it was started in, as the OpenAPI document describes', async () => {
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    await system.until(id, (state) => state.status === 'completed');
+
+    const list = await until(
+      async () =>
+        (await system.http<{ deliveries: DeliverySummary[] }>('GET', '/v1/deliveries?limit=10'))
+          .body,
+      (body) => body.deliveries.some((d) => d.id === id),
+      { message: (body) => `listed: ${body.deliveries.map((d) => d.id).join(', ')}` },
+    );
+    expect(list.deliveries.find((d) => d.id === id)).toMatchObject({ id, traceId });
+
+    const { body: document } = await system.http<OpenApiDocument>('GET', '/openapi.json', {
+      key: null,
+    });
+    const validate = new Ajv2020({ strict: false, validateFormats: false }).compile({
+      $ref: '#/components/schemas/DeliveryList',
+      components: document.components,
+    });
+    expect(validate(list), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("exports a CLI action's tandem.action span before the tandem process exits, whether the run accepts or refuses it", async () => {
+    system.targets.setFault('inventory', 'create', { status: 503 });
+    const id = system.newId();
+    const { traceId } = await system.client.start({ id, targets: ['inventory'], payload: {} });
+    await system.until(id, (state) => state.legs[0]!.attempts >= 1);
+    // Paused, its deadline stops: it cannot end on its own while the commands run.
+    await system.client.steer(id, 'pause', {});
+    const env = {
+      TANDEM_CONFIG: await system.writeConfigFile(),
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      // Far beyond the command's life: only the flush at exit can send the span.
+      OTEL_BSP_SCHEDULE_DELAY: '600000',
+    };
+    // Each list is read as soon as the process has exited, with no wait: it sent before exiting.
+    const actionSpans = () =>
+      receiver
+        .spans()
+        .filter((s) => s.name === 'tandem.action' && s.attributes['tandem.delivery.id'] === id);
+    // This process's own pause span first, so the CLI's are the ones after it.
+    await until(actionSpans, (found) => found.length === 1, {
+      message: (found) => `${found.length} tandem.action spans`,
+    });
+
+    // Refused by the run (every leg is paused already), so failing inside its span: exit 6.
+    const refused = await spawnTandem(['pause', id], env).exited;
+    expect(refused.stderr).toMatch(/paused already/);
+    expect(refused.code).toBe(6);
+    expect(actionSpans().map((s) => s.attributes['tandem.action'])).toEqual(['pause', 'pause']);
+
+    const cancelled = await spawnTandem(['cancel', id, '--reason', 'traced from the CLI'], env)
+      .exited;
+    expect(cancelled.stderr).toBe('');
+    expect(cancelled.code).toBe(0);
+    const [, , sent] = actionSpans();
+    expect(sent?.attributes['tandem.action']).toBe('cancel');
+    expect(sent?.links.map((l) => l.traceId)).toEqual([traceId]);
+    await system.until(id, (state) => state.status === 'cancelled');
     system.targets.clearFaults();
   });
 });
