@@ -13,7 +13,7 @@ import type { Resolver } from '../http/egress';
 import { attemptLogInterceptors } from '../telemetry/log-attributes';
 import { attemptMeter } from '../telemetry/metrics';
 import { activityTracing, workflowSpanSinks } from '../telemetry/tracing-worker';
-import { prebuiltBundle, workflowCode } from './workflow-bundle';
+import { bundleFor, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
   settleVersion,
@@ -125,7 +125,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
   const cipher = payloadCipherFrom(config, options.env);
   const encrypting = cipher !== undefined;
   const code = await workflowCode(
-    options.workflowBundle ?? prebuiltBundle(encrypting, __dirname),
+    options.workflowBundle ?? bundleFor(encrypting, options.env, __dirname),
     workflowsPath,
     encrypting,
   );

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
+import { ConfigError } from '../contract/errors';
 
 /**
  * The workflow code a worker runs, bundled ahead of time by `npm run build` beside the built
@@ -12,6 +13,31 @@ import { FAILURE_CONVERTER_PATH } from '../codec/data-converter';
  */
 export function bundleFileName(encrypting: boolean): string {
   return encrypting ? 'workflows.encrypting.bundle.js' : 'workflows.bundle.js';
+}
+
+/**
+ * The environment variable naming a folder of prebuilt bundles (as `npm run build` writes them)
+ * for a worker run from source, which would otherwise bundle at every start.
+ */
+export const BUNDLE_DIR_ENV = 'TANDEM_WORKFLOW_BUNDLE_DIR';
+
+/**
+ * The prebuilt bundle a worker runs: from the folder `BUNDLE_DIR_ENV` names (it must hold the
+ * one this config needs), else from `builtDir` (the built worker's folder) when the build wrote
+ * one there.
+ */
+export function bundleFor(
+  encrypting: boolean,
+  env: Readonly<Record<string, string | undefined>>,
+  builtDir: string,
+): WorkerOptions['workflowBundle'] | undefined {
+  const dir = env[BUNDLE_DIR_ENV];
+  if (!dir) return prebuiltBundle(encrypting, builtDir);
+  const named = prebuiltBundle(encrypting, dir);
+  if (named) return named;
+  throw new ConfigError('worker settings', [
+    `${BUNDLE_DIR_ENV}: ${dir} holds no ${bundleFileName(encrypting)}: write it with npm run build (it lands in dist/worker/), or unset ${BUNDLE_DIR_ENV} to bundle at start`,
+  ]);
 }
 
 /** The prebuilt bundle in `dir` (the built worker's folder), when the build wrote one. */

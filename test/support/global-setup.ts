@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { startLocalTemporal } from '../../src/dev/local-system';
 import { workflowsPath } from '../../src/worker/worker';
-import { bundleWorkflows } from '../../src/worker/workflow-bundle';
+import { BUNDLE_DIR_ENV, bundleFileName, bundleWorkflows } from '../../src/worker/workflow-bundle';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -14,10 +14,13 @@ declare module 'vitest' {
   }
 }
 
-/** Bundles the workflows as a worker would, into `test-results/<name>`; returns the path. */
-async function writeBundle(name: string, encrypting: boolean): Promise<string> {
+/** Where the run's bundles go, named as `npm run build` names them. */
+const BUNDLE_DIR = path.resolve('test-results', 'bundles');
+
+/** Bundles the workflows as a worker would, into {@link BUNDLE_DIR}; returns the path. */
+async function writeBundle(encrypting: boolean): Promise<string> {
   const code = await bundleWorkflows(workflowsPath, encrypting);
-  const bundlePath = path.resolve('test-results', name);
+  const bundlePath = path.join(BUNDLE_DIR, bundleFileName(encrypting));
   await mkdir(path.dirname(bundlePath), { recursive: true });
   await writeFile(bundlePath, code);
   return bundlePath;
@@ -32,6 +35,8 @@ async function writeBundle(name: string, encrypting: boolean): Promise<string> {
 export default async function setup(project: TestProject) {
   // Every `tandem worker` a test spawns serves its metrics on loopback, at a port of its own.
   process.env.TANDEM_METRICS_ADDRESS ??= '127.0.0.1:0';
+  // … and runs the bundles built here instead of bundling the workflows again at its start.
+  process.env[BUNDLE_DIR_ENV] = BUNDLE_DIR;
   const [server, plain, encrypting] = await Promise.all([
     startLocalTemporal({
       cli: { env: process.env },
@@ -39,8 +44,8 @@ export default async function setup(project: TestProject) {
       // Each test's system is a Worker Deployment of its own: far more than a namespace's 100.
       extraArgs: ['--dynamic-config-value', 'matching.maxDeployments=100000'],
     }),
-    writeBundle('workflow-bundle.js', false),
-    writeBundle('workflow-bundle-encrypting.js', true),
+    writeBundle(false),
+    writeBundle(true),
   ]);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', plain);
