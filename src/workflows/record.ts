@@ -7,13 +7,13 @@ import type {
   PauseState,
 } from '../contract/contracts';
 import type { ActionRecord } from '../contract/action-record';
-import { OPERATOR_ACTIONS_KEPT } from '../contract/limits';
 import type { PhaseProgress } from './attempts';
+import { ActionLog } from './action-log';
 import { PhaseClock } from './clock';
 import { compensationEnded, deliveryReached, retryAfterObeyed } from './metrics';
 import { legView, type Leg, type LegEntry, type Phase } from './leg-entry';
 import { StatePublisher } from './publisher';
-import { cut, snapshotOf } from './view';
+import { snapshotOf } from './view';
 
 const nowIso = () => new Date().toISOString();
 
@@ -36,8 +36,7 @@ export class DeliveryRecord {
   /** Set once the delivery cannot complete: no leg starts a new attempt after it. */
   private stopped?: string;
   private cancelledByOperator = false;
-  /** The newest operator actions, oldest first. */
-  private readonly actions: ActionRecord[] = [];
+  private readonly actions = new ActionLog();
   private readonly publisher = new StatePublisher(() => this.snapshot());
 
   constructor(readonly input: DeliveryInput) {
@@ -81,7 +80,8 @@ export class DeliveryRecord {
   }
 
   snapshot(): DeliveryState {
-    const { reason, note, startedAt, finishedAt, actions } = this;
+    const { reason, note, startedAt, finishedAt } = this;
+    const actions = this.actions.list;
     return snapshotOf({
       id: this.input.id,
       status: this.shownStatus(),
@@ -245,15 +245,7 @@ export class DeliveryRecord {
 
   /** Keeps an operator's action (the newest `OPERATOR_ACTIONS_KEPT`) and returns it. */
   keepAction(entry: Omit<ActionRecord, 'at'>): ActionRecord {
-    const { note, claimedBy, ...rest } = entry;
-    const kept: ActionRecord = {
-      ...rest,
-      at: nowIso(),
-      ...(claimedBy !== undefined && { claimedBy: cut(claimedBy) }),
-      ...(note !== undefined && { note: cut(note) }),
-    };
-    this.actions.push(kept);
-    if (this.actions.length > OPERATOR_ACTIONS_KEPT) this.actions.shift();
+    const kept = this.actions.keep(entry);
     this.publisher.changed();
     return kept;
   }
