@@ -6,20 +6,30 @@ import {
   type OpenTelemetrySinks,
   type SerializableSpan,
 } from '@temporalio/interceptors-opentelemetry';
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import type { ActivityInterceptorsFactory, InjectedSinks } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { workflowSpanDestination } from './tracing';
 
 /**
  * Activity interceptors: an attempt's activity runs in a `RunActivity:…` span, child of the
- * workflow's `StartActivity:…` (its context comes in the activity's headers).
+ * workflow's `StartActivity:…`, when its run was started in a trace (its context then comes in
+ * the activity's headers); an attempt of a run started untraced makes no span, so no trace holds
+ * half a delivery. None at all when tracing is off in this process.
  */
 export function activityTracing(): ActivityInterceptorsFactory[] {
+  if (!workflowSpanDestination()) return [];
   return [
-    (ctx) => ({
-      inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
-      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-    }),
+    (ctx) => {
+      const traced = new OpenTelemetryActivityInboundInterceptor(ctx);
+      return {
+        inbound: {
+          execute: (input, next) =>
+            TRACE_HEADER in input.headers ? traced.execute(input, next) : next(input),
+        },
+        outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+      };
+    },
   ];
 }
 

@@ -194,11 +194,13 @@ export type AttemptSettle = (outcome: AttemptOutcomeClass, status?: number) => v
  * Runs one HTTP attempt in a CLIENT span with the HTTP semantic-convention attributes and
  * Tandem's; `send` gets the `traceparent` (and `tracestate`) headers of that span to send to the
  * target, so the target's own spans join the delivery's trace, and `settle` to tell how it ended.
+ * An attempt outside any span (its run was started untraced) makes none.
  */
 export async function traceAttempt<T>(
   info: AttemptTrace,
   send: (traceHeaders: Record<string, string>, settle: AttemptSettle) => Promise<T>,
 ): Promise<T> {
+  if (trace.getActiveSpan() === undefined) return send({}, () => undefined);
   return inSpan(
     SpanName.attempt,
     {

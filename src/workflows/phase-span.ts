@@ -6,6 +6,7 @@
  */
 import { context, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import { SpanAttr, SpanEvent } from '../contract/tracing';
+import { runTrace } from './run-trace';
 
 /** How a phase's attempts ended, as far as its span tells. */
 interface PhaseEnd {
@@ -25,6 +26,7 @@ export function inPhaseSpan<T extends PhaseEnd>(
   attributes: Attributes,
   run: () => Promise<T>,
 ): Promise<T> {
+  if (runTrace() === undefined) return run();
   const span = trace.getTracer('tandem').startSpan(name, { attributes });
   const phase = context.with(trace.setSpan(context.active(), span), run);
   phase.then(

@@ -8,7 +8,7 @@ import {
 } from '@temporalio/workflow';
 import { STATE_MEMO, type DeliveryState, type DeliveryStatus } from '../contract/contracts';
 import { TandemStatus, TandemTargets } from '../contract/search-attributes';
-import { isRunTrace, TRACE_MEMO } from '../contract/tracing';
+import { runTrace } from './run-trace';
 import { cut, detailsMarkdown } from './view';
 
 /** How many refused signals the run's details show, newest last. */
@@ -38,8 +38,7 @@ export class StatePublisher {
     // The client writes the initial state at start: no need to write it again unchanged.
     const initial = memo?.[STATE_MEMO];
     this.published = initial === undefined ? undefined : JSON.stringify(initial);
-    const trace = memo?.[TRACE_MEMO];
-    this.traceId = isRunTrace(trace) ? trace.traceId : undefined;
+    this.traceId = runTrace()?.traceId;
   }
 
   /** Makes the run findable and starts publishing its changes. */

@@ -18,6 +18,7 @@ import {
   OpenTelemetryInternalsInterceptor,
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import { runTrace } from './run-trace';
 
 /**
  * The SDK's inbound interceptor, minus the spans of updates, their validators and queries (an
@@ -53,9 +54,37 @@ class ReplaySafeInboundInterceptor extends OpenTelemetryInboundInterceptor {
   }
 }
 
-/** The interceptors the workflow bundle installs (see `bundleWorkflows`). */
+/** An interceptor's methods all take `(input, next)`. */
+type Interceptor = Record<string, (input: unknown, next: (input: unknown) => unknown) => unknown>;
+
+/**
+ * An interceptor of `Kind` that acts only in a run started in a trace (see `runTrace`), and is
+ * made on first use there: elsewhere each call goes straight to `next`. Decided per call, not
+ * when the run's interceptors are made: the run's memo is not known yet then.
+ */
+function whenTraced<T extends object>(Kind: new () => T): T {
+  let real: Interceptor | undefined;
+  const gated: Interceptor = {};
+  for (let proto: object | null = Kind.prototype as object; proto && proto !== Object.prototype;) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || name in gated) continue;
+      gated[name] = (input, next) =>
+        runTrace() === undefined
+          ? next(input)
+          : (real ??= new Kind() as unknown as Interceptor)[name]!(input, next);
+    }
+    proto = Object.getPrototypeOf(proto) as object | null;
+  }
+  return gated as unknown as T;
+}
+
+/**
+ * The interceptors the workflow bundle installs (see `bundleWorkflows`): the SDK's tracing in a
+ * run started in a trace; in one started with tracing off, nothing (no span is made, dropped, or
+ * stamped on every scheduled attempt as a header nobody reads).
+ */
 export const interceptors = (): WorkflowInterceptors => ({
-  inbound: [new ReplaySafeInboundInterceptor()],
-  outbound: [new OpenTelemetryOutboundInterceptor()],
-  internals: [new OpenTelemetryInternalsInterceptor()],
+  inbound: [whenTraced(ReplaySafeInboundInterceptor)],
+  outbound: [whenTraced(OpenTelemetryOutboundInterceptor)],
+  internals: [whenTraced(OpenTelemetryInternalsInterceptor)],
 });

@@ -44,6 +44,17 @@ afterAll(async () => {
 const child = (spans: ReceivedSpan[], parent: ReceivedSpan, name: string) =>
   spans.filter((s) => s.parentSpanId === parent.spanId && s.name === name);
 
+/** The headers of every attempt the run scheduled, from its history. */
+async function attemptHeaders(id: string) {
+  const handle = new Client({ connection: system.connection }).workflow.getHandle(
+    workflowIdFor(id),
+  );
+  return ((await handle.fetchHistory()).events ?? [])
+    .map((event) => event.activityTaskScheduledEventAttributes)
+    .filter((scheduled) => scheduled != null)
+    .map((scheduled) => Object.keys(scheduled.header?.fields ?? {}));
+}
+
 describe('a delivery traced through the gateway', () => {
   it('is one trace from the caller through legs, attempts and compensation, and its id is the correlation id', async () => {
     expect(tracing.enabled).toBe(true);
@@ -269,5 +280,29 @@ describe('a delivery traced through the gateway', () => {
     expect(sent?.links.map((l) => l.traceId)).toEqual([traceId]);
     await system.until(id, (state) => state.status === 'cancelled');
     system.targets.clearFaults();
+  });
+
+  it('makes no span for a run started with tracing off, and stamps no trace header on its attempts', async () => {
+    const untraced = system.newId();
+    const env = { TANDEM_CONFIG: await system.writeConfigFile(), OTEL_SDK_DISABLED: 'true' };
+    const args = ['deliver', '--id', untraced, '--targets', 'inventory', '--payload', '{}'];
+    expect((await spawnTandem(args, env).exited).code).toBe(0);
+    const traced = system.newId();
+    await system.client.start({ id: traced, targets: ['inventory'], payload: {} });
+    await system.until(untraced, (state) => state.status === 'completed');
+    await system.until(traced, (state) => state.status === 'completed');
+
+    // The same worker, tracing on, stamps the attempts of the run started in a trace only.
+    expect(await attemptHeaders(traced)).toEqual([['_tracer-data']]);
+    expect(await attemptHeaders(untraced)).toEqual([[]]);
+    // Once the traced run's leg span is in, every span of that time is: none names the other run.
+    await until(
+      () => receiver.spans().filter((s) => s.attributes['tandem.delivery.id'] === traced),
+      (found) => found.some((s) => s.name === 'tandem.leg'),
+      { message: (found) => `spans of the traced run: ${found.map((s) => s.name).join(', ')}` },
+    );
+    // (This test's own status reads, `DescribeWorkflow`, are traced: they are not the run's.)
+    const named = receiver.spans().filter((s) => JSON.stringify(s).includes(untraced));
+    expect(named.map((s) => s.name).filter((name) => name !== 'DescribeWorkflow')).toEqual([]);
   });
 });
