@@ -1,6 +1,8 @@
 import type { RawWorkflowExecutionInfo } from '@temporalio/client';
 import { decodeOptionalSinglePayload } from '@temporalio/common/lib/internal-non-workflow';
 import type { DeliveryStatus } from '../contract/contracts';
+import { holdValue, type LegHold } from '../contract/holds';
+import { TandemHolds } from '../contract/search-attributes';
 import { isRunTrace, TRACE_MEMO, type RunTrace } from '../contract/tracing';
 import { InvalidPageTokenError } from '../contract/errors';
 import { MAX_PAGE_SIZE } from '../contract/limits';
@@ -82,6 +84,20 @@ export abstract class VisibilityReads extends TemporalCalls {
   /** How many deliveries of this config's task queue are in `status` now. */
   async count(status: DeliveryStatus): Promise<number> {
     const query = `${listQuery(status)} AND TaskQueue = "${this.config.temporal.taskQueue}"`;
+    const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
+      this.client.workflow.count(query),
+    );
+    return count;
+  }
+
+  /**
+   * How many legs to `target` are held for `hold` now, in running deliveries of this task queue
+   * (a target's name is a config key, which cannot hold a quote).
+   */
+  async countHeld(target: string, hold: LegHold): Promise<number> {
+    const query =
+      `${TandemHolds.name} = "${holdValue(target, hold)}" AND ExecutionStatus = "Running"` +
+      ` AND TaskQueue = "${this.config.temporal.taskQueue}"`;
     const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
       this.client.workflow.count(query),
     );

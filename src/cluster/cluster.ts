@@ -3,9 +3,9 @@ import path from 'node:path';
 import { loadConfig } from '../contract/config/load';
 import { resolveTemporalExecutable } from '../host/temporal-cli';
 import { TandemError } from '../contract/errors';
-import { TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
+import { searchType, TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
 import { installClusterBinaries } from './install';
-import { ClusterError, script, searchType, startProcess, writeTandemConfig } from './launch';
+import { ClusterError, script, startProcess, writeTandemConfig } from './launch';
 import {
   findPostgres,
   initPostgres,
@@ -152,7 +152,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
         ...temporalCliEnvironment(state),
         NAMESPACE: state.namespace,
         TANDEM_SEARCH_ATTRIBUTES: TANDEM_SEARCH_ATTRIBUTES.map(
-          (k) => `${k.name}=${searchType(k.type)}`,
+          (k) => `${k.name}=${searchType(k)}`,
         ).join(' '),
       },
       env,

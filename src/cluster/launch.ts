@@ -20,13 +20,6 @@ export class ClusterError extends TandemError {
   readonly code = 'TANDEM_CLUSTER_FAILED';
 }
 
-/** The Temporal CLI's name of a search attribute type. */
-export function searchType(type: string): string {
-  return (
-    { KEYWORD: 'Keyword', KEYWORD_LIST: 'KeywordList', TEXT: 'Text', INT: 'Int' }[type] ?? type
-  );
-}
-
 /** Runs one of deploy/temporal's setup scripts, the tool it calls first on PATH. */
 export async function script(
   name: string,

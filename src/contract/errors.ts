@@ -262,3 +262,28 @@ export class LogSetupError extends TandemError {
   override readonly name = 'LogSetupError';
   readonly code = 'TANDEM_LOG_SETUP';
 }
+
+/**
+ * The namespace lacks search attributes Tandem's runs write: a run would stall at its first
+ * write of one, so no worker starts. `missing` names each with its Temporal type.
+ */
+export class NamespaceSetupError extends TandemError {
+  override readonly name = 'NamespaceSetupError';
+  readonly code = 'TANDEM_NAMESPACE_SETUP';
+  constructor(
+    readonly namespace: string,
+    readonly missing: readonly { name: string; type: string }[],
+  ) {
+    super(
+      `Namespace ${namespace} lacks Tandem's search attributes ` +
+        `${missing.map((m) => `${m.name} (${m.type})`).join(', ')}; no worker was started. ` +
+        'Register them once per namespace, then start again:\n' +
+        missing
+          .map(
+            (m) =>
+              `  temporal operator search-attribute create --namespace ${namespace} --name ${m.name} --type ${m.type}`,
+          )
+          .join('\n'),
+    );
+  }
+}

@@ -162,6 +162,14 @@ export const METRICS = {
     labels: ['status'],
     source: 'gateway',
   },
+  legs: {
+    name: 'tandem_legs',
+    type: 'gauge',
+    unit: '',
+    help: "Legs of running deliveries held from attempting, by target and state: waiting out a backoff, or paused (from Temporal's visibility store, which lags a moment).",
+    labels: ['target', 'state'],
+    source: 'gateway',
+  },
 } as const satisfies Record<string, MetricSpec>;
 
 /**

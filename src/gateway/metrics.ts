@@ -1,12 +1,6 @@
-import {
-  Counter,
-  Gauge,
-  Histogram,
-  Registry,
-  collectDefaultMetrics,
-  type CollectFunction,
-} from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
+import { LEG_HOLDS, type LegHold } from '../contract/holds';
 import { METRICS, type MetricSpec } from '../contract/metrics';
 import type { ProblemKind } from './problems';
 
@@ -16,14 +10,28 @@ function declared<S extends MetricSpec>(spec: S) {
   return { name: spec.name, help: spec.help, labelNames: spec.labels as S['labels'] };
 }
 
-/** Counts deliveries by status; absent from the page when Temporal cannot answer. */
-export type CountDeliveries = (status: DeliveryStatus) => Promise<number>;
+/** One series of a gauge counted in Temporal's visibility store: its labels, and how to count it. */
+export interface CountedSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly count: () => Promise<number>;
+}
+
+/** What the gateway counts in visibility for its gauges. */
+export interface VisibilityCounters {
+  /** Deliveries now in `status`. */
+  deliveries(status: DeliveryStatus): Promise<number>;
+  /** Legs to `target` now held for `hold`, in running deliveries. */
+  heldLegs(target: string, hold: LegHold): Promise<number>;
+  /** The targets the config declares. */
+  readonly targets: readonly string[];
+}
 
 /**
  * The gateway's Prometheus metrics, on a registry of its own (so two gateways in one process,
- * as in the tests, do not share counters): the `gateway` metrics of `METRICS` (`src/contract/metrics.ts`), where `tandem_deliveries{status}`
- * is counted in Temporal's visibility store at most once per `gateway.metricsRefresh` (see
- * {@link DeliveryCounts}), and Node's process metrics.
+ * as in the tests, do not share counters): the `gateway` metrics of `METRICS`
+ * (`src/contract/metrics.ts`), where the gauges `tandem_deliveries{status}` and
+ * `tandem_legs{target,state}` are counted in Temporal's visibility store at most once per
+ * `gateway.metricsRefresh` (see {@link VisibilityCounts}), and Node's process metrics.
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -54,20 +62,37 @@ export class GatewayMetrics {
    * `onCountError` hears why a count failed.
    */
   constructor(
-    countDeliveries: CountDeliveries,
+    counters: VisibilityCounters,
     onCountError: (error: unknown) => void,
     refreshEveryMs: number,
   ) {
-    const counts = new DeliveryCounts(countDeliveries, refreshEveryMs, onCountError);
-    const collect: CollectFunction<Gauge<'status'>> = function () {
-      this.reset();
-      counts.latest()?.forEach((count, i) => this.set({ status: DELIVERY_STATUSES[i]! }, count));
+    const gauge = (spec: MetricSpec, series: CountedSeries[]) => {
+      const counts = new VisibilityCounts(series, refreshEveryMs, onCountError);
+      new Gauge({
+        ...declared(spec),
+        registers: [this.registry],
+        collect(this: Gauge) {
+          this.reset();
+          counts.latest()?.forEach((count, i) => this.set(series[i]!.labels, count));
+        },
+      });
     };
-    new Gauge({
-      ...declared(METRICS.deliveries),
-      registers: [this.registry],
-      collect,
-    });
+    gauge(
+      METRICS.deliveries,
+      DELIVERY_STATUSES.map((status) => ({
+        labels: { status },
+        count: () => counters.deliveries(status),
+      })),
+    );
+    gauge(
+      METRICS.legs,
+      counters.targets.flatMap((target) =>
+        LEG_HOLDS.map((state) => ({
+          labels: { target, state },
+          count: () => counters.heldLegs(target, state),
+        })),
+      ),
+    );
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -78,32 +103,32 @@ export class GatewayMetrics {
 }
 
 /**
- * Deliveries by status, as last counted in Temporal's visibility store. A scrape never waits on
+ * A gauge's series as last counted in Temporal's visibility store. A scrape never waits on
  * Temporal and cannot make it count more often than once per interval, however many scrapes
  * come (or how many at once): it is answered with the last counts, and only starts a recount
  * when they are older than the interval and none is under way.
  */
-export class DeliveryCounts {
+export class VisibilityCounts {
   private last: readonly number[] | undefined;
   private startedAt = Number.NEGATIVE_INFINITY;
   private counting = false;
 
   constructor(
-    private readonly count: CountDeliveries,
+    private readonly series: readonly CountedSeries[],
     private readonly everyMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
 
   /**
-   * The last counts, in the order of {@link DELIVERY_STATUSES}; none before the first count ends,
-   * nor after a count failed (stale numbers would look current while Temporal is down).
+   * The last counts, in the order of the series; none before the first count ends, nor after a
+   * count failed (stale numbers would look current while Temporal is down).
    */
   latest(): readonly number[] | undefined {
     const now = performance.now();
     if (!this.counting && now - this.startedAt >= this.everyMs) {
       this.counting = true;
       this.startedAt = now;
-      void Promise.all(DELIVERY_STATUSES.map((status) => this.count(status)))
+      void Promise.all(this.series.map((one) => one.count()))
         .then(
           (counts) => (this.last = counts),
           (error: unknown) => {

@@ -133,7 +133,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       void sendProblem(request, reply, problemOf(error, settings)),
   });
   const metrics = new GatewayMetrics(
-    (status) => client.count(status),
+    {
+      deliveries: (status) => client.count(status),
+      heldLegs: (target, hold) => client.countHeld(target, hold),
+      targets: Object.keys(config.targets),
+    },
     (error) => app.log.warn({ err: error }, 'cannot count deliveries for /metrics'),
     settings.metricsRefresh,
   );

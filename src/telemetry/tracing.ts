@@ -101,10 +101,11 @@ export function workflowSpanDestination():
 
 /**
  * A Temporal client's interceptors: a start, signal, update or query sends its span's context in
- * the call's headers, so the run's workflow spans join the caller's trace.
+ * the call's headers, so the run's workflow spans join the caller's trace. None when tracing is
+ * off in this process: the SDK's would stamp an empty trace header on every call.
  */
 export function clientTracing(): ClientInterceptors {
-  return { workflow: [new OpenTelemetryWorkflowClientInterceptor()] };
+  return sdkProvider() ? { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } : {};
 }
 
 function tracer() {

@@ -11,6 +11,7 @@ import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
 import { attemptLogInterceptors } from '../telemetry/log-attributes';
+import { checkSearchAttributes } from './namespace-check';
 import { attemptMeter } from '../telemetry/metrics';
 import { activityTracing, workflowSpanSinks } from '../telemetry/tracing-worker';
 import { bundleFor, workflowCode } from './workflow-bundle';
@@ -123,6 +124,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
   );
   // Validated before any worker starts: a missing or malformed key starts nothing.
   const cipher = payloadCipherFrom(config, options.env);
+  await checkSearchAttributes(connection, namespace);
   const encrypting = cipher !== undefined;
   const code = await workflowCode(
     options.workflowBundle ?? bundleFor(encrypting, options.env, __dirname),

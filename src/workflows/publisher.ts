@@ -7,7 +7,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { STATE_MEMO, type DeliveryState, type DeliveryStatus } from '../contract/contracts';
-import { TandemStatus, TandemTargets } from '../contract/search-attributes';
+import { holdsOf } from '../contract/holds';
+import { TandemHolds, TandemStatus, TandemTargets } from '../contract/search-attributes';
 import { runTrace } from './run-trace';
 import { cut, detailsMarkdown } from './view';
 
@@ -16,8 +17,9 @@ const REFUSALS_SHOWN = 5;
 
 /**
  * Where a delivery's state shows beyond the status query: the memo (`STATE_MEMO`, for reads that
- * need no worker) and the UI details at the end of the workflow task, coalesced into one upsert,
- * and none when nothing changed; the status in searches (`TandemStatus`) at once. Only the
+ * need no worker), the held legs in searches (`TandemHolds`) and the UI details at the end of the
+ * workflow task, coalesced, and none when nothing changed; the status in searches
+ * (`TandemStatus`) at once. Only the
  * delivery's record drives it, from its transitions.
  */
 export class StatePublisher {
@@ -25,6 +27,8 @@ export class StatePublisher {
   private readonly refusals: string[] = [];
   /** The status last written to `TandemStatus`. */
   private shown: DeliveryStatus = 'running';
+  /** The holds last written to `TandemHolds`: none at start. */
+  private holds: readonly string[] = [];
   private published: string | undefined;
   private dirty = false;
   /**
@@ -92,6 +96,11 @@ export class StatePublisher {
     this.dirty = false;
     const state = this.state();
     setCurrentDetails(detailsMarkdown(state, this.refusals, this.traceId));
+    const holds = holdsOf(state);
+    if (holds.join() !== this.holds.join()) {
+      upsertSearchAttributes([{ key: TandemHolds, value: holds }]);
+      this.holds = holds;
+    }
     const json = JSON.stringify(state);
     if (json === this.published) return;
     this.published = json;

@@ -128,6 +128,40 @@ describe('the HTTP gateway', () => {
     expect(page).toContain('process_cpu_user_seconds_total');
   });
 
+  it('counts the legs held per target in /metrics: waiting out a backoff, then paused', async () => {
+    system = await startGatewaySystem({ gateway: { metricsRefresh: 100 } });
+    system.targets.setFault('shipping', 'create', { status: 503, retryAfter: '60' });
+    const id = system.newId();
+    await system.client.start({ id, targets: both, payload: {} });
+    const held = async () => {
+      const { body } = await system.http<string>('GET', '/metrics');
+      return ['waiting', 'paused'].flatMap((state) =>
+        both.map(
+          (target) => `${target} ${state} ${sample(body, 'tandem_legs', { target, state })}`,
+        ),
+      );
+    };
+
+    await expect
+      .poll(held, { timeout: 15_000 })
+      .toEqual([
+        'inventory waiting 0',
+        'shipping waiting 1',
+        'inventory paused 0',
+        'shipping paused 0',
+      ]);
+    await system.client.steer(id, 'pause', { leg: 'shipping' });
+    await expect
+      .poll(held, { timeout: 15_000 })
+      .toEqual([
+        'inventory waiting 0',
+        'shipping waiting 0',
+        'inventory paused 0',
+        'shipping paused 1',
+      ]);
+    await system.client.cancel(id);
+  });
+
   it('reports Temporal reachable on /healthz without an API key, and where it is only with one', async () => {
     system = await startGatewaySystem();
 

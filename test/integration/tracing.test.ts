@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import { Client } from '@temporalio/client';
 import Ajv2020 from 'ajv/dist/2020';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,12 @@ import { until } from '../support/wait';
 /** A secret in the shipping target's URL: no span may carry it. */
 const URL_SECRET = 'url-s3cret-never-in-spans';
 
+const TRACING_ENV = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_BSP_SCHEDULE_DELAY',
+] as const;
+
 let receiver: OtlpReceiver;
 let tracing: Tracing;
 let system: GatewaySystem;
@@ -22,9 +29,11 @@ let system: GatewaySystem;
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
   // The SDK reads the standard variables from the process's environment, as in production.
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
-  process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
-  process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  } satisfies Record<(typeof TRACING_ENV)[number], string>);
   tracing = await startTracing(process.env, 'tandem-test');
   system = await startGatewaySystem({
     tune: (doc) => {
@@ -39,6 +48,11 @@ afterAll(async () => {
   await system?.stop();
   await tracing?.shutdown();
   await receiver?.stop();
+  // A test file's process may run other files next: they must start with tracing off again.
+  for (const name of TRACING_ENV) delete process.env[name];
+  trace.disable();
+  propagation.disable();
+  context.disable();
 });
 
 const child = (spans: ReceivedSpan[], parent: ReceivedSpan, name: string) =>

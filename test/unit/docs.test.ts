@@ -153,7 +153,7 @@ describe('docs/http-api.md', () => {
       client: unused,
       config,
       metrics: new GatewayMetrics(
-        () => Promise.resolve(0),
+        { deliveries: () => Promise.resolve(0), heldLegs: () => Promise.resolve(0), targets: [] },
         () => undefined,
         15_000,
       ),
