@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { BulkAction } from '../../src/client/client';
 import { spawnTandem } from '../support/processes';
 import { startSystem, type System } from '../support/system';
@@ -19,6 +19,7 @@ describe('bulk actions over a query, as Temporal batch operations', () => {
     });
     configPath = await system.writeConfigFile();
   });
+  afterEach(() => system.targets.clearFaults());
   afterAll(async () => {
     await system.stop();
   });
@@ -156,6 +157,39 @@ describe('bulk actions over a query, as Temporal batch operations', () => {
         expect.objectContaining({ action: 'resolve', note: 'settled by hand' }),
       ]);
     }
+  });
+
+  it("cancels every running delivery to a target with Temporal's cancel request: each stops, undoes what succeeded and ends cancelled", async () => {
+    // Shipping asks to be called again in a minute: the deliveries are running when cancelled.
+    system.targets.setFault('shipping', 'create', { status: 503, retryAfter: '60' });
+    const ids = [system.newId('running'), system.newId('running')];
+    for (const id of ids) {
+      await system.client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
+    }
+    await until(
+      () => system.client.countBulk('cancel', { selection: { target: 'shipping' } }),
+      ({ count }) => count === ids.length,
+      { timeoutMs: 30_000, message: ({ count }) => `${count} running deliveries visible` },
+    );
+
+    const run = await tandem(['cancel', '--target', 'shipping', '--reason', 'shipping outage'])
+      .exited;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const batchId = /Bulk cancel (tandem-batch-[0-9a-f-]+) started on 2 deliveries/.exec(
+      run.stdout,
+    )?.[1];
+    expect(batchId, run.stdout).toBeDefined();
+    for (const id of ids) {
+      const state = await system.client.waitFor(id, ['cancelled'], { timeoutMs: 30_000 });
+      expect(state.legs.find((leg) => leg.target === 'inventory')?.status).toBe('compensated');
+    }
+    // Who started it and why are the batch's: Temporal's batch cancel carries neither to the run.
+    expect(await system.client.batch(batchId!)).toMatchObject({
+      operation: 'cancel',
+      by: userInfo().username,
+      reason: `tandem cancel by ${userInfo().username}: shipping outage`,
+    });
   });
 
   it('refuses an unbounded selection without --all, a target that is not a target name, and an id with selection flags', async () => {
