@@ -25,9 +25,8 @@ describe('the query of a bulk action', () => {
 
   it('refuses a selection of nothing without all, a status the action does not apply to and a bad since, naming each field', () => {
     const refused = caught(InvalidBatchSelectionError, () => selectionQuery('retry', {}, scope));
-    expect(refused.issues).toEqual([
-      { path: 'all', detail: expect.stringMatching(/nothing narrows the selection/) },
-    ]);
+    expect(refused.issues.map((issue) => issue.path)).toEqual(['all']);
+    expect(refused.issues[0]?.detail).toMatch(/nothing narrows the selection/);
     const both = caught(InvalidBatchSelectionError, () =>
       selectionQuery('retry', { status: 'running', since: 'soon' }, scope),
     );
