@@ -2,7 +2,12 @@
  * `docs/actions.md`: the operator actions, one row each, written from the action table so the
  * page cannot drift from what the run, the gateway and the CLI do.
  */
-import { BY_FIELD, fieldLimits, type ActionField } from '../../src/contract/action-spec';
+import {
+  BATCH_FIELD,
+  BY_FIELD,
+  fieldLimits,
+  type ActionField,
+} from '../../src/contract/action-spec';
 import {
   ACTION_NAMES,
   actionSpec,
@@ -22,24 +27,37 @@ function argument([key, field]: [string, ActionField]): string {
 
 function row(name: ActionName): string[] {
   const spec = actionSpec(name);
-  const { route, cli, fields, via } = spec;
+  const { route, cli, fields, via, bulk } = spec;
   const args = Object.entries(fields).map(argument);
   if (via === 'update') args.push(argument(['by', BY_FIELD]));
-  const flags = Object.entries(fields)
-    .filter(([, field]) => !field.runOnly)
-    .map(([key, field]) => (field.required ? `--${key} …` : `[--${key} …]`));
+  if (bulk?.via === 'signal') args.push(argument(['batch', BATCH_FIELD]));
+  const offered = Object.entries(fields).filter(([, field]) => !field.runOnly);
+  const flagsOf = (shown: [string, ActionField][]) =>
+    shown.map(([key, field]) => (field.required ? ` --${key} …` : ` [--${key} …]`)).join('');
+  const flags = flagsOf(offered);
+  // A bulk action takes every leg of each delivery: no --leg.
+  const bulkFlags = flagsOf(offered.filter(([, field]) => field.kind !== 'leg'));
   const input =
     via === 'update'
       ? `update and signal \`${name}\`: \`${inputSynopsis(name as OperatorAction)}\``
       : "Temporal's cancel request (`reason` kept on it)";
+  // In bulk: the same action over a query, as one Temporal batch (docs/bulk-actions.md).
+  const inBulk = (text: string) => (bulk === undefined ? '' : `<br>in bulk: ${text}`);
+  const selection = '--status S [--target T] [--since D] [--all] [--dry-run] [--no-wait]';
   return [
     `\`${name}\``,
     spec.help + '.',
     spec.when.words,
     args.join('<br>'),
-    `\`${route.method} /v1/deliveries/{id}/${route.segment}\` (scope \`${route.scope}\`) → ${route.status}: ${route.answered}`,
-    `\`tandem ${cli.verb} ID${flags.map((flag) => ` ${flag}`).join('')}\``,
-    input,
+    `\`${route.method} /v1/deliveries/{id}/${route.segment}\` (scope \`${route.scope}\`) → ${route.status}: ${route.answered}` +
+      inBulk(`\`POST /v1/deliveries/batch\` \`{"action": "${name}", …}\``),
+    `\`tandem ${cli.verb} ID${flags}\`` + inBulk(`\`tandem ${cli.verb} ${selection}${bulkFlags}\``),
+    input +
+      inBulk(
+        bulk?.via === 'signal'
+          ? `its signal, with \`batch\` and \`by\` set`
+          : "Temporal's cancel request, sent by the batch (its reason and who started it are the batch's)",
+      ),
   ];
 }
 
@@ -65,7 +83,8 @@ export function actionsPage(): string {
     'What an operator can ask of a delivery, and every way to ask it: the HTTP gateway, the ' +
       '`tandem` CLI, and the Temporal UI\'s "Send a Signal" (or any SDK: each action but cancel is ' +
       'an update and a signal of the same name and input). Who asked is the caller Temporal ' +
-      'records; a written `by` is kept as a claim.',
+      'records; a written `by` is kept as a claim. Retry, resolve and cancel also act in bulk, on ' +
+      'every delivery a query selects: see [bulk actions](bulk-actions.md).',
     '',
     ...lines,
     '',

@@ -6,13 +6,13 @@ export const EXIT_CODES_HELP = `Exit codes:
   0  success
   1  the config is missing or invalid, Temporal cannot be reached, or an unexpected error
   2  usage: unknown verb or option, missing argument, bad option value
-  3  unknown delivery: no delivery has this id
+  3  unknown delivery: no delivery (or bulk action) has this id
   4  bad delivery: unknown target or leg, malformed id or target list, or an action's
      input the delivery refuses as invalid
   5  bad payload: missing, unreadable, not JSON (the message names the position), over
      limits.payload, or holding a value Tandem cannot carry (1e999, nesting over 64 deep)
   6  refused: the delivery is not in a state for this action, or the id was used for
-     another request
+     another request; a bulk action Temporal would not start, or that ended with failures
   7  deliver --wait: the delivery ended compensated, cancelled or resolved, or parked as
      needs_attention
   8  timed out: no worker took a retry or resolve in time, or deliver --wait --timeout

@@ -97,7 +97,13 @@ export function formatState(state: DeliveryState): string[] {
       ? []
       : table([
           ['ACTION', 'BY', 'AT', 'NOTE'],
-          ...state.actions.map((a) => [a.action, callerText(a), shortTime(a.at), a.note ?? '-']),
+          ...state.actions.map((a) => [
+            // An action a bulk action sent names it: `retry (tandem-batch-…)`.
+            a.batch === undefined ? a.action : `${a.action} (${a.batch})`,
+            callerText(a),
+            shortTime(a.at),
+            a.note ?? '-',
+          ]),
         ]);
   const next = nextSteps(state);
   return [

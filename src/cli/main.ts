@@ -5,6 +5,7 @@ import { TandemError } from '../contract/errors';
 import { deliver, listDeliveries, showStatus } from './deliveries';
 import { registerCluster } from './cluster';
 import { registerActions } from './actions';
+import { registerBatch, type ProgressOutput } from './bulk';
 import type { runDev as RunDev } from './dev';
 import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
@@ -27,7 +28,7 @@ const runGateway: typeof RunGateway = async (...args) =>
 const runDev: typeof RunDev = async (...args) => (await import('./dev.js')).runDev(...args);
 
 /** Builds the `tandem` command line over an environment (nothing below reads process.env). */
-export function program(env: Env): Command {
+export function program(env: Env, output: ProgressOutput = {}): Command {
   const configPath = () => env.TANDEM_CONFIG ?? 'tandem.config.yaml';
   const source = () => ({ path: configPath(), env });
   const cli = new Command('tandem')
@@ -135,7 +136,8 @@ export function program(env: Env): Command {
       listDeliveries(source(), options, print),
     );
 
-  registerActions(cli, source, print);
+  registerActions(cli, source, print, output);
+  registerBatch(cli, source, print);
 
   cli
     .command('worker')
@@ -240,8 +242,10 @@ export function program(env: Env): Command {
   registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.
-  for (const command of [cli, ...cli.commands]) {
-    const help = command === cli ? 'tandem --help' : `tandem ${command.name()} --help`;
+  const nested = cli.commands.flatMap((command) => command.commands);
+  for (const command of [cli, ...cli.commands, ...nested]) {
+    const parent = command.parent && command.parent !== cli ? `${command.parent.name()} ` : '';
+    const help = command === cli ? 'tandem --help' : `tandem ${parent}${command.name()} --help`;
     command.exitOverride().configureOutput({
       outputError: (text, write) =>
         write(
@@ -273,7 +277,9 @@ async function main(): Promise<void> {
   const tracing = await startTracing(process.env, serviceName);
   dropOutputOnceTheReaderIsGone(process.stdout);
   try {
-    await program(process.env).parseAsync(process.argv);
+    // On a terminal a bulk action's progress is one line, redrawn as it moves.
+    const redraw = (line: string) => process.stdout.write(`\r\x1b[2K${line}`);
+    await program(process.env, process.stdout.isTTY ? { redraw } : {}).parseAsync(process.argv);
   } finally {
     // The spans still buffered (a CLI action's, a worker's last ones) are sent before exit.
     await tracing.shutdown();

@@ -43,9 +43,10 @@ import { clientTracing, inSpan, linkTo } from '../telemetry/tracing';
 import { actionRefusal } from './operator-rules';
 import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
-import { VisibilityReads } from './visibility-reads';
+import { BatchActions } from './batch-actions';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
+export type { BatchProgress, BulkAction, BulkCount, BulkStarted } from './batch-actions';
 
 /** What an action answers: the action as the run keeps it; nothing for a cancel request. */
 export type ActionAnswer<A extends ActionName> = A extends OperatorAction ? ActionRecord : void;
@@ -58,7 +59,7 @@ type LegArg = { leg?: string };
  * `TandemError`s only, which the CLI and the gateway translate. Starting is idempotent: the
  * workflow id comes from the delivery id, so the same delivery started twice sends once.
  */
-export class TandemClient extends VisibilityReads {
+export class TandemClient extends BatchActions {
   private constructor(
     client: Client,
     connection: ConnectionLike,

@@ -52,3 +52,71 @@ export class UnknownLegError extends TandemError {
     super(`Delivery "${deliveryId}" has no leg "${leg}"; its legs are ${legs.join(', ')}.`);
   }
 }
+
+/**
+ * A bulk action's selection is unusable: no selection without `all`, a status the action does
+ * not apply to, a target that is not a target name, a `since` that is not a duration. `issues`
+ * names each field; nothing was started.
+ */
+export class InvalidBatchSelectionError extends TandemError {
+  override readonly name = 'InvalidBatchSelectionError';
+  readonly code = 'TANDEM_BATCH_SELECTION_INVALID';
+  constructor(
+    readonly action: string,
+    readonly issues: readonly Issue[],
+  ) {
+    super(
+      `Bulk ${action}: ${issues.map(({ path, detail }) => `${path}: ${detail}`).join('; ')}. ` +
+        'Nothing was started.',
+    );
+  }
+}
+
+/** No bulk action has this id (or Temporal no longer keeps it). */
+export class BatchNotFoundError extends TandemError {
+  override readonly name = 'BatchNotFoundError';
+  readonly code = 'TANDEM_BATCH_NOT_FOUND';
+  constructor(
+    readonly batchId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`No bulk action has the id "${batchId}" in this namespace.`, options);
+  }
+}
+
+/**
+ * Temporal would not start the bulk action now: it runs a namespace's batch operations one (or
+ * `frontend.MaxConcurrentBatchOperationPerNamespace`) at a time, or it is rate limiting.
+ */
+export class BatchRefusedError extends TandemError {
+  override readonly name = 'BatchRefusedError';
+  readonly code = 'TANDEM_BATCH_REFUSED';
+  constructor(
+    readonly action: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Temporal did not start the bulk ${action} (${detail}): another bulk action is probably ` +
+        'still running in this namespace; wait for it ("tandem batch status ID") and start ' +
+        'again. Nothing was started.',
+      options,
+    );
+  }
+}
+
+/** A followed bulk action ended with deliveries it could not reach, or failed as a whole. */
+export class BatchIncompleteError extends TandemError {
+  override readonly name = 'BatchIncompleteError';
+  readonly code = 'TANDEM_BATCH_INCOMPLETE';
+  constructor(
+    readonly batchId: string,
+    readonly state: string,
+    counts: string,
+  ) {
+    super(
+      `Bulk action ${batchId} ended ${state} (${counts}): the deliveries it could not reach had ` +
+        'most likely ended meanwhile; see "tandem list --status …" and act on those left by hand.',
+    );
+  }
+}

@@ -35,6 +35,8 @@ export interface ActionRecord extends RequestRef {
   legs?: string[];
   /** What `extendDeadline` added. */
   duration?: string;
+  /** The bulk action (batch job id) that sent it, as its signal's input said. */
+  batch?: string;
 }
 
 /** What `by` is before a reader finds the caller in the run's history. */

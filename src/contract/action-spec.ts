@@ -9,10 +9,10 @@ import { MAX_ACTOR_CHARS, MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from './li
 
 /**
  * What a field holds: a leg (by its target's name), an operator's text of at most
- * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, or who says
- * they ask (`by`, at most `MAX_ACTOR_CHARS`).
+ * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, who says
+ * they ask (`by`, at most `MAX_ACTOR_CHARS`), or the bulk action that sent it (a batch id).
  */
-export type FieldKind = 'leg' | 'note' | 'duration' | 'by';
+export type FieldKind = 'leg' | 'note' | 'duration' | 'by' | 'batch';
 
 /** One argument field of an action: its JSON key, CLI flag (`--<name>`) and body property. */
 export interface ActionField {
@@ -86,6 +86,18 @@ export interface ActionVerb {
   readonly ends?: true;
 }
 
+/**
+ * The action over every delivery a query selects (`tandem retry --status needs_attention`,
+ * `POST /v1/deliveries/batch`), run by the Temporal server as one batch operation: each selected
+ * run gets the action's signal, whose input names the batch and who started it, or Temporal's
+ * cancel request (what a single cancel sends, so the run stops, undoes and ends cancelled).
+ */
+export interface ActionBulk {
+  readonly via: 'signal' | 'cancellation';
+  /** Its CLI example. */
+  readonly example: string;
+}
+
 /** One operator action, declared once; every way in is built from it. */
 export interface ActionSpec {
   /**
@@ -104,7 +116,15 @@ export interface ActionSpec {
   };
   readonly route: ActionRoute;
   readonly cli: ActionVerb;
+  /** Whether, and how, it also acts in bulk; absent: one delivery at a time only. */
+  readonly bulk?: ActionBulk;
 }
+
+/**
+ * A bulk action's id, which is its Temporal batch job's id: `tandem-batch-` and a UUID (any
+ * letters, digits and dashes are taken, so an id is never more than an id).
+ */
+export const BATCH_ID = /^tandem-batch-[A-Za-z0-9-]{1,64}$/;
 
 /** The rule of a text field: not blank, and at most `max` characters once trimmed. */
 function textOfAtMost(max: number): (value: string) => string | undefined {
@@ -123,6 +143,8 @@ function textOfAtMost(max: number): (value: string) => string | undefined {
 export const ACTION_FIELD_RULES = {
   note: textOfAtMost(MAX_NOTE_CHARS),
   by: textOfAtMost(MAX_ACTOR_CHARS),
+  batch: (value: string): string | undefined =>
+    BATCH_ID.test(value) ? undefined : 'must be a batch id, tandem-batch-…',
   duration: (value: string): string | undefined => {
     const ms = value.length > 32 ? undefined : parseDuration(value);
     return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS
@@ -142,6 +164,8 @@ export function fieldLimits(field: ActionField): string {
       return `1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`;
     case 'by':
       return `at most ${MAX_ACTOR_CHARS} characters, not blank`;
+    case 'batch':
+      return '`tandem-batch-` and an id';
   }
 }
 
@@ -150,4 +174,13 @@ export const BY_FIELD: ActionField = {
   kind: 'by',
   about: 'Who says they ask: kept as a claim; who asked is the caller Temporal records.',
   placeholder: 'your name',
+};
+
+/** The `batch` a bulk action's signal carries: which batch sent it (set by Tandem, a claim). */
+export const BATCH_FIELD: ActionField = {
+  kind: 'batch',
+  about:
+    'The bulk action that sent it (its Temporal batch job id), set by the bulk action; kept ' +
+    'with the action, a claim like `by`.',
+  runOnly: true,
 };

@@ -2,7 +2,7 @@
  * What the action table (`actions.ts`) implies: the actions' names and argument types, and the
  * fields of their update and signal input. Pure, like the table.
  */
-import { BY_FIELD, type ActionField, type ActionSpec } from './action-spec';
+import { BATCH_FIELD, BY_FIELD, type ActionField, type ActionSpec } from './action-spec';
 import { ACTIONS } from './actions';
 
 /** The name of an operator action (of its update and its signal, when it has them). */
@@ -39,15 +39,18 @@ export type OperatorAction = {
 export type OperatorArgs = { [A in OperatorAction]: ActionArgs<A> };
 
 /**
- * The fields of an action's update and signal input, `by` included, in the order they are shown:
- * the leg, the other required ones, `by`, then the rest.
+ * The fields of an action's update and signal input, `by` (and `batch`, for an action sent in
+ * bulk as a signal) included, in the order they are shown: the leg, the other required ones,
+ * `by`, then the rest.
  */
 export function inputFields(name: OperatorAction): [string, ActionField][] {
   const rank = ([key, field]: [string, ActionField]) =>
     key === 'leg' ? 0 : field.required ? 1 : field === BY_FIELD ? 2 : 3;
+  const spec = actionSpec(name);
   const fields: [string, ActionField][] = [
-    ...Object.entries(actionSpec(name).fields),
+    ...Object.entries(spec.fields),
     ['by', BY_FIELD],
+    ...(spec.bulk?.via === 'signal' ? [['batch', BATCH_FIELD] as [string, ActionField]] : []),
   ];
   return fields.sort((a, b) => rank(a) - rank(b));
 }

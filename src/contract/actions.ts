@@ -66,6 +66,10 @@ export const ACTIONS = {
         `Cancel requested for delivery ${id}${reason === undefined ? '' : ` (reason: ${reason})`}: ` +
         'it starts no new attempt, undoes what succeeded, and ends cancelled.',
     },
+    bulk: {
+      via: 'cancellation',
+      example: '$ tandem cancel --target shipping --since 1h --reason "shipping sent duplicates"',
+    },
   },
   retry: {
     via: 'update',
@@ -105,6 +109,7 @@ export const ACTIONS = {
       said: (id, { leg }) =>
         `Retry accepted for delivery ${id} (${leg === undefined ? 'every leg that needs attention' : `leg ${leg}`}): it is running again.`,
     },
+    bulk: { via: 'signal', example: '$ tandem retry --status needs_attention --target shipping' },
   },
   resolve: {
     via: 'update',
@@ -148,6 +153,10 @@ export const ACTIONS = {
       examples: ['$ tandem resolve order-1042 --note "deleted reservation res_12 in the admin UI"'],
       said: (id, { note }) => `Resolved delivery ${id}: ${note}`,
       ends: true,
+    },
+    bulk: {
+      via: 'signal',
+      example: '$ tandem resolve --status needs_attention --since 2h --note "settled by hand"',
     },
   },
   retryNow: {

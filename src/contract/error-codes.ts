@@ -15,7 +15,7 @@ export const ExitCode = {
   setup: 1,
   /** Unknown verb or option, a missing argument or a bad option value. */
   usage: 2,
-  /** No delivery has this id. */
+  /** No delivery (or bulk action) has this id. */
   unknownDelivery: 3,
   /** The delivery or the action names what the delivery or the config does not have, or is malformed. */
   badDelivery: 4,
@@ -91,6 +91,20 @@ export const ERROR_CODES = {
   TANDEM_ACTION_REFUSED: { ...refused, problem: 'action-refused' },
   TANDEM_ACTION_INVALID: { ...invalid, exit: ExitCode.badDelivery },
   TANDEM_UNKNOWN_LEG: { ...invalid, exit: ExitCode.badDelivery },
+  TANDEM_BATCH_SELECTION_INVALID: { ...invalid, exit: ExitCode.usage },
+  TANDEM_BATCH_NOT_FOUND: {
+    status: 404,
+    problem: 'batch-not-found',
+    exit: ExitCode.unknownDelivery,
+    retryable: false,
+  },
+  TANDEM_BATCH_INCOMPLETE: { ...internal, exit: ExitCode.refused, retryable: false },
+  TANDEM_BATCH_REFUSED: {
+    status: 409,
+    problem: 'batch-refused',
+    exit: ExitCode.refused,
+    retryable: true,
+  },
   TANDEM_INVALID_PAGE_TOKEN: { ...invalid, exit: ExitCode.setup },
   TANDEM_DELIVERY_NOT_COMPLETED: { ...internal, exit: ExitCode.notCompleted, retryable: false },
   TANDEM_TIMED_OUT: { ...internal, exit: ExitCode.timedOut, retryable: true },

@@ -113,5 +113,9 @@ export const actionRecordSchema = z
     via: z.enum(['update', 'signal']),
     legs: z.array(z.string()).optional().meta({ description: 'The legs it changed.' }),
     duration: z.string().optional(),
+    batch: z
+      .string()
+      .optional()
+      .meta({ description: 'The bulk action that sent it (`POST /v1/deliveries/batch`).' }),
   })
   .meta({ description: 'An operator action, as the run keeps it in its status and history.' });

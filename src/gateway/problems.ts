@@ -19,6 +19,8 @@ export const PROBLEMS = {
     title: 'This delivery id was used for another request',
   },
   'action-refused': { status: 409, title: 'The delivery refused the action' },
+  'batch-not-found': { status: 404, title: 'No such bulk action' },
+  'batch-refused': { status: 409, title: 'Temporal did not start the bulk action now' },
   'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request URL is too long' },

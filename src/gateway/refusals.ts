@@ -16,8 +16,10 @@ import {
   type UnknownTargetError,
 } from '../contract/errors';
 import {
+  type BatchNotFoundError,
   type DeliveryActionRefusedError,
   type InvalidActionError,
+  type InvalidBatchSelectionError,
   type UnknownLegError,
 } from '../contract/action-errors';
 import { invalidRequest, pointerOf, ProblemError, type ProblemKind } from './problems';
@@ -64,10 +66,12 @@ export function problemOf(error: unknown, limits: Limits): ProblemError {
 
 /** The errors Tandem answers a request with, told apart by their literal `code`. */
 type Answered =
+  | BatchNotFoundError
   | DeliveryActionRefusedError
   | DeliveryConflictError
   | DeliveryNotFoundError
   | InvalidActionError
+  | InvalidBatchSelectionError
   | InvalidDeliveryError
   | InvalidPageTokenError
   | PayloadTooLargeError
@@ -105,6 +109,10 @@ function membersOf(error: TandemError): {
       };
     case 'TANDEM_ACTION_INVALID':
       return known.issues.length === 0 ? {} : { errors: bodyErrors(known.issues) };
+    case 'TANDEM_BATCH_SELECTION_INVALID':
+      return { errors: bodyErrors(known.issues) };
+    case 'TANDEM_BATCH_NOT_FOUND':
+      return { errors: [{ in: 'path', path: 'id', detail: 'is not the id of any bulk action' }] };
     case 'TANDEM_UNKNOWN_LEG':
       return {
         errors: bodyErrors([

@@ -111,12 +111,14 @@ export class OperatorDesk {
 
   /** How an action is kept, before what it did is known. */
   private entry(action: OperatorAction, raw: unknown, origin: Origin): Omit<ActionRecord, 'at'> {
-    const note = (raw as { note?: unknown } | undefined)?.note;
+    const { note, batch } = (raw ?? {}) as { note?: unknown; batch?: unknown };
     return {
       action,
       by: UNKNOWN_CALLER,
       ...origin,
       ...(typeof note === 'string' && note.trim() !== '' && { note: note.trim() }),
+      // Checked by `parseArgs` first: only a batch id reaches here.
+      ...(typeof batch === 'string' && { batch }),
     };
   }
 

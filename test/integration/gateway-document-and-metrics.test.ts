@@ -59,6 +59,12 @@ describe('the HTTP gateway', () => {
         path: `/v1/deliveries/${id}/extend`,
         json: { leg: 'inventory', duration: '1m' },
       },
+      // A dry run starts nothing; an unknown bulk action answers its documented 404.
+      startBulkAction: {
+        path: '/v1/deliveries/batch',
+        json: { action: 'retry', all: true, dryRun: true },
+      },
+      getBulkAction: { path: '/v1/batches/tandem-batch-none' },
       health: { path: '/healthz' },
       metrics: { path: '/metrics' },
       openapi: { path: '/openapi.json' },

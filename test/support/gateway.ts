@@ -62,7 +62,7 @@ export async function startGatewaySystem(
   options: {
     gateway?: Partial<GatewayConfig>;
     limits?: Partial<LimitsConfig>;
-    apiKeys?: string[];
+    apiKeys?: GatewayOptions['apiKeys'];
     deadlines?: GatewayOptions['deadlines'];
     tune?: Parameters<typeof startSystem>[0];
     /** The gateway's logger; default: server errors only, on stderr. */

@@ -41,7 +41,7 @@ describe('the action table', () => {
     );
 
     for (const name of ACTION_NAMES) {
-      const { route, cli: verb, fields, via } = actionSpec(name);
+      const { route, cli: verb, fields, via, bulk } = actionSpec(name);
       const served = routes.find((r) => r.operationId === route.operationId);
       expect(served, name).toMatchObject({
         method: 'POST',
@@ -53,6 +53,10 @@ describe('the action table', () => {
       const flags = Object.entries(fields)
         .filter(([, field]) => !field.runOnly)
         .map(([key, field]) => [`--${key}`, field.required === true]);
+      // An action with a bulk form also selects deliveries by a query instead of an id.
+      const selection = ['--status', '--target', '--since', '--all', '--dry-run', '--no-wait'];
+      if (bulk) flags.push(...selection.map((flag) => [flag, false]), ['--json', false]);
+      expect(command?.registeredArguments[0]?.required, name).toBe(bulk === undefined);
       expect(
         command?.options.map((o) => [o.long, o.mandatory]),
         name,
@@ -68,8 +72,8 @@ describe('the action table', () => {
 
   it('describes each handler in the Temporal UI with what it does and its input', () => {
     expect(Object.fromEntries(OPERATOR_ACTIONS.map((n) => [n, handlerDescription(n)]))).toEqual({
-      retry: 'A parked delivery tries again: {"leg"?, "by", "note"?}',
-      resolve: 'Closes a parked delivery by hand: {"note", "by"}',
+      retry: 'A parked delivery tries again: {"leg"?, "by", "note"?, "batch"?}',
+      resolve: 'Closes a parked delivery by hand: {"note", "by", "batch"?}',
       retryNow: 'Ends a leg’s backoff wait and attempts at once: {"leg"?, "by", "note"?}',
       pause: 'No new attempt of the leg (or all) starts until resumed: {"leg"?, "by", "note"?}',
       resume: 'Ends a pause: {"leg"?, "by", "note"?}',
