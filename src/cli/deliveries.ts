@@ -1,15 +1,10 @@
 import { userInfo } from 'node:os';
-import type { Connection } from '@temporalio/client';
 import { TandemClient, type DeliverySummary } from '../client/client';
 import { loadConfig } from '../contract/config/load';
 import type { TandemConfig } from '../contract/config/schema';
-import { connectClient } from '../client/connection';
+import { connectCli } from './connect';
 import { IN_PROGRESS_STATUSES, OPEN_STATUSES, type DeliveryStatus } from '../contract/contracts';
-import {
-  ConfigError,
-  DeliveryNotCompletedError,
-  TemporalUnavailableError,
-} from '../contract/errors';
+import { DeliveryNotCompletedError } from '../contract/errors';
 import { planDelivery } from '../client/plan';
 import { formatList, formatState } from './format';
 import { readPayload } from './payload';
@@ -33,9 +28,6 @@ export function operatorIdentity(): string {
 /** Where a verb writes what it found: stdout, one line at a time. */
 export type Print = (line: string) => void;
 
-/** How long connecting to Temporal may take before it counts as unreachable. */
-const CONNECT_TIMEOUT = '5s';
-
 /** A delivery as `tandem list` shows it: a run stopped by hand is `terminated`. */
 type ListedDelivery = Omit<DeliverySummary, 'status'> & { status: DeliveryStatus | 'terminated' };
 
@@ -49,16 +41,7 @@ export async function withClient<T>(
   config?: TandemConfig,
 ): Promise<T> {
   const loaded = config ?? (await loadConfig(source.path));
-  const { address } = loaded.temporal;
-  let connection: Connection;
-  try {
-    connection = await connectClient(loaded.temporal, source.env, {
-      connectTimeout: CONNECT_TIMEOUT,
-    });
-  } catch (cause) {
-    if (cause instanceof ConfigError) throw cause;
-    throw new TemporalUnavailableError(address, 'no connection', { cause });
-  }
+  const connection = await connectCli(loaded.temporal, source.env);
   try {
     const client = await TandemClient.connect(loaded, connection, { env: source.env });
     return await use(client);

@@ -11,7 +11,17 @@ import { ExitCode } from '../contract/error-codes';
 import { describeFailure } from './exit-codes';
 import { startTracing } from '../telemetry/tracing';
 import type { runGateway as RunGateway } from './gateway';
-import { duration, examples, MAIN_HELP, port, positiveInteger, targetList } from './options';
+import {
+  duration,
+  examples,
+  MAIN_HELP,
+  packageVersion,
+  port,
+  positiveInteger,
+  targetList,
+} from './options';
+import { checkConfig } from './config-check';
+import { runSetup } from './setup';
 import type { runWorker as RunWorker } from './worker';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -36,6 +46,7 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
       'Send one event to several HTTP APIs, durably, on Temporal: start deliveries, see them, ' +
         'and steer the ones that need an operator.',
     )
+    .version(packageVersion(), '-V, --version', "print Tandem's version")
     .exitOverride()
     .addHelpText('after', MAIN_HELP);
 
@@ -146,7 +157,18 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
       'Run the workflow worker and one activity worker per target. Ctrl-C or SIGTERM stops ' +
         'polling and lets in-flight attempts finish. Run as many as you like. The workers serve ' +
         'one deployment version (build id: a hash of the workflow code, or TANDEM_BUILD_ID); ' +
-        'runs finish on the version that started them (see docs/rollout.md).',
+        'runs finish on the version that started them (see docs/rollout.md). --workflows and ' +
+        '--targets run part of them (either alone: only that; both: both), so each Kubernetes ' +
+        'Deployment polls exactly its queues.',
+    )
+    .option(
+      '--workflows',
+      'run the workflow worker (task queue temporal.taskQueue), which also runs the attempts of every target with bulkhead: false',
+    )
+    .option(
+      '--targets <names>',
+      'run the activity workers of these targets (each polls <taskQueue>.<target>); a target with bulkhead: false has no worker of its own and is refused here: its attempts run in the workflow worker (--workflows)',
+      targetList,
     )
     .option(
       '--promote',
@@ -162,14 +184,62 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
         '$ TANDEM_CONFIG=/etc/tandem.yaml INVENTORY_TOKEN=… tandem worker',
         '$ TANDEM_BUILD_ID=v42 tandem worker --promote',
         '$ tandem worker --metrics-address 0.0.0.0:9465',
+        '$ tandem worker --workflows                  # only the workflow worker',
+        "$ tandem worker --targets inventory,shipping  # only these targets' activity workers",
       ),
     )
-    .action((options: { promote?: boolean; metricsAddress?: string }) =>
-      runWorker(configPath(), env, {
-        promote: options.promote === true,
-        ...(options.metricsAddress !== undefined && { metricsAddress: options.metricsAddress }),
-      }),
+    .action(
+      (options: {
+        promote?: boolean;
+        metricsAddress?: string;
+        workflows?: boolean;
+        targets?: string[];
+      }) =>
+        runWorker(configPath(), env, {
+          promote: options.promote === true,
+          ...(options.metricsAddress !== undefined && { metricsAddress: options.metricsAddress }),
+          ...(options.workflows && { workflows: true }),
+          ...(options.targets !== undefined && { targets: options.targets }),
+        }),
     );
+
+  const config = cli
+    .command('config')
+    .summary('check a config file')
+    .description('Work with a config file without connecting anywhere.');
+  config
+    .command('check')
+    .summary('validate a config file offline')
+    .description(
+      'Validate a config file as the worker and the gateway would at start, connecting nowhere: ' +
+        'every problem is printed by its path and the exit code is 1; a valid config prints one ' +
+        "line (with --json: its targets and each one's task queue) and exits 0. Secrets written " +
+        'as ${VAR} need not be set: they are read by the worker when it calls a target.',
+    )
+    .argument('[file]', 'the config file (default: TANDEM_CONFIG, else tandem.config.yaml)')
+    .option('--json', 'print JSON: { ok, targets: [{ name, taskQueue }], workflowTaskQueue, … }')
+    .addHelpText(
+      'after',
+      examples(
+        '$ tandem config check',
+        '$ tandem config check /etc/tandem/tandem.config.yaml --json | jq -r ".targets[].taskQueue"',
+      ),
+    )
+    .action((file: string | undefined, options: { json?: boolean }) =>
+      checkConfig(file ?? configPath(), options, print),
+    );
+
+  cli
+    .command('setup')
+    .summary("prepare the config's namespace: register Tandem's search attributes")
+    .description(
+      "Register the search attributes Tandem keeps on every run (TandemStatus, TandemTargets, TandemHolds) in the config's " +
+        'namespace, skipping those it has. Safe to run again; the namespace must exist. Run it ' +
+        'once before the first delivery (the Helm chart runs it as a hook).',
+    )
+    .option('--json', 'print JSON instead of text')
+    .addHelpText('after', examples('$ TANDEM_CONFIG=/etc/tandem.yaml tandem setup'))
+    .action((options: { json?: boolean }) => runSetup(source(), options, print));
 
   cli
     .command('gateway')
@@ -242,10 +312,14 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
   registerCluster(cli, env, configPath);
 
   // A usage mistake is one line naming where to read more, not the whole help.
-  const nested = cli.commands.flatMap((command) => command.commands);
-  for (const command of [cli, ...cli.commands, ...nested]) {
-    const parent = command.parent && command.parent !== cli ? `${command.parent.name()} ` : '';
-    const help = command === cli ? 'tandem --help' : `tandem ${parent}${command.name()} --help`;
+  const everyCommand = (command: Command): Command[] => [
+    command,
+    ...command.commands.flatMap(everyCommand),
+  ];
+  const pathOf = (command: Command): string =>
+    command.parent ? `${pathOf(command.parent)} ${command.name()}` : command.name();
+  for (const command of everyCommand(cli)) {
+    const help = `${pathOf(command)} --help`;
     command.exitOverride().configureOutput({
       outputError: (text, write) =>
         write(

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../contract/duration';
 import { EXIT_CODES_HELP } from './exit-codes';
@@ -79,4 +81,13 @@ export function port(value: string): number {
     throw new InvalidArgumentError('Give a port number from 1 to 65535.');
   }
   return n;
+}
+
+/**
+ * The version in the project's package.json, read when asked: two folders up from this module
+ * both in the sources (`src/cli`, run by tsx) and in the build (`dist/cli`).
+ */
+export function packageVersion(): string {
+  const file = path.join(__dirname, '..', '..', 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }

@@ -1,7 +1,7 @@
 import type { NativeConnection } from '@temporalio/worker';
 import { loadConfig } from '../contract/config/load';
 import { describeTemporal } from '../client/connection';
-import { targetTaskQueue } from '../contract/contracts';
+import { workerPartsOf } from '../contract/task-queues';
 import { createWorkers } from '../worker/worker';
 import { describeMetricsExport, metricsExport, runtimeMetricsOptions } from '../telemetry/metrics';
 import { installRuntime } from '../telemetry/runtime';
@@ -21,6 +21,10 @@ export interface WorkerCommandOptions {
   promote?: boolean;
   /** Where to serve Prometheus metrics (`HOST:PORT` or `off`; `--metrics-address`). */
   metricsAddress?: string;
+  /** Run the workflow worker (`--workflows`); with neither this nor `targets`, run every worker. */
+  workflows?: boolean;
+  /** Run only these targets' activity workers (`--targets a,b`). */
+  targets?: readonly string[];
 }
 
 /** The environment variable that names the build id instead of the workflow bundle's hash. */
@@ -57,6 +61,11 @@ export async function runWorker(
 ): Promise<void> {
   const logger = createLogger({ env, destination: 'stdout' });
   const config = await loadConfig(configPath);
+  // Checked against the config before anything starts: a wrong name is a usage error.
+  const parts = workerPartsOf(config, {
+    ...(options.workflows && { workflows: true }),
+    ...(options.targets !== undefined && { targets: options.targets }),
+  });
   const givenBuildId = env[BUILD_ID_ENV];
   const buildId = givenBuildId === undefined ? undefined : parseBuildId(givenBuildId, BUILD_ID_ENV);
   const metrics = await metricsExport(env, {
@@ -72,13 +81,9 @@ export async function runWorker(
       env,
       ...(buildId !== undefined && { buildId }),
       promote: options.promote ? PromotePolicy.always : PromotePolicy.ifNone,
+      parts,
     });
-    const queues = [
-      config.temporal.taskQueue,
-      ...Object.entries(config.targets)
-        .filter(([, target]) => target.bulkhead)
-        .map(([name]) => targetTaskQueue(config.temporal.taskQueue, name)),
-    ];
+    const queues = [...new Set(workers.queues.map((queue) => queue.name))];
     const running = workers.run();
     // Awaited below; until then a worker that fails must not count as an unhandled rejection.
     running.catch(() => undefined);

@@ -1,13 +1,9 @@
 import type { RetryConfig, TandemConfig } from '../contract/config/schema';
-import {
-  targetTaskQueue,
-  type DeliveryInput,
-  type DeliveryRequest,
-  type RetryPlan,
-} from '../contract/contracts';
+import type { DeliveryInput, DeliveryRequest, RetryPlan } from '../contract/contracts';
 import { InvalidDeliveryError } from '../contract/errors';
 import { checkPayload, joined, parseDeliveryRequest, unknownTargets } from '../contract/request';
 import { needsResponse } from '../contract/template';
+import { targetQueueOf } from '../contract/task-queues';
 
 function retryPlan(retry: RetryConfig): RetryPlan {
   return {
@@ -44,9 +40,7 @@ export function planDelivery(config: TandemConfig, value: DeliveryRequest): Deli
       const undo = settings.compensate;
       return {
         target,
-        taskQueue: settings.bulkhead
-          ? targetTaskQueue(config.temporal.taskQueue, target)
-          : config.temporal.taskQueue,
+        taskQueue: targetQueueOf(config, target),
         timeoutMs: settings.request.timeout,
         retry: retryPlan(settings.retry),
         ...(undo && {

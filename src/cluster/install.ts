@@ -70,7 +70,7 @@ export async function installClusterBinaries(options: InstallOptions): Promise<C
     uiServer: path.join(uiDir, 'ui-server'),
   };
   if (!existsSync(binaries.server) || !existsSync(binaries.sqlTool)) {
-    await build(options, {
+    await buildWithGo(options, {
       component: `Temporal Server ${CLUSTER_VERSIONS.temporal}`,
       dir: serverDir,
       recipe: {
@@ -84,7 +84,7 @@ export async function installClusterBinaries(options: InstallOptions): Promise<C
     });
   }
   if (!existsSync(binaries.uiServer)) {
-    await build(options, {
+    await buildWithGo(options, {
       component: `Temporal UI server ${CLUSTER_VERSIONS.ui}`,
       dir: uiDir,
       recipe: {
@@ -98,7 +98,7 @@ export async function installClusterBinaries(options: InstallOptions): Promise<C
 }
 
 /** How a build puts its binaries into the staging folder. */
-type Recipe =
+export type Recipe =
   /** `go install` of `package@version`s, then renames (go names a binary after its folder). */
   | { kind: 'install'; packages: string[]; renames: Record<string, string> }
   /**
@@ -127,7 +127,7 @@ export async function installObservabilityBinaries(
     prometheus: path.join(prometheusDir, 'prometheus'),
   };
   if (!existsSync(binaries.jaeger)) {
-    await build(options, {
+    await buildWithGo(options, {
       component: `Jaeger ${jaeger}`,
       dir: jaegerDir,
       recipe: {
@@ -139,7 +139,7 @@ export async function installObservabilityBinaries(
     });
   }
   if (!existsSync(binaries.prometheus)) {
-    await build(options, {
+    await buildWithGo(options, {
       component: `Prometheus ${prometheus}`,
       dir: prometheusDir,
       recipe: {
@@ -152,25 +152,39 @@ export async function installObservabilityBinaries(
   return binaries;
 }
 
-interface Build {
+/** One Go build into the cache (see {@link buildWithGo}). */
+export interface GoBuild {
+  /** What is built, as messages name it (`Helm 4.3.2`). */
   component: string;
+  /** The cache folder it ends up in. */
   dir: string;
   recipe: Recipe;
+  /**
+   * The Go toolchain to ask for (`GOTOOLCHAIN`); `local`: the installed Go, as the environment
+   * says. Default: {@link CLUSTER_VERSIONS}' `goToolchain`.
+   */
+  toolchain?: string;
 }
 
-async function build(options: InstallOptions, job: Build): Promise<void> {
+/**
+ * Builds `job` with Go into its cache folder, through a staging folder so a build killed
+ * half-way leaves nothing that looks installed. Throws {@link ClusterInstallError} with the
+ * command to run by hand.
+ */
+export async function buildWithGo(options: InstallOptions, job: GoBuild): Promise<void> {
   const run = options.run ?? runCommand;
   const go = options.go ?? 'go';
-  const env = { ...options.env, GOTOOLCHAIN: CLUSTER_VERSIONS.goToolchain };
+  const wanted = job.toolchain ?? CLUSTER_VERSIONS.goToolchain;
+  const env = wanted === 'local' ? options.env : { ...options.env, GOTOOLCHAIN: wanted };
   const { recipe } = job;
-  const toolchain = `GOTOOLCHAIN=${CLUSTER_VERSIONS.goToolchain}`;
+  const toolchain = wanted === 'local' ? '' : `GOTOOLCHAIN=${wanted} `;
   const byHand =
     recipe.kind === 'install'
-      ? `${toolchain} GOBIN=${job.dir} go install ${recipe.packages.join(' ')}` +
+      ? `${toolchain}GOBIN=${job.dir} go install ${recipe.packages.join(' ')}` +
         Object.entries(recipe.renames)
           .map(([from, to]) => ` && mv ${path.join(job.dir, from)} ${path.join(job.dir, to)}`)
           .join('')
-      : `${toolchain} go mod download ${recipe.module} && ${toolchain} go -C "$(go env GOMODCACHE)/${recipe.module}" build -o ${path.join(job.dir, recipe.output)} ${recipe.pkg}`;
+      : `${toolchain}go mod download ${recipe.module} && ${toolchain}go -C "$(go env GOMODCACHE)/${recipe.module}" build -o ${path.join(job.dir, recipe.output)} ${recipe.pkg}`;
   options.log(`Building ${job.component} with go into ${job.dir} (first use; a few minutes)…`);
   /** Runs one go command to completion, its standard output the answer. */
   const goRun = async (args: string[], extraEnv: Env = {}): Promise<string> => {
@@ -195,11 +209,7 @@ async function build(options: InstallOptions, job: Build): Promise<void> {
     }
     return result.stdout;
   };
-  // A build killed half-way must not leave a folder that looks installed.
-  const staging = `${job.dir}.partial-${process.pid}`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
-  try {
+  await intoCache(job.dir, async (staging) => {
     if (recipe.kind === 'install') {
       await goRun(['install', ...recipe.packages], { GOBIN: staging });
       for (const [from, to] of Object.entries(recipe.renames)) {
@@ -226,9 +236,25 @@ async function build(options: InstallOptions, job: Build): Promise<void> {
         recipe.pkg,
       ]);
     }
-    await rm(job.dir, { recursive: true, force: true });
-    await mkdir(path.dirname(job.dir), { recursive: true });
-    await rename(staging, job.dir);
+  });
+}
+
+/**
+ * Fills the cache folder `dir` through `fill(staging)`, a folder beside it that takes its place
+ * only once filled: a run killed half-way must not leave a folder that looks installed.
+ */
+export async function intoCache(
+  dir: string,
+  fill: (staging: string) => Promise<void>,
+): Promise<void> {
+  const staging = `${dir}.partial-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    await fill(staging);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(path.dirname(dir), { recursive: true });
+    await rename(staging, dir);
   } finally {
     await rm(staging, { recursive: true, force: true });
   }

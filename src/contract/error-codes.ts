@@ -133,6 +133,7 @@ export const ERROR_CODES = {
   TANDEM_CHROMIUM_UNAVAILABLE: setup,
   TANDEM_DYNAMIC_CONFIG: setup,
   TANDEM_WORKER_VERSION: setup,
+  TANDEM_WORKER_PARTS: { ...internal, exit: ExitCode.usage, retryable: false },
 } as const satisfies Record<string, ErrorAnswer>;
 
 /** One Tandem error code (see {@link ERROR_CODES}). */

@@ -111,6 +111,32 @@ export class UnknownTargetError extends TandemError {
 }
 
 /**
+ * `tandem worker --targets` names a target the config does not declare (`unknown`), or one with
+ * `bulkhead: false` (`shared`), whose attempts run in the workflow worker (`--workflows`).
+ */
+export class WorkerPartsError extends TandemError {
+  override readonly name = 'WorkerPartsError';
+  readonly code = 'TANDEM_WORKER_PARTS';
+  constructor(
+    readonly unknown: readonly string[],
+    readonly shared: readonly string[],
+    readonly known: readonly string[],
+  ) {
+    const quoted = (names: readonly string[]) => names.map((t) => `"${t}"`).join(', ');
+    super(
+      [
+        unknown.length > 0 &&
+          `--targets: unknown target${unknown.length === 1 ? '' : 's'} ${quoted(unknown)}; the config declares ${quoted(known) || 'none'}`,
+        shared.length > 0 &&
+          `--targets: ${quoted(shared)} ${shared.length === 1 ? 'has' : 'have'} bulkhead: false, so ${shared.length === 1 ? 'its' : 'their'} attempts run in the workflow worker: run that with --workflows`,
+      ]
+        .filter(Boolean)
+        .join('; ') + '. Nothing was started.',
+    );
+  }
+}
+
+/**
  * A delivery request is malformed. `issues` names every bad field, up to
  * {@link MAX_ISSUES_LISTED}; `issuesOmitted` counts the rest.
  */
@@ -277,7 +303,7 @@ export class NamespaceSetupError extends TandemError {
     super(
       `Namespace ${namespace} lacks Tandem's search attributes ` +
         `${missing.map((m) => `${m.name} (${m.type})`).join(', ')}; no worker was started. ` +
-        'Register them once per namespace, then start again:\n' +
+        'Register them once per namespace (`tandem setup` with this config does), then start again; by hand:\n' +
         missing
           .map(
             (m) =>

@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DevServerConfig } from '@temporalio/testing';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { registerSearchAttributes } from '../client/search-attributes';
 import { devServerDynamicConfigFlags } from './dynamic-config';
 import type { ResolvedTemporalCli, ResolveTemporalCliOptions } from '../host/temporal-cli';
 import { freePort, LOOPBACK } from '../host/machine';
@@ -98,7 +98,13 @@ export async function startTemporalServer(
     await secret?.remove();
   }
   if (options.searchAttributes !== undefined) {
-    await registerSearchAttributes(env, namespace, options.searchAttributes);
+    // The dev server applies its --search-attribute flags only when it creates its state file,
+    // so a file from an older version would otherwise refuse every start that sets them.
+    await registerSearchAttributes(
+      env.connection.operatorService,
+      namespace,
+      options.searchAttributes,
+    );
   }
   const uiUrl = uiPort === undefined ? undefined : `http://${LOOPBACK}:${uiPort}`;
   log(`Temporal dev server on ${env.address}${uiUrl === undefined ? '' : `, UI at ${uiUrl}`}`);
@@ -112,26 +118,4 @@ export async function startTemporalServer(
     cli,
     stop: () => (stopping ??= env.teardown()),
   };
-}
-
-/**
- * Registers the search attributes the namespace lacks. The dev server applies its
- * `--search-attribute` flags only when it creates its state file, so a file from an older
- * version would otherwise refuse every start that sets them.
- */
-async function registerSearchAttributes(
-  env: TestWorkflowEnvironment,
-  namespace: string,
-  keys: NonNullable<DevServerConfig['searchAttributes']>,
-): Promise<void> {
-  const operator = env.connection.operatorService;
-  const { customAttributes } = await operator.listSearchAttributes({ namespace });
-  const missing = keys.filter((key) => !(key.name in (customAttributes ?? {})));
-  if (missing.length === 0) return;
-  await operator.addSearchAttributes({
-    namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map((key) => [key.name, encodeSearchAttributeIndexedValueType(key.type)!]),
-    ),
-  });
 }

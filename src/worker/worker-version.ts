@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { NativeConnection } from '@temporalio/worker';
 import { ConfigError, TandemError } from '../contract/errors';
+import type { PolledQueue } from '../contract/task-queues';
 
 /**
  * When a worker makes its own version the deployment's current one: `if-none` only when the
@@ -21,12 +22,6 @@ export interface VersionStanding {
   readonly current: WorkerDeploymentVersion | undefined;
   /** Whether this call made {@link serving} current. */
   readonly promoted: boolean;
-}
-
-/** A task queue a worker polls, and for what. */
-export interface PolledQueue {
-  readonly name: string;
-  readonly type: 'workflow' | 'activity';
 }
 
 /** Characters of the workflow bundle's SHA-256 a derived build id keeps. */

@@ -6,8 +6,15 @@ import { createActivities } from '../activities';
 import { RunPayloads } from '../activities/run-payloads';
 import { dataConverterOf, payloadCipherFrom } from '../codec/data-converter';
 import { egressPolicyFor } from '../http/egress-policy';
-import type { TandemConfig } from '../contract/config/schema';
-import { targetTaskQueue, type DeliverySinks } from '../contract/contracts';
+import { workerShutdownGraceMs, type TandemConfig } from '../contract/config/schema';
+import type { DeliverySinks } from '../contract/contracts';
+import {
+  allWorkerParts,
+  queuesOf,
+  targetQueueOf,
+  type PolledQueue,
+  type WorkerParts,
+} from '../contract/task-queues';
 import { HttpClient } from '../http/client';
 import type { Resolver } from '../http/egress';
 import { attemptLogInterceptors } from '../telemetry/log-attributes';
@@ -18,7 +25,6 @@ import { bundleFor, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
   settleVersion,
-  type PolledQueue,
   PromotePolicy,
   type VersionStanding,
   versionName,
@@ -36,9 +42,6 @@ export const workflowsPath = path.join(
   'workflows',
   `index${path.extname(__filename)}`,
 );
-
-/** Time given to in-flight attempts, beyond the longest request timeout, on shutdown. */
-const SHUTDOWN_MARGIN_MS = 5_000;
 
 /** Options of {@link createWorkers}. */
 export interface TandemWorkerOptions {
@@ -62,6 +65,11 @@ export interface TandemWorkerOptions {
   promote?: PromotePolicy;
   /** How the egress fence resolves host names. Default: the system's DNS (tests use a stub). */
   resolve?: Resolver;
+  /**
+   * Which workers this process runs (`tandem worker --workflows`, `--targets`). Default: the
+   * workflow worker and one per bulkheaded target.
+   */
+  parts?: WorkerParts;
   /** Attempts one target may have in flight at once on this worker. Default 100. */
   concurrencyPerTarget?: number;
   /**
@@ -88,6 +96,8 @@ export interface TandemWorkerOptions {
 export interface TandemWorkers {
   /** The deployment version every worker of this process serves. */
   readonly version: WorkerDeploymentVersion;
+  /** Every task queue this process's workers poll. */
+  readonly queues: readonly PolledQueue[];
   /**
    * Runs every worker until shutdown and settles their version meanwhile (see {@link ready});
    * rejects if a worker fails or the version cannot be settled (the workers are then stopped).
@@ -108,6 +118,7 @@ export interface TandemWorkers {
  * Creates the workflow worker and one activity worker per configured target, each on its
  * own task queue so a slow or dead target cannot take the slots another target's legs need.
  * A target with `bulkhead: false` has no worker of its own: the workflow worker runs its attempts.
+ * `parts` narrows that to some of them (a Kubernetes Deployment per group of targets).
  */
 export async function createWorkers(options: TandemWorkerOptions): Promise<TandemWorkers> {
   const { config, connection } = options;
@@ -116,12 +127,6 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     egress: egressPolicyFor(config, options.env),
     ...(options.resolve && { resolve: options.resolve }),
   });
-  const longestTimeout = Math.max(
-    ...Object.values(config.targets).flatMap((t) => [
-      t.request.timeout,
-      t.compensate?.timeout ?? 0,
-    ]),
-  );
   // Validated before any worker starts: a missing or malformed key starts nothing.
   const cipher = payloadCipherFrom(config, options.env);
   await checkSearchAttributes(connection, namespace);
@@ -148,7 +153,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     },
     dataConverter: dataConverterOf(cipher),
     interceptors: { activity: activityInterceptors },
-    shutdownGraceTime: longestTimeout + SHUTDOWN_MARGIN_MS,
+    shutdownGraceTime: workerShutdownGraceMs(config),
     ...(config.worker?.cachedRuns !== undefined && {
       maxCachedWorkflows: config.worker.cachedRuns,
     }),
@@ -166,37 +171,35 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     measure: attemptMeter(Runtime.instance().metricMeter),
   });
   const slots = options.concurrencyPerTarget ?? 100;
-  const names = Object.keys(config.targets);
-  const bulkheaded = names.filter((name) => config.targets[name]!.bulkhead);
+  const parts = options.parts ?? allWorkerParts(config);
   // Targets with `bulkhead: false` run on the workflow's queue, so its worker serves them too.
-  const sharing = names.length - bulkheaded.length;
-  const queues: PolledQueue[] = [
-    { name: config.temporal.taskQueue, type: 'workflow' },
-    ...(sharing > 0 ? [{ name: config.temporal.taskQueue, type: 'activity' } as const] : []),
-    ...bulkheaded.map((target) => ({
-      name: targetTaskQueue(config.temporal.taskQueue, target),
-      type: 'activity' as const,
-    })),
-  ];
+  const sharing = Object.values(config.targets).filter((target) => !target.bulkhead).length;
+  const queues = queuesOf(config, parts);
 
   const workers = await Promise.all([
-    Worker.create({
-      ...shared,
-      taskQueue: config.temporal.taskQueue,
-      sinks: {
-        payloads: { keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) } },
-        ...workflowSpanSinks(),
-      } satisfies InjectedSinks<DeliverySinks>,
-      workflowBundle: { code },
-      ...(sharing > 0 && {
-        activities,
-        maxConcurrentActivityTaskExecutions: slots * sharing,
-      }),
-    }),
-    ...bulkheaded.map((target) =>
+    ...(parts.workflows
+      ? [
+          Worker.create({
+            ...shared,
+            taskQueue: config.temporal.taskQueue,
+            sinks: {
+              payloads: {
+                keep: { fn: (info, payload: unknown) => payloads.keep(info.runId, payload) },
+              },
+              ...workflowSpanSinks(),
+            } satisfies InjectedSinks<DeliverySinks>,
+            workflowBundle: { code },
+            ...(sharing > 0 && {
+              activities,
+              maxConcurrentActivityTaskExecutions: slots * sharing,
+            }),
+          }),
+        ]
+      : []),
+    ...parts.targets.map((target) =>
       Worker.create({
         ...shared,
-        taskQueue: targetTaskQueue(config.temporal.taskQueue, target),
+        taskQueue: targetQueueOf(config, target),
         activities,
         maxConcurrentActivityTaskExecutions: slots,
       }),
@@ -220,6 +223,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
   ready.catch(() => undefined);
   return {
     version,
+    queues,
     ready,
     shutdown,
     async run() {

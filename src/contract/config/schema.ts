@@ -265,3 +265,21 @@ export type GatewayConfig = z.output<typeof gatewaySchema>;
 export function gatewaySettings(config: TandemConfig): GatewayConfig {
   return config.gateway ?? gatewaySchema.parse({});
 }
+
+/** Time given to in-flight attempts, beyond the longest request timeout, on shutdown. */
+const SHUTDOWN_MARGIN_MS = 5_000;
+
+/**
+ * How long a worker lets in-flight attempts finish once told to stop: the longest request or
+ * compensation timeout, plus a margin. A platform's kill grace (Kubernetes'
+ * `terminationGracePeriodSeconds`) must be longer, or attempts are cut off mid-call.
+ */
+export function workerShutdownGraceMs(config: TandemConfig): number {
+  const longestTimeout = Math.max(
+    ...Object.values(config.targets).flatMap((t) => [
+      t.request.timeout,
+      t.compensate?.timeout ?? 0,
+    ]),
+  );
+  return longestTimeout + SHUTDOWN_MARGIN_MS;
+}
