@@ -48,6 +48,7 @@ interface UpOptions {
   port?: number;
   uiPort?: number;
   gatewayPort?: number;
+  traces?: boolean;
 }
 
 async function up(options: UpOptions, configPath: string, env: Env): Promise<void> {
@@ -61,6 +62,7 @@ async function up(options: UpOptions, configPath: string, env: Env): Promise<voi
     log: print,
     ...(options.workers !== undefined && { workers: options.workers }),
     ...(options.shards !== undefined && { historyShards: options.shards }),
+    ...(options.traces && { traces: true }),
     ports: {
       ...(options.port !== undefined && { frontend: options.port }),
       ...(options.uiPort !== undefined && { ui: options.uiPort }),
@@ -85,6 +87,8 @@ async function up(options: UpOptions, configPath: string, env: Env): Promise<voi
   );
   print(`Tandem workers     ${state.workers} processes`);
   print(`HTTP gateway       ${cluster.gatewayUrl}  (API key ${key})`);
+  if (cluster.tracesUrl)
+    print(`Traces (Jaeger)    ${cluster.tracesUrl}  (workers and gateway export to it)`);
   print(
     `Tandem config      ${state.tandemConfig}  (TANDEM_CONFIG=${state.tandemConfig} npm run -s tandem -- list)`,
   );
@@ -162,7 +166,14 @@ export function registerCluster(cli: Command, env: Env, configPath: () => string
       'HTTP gateway port of a new cluster (default 8080 if free)',
       port,
     )
-    .addHelpText('after', '\nExamples:\n  $ tandem cluster --workers 3\n  $ tandem cluster down')
+    .option(
+      '--traces',
+      "also start Jaeger (built on first use) and send the workers' and gateway's traces to it",
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ tandem cluster --workers 3\n  $ tandem cluster --traces\n  $ tandem cluster down',
+    )
     .action((options: UpOptions & { dir?: string }) =>
       up({ ...options, dir: path.resolve(options.dir ?? defaultDir()) }, configPath(), env),
     );

@@ -4,7 +4,8 @@ import { loadConfig } from '../contract/config/load';
 import { resolveTemporalExecutable } from '../host/temporal-cli';
 import { TandemError } from '../contract/errors';
 import { searchType, TANDEM_SEARCH_ATTRIBUTES } from '../contract/search-attributes';
-import { installClusterBinaries } from './install';
+import { installClusterBinaries, installObservabilityBinaries } from './install';
+import { JAEGER_DEFAULT_PORTS, otlpEnv, startJaeger, type Jaeger } from './observability';
 import { ClusterError, script, startProcess, writeTandemConfig } from './launch';
 import {
   findPostgres,
@@ -18,6 +19,7 @@ import { DEPLOY_FILES } from '../host/deploy-files';
 import { POSTGRES_USER, serverEnvironment, temporalCliEnvironment } from './specs';
 import {
   choosePorts,
+  portsOrFree,
   readState,
   secret,
   TEMPORAL_SERVICES,
@@ -48,6 +50,8 @@ export interface StartClusterOptions {
   readonly ports?: Partial<ClusterPorts>;
   /** mTLS on the frontend. */
   readonly tls?: ClusterTls;
+  /** Start Jaeger beside the cluster and send every Tandem process's traces to it. */
+  readonly traces?: boolean;
 }
 
 /** Where a running cluster listens. */
@@ -56,6 +60,8 @@ export interface ClusterEndpoints {
   readonly address: string;
   readonly uiUrl: string;
   readonly gatewayUrl: string;
+  /** Jaeger's UI, when the cluster was started with traces. */
+  readonly tracesUrl?: string;
 }
 
 const PREFERRED_PORTS: Partial<ClusterPorts> = { frontend: 7233, ui: 8233, gateway: 8080 };
@@ -140,6 +146,7 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
   if (cli.route === 'download') throw new ClusterError('no Temporal CLI for the namespace setup');
   await writeTandemConfig(options.configPath, state);
   const postgres = await postgresOf(state, env);
+  let jaeger: Jaeger | undefined;
   try {
     await initPostgres(postgres);
     await startPostgres(postgres);
@@ -158,9 +165,11 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
       env,
     );
     await startProcess(state, binaries, 'ui', env);
+    jaeger = options.traces ? await startClusterJaeger(state, env, log) : undefined;
+    const tandemEnv = { ...env, ...(jaeger && otlpEnv(jaeger)) };
     for (let n = 1; n <= state.workers; n++)
-      await startProcess(state, binaries, `worker-${n}`, env);
-    await startProcess(state, binaries, 'gateway', env);
+      await startProcess(state, binaries, `worker-${n}`, tandemEnv);
+    await startProcess(state, binaries, 'gateway', tandemEnv);
   } catch (error) {
     await stopCluster(state.dir, env).catch(() => undefined);
     throw error instanceof TandemError
@@ -169,7 +178,23 @@ export async function startCluster(options: StartClusterOptions): Promise<Cluste
           cause: error,
         });
   }
-  return endpoints(state);
+  return { ...endpoints(state), ...(jaeger && { tracesUrl: jaeger.uiUrl }) };
+}
+
+/**
+ * Starts Jaeger (built on first use) as one of the cluster's processes, so `tandem cluster down`
+ * stops it with the rest, on its usual ports where they are free; its traces live in its memory.
+ */
+async function startClusterJaeger(state: ClusterState, env: Env, log: (line: string) => void) {
+  const { jaeger: binary } = await installObservabilityBinaries({ env, log });
+  const jaeger = await startJaeger({
+    binary,
+    dir: path.join(state.dir, 'jaeger'),
+    ports: await portsOrFree(JAEGER_DEFAULT_PORTS),
+  });
+  state.pids.jaeger = jaeger.pid;
+  await writeState(state);
+  return jaeger;
 }
 
 /** The addresses of the cluster described by `state`. */

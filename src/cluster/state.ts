@@ -152,6 +152,21 @@ export async function choosePorts(
   return ports;
 }
 
+/** Each of `preferred`'s ports when it is free on 127.0.0.1, else another free one. */
+export async function portsOrFree<K extends string>(
+  preferred: Readonly<Record<K, number>>,
+): Promise<Record<K, number>> {
+  const taken = new Set<number>();
+  const ports = {} as Record<K, number>;
+  for (const name of Object.keys(preferred) as K[]) {
+    const wanted = preferred[name];
+    const port = !taken.has(wanted) && (await isFree(wanted)) ? wanted : await freePort(taken);
+    taken.add(port);
+    ports[name] = port;
+  }
+  return ports;
+}
+
 async function freePort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = await listenOn(0);

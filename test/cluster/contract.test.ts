@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { queryTrace } from '../support/jaeger-query';
 import { spawnTandem } from '../support/processes';
 import { INVENTORY_TOKEN, startClusterSystem, untilAnswered, type ClusterSystem } from './system';
 
@@ -170,5 +172,30 @@ describe("the cluster's own gateway and worker processes", () => {
       return body.status === 'completed' ? body : undefined;
     }, 'the delivery completed');
     expect(delivered).toMatchObject({ id, status: 'completed' });
+  });
+
+  it('send their traces to the Jaeger started beside them: one trace from the request to each attempt', async () => {
+    const { gatewayUrl, gatewayKey, tracesUrl } = inject('cluster');
+    const traceId = randomBytes(16).toString('hex');
+    const started = await fetch(`${gatewayUrl}/v1/deliveries`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${gatewayKey}`,
+        'content-type': 'application/json',
+        traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+      },
+      body: JSON.stringify({ id: `traced-${Date.now()}`, targets: both, payload: {} }),
+    });
+    expect(started.status).toBe(202);
+
+    const spans = await queryTrace(tracesUrl, traceId, (found) =>
+      both.every((target) =>
+        found.some((s) => s.name === 'tandem.attempt' && s.attributes['tandem.target'] === target),
+      ),
+    );
+    const services = (name: string) => spans.filter((s) => s.name === name).map((s) => s.service);
+    expect(services('POST /v1/deliveries')).toEqual(['tandem-gateway']);
+    expect(services('RunWorkflow:delivery')).toEqual(['tandem-worker']);
+    expect(services('tandem.attempt')).toEqual(['tandem-worker', 'tandem-worker']);
   });
 });

@@ -22,6 +22,8 @@ declare module 'vitest' {
       gatewayKey: string;
       /** The demo targets the cluster's own worker processes and gateway deliver to. */
       targetsUrl: string;
+      /** The Jaeger the cluster's worker processes and gateway send their traces to. */
+      tracesUrl: string;
     };
     workflowBundlePath: string;
   }
@@ -58,6 +60,7 @@ export default async function setup(project: TestProject) {
     workers: 2,
     ports: { frontend: 0, ui: 0, gateway: 0 },
     tls,
+    traces: true,
   });
   console.log(
     `cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cluster.address} (mTLS)`,
@@ -75,6 +78,7 @@ export default async function setup(project: TestProject) {
     gatewayUrl: cluster.gatewayUrl,
     gatewayKey: cluster.state.gatewayKey,
     targetsUrl: targets.url,
+    tracesUrl: cluster.tracesUrl!,
   });
   return async () => {
     await stopCluster(cluster.state.dir, env);

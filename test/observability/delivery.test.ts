@@ -11,13 +11,13 @@ import { dashboardQueries } from '../support/dashboard';
 import { API_KEY } from '../support/gateway';
 import { spawnTandem, type SpawnedProcess } from '../support/processes';
 import { canaryHeaders, INVENTORY_TOKEN, startSystem, type System } from '../support/system';
+import type { TraceSpan } from '../support/jaeger-query';
 import { until } from '../support/wait';
 import {
   startTestJaeger,
   startTestPrometheus,
   type TestJaeger,
   type TestPrometheus,
-  type TraceSpan,
 } from './backends';
 
 /**
