@@ -3,8 +3,8 @@
  * measures the bare `Promise.allSettled` baseline and Tandem side by side in the same run.
  */
 
-/** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked or hostile (`stress.ts`). */
-export type Kind = 'closed' | 'open' | 'parked' | 'hostile';
+/** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked (`stress.ts`). */
+export type Kind = 'closed' | 'open' | 'parked';
 
 /** How Tandem runs for a row: a change of setup restarts the processes it touches. */
 export interface Setup {
@@ -16,11 +16,12 @@ export interface Setup {
   bulkhead?: boolean;
   /** Worker and gateway export every span over OTLP (to the targets' process, which drops them). */
   traced?: boolean;
+  /** A hostile client floods the gateway (`flood.ts`) all through the row. */
+  flooded?: boolean;
 }
 
 /**
- * One row, as it runs: closed loop for `deliveries` or `durationMs` (`hostile`: each phase's),
- * none started after `capMs`; open loop at `ratePerSecond`. Targets answer after `latencyMs`.
+ * One row, as it runs: closed loop for `deliveries` or `durationMs`, none started after `capMs`; open loop at `ratePerSecond`. Targets answer after `latencyMs`.
  */
 export interface RowSpec {
   name: string;
@@ -55,6 +56,7 @@ const CAP = [6_000, 2_000] as const;
 const IDLE = { concurrency: 1, deliveries: [100, 20] } as const;
 const OPEN = { kind: 'open', durationMs: [10_000, 3_000], setup: GATEWAY } as const;
 const FULL = { fullOnly: true } as const;
+const HOSTILE = { ...OPEN, ratePerSecond: 10, durationMs: [20e3, 5e3] } as const;
 
 /** The standard report (`npm run bench`); `fullOnly` rows are left out of `--quick`'s. */
 const STANDARD: RowRecord[] = [
@@ -74,14 +76,9 @@ const STANDARD: RowRecord[] = [
   // 100/s is more than this machine completes; 20/s is less, so its 202s wait on no backlog.
   { name: 'gateway 100/s', ...OPEN, ratePerSecond: 100 },
   { name: 'gateway 20/s', ...OPEN, ratePerSecond: 20 },
-  // `durationMs` is each phase's: quiet, then flooded.
-  {
-    name: 'hostile gateway 10/s',
-    ...OPEN,
-    kind: 'hostile',
-    ratePerSecond: 10,
-    durationMs: [20e3, 5e3],
-  },
+  // The app's deliveries through the gateway at a modest rate, quiet, then while it is flooded.
+  { name: 'hostile gateway 10/s', ...HOSTILE },
+  { name: 'hostile gateway 10/s flooded', ...HOSTILE, setup: { ...GATEWAY, flooded: true } },
   // Sized for the matrix's few minutes; `--parked N` parks N, uncapped, for the memory at scale.
   {
     name: 'parked',
