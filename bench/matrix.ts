@@ -1,6 +1,7 @@
 /**
  * What the bench runs, as data: rows, each a load against one setup of the ways in. Every row
- * measures the bare `Promise.allSettled` baseline and Tandem side by side in the same run.
+ * measures Tandem and its peers (the bare `Promise.allSettled`, the hand-written saga, the floor)
+ * side by side in the same run.
  */
 
 /** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked (`stress.ts`). */
@@ -51,7 +52,7 @@ type RowRecord = {
 const FAST: Setup = { starter: 'app', eagerStart: true, bulkhead: false };
 const GATEWAY: Setup = { starter: 'gateway' };
 const TRACED: Setup = { starter: 'client', traced: true };
-/** The closed-loop rows' time cap: the matrix is sized for about 5 minutes (`--quick`: 1). */
+/** The closed-loop rows' time cap, for each of a row's four sides (Tandem, bare, saga, floor). */
 const CAP = [6_000, 2_000] as const;
 const IDLE = { concurrency: 1, deliveries: [100, 20] } as const;
 const OPEN = { kind: 'open', durationMs: [10_000, 3_000], setup: GATEWAY } as const;
