@@ -5,7 +5,8 @@
  */
 import type { BenchOptions } from './options';
 import type { RowReport, RunReport } from './row';
-import { HOSTILE_GOAL, type HostilePhase, type HostileReport, type ParkedReport } from './stress';
+import { HOSTILE_GOAL } from './flood';
+import type { ParkedReport } from './stress';
 
 /** The whole report, as printed and as `--out` writes it: what the tables read back. */
 export interface BenchReport {
@@ -15,7 +16,6 @@ export interface BenchReport {
   durationS: number;
   rows: RowReport[];
   parked?: ParkedReport;
-  hostile?: HostileReport;
 }
 
 export type Style = 'terminal' | 'markdown';
@@ -71,30 +71,67 @@ function titled<T>(
   return [title, ...gap, ...table(columns, items, style), ...(note ? [...gap, note] : [])];
 }
 
-/** A figure of a row's run, Tandem's and the bare baseline's, and their ratio. */
-function sides(header: string, unit: string, key: keyof RowReport['ratio']) {
-  const pick = (run: RunReport) => (key === 'perSecond' ? run.perSecond : run[`${key}Ms` as const]);
-  const tandem = column<RowReport>(`${header}${unit}`, (row) => pick(row.runs[0]), 1);
-  const bare = column<RowReport>(`bare ${header}${unit}`, (row) => pick(row.runs[1]), 1);
-  const ratio = column<RowReport>(`${header} ×`, (row) => row.ratio[key], 2);
-  return [tandem, bare, ratio];
+/** A figure of one run: deliveries per second, a latency, CPU-ms or history per delivery. */
+type Figure = (run: RunReport) => number | undefined;
+
+const perSecond: Figure = (run) => run.perSecond;
+const p50: Figure = (run) => run.p50Ms;
+const p99: Figure = (run) => run.p99Ms;
+/** CPU-ms per delivery of every process the run's side counts (the bare one: driver, targets). */
+const cpuTotal: Figure = (run) => Object.values(run.cpuMsPerDelivery).reduce((a, b) => a + b, 0);
+const events: Figure = (run) => run.history?.events;
+
+/** Where each run sits in a row's runs. */
+const RUN = { tandem: 0, bare: 1, saga: 2, floor: 3 } as const;
+type Who = keyof typeof RUN;
+type Peer = Exclude<Who, 'tandem'>;
+
+/** A run's figure; none where the row has no such run (a report from before the peers). */
+function read(row: RowReport, who: Who, figure: Figure): number | undefined {
+  const run = row.runs[RUN[who]];
+  return run && figure(run);
+}
+
+/**
+ * Tandem's figure, its ratio to each of `peers`', and the floor's figure beside them: `p50 ms`,
+ * `p50 × bare`, `p50 × saga`, `floor p50 ms`.
+ */
+function withPeers(name: string, unit: string, figure: Figure, peers: Peer[], digits = 1) {
+  const ratio = (peer: Peer) =>
+    column<RowReport>(
+      `${name} × ${peer}`,
+      (row) => (read(row, 'tandem', figure) ?? NaN) / (read(row, peer, figure) ?? NaN),
+      2,
+    );
+  const floor = column<RowReport>(
+    `floor ${name}${unit}`,
+    (row) => read(row, 'floor', figure),
+    digits,
+  );
+  return [
+    column<RowReport>(`${name}${unit}`, (row) => read(row, 'tandem', figure), digits),
+    ...peers.map(ratio),
+    floor,
+  ];
 }
 
 const ROW = column<RowReport>('row', (row) => row.name);
 const cpu = (process: string) =>
   column<RowReport>(`${process} CPU-ms`, (row) => row.runs[0].cpuMsPerDelivery[process], 2);
 
-/** Latency and throughput, Tandem beside the bare `Promise.allSettled`. */
+/** Tandem's latency and throughput, each as a ratio to the bare call and to the hand-written saga. */
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
   column('n', (row) => String(row.runs[0].count)),
-  ...sides('deliveries', '/s', 'perSecond').slice(0, 2),
-  ...sides('p50', ' ms', 'p50'),
-  ...sides('p99', ' ms', 'p99'),
+  ...withPeers('deliveries/s', '', perSecond, ['bare', 'saga']),
+  ...withPeers('p50', ' ms', p50, ['bare', 'saga']),
+  ...withPeers('p99', ' ms', p99, ['bare', 'saga']),
   column('202 p50/p99 ms', ({ runs: [{ acceptedMs: a }] }) =>
     a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : '',
   ),
-  column('failures', ({ runs }) => String(runs[0].failures.length + runs[1].failures.length)),
+  column('failures', ({ runs }) =>
+    String(runs.reduce((n, run) => n + (run?.failures.length ?? 0), 0)),
+  ),
   column('load', (row) => row.loadAverage1m, 2),
 ];
 
@@ -102,51 +139,39 @@ export const LATENCY_COLUMNS: Column<RowReport>[] = [
 const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
   ...['server', 'worker', 'gateway', 'driver', 'targets'].map(cpu),
-  column(
-    'bare (driver+targets) CPU-ms',
-    ({ runs: [, { cpuMsPerDelivery: bare }] }) => (bare.driver ?? NaN) + (bare.targets ?? NaN),
-    2,
-  ),
-  column('events', (row) => row.history.events, 0),
-  column('bytes', (row) => row.history.bytes, 0),
-  column('WFT', (row) => row.history.workflowTasks),
+  ...withPeers('CPU-ms', '', cpuTotal, ['bare', 'saga'], 2),
+  ...withPeers('events', '', events, ['saga'], 0),
+  column('bytes', (row) => row.runs[0].history?.bytes, 0),
+  column('WFT', (row) => row.runs[0].history?.workflowTasks),
   column('matching tasks', (row) => row.serverPerDelivery.poll_success),
   column('eager WF', (row) => row.serverPerDelivery.workflow_eager_execution, 2),
   column('eager act.', (row) => row.serverPerDelivery.activity_eager_execution, 2),
   column('worker RSS MiB', (row) => mib(row.workerRssPeakBytes), 0),
+  column('gateway RSS MiB', (row) => mib(row.gatewayRssPeakBytes ?? NaN), 0),
   column('p50 split ms', ({ runs: [{ phasesP50Ms: p }] }) =>
     [p.toFirstRequest, p.atTargets, p.afterLastAnswer].map((ms) => fixed(ms, 0)).join(' / '),
   ),
 ];
 
-const PHASE_COLUMNS: Column<readonly [string, HostilePhase]>[] = [
-  column('phase', ([name]) => name),
-  column('n', ([, phase]) => String(phase.count)),
-  column('202 p50 ms', ([, phase]) => phase.acceptedMs.p50, 1),
-  column('202 p99 ms', ([, phase]) => phase.acceptedMs.p99, 1),
-  column('e2e p99 ms', ([, phase]) => phase.endToEndMs.p99, 1),
-  column('gateway RSS MiB', ([, phase]) => mib(phase.gatewayRssPeakBytes), 0),
-  column('failures', ([, phase]) => String(phase.failures.length)),
-];
-
-/** The hostile row: the app's figures quiet and flooded, what the flood got, and the goal. */
-function hostileLines(hostile: HostileReport, style: Style): string[] {
-  const { flood, goalMet, quiet, flooded } = hostile;
-  const answers = Object.entries(flood.answers).map(([status, n]) => `${status}×${n}`);
+/** Each flooded row's flood, and the goal read against the same row quiet. */
+function floodLines(rows: readonly RowReport[]): string[] {
   const verdict = (met: boolean) => (met ? 'met' : 'missed');
-  const title = `${hostile.name}: ${hostile.ratePerSecond}/s for ${fixed(hostile.phaseSeconds, 0)} s quiet, then as long under the flood (load ${fixed(hostile.loadAverage1m, 2)})`;
-  const phases = [['quiet', quiet] as const, ['flooded', flooded] as const];
-  return [
-    ...titled(title, PHASE_COLUMNS, phases, style),
-    '',
-    `flood: ${flood.requests} requests, ${fixed(mib(flood.bytesSent), 0)} MiB sent; answers ${answers.join(', ')}`,
-    `goal: 202 p99 within ${HOSTILE_GOAL.p99Ratio}× of quiet (${fixed(hostile.p99Ratio, 2)}×: ${verdict(goalMet.p99)}), ` +
-      `gateway RSS under ${mib(HOSTILE_GOAL.gatewayRssBytes)} MiB (${verdict(goalMet.rss)})`,
-  ];
+  const p99 = (row?: RowReport) => row?.runs[0].acceptedMs?.p99 ?? NaN;
+  return rows.flatMap((flooded) => {
+    const { name, flood, gatewayRssPeakBytes = NaN } = flooded;
+    if (flood === undefined) return [];
+    const answers = Object.entries(flood.answers).map(([status, n]) => `${status}×${n}`);
+    const ratio = p99(flooded) / p99(rows.find((row) => `${row.name} flooded` === name));
+    return [
+      `${name}: the flood sent ${flood.requests} requests, ${fixed(mib(flood.bytesSent), 0)} MiB; answers ${answers.join(', ')}`,
+      `goal: 202 p99 within ${HOSTILE_GOAL.p99Ratio}× of quiet (${fixed(ratio, 2)}×: ${verdict(ratio <= HOSTILE_GOAL.p99Ratio)}), ` +
+        `gateway RSS under ${mib(HOSTILE_GOAL.gatewayRssBytes)} MiB (${verdict(gatewayRssPeakBytes < HOSTILE_GOAL.gatewayRssBytes)})`,
+    ];
+  });
 }
 
 export function formatReport(report: BenchReport, style: Style): string {
-  const { host, rows, parked, hostile } = report;
+  const { host, rows, parked } = report;
   const sections = [
     [
       `${host.cpus} CPUs (${host.model}), load average ${fixed(host.loadAverage1m, 2)} at start; ` +
@@ -155,7 +180,8 @@ export function formatReport(report: BenchReport, style: Style): string {
     titled(LATENCY_TITLE, LATENCY_COLUMNS, rows, style),
     titled(COST_TITLE, COST_COLUMNS, rows, style, COST_NOTE),
   ];
-  if (hostile) sections.push(hostileLines(hostile, style));
+  const flooded = floodLines(rows);
+  if (flooded.length > 0) sections.push(flooded);
   if (parked) {
     sections.push([
       `${parked.name}: ${parked.parked} of ${parked.asked} asked parked (start capped by time) in ${fixed(parked.secondsToPark, 0)} s; ` +
@@ -166,8 +192,9 @@ export function formatReport(report: BenchReport, style: Style): string {
   return sections.map((lines) => lines.join('\n')).join('\n\n');
 }
 
-const LATENCY_TITLE = 'Latency and throughput (Tandem beside the bare Promise.allSettled baseline)';
+const LATENCY_TITLE =
+  'Latency and throughput of Tandem, as ratios to the bare Promise.allSettled and the hand-written saga, the floor beside';
 const COST_TITLE =
   'Cost per Tandem delivery: CPU-ms by process (from /proc), history, server round trips, worker RSS';
 const COST_NOTE =
-  '(p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';
+  '(CPU-ms: every process a side uses, the bare one: driver and targets; p50 split: start → first request / at the targets / last answer → end; matching tasks: tasks handed out by matching)';

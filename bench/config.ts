@@ -7,6 +7,8 @@
 /** Targets a delivery can name, in the order the legs rows take them. */
 export const LEG_TARGETS = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'] as const;
 export const PARKING_TARGETS = ['keep', 'refuse'] as const;
+/** The task queue of the hand-written saga and the floor (`peer-workflows.ts`). */
+export const PEER_TASK_QUEUE = 'bench-peers';
 /** The secret every target's header asks for, so both sides resolve one like a real config. */
 export const BENCH_ENV = { BENCH_TOKEN: 'bench-token' };
 

@@ -8,7 +8,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseBenchArgs, rowsFor } from './options';
 import { formatReport, type BenchReport } from './columns';
 import { runRow } from './row';
-import { runHostile, runParked } from './stress';
+import { runParked } from './stress';
 import { startSystem } from './system';
 
 async function main(): Promise<void> {
@@ -41,13 +41,10 @@ async function main(): Promise<void> {
       let failed: string[];
       if (row.kind === 'parked') {
         failed = (report.parked = await runParked(running, row, log)).failures;
-      } else if (row.kind === 'hostile') {
-        const { quiet, flooded } = (report.hostile = await runHostile(running, row, log));
-        failed = [...quiet.failures, ...flooded.failures];
       } else {
         const done = await runRow(running, row, log);
         report.rows.push(done);
-        failed = done.runs.flatMap((run) => run.failures.map((f) => `${run.name}: ${f}`));
+        failed = done.runs.flatMap((run) => run?.failures.map((f) => `${run.name}: ${f}`) ?? []);
       }
       failures.push(...failed.map((f) => `${row.name}, ${f}`));
     }

@@ -1,18 +1,38 @@
 /**
- * The hostile row's flood, in a process of its own: a few busy connections from an address of
- * their own sending in turn a 1 MiB delivery of wide objects nested near the depth limit, a
- * megabyte of `[`, and the 1 MiB body with a wrong API key, to `TANDEM_FLOOD_URL` with the key
- * `TANDEM_FLOOD_KEY` until SIGTERM; then it prints its tally.
+ * The flood of a hostile row's gateway, in a process of its own: a few busy connections from an
+ * address of their own sending in turn a 1 MiB delivery of wide objects nested near the depth
+ * limit, a megabyte of `[`, and the 1 MiB body with a wrong API key, to `TANDEM_FLOOD_URL` with
+ * the key `TANDEM_FLOOD_KEY` until SIGTERM; then it prints its tally. The app's deliveries
+ * through the same gateway, flooded and quiet, are two ordinary rows: the goal is read from their
+ * `POST /v1/deliveries` latency and the gateway's peak RSS.
  */
 import { randomUUID } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { Agent, request } from 'undici';
 import { MAX_JSON_DEPTH } from '../src/contract/limits';
 import { LEG_TARGETS } from './config';
-import { announceReady } from './processes';
+import { announceReady, startChild } from './processes';
 
 const FLOOD_CONNECTIONS = 4;
-export const FLOOD_TALLY = 'flood-tally ';
+const FLOOD_TALLY = 'flood-tally ';
+
+export const HOSTILE_GOAL = { p99Ratio: 2, gatewayRssBytes: 300 * 2 ** 20 } as const;
+
+/** Starts the flood of the gateway at `gatewayUrl`; `stop` ends it and returns what it sent. */
+export async function startFlood(gatewayUrl: string, key: string) {
+  // In a process of its own: the flood's work is not the app client's event loop's.
+  const flooding = await startChild('flood', ['bench/flood.ts'], {
+    env: { TANDEM_FLOOD_URL: gatewayUrl, TANDEM_FLOOD_KEY: key },
+  });
+  return {
+    async stop(): Promise<FloodTally> {
+      await flooding.stop();
+      const tally = flooding.output().split(FLOOD_TALLY)[1];
+      if (tally === undefined) throw new Error(`the flood printed no tally:\n${flooding.output()}`);
+      return JSON.parse(tally) as FloodTally;
+    },
+  };
+}
 
 /** What the flood sent, and its answers by status (`error`: none, a reset connection). */
 export type FloodTally = Awaited<ReturnType<ReturnType<typeof flood>['stop']>>;

@@ -1,49 +1,57 @@
 /**
- * One row: the bare baseline (the same HTTP calls as a delivery, without Tandem), then Tandem
- * through the row's way in, at the same load against the same targets, with what each process
- * spent (CPU from /proc), what the server did (matching and eager counters), and what a delivery
- * left in history: events, encoded bytes (what the server stores and every replay reads) and
- * workflow tasks (each a round trip between server and worker).
+ * One row: the bare baseline (the same HTTP calls as a delivery, without Tandem), Tandem's peers
+ * (the hand-written saga a user would write instead, and the floor: the cheapest workflow), then
+ * Tandem through the row's way in, all at the same load against the same targets, with what each
+ * process spent (CPU from /proc), what the server did for Tandem (matching and eager counters),
+ * and what a run left in history: events, encoded bytes (what the server stores and every replay
+ * reads) and workflow tasks (each a round trip between server and worker).
  */
 import { loadavg } from 'node:os';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Agent, request, type Dispatcher } from 'undici';
-import { resolveHeaderSecrets } from '../src/activities/secrets';
-import { idempotencyKeyFor, TANDEM_HEADERS, workflowIdFor } from '../src/contract/contracts';
-import { judgeStatus } from '../src/http/judge';
-import { BENCH_ENV, LEG_TARGETS, payloadFor } from './config';
+import { workflowIdFor } from '../src/contract/contracts';
+import { LEG_TARGETS, PEER_TASK_QUEUE, payloadFor } from './config';
+import { startFlood } from './flood';
 import { driveAtRate, driveLanes, percentiles, type Deliver, type Drive } from './drive';
 import type { RowSpec } from './matrix';
 import { cpuMs, watchRss } from './processes';
 import { counterDelta, readServerCounters } from './server';
-import { GATEWAY_KEY, type Running } from './system';
+import { GATEWAY_KEY, FLOOD_KEY, type Running } from './system';
+import { createPeerActivities } from './peer-activities';
 
 export type RunReport = Awaited<ReturnType<typeof side>>['report'];
 export type RowReport = Awaited<ReturnType<typeof runRow>>;
+/** A row's runs: Tandem, then the peers its figures are read against. */
+export type Runs = [tandem: RunReport, bare: RunReport, saga?: RunReport, floor?: RunReport];
 
 export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
   return withRow(running, spec, async (agent, loadAverage1m) => {
-    const bare = baselineDeliver(running, spec, agent);
-    const baseline = await side(running, spec, 'baseline', bare, log);
+    const flooding = spec.setup.flooded
+      ? await startFlood(running.gateway!.url, FLOOD_KEY)
+      : undefined;
+    const bare = await side(running, spec, 'baseline', baselineDeliver(running, spec, agent), log);
+    const peer = (workflow: PeerWorkflow) => peerDeliver(running, spec, workflow);
+    const saga = await side(running, spec, 'saga', peer('handWrittenSaga'), log, peerWorkflowId);
+    const floor = await side(running, spec, 'floor', peer('floor'), log, peerWorkflowId);
     const rss = watchRss(running.worker.pid);
+    const gatewayRss = running.gateway && watchRss(running.gateway.pid);
     const before = await readServerCounters(running.server.metricsUrl);
-    const tandem = await side(running, spec, 'tandem', tandemDeliver(running, spec, agent), log);
+    const deliver = tandemDeliver(running, spec, agent);
+    const tandem = await side(running, spec, 'tandem', deliver, log, workflowIdFor);
     const after = await readServerCounters(running.server.metricsUrl);
-    const workerRssPeakBytes = rss.stop();
-    const sampled = tandem.drive.samples.slice(-5).map((s) => workflowIdFor(s.id));
-    const times = (key: 'p50Ms' | 'p99Ms' | 'perSecond') =>
-      tandem.report[key] / baseline.report[key];
+    const flood = await flooding?.stop();
     const { name, concurrency, latencyMs, legs, setup } = spec;
     return {
       /** `loadAverage1m`: the 1-minute load average when the row began. */
       ...{ name, concurrency, latencyMs, legs, setup, loadAverage1m },
-      runs: [tandem.report, baseline.report] as [tandem: RunReport, baseline: RunReport],
-      ratio: { p50: times('p50Ms'), p99: times('p99Ms'), perSecond: times('perSecond') },
-      history: await historyCost(running.temporal, sampled),
+      runs: [tandem.report, bare.report, saga.report, floor.report] as Runs,
       /** Per Tandem delivery: tasks handed out by matching, eager starts and dispatches. */
       serverPerDelivery: counterDelta(after, before, Math.max(1, tandem.report.count)),
-      workerRssPeakBytes,
+      workerRssPeakBytes: rss.stop(),
+      gatewayRssPeakBytes: gatewayRss?.stop(),
+      /** What the flood sent all through a flooded row, and its answers. */
+      ...(flood && { flood }),
     };
   });
 }
@@ -73,12 +81,18 @@ export async function warmUp(what: string, deliver: Deliver, concurrency: number
   if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
 }
 
+/**
+ * One side of a row: warmed up, then driven at the row's load. `workflowId` (a run's id from the
+ * driver's id) makes it a side run by Temporal: the server's, worker's and gateway's CPU count,
+ * and the history of its last runs is read.
+ */
 async function side(
   running: Running,
   spec: RowSpec,
-  name: 'tandem' | 'baseline',
+  name: 'tandem' | 'baseline' | 'saga' | 'floor',
   deliver: Deliver,
   log: (line: string) => void,
+  workflowId?: (id: string) => string,
 ) {
   const warmUpLanes = Math.min(50, Math.max(1, spec.concurrency));
   await warmUp(`${spec.name}, ${name}`, deliver, warmUpLanes, Math.max(warmUpLanes, 5));
@@ -86,7 +100,7 @@ async function side(
   log(`${spec.name}: ${name}…`);
   const pids: Record<string, number> = {
     targets: running.targets.pid,
-    ...(name === 'tandem' && {
+    ...(workflowId && {
       server: running.server.pid,
       worker: running.worker.pid,
       ...(running.gateway && { gateway: running.gateway.pid }),
@@ -121,6 +135,12 @@ async function side(
     } as Record<string, number>,
     /** Through the gateway: how long the 202 took. */
     ...(drive.accepted.length > 0 && { acceptedMs: percentiles(drive.accepted) }),
+    ...(workflowId && {
+      history: await historyCost(
+        running.temporal,
+        drive.samples.slice(-5).map((s) => workflowId(s.id)),
+      ),
+    }),
   };
   return { drive, report };
 }
@@ -187,42 +207,38 @@ async function post(agent: Dispatcher, url: string, status: number, body: object
 }
 
 /**
- * The baseline: every leg's POST at once with `Promise.allSettled`, carrying what the `deliver`
- * activity sends (config headers with secrets resolved, Tandem's own headers), judged by the same
- * status table, over a pool as large as the workers' HTTP client's.
+ * The baseline: every leg's POST at once with `Promise.allSettled`, made by the hand-written
+ * saga's activities called directly, with no Temporal.
  */
-export function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const legs = LEG_TARGETS.slice(0, spec.legs).map((target) => {
-    const { request, successStatuses } = running.config.targets[target]!;
-    const headers = resolveHeaderSecrets(request.headers, BENCH_ENV);
-    return { target, ...request, headers, successStatuses };
-  });
+function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
+  const activities = createPeerActivities(running.document, agent);
+  const targets = LEG_TARGETS.slice(0, spec.legs);
   return async (id) => {
-    const body = JSON.stringify(payloadFor(id));
-    const results = await Promise.allSettled(
-      legs.map(async (leg) => {
-        const answer = await request(leg.url, {
-          dispatcher: agent,
-          method: leg.method,
-          headers: {
-            ...leg.headers,
-            'content-type': 'application/json',
-            [TANDEM_HEADERS.idempotencyKey]: idempotencyKeyFor(id, leg.target),
-            [TANDEM_HEADERS.delivery]: id,
-            [TANDEM_HEADERS.attempt]: '1',
-          },
-          body,
-          headersTimeout: leg.timeout,
-          bodyTimeout: leg.timeout,
-        });
-        const text = await answer.body.text();
-        if (judgeStatus(answer.statusCode, leg.successStatuses) !== 'success') {
-          throw new Error(`${leg.target} answered ${answer.statusCode}: ${text}`);
-        }
-      }),
-    );
+    const payload = payloadFor(id);
+    const results = await Promise.allSettled(targets.map((t) => activities.create(t, id, payload)));
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
     if (failed.length > 0) throw new Error(`Delivery ${id} failed: ${failed.join('; ')}`);
+  };
+}
+
+/** The id of a peer's run (`peer-workflows.ts`) for the driver's delivery id. */
+const peerWorkflowId = (id: string) => `peer-${id}`;
+type PeerWorkflow = 'handWrittenSaga' | 'floor';
+
+/**
+ * A run of a peer, started as a samples-style `client.ts` does, by a client in the driver
+ * (whatever the row's way in: Eager Workflow Start is not a feature of the saga a user writes).
+ */
+function peerDeliver(running: Running, spec: RowSpec, workflow: PeerWorkflow): Deliver {
+  const targets = LEG_TARGETS.slice(0, spec.legs);
+  return async (id) => {
+    const args = workflow === 'floor' ? [] : [{ id, targets, payload: payloadFor(id) }];
+    const workflowId = peerWorkflowId(id);
+    await running.temporal.workflow.execute(workflow, {
+      taskQueue: PEER_TASK_QUEUE,
+      workflowId,
+      args,
+    });
   };
 }
 

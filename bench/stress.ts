@@ -1,21 +1,17 @@
 /**
- * The two rows that load one process to see what it holds. Parked: many deliveries waiting as
+ * The parked row, which loads the worker to see what it holds: many deliveries waiting as
  * `needs_attention` must cost the worker no memory beyond its sticky cache; it starts them (each
  * fails for good on `refuse` while `keep`, which cannot be undone, has acted), waits until the
- * server lists them all as parked, and reads the worker's RSS before and after. Hostile: a
- * well-behaved app posts through the gateway at a modest steady rate, first alone (quiet), then
- * while a hostile client floods the same gateway (`flood.ts`); it reports the app's
- * `POST /v1/deliveries` latency and the gateway's peak RSS in both phases, against the goal.
+ * server lists them all as parked, and reads the worker's RSS before and after.
  */
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../src/cluster/processes';
 import { PARKING_TARGETS, payloadFor } from './config';
-import { driveAtRate, driveLanes, percentiles, type Deliver } from './drive';
-import { FLOOD_TALLY, type FloodTally } from './flood';
+import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
-import { rssBytes, startChild, watchRss } from './processes';
-import { rateOf, tandemDeliver, warmUp, withRow } from './row';
-import { FLOOD_KEY, type Running } from './system';
+import { rssBytes } from './processes';
+import { withRow } from './row';
+import type { Running } from './system';
 
 export type ParkedReport = Awaited<ReturnType<typeof runParked>>;
 
@@ -48,58 +44,6 @@ export function runParked(running: Running, spec: RowSpec, log: (line: string) =
       secondsToPark: (Date.now() - began) / 1000,
       workerRssBeforeBytes,
       workerRssAfterBytes: rssBytes(running.worker.pid),
-    };
-  });
-}
-
-export const HOSTILE_GOAL = { p99Ratio: 2, gatewayRssBytes: 300 * 2 ** 20 } as const;
-
-export type HostileReport = Awaited<ReturnType<typeof runHostile>>;
-export type HostilePhase = HostileReport['quiet'];
-
-/** One phase: the app at the row's rate while the gateway's RSS is watched. */
-async function phase(running: Running, spec: RowSpec, deliver: Deliver, durationMs: number) {
-  const rss = watchRss(running.gateway!.pid);
-  const drive = await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs });
-  return {
-    count: drive.samples.length,
-    failures: drive.failures,
-    /** How long `POST /v1/deliveries` took to answer 202 (ms). */
-    acceptedMs: percentiles(drive.accepted),
-    /** From the POST to the completed run (ms). */
-    endToEndMs: percentiles(drive.samples.map((s) => s.ms)),
-    gatewayRssPeakBytes: rss.stop(),
-  };
-}
-
-export function runHostile(running: Running, spec: RowSpec, log: (line: string) => void) {
-  const gatewayUrl = running.gateway?.url;
-  if (gatewayUrl === undefined) throw new Error(`${spec.name}: the row needs the gateway`);
-  return withRow(running, spec, async (agent, loadAverage1m) => {
-    const deliver = tandemDeliver(running, spec, agent);
-    await warmUp(spec.name, deliver, 5, 10);
-    const durationMs = spec.durationMs ?? 10_000;
-    log(`${spec.name}: quiet…`);
-    const quiet = await phase(running, spec, deliver, durationMs);
-    log(`${spec.name}: flooded…`);
-    // In a process of its own: the flood's work is not the app client's event loop's.
-    const flooding = await startChild('flood', ['bench/flood.ts'], {
-      env: { TANDEM_FLOOD_URL: gatewayUrl, TANDEM_FLOOD_KEY: FLOOD_KEY },
-    });
-    const flooded = await phase(running, spec, deliver, durationMs);
-    await flooding.stop();
-    const tally = flooding.output().split(FLOOD_TALLY)[1];
-    if (tally === undefined) throw new Error(`the flood printed no tally:\n${flooding.output()}`);
-    const p99Ratio = flooded.acceptedMs.p99 / quiet.acceptedMs.p99;
-    const rssPeak = Math.max(quiet.gatewayRssPeakBytes, flooded.gatewayRssPeakBytes);
-    const { name } = spec;
-    return {
-      ...{ name, ratePerSecond: rateOf(spec), phaseSeconds: durationMs / 1000, loadAverage1m },
-      ...{ quiet, flooded, flood: JSON.parse(tally) as FloodTally, p99Ratio },
-      goalMet: {
-        p99: p99Ratio <= HOSTILE_GOAL.p99Ratio,
-        rss: rssPeak < HOSTILE_GOAL.gatewayRssBytes,
-      },
     };
   });
 }

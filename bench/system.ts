@@ -9,18 +9,20 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { stringify } from 'yaml';
 import { TandemClient } from '../src/client/client';
 import { parseConfig } from '../src/contract/config/load';
 import { startLocalTemporal } from '../src/dev/local-system';
 import { freePort } from '../src/host/machine';
 import { workflowsPath } from '../src/worker/worker';
-import { bundleWorkflows } from '../src/worker/workflow-bundle';
+import { BUNDLER_LOGGER, bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
 import { startChild, ROOT, type Child } from './processes';
 import type { WorkerProcessOptions } from './worker-main';
 
+const PEER_WORKFLOWS = path.join(__dirname, 'peer-workflows.ts');
 /** The API key the bench's gateway accepts. */
 export const GATEWAY_KEY = `bench-${randomUUID()}`;
 /** A second key, of scope `deliver`, for the hostile row's flood: throttles per key stay apart. */
@@ -61,13 +63,17 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
       await targets.stop();
       await server.server.stop();
     })());
-  log('Bundling the workflows once for every worker process…');
+  log('Bundling the workflows (Tandem, its peers) once for every worker process…');
   const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-  const bundle = await bundleWorkflows(workflowsPath, false).catch(async (error: unknown) => {
+  const bundles = await Promise.all([
+    bundleWorkflows(workflowsPath, false),
+    bundleWorkflowCode({ workflowsPath: PEER_WORKFLOWS, logger: BUNDLER_LOGGER }),
+  ]).catch(async (error: unknown) => {
     await stop();
     throw error;
   });
-  await writeFile(path.join(dir, 'workflows.js'), bundle);
+  await writeFile(path.join(dir, 'workflows.js'), bundles[0]);
+  await writeFile(path.join(dir, 'peers.js'), bundles[1].code);
 
   async function prepareNow({ starter, eagerStart = false, bulkhead = true, traced }: Setup) {
     const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
@@ -79,7 +85,8 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
     const workerNow = await worker.keep(workerKey, async () => {
       log(`Starting the worker process (${workerKey})…`);
       const bundlePath = path.join(dir, 'workflows.js');
-      const options = { document, bundlePath, concurrencyPerTarget, eagerStart };
+      const peerBundlePath = path.join(dir, 'peers.js');
+      const options = { document, bundlePath, peerBundlePath, concurrencyPerTarget, eagerStart };
       const worker: WorkerProcessOptions = { ...options, serveStarts: starter === 'app' };
       const env = { BENCH_WORKER: JSON.stringify(worker), ...otel };
       const child = await startChild<WorkerReady>('worker', ['bench/worker-main.ts'], { env });
@@ -102,7 +109,7 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
     });
     if (stopping) throw new Error('The bench is stopping');
     return {
-      ...{ server, targets, worker: workerNow!, gateway: gatewayNow, config },
+      ...{ server, targets, worker: workerNow!, gateway: gatewayNow, config, document },
       client: await TandemClient.connect(config, connection),
       /** The raw client, for histories and visibility counts. */
       temporal: new Client({ connection, namespace: config.temporal.namespace }),

@@ -239,7 +239,8 @@ export async function runDev(
     const apiKey = `tandem-dev-${randomBytes(12).toString('hex')}`;
     gateway = await createGateway({
       config,
-      connection: system.connection,
+      // In this process with the workers: its starts are eager too.
+      ...system.starts,
       env: runEnv,
       logger,
       apiKeys: [

@@ -42,8 +42,9 @@ export function targetTaskQueue(taskQueue: string, target: string): string {
 }
 
 /**
- * The memo field where a run keeps its current {@link DeliveryState}, upserted at every change,
- * so that reads (status, a repeated start, list) are answered by `describe` with no worker.
+ * The memo field where a run keeps its {@link DeliveryState}: written at start and at the end,
+ * and at every change once a failure or an operator made the run one to watch, so that reads
+ * (status, a repeated start, list) are answered by `describe` with no worker.
  */
 export const STATE_MEMO = 'tandemState';
 

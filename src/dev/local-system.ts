@@ -49,6 +49,12 @@ export interface LocalSystemOptions {
   readonly workers?: LocalWorkerOptions | false;
 }
 
+/** The connection a starter uses, and whether its starts are eager (see `TandemClient.connect`). */
+export interface StartConnection {
+  readonly connection: Connection | NativeConnection;
+  readonly eagerStart: boolean;
+}
+
 /** Workers started by {@link LocalSystem.startWorkers}. */
 export interface RunningWorkers {
   readonly workers: TandemWorkers;
@@ -67,6 +73,11 @@ export interface LocalSystem {
   readonly client: TandemClient;
   readonly connection: Connection;
   readonly nativeConnection: NativeConnection;
+  /**
+   * How a starter in this process (its client, the gateway of `tandem dev`) connects: with
+   * workers here, over their `NativeConnection` with Eager Workflow Start; else over `connection`.
+   */
+  readonly starts: StartConnection;
   /** The dev server, when this system started it. */
   readonly server?: TemporalServer;
   /** The workers started with the system; absent with `workers: false`. */
@@ -162,9 +173,13 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
     const workers = options.workers === false ? undefined : await startWorkers(options.workers);
     // With workers in this process, starts share their connection and hand each run's first
     // workflow task straight to them (Eager Workflow Start): one trip through matching fewer.
-    const client = workers
-      ? await TandemClient.connect(config, nativeConnection, { eagerStart: true, env })
-      : await TandemClient.connect(config, connection, { env });
+    const starts: StartConnection = workers
+      ? { connection: nativeConnection, eagerStart: true }
+      : { connection, eagerStart: false };
+    const client = await TandemClient.connect(config, starts.connection, {
+      eagerStart: starts.eagerStart,
+      env,
+    });
     started.push(() => client.close());
 
     let stopping: Promise<void> | undefined;
@@ -175,6 +190,7 @@ export async function startLocalSystem(options: LocalSystemOptions): Promise<Loc
       client,
       connection,
       nativeConnection,
+      starts,
       ...(server && { server }),
       ...(workers && { workers }),
       startWorkers,

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import {
   fastify,
   type FastifyBaseLogger,
@@ -39,8 +39,16 @@ function deliveryIdOfRequest(request: FastifyRequest): string | undefined {
 /** Options of {@link createGateway}. */
 export interface GatewayOptions {
   config: TandemConfig;
-  /** A client connection to Temporal; the gateway does not close it. */
-  connection: Connection;
+  /**
+   * A connection to Temporal, which the gateway does not close: a client's, or the
+   * `NativeConnection` of workers in this process.
+   */
+  connection: ConnectionLike;
+  /**
+   * Start runs with Eager Workflow Start: only worth it over the `NativeConnection` of workers of
+   * the workflow's task queue in this process (`tandem dev`), which then run the first task.
+   */
+  eagerStart?: boolean;
   /**
    * Accepted API keys; none lets every request in (allowed on a loopback address only). A plain
    * string is a key of every scope.
@@ -105,6 +113,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const uiToken = codecUiToken(config, env);
   const client = await TandemClient.connect(config, options.connection, {
     env,
+    eagerStart: options.eagerStart ?? false,
     ...(options.deadlines && { deadlines: options.deadlines }),
   });
   // The method and path of each request only (never headers); the UI's codec path carries its

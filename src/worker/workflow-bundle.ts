@@ -84,14 +84,17 @@ export async function bundleWorkflows(workflowsPath: string, encrypting: boolean
     workflowsPath,
     workflowInterceptorModules: [TRACING_INTERCEPTORS_PATH],
     ...(encrypting && { failureConverterPath: FAILURE_CONVERTER_PATH }),
-    logger: {
-      log: () => undefined,
-      trace: () => undefined,
-      debug: () => undefined,
-      info: () => undefined,
-      warn: () => undefined,
-      error: (message) => console.error(message),
-    },
+    logger: BUNDLER_LOGGER,
   });
   return code;
 }
+
+/** The bundler's logger that prints its errors only. */
+export const BUNDLER_LOGGER = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message: string) => console.error(message),
+};

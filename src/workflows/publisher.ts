@@ -16,11 +16,14 @@ import { cut, detailsMarkdown } from './view';
 const REFUSALS_SHOWN = 5;
 
 /**
- * Where a delivery's state shows beyond the status query: the memo (`STATE_MEMO`, for reads that
- * need no worker), the held legs in searches (`TandemHolds`) and the UI details at the end of the
- * workflow task, coalesced, and none when nothing changed; the status in searches
- * (`TandemStatus`) at once. Only the
- * delivery's record drives it, from its transitions.
+ * Where a delivery's state shows beyond the status query: the UI details at the end of every
+ * workflow task that changed it (they cost no history); the memo (`STATE_MEMO`, for reads that
+ * need no worker) at the end, and at the end of every task that changed it once a failure or an
+ * operator made the run one to watch; the held legs in searches (`TandemHolds`) when they
+ * change, which only a failure or a pause does; the status in searches (`TandemStatus`) at
+ * once, when it changes. A run that goes well writes its memo and search attributes at start
+ * (the client) and at the end only: its progress (legs in flight, succeeded) would cost history
+ * on every delivery and serve no operator. Only the delivery's record drives it, from its transitions.
  */
 export class StatePublisher {
   /** The newest refused signals, with why: shown in the UI's details only, never kept. */
@@ -31,6 +34,8 @@ export class StatePublisher {
   private holds: readonly string[] = [];
   private published: string | undefined;
   private dirty = false;
+  /** Set by the first change a read with no worker must show: every change is kept from then. */
+  private watched = false;
   /**
    * The trace the run was started in, shown in its details so the UI leads to it. Read from the
    * memo the run started with (its start event), which replays the same.
@@ -55,14 +60,14 @@ export class StatePublisher {
         { key: TandemTargets, value: [...targets] },
       ]);
     }
-    this.changed();
+    this.progressed();
     // Conditions are checked once the task's other code has run (its microtasks drained), so
     // this publishes the changes of a workflow task together, at its end. Shielded: it keeps
     // publishing while a cancelled run undoes its legs.
     void CancellationScope.nonCancellable(async () => {
       for (;;) {
         await condition(() => this.dirty);
-        this.publish();
+        this.show();
       }
     });
   }
@@ -86,13 +91,31 @@ export class StatePublisher {
     setCurrentDetails(detailsMarkdown(this.state(), this.refusals, this.traceId));
   }
 
-  /** Marks the state changed: it is published once the task's other changes are made. */
+  /**
+   * Marks the state changed by a failure or an operator, which reads with no worker must show:
+   * it is published, memo included, once the task's other changes are made, and so is every
+   * later change.
+   */
   changed(): void {
+    this.watched = true;
     this.dirty = true;
   }
 
-  /** Publishes the state now (the run's end publishes with it). */
+  /**
+   * Marks the state changed by the happy path's progress (a leg in flight, a leg succeeded): the
+   * query and the details show it; the memo does only once the run is watched, or at its end.
+   */
+  progressed(): void {
+    this.dirty = true;
+  }
+
+  /** Publishes the state now, memo included (the run's end publishes with it). */
   publish(): void {
+    this.watched = true;
+    this.show();
+  }
+
+  private show(): void {
     this.dirty = false;
     const state = this.state();
     setCurrentDetails(detailsMarkdown(state, this.refusals, this.traceId));
@@ -101,6 +124,7 @@ export class StatePublisher {
       upsertSearchAttributes([{ key: TandemHolds, value: holds }]);
       this.holds = holds;
     }
+    if (!this.watched) return;
     const json = JSON.stringify(state);
     if (json === this.published) return;
     this.published = json;

@@ -20,8 +20,8 @@ const nowIso = () => new Date().toISOString();
 /**
  * Everything a delivery run knows. It is the one owner of the run's state: other modules read
  * it (getters, {@link snapshot}) and change it only through the named transitions below, each
- * of which reaches the status query at once and is published (memo, UI details, `TandemStatus`)
- * by its {@link StatePublisher}. Methods over a reducer: each transition also drives a live
+ * of which reaches the status query at once and is published (UI details; memo and
+ * `TandemStatus` when reads with no worker must show it) by its {@link StatePublisher}. Methods over a reducer: each transition also drives a live
  * clock or a command whose place in the task a replay checks, kept next to the change it goes with.
  */
 export class DeliveryRecord {
@@ -282,7 +282,10 @@ export class DeliveryRecord {
 
   private setLeg(entry: LegEntry, status: LegStatus): void {
     entry.state.status = status;
-    this.publisher.changed();
+    // A leg going in flight or succeeding is the happy path's progress; any other status comes
+    // from a failure, a stop or an operator, which reads with no worker must show.
+    if (status === 'in_flight' || status === 'succeeded') this.publisher.progressed();
+    else this.publisher.changed();
   }
 
   private setStatus(status: DeliveryStatus): void {

@@ -1,4 +1,7 @@
+import { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../../src/contract/contracts';
 import { DeliveryConflictError } from '../../src/contract/errors';
 import { historyText, recordHistory } from '../support/history';
 import { INVENTORY_TOKEN, startSystem, type System } from '../support/system';
@@ -33,6 +36,31 @@ describe('a delivery to two APIs', () => {
     // delivery took about the slower leg, not the sum.
     expect(shipping!.at).toBeLessThan(inventory!.answeredAt!);
     expect(inventory!.at).toBeLessThan(shipping!.answeredAt!);
+  });
+
+  it('writes its memo and search attributes once, at the end, when every leg succeeds at once', async () => {
+    const { EventType } = temporal.api.enums.v1;
+    const id = system.newId();
+
+    await system.client.start({ id, targets: ['inventory', 'shipping'], payload: {} });
+    expect((await system.client.result(id)).status).toBe('completed');
+
+    const history = await new Client({ connection: system.connection }).workflow
+      .getHandle(workflowIdFor(id))
+      .fetchHistory();
+    const events = history.events ?? [];
+    const tasks = /^EVENT_TYPE_(WORKFLOW|ACTIVITY)_TASK_/;
+    const others = events
+      .map((event) => EventType[event.eventType!])
+      .filter((type) => !tasks.test(type));
+    expect(others).toEqual([
+      'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED',
+      'EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
+      'EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED',
+      'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+    // The first task, and one task per answer at most (the two answers may share one).
+    expect(events.length).toBeLessThanOrEqual(19);
   });
 
   it('sends the payload as JSON with the contract headers', async () => {

@@ -6,6 +6,7 @@ import { TandemClient } from '../../src/client/client';
 import { parseConfig } from '../../src/contract/config/load';
 import { targetTaskQueue, workflowIdFor } from '../../src/contract/contracts';
 import { demoConfigDocument } from '../../src/demo/config';
+import { createGateway } from '../../src/gateway/server';
 import { startSystem, withWorkers, type System } from '../support/system';
 
 const { EventType } = temporal.api.enums.v1;
@@ -83,6 +84,33 @@ describe('the fast path', () => {
       expect(await accepted(fast)).toBe(true);
       expect(await accepted(slow)).toBe(false);
     } finally {
+      await system.stop();
+    }
+  });
+
+  it('hands the first workflow task of a gateway start straight to the workers in its process, as tandem dev runs it', async () => {
+    const system = await startSystem();
+    const key = 'fast-path-key-0123456789';
+    const gateway = await createGateway({
+      config: system.config,
+      ...system.starts,
+      apiKeys: [key],
+    });
+    try {
+      const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
+      const id = system.newId();
+      const answer = await fetch(`${url}/v1/deliveries`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ id, targets: ['inventory', 'shipping'], payload: {} }),
+      });
+      expect(answer.status).toBe(202);
+
+      expect((await system.client.result(id)).status).toBe('completed');
+      const [started] = await events(system, id);
+      expect(started!.workflowExecutionStartedEventAttributes!.eagerExecutionAccepted).toBe(true);
+    } finally {
+      await gateway.close();
       await system.stop();
     }
   });

@@ -79,14 +79,14 @@ describe('operators steering a running delivery, through updates and stock-CLI s
   });
 
   it('holds a paused leg past its backoff, shows it paused with who and why and its deadline suspended, and attempts once resumed by signal', async () => {
-    const { client, mocks, deliver, until, connection, memo } = await start({
+    const { client, mocks, deliver, until, live, connection, memo } = await start({
       a: { retry: { initialInterval: '300ms', maximumInterval: '300ms', deadline: '30s' } },
     });
     const first = mocks.gate();
     const second = mocks.gate();
     mocks.script('deliver', 'a', first.step, second.step);
     const id = await deliver(['a']);
-    await until(id, (s) => leg(s, 'a').status === 'in_flight');
+    await live(id, (s) => leg(s, 'a').status === 'in_flight');
 
     const done = await update(id, 'pause', {
       leg: 'a',
@@ -141,15 +141,12 @@ describe('operators steering a running delivery, through updates and stock-CLI s
   });
 
   it('keeps a pause of every leg across a workflow worker restart, and a resume update resumes them all', async () => {
-    const { client, mocks, deliver, until, connection, stopWorkflows, restartWorkflows } =
+    const { client, mocks, deliver, until, live, connection, stopWorkflows, restartWorkflows } =
       await start({ a: { retry: { initialInterval: '300ms', maximumInterval: '300ms' } }, b: {} });
     const onTheWire = mocks.gate();
     mocks.script('deliver', 'a', onTheWire.step, answer(201));
     const id = await deliver(['a', 'b']);
-    await until(
-      id,
-      (s) => leg(s, 'a').status === 'in_flight' && leg(s, 'b').status === 'succeeded',
-    );
+    await live(id, (s) => leg(s, 'a').status === 'in_flight' && leg(s, 'b').status === 'succeeded');
 
     await stockSignal(id, 'pause', '{"by":"dave","note":"every target is down"}');
     const paused = await until(id, (s) => s.status === 'paused');
@@ -182,13 +179,13 @@ describe('operators steering a running delivery, through updates and stock-CLI s
   });
 
   it('lets a leg wait out a Retry-After past its deadline once an extendDeadline update gave it time', async () => {
-    const { client, mocks, deliver, until, connection } = await start({
+    const { client, mocks, deliver, live, connection } = await start({
       a: { retry: { deadline: '3s' } },
     });
     const onTheWire = mocks.gate();
     mocks.script('deliver', 'a', onTheWire.step, answer(201));
     const id = await deliver(['a']);
-    const inFlight = await until(id, (s) => leg(s, 'a').status === 'in_flight');
+    const inFlight = await live(id, (s) => leg(s, 'a').status === 'in_flight');
     const deadline = Date.parse(leg(inFlight, 'a').deadlineAt!);
 
     const done = await update(id, 'extendDeadline', { leg: 'a', duration: '1m', by: 'erin' });

@@ -9,6 +9,7 @@ import type { TandemConfig } from '../../src/contract/config/schema';
 import {
   DELIVERY_WORKFLOW,
   STATE_MEMO,
+  statusQuery,
   targetTaskQueue,
   workflowIdFor,
   type DeliveryState,
@@ -87,12 +88,17 @@ export interface MockedDeliveries {
     payload?: unknown,
     options?: { historyBudgetBytes?: number },
   ) => Promise<string>;
-  /** Polls the status query until `ready` holds for the state. */
+  /**
+   * Polls the state as `tandem status` reads it (the memo, with no worker) until `ready` holds.
+   * A run going well keeps its progress out of the memo: wait on that with {@link live}.
+   */
   until: (
     id: string,
     ready: (state: DeliveryState) => boolean,
     timeoutMs?: number,
   ) => Promise<DeliveryState>;
+  /** Polls the status query (live code, no caller identities) until `ready` holds. */
+  live: (id: string, ready: (state: DeliveryState) => boolean) => Promise<DeliveryState>;
   /** The state the run keeps in its memo, as `describe` (with no worker) returns it. */
   memo: (id: string) => Promise<DeliveryState | undefined>;
   /** Stops the worker of one target and waits until it has stopped: no new attempt is taken. */
@@ -186,6 +192,16 @@ export async function startMockedDeliveries(
         message: (state) =>
           `Delivery "${id}" never reached the expected state: ${JSON.stringify(state)}`,
       }),
+    live: (id, ready) =>
+      until(
+        () => new Client({ connection }).workflow.getHandle(workflowIdFor(id)).query(statusQuery),
+        ready,
+        {
+          intervalMs: 50,
+          message: (state) =>
+            `Delivery "${id}" never reached the expected state: ${JSON.stringify(state)}`,
+        },
+      ),
     async stopServing(target) {
       if (!served.includes(target)) throw new Error(`No worker serves target "${target}".`);
       // Workers are the workflow worker first, then one per served target in order.

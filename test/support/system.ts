@@ -98,6 +98,7 @@ export async function startSystem(
     client: system.client,
     connection: system.connection,
     nativeConnection: system.nativeConnection,
+    starts: system.starts,
     startWorkers: (extra, concurrencyPerTarget) =>
       system.startWorkers(workerOptions(extra, concurrencyPerTarget)),
     async writeConfigFile() {

@@ -15,13 +15,16 @@ function depthOf(text: string): number {
 }
 
 describe('the hostile bench row', () => {
-  it('is part of the standard matrix, through the gateway at a steady rate, and runs alone with --only hostile', () => {
-    const standard = rowsFor(parseBenchArgs([])).filter((row) => row.kind === 'hostile');
+  it('is part of the standard matrix, through the gateway at a steady rate quiet then flooded, and runs alone with --only hostile', () => {
+    const standard = rowsFor(parseBenchArgs([])).filter((row) => row.name.includes('hostile'));
     const rows = rowsFor(parseBenchArgs(['--only', 'hostile']));
 
-    expect(standard).toHaveLength(1);
     expect(rows).toEqual(standard);
-    expect(rows[0]).toMatchObject({ ratePerSecond: 10, setup: { starter: 'gateway' } });
+    expect(rows.map((row) => [row.kind, row.ratePerSecond, row.setup])).toEqual([
+      ['open', 10, { starter: 'gateway' }],
+      ['open', 10, { starter: 'gateway', flooded: true }],
+    ]);
+    expect(rows[1]!.name).toBe(`${rows[0]!.name} flooded`);
   });
 
   it('floods with 1 MiB requests of wide objects nested just under the depth limit', () => {
