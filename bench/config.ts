@@ -52,7 +52,7 @@ export function benchConfigDocument(
 /** The document's type, for the processes that receive it as JSON. */
 export type BenchConfigDocument = ReturnType<typeof benchConfigDocument>;
 
-/** The payload of the bench's delivery `id`, the same on both sides of a row. */
-export function payloadFor(id: string) {
-  return { orderId: id, sku: 'BENCH-1', qty: 1 };
+/** The bench's delivery `id` to `targets`, the same request on every side of a row. */
+export function deliveryFor(id: string, targets: string[]) {
+  return { id, targets, payload: { orderId: id, sku: 'BENCH-1', qty: 1 } };
 }

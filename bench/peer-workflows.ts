@@ -5,6 +5,7 @@
  * another leg failed, nothing else), and the floor (the cheapest workflow the server can run).
  */
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { DeliveryRequest } from '../src/contract/contracts';
 import type { PeerActivities } from './peer-activities';
 
 const { create, undo } = proxyActivities<PeerActivities>({
@@ -13,13 +14,7 @@ const { create, undo } = proxyActivities<PeerActivities>({
   retry: { initialInterval: '200ms', maximumAttempts: 2 },
 });
 
-export interface SagaInput {
-  id: string;
-  targets: string[];
-  payload: unknown;
-}
-
-export async function handWrittenSaga({ id, targets, payload }: SagaInput): Promise<void> {
+export async function handWrittenSaga({ id, targets, payload }: DeliveryRequest): Promise<void> {
   const results = await Promise.allSettled(targets.map((t) => create(t, id, payload)));
   if (results.every((result) => result.status === 'fulfilled')) return;
   const undos = results.flatMap((result, i) =>

@@ -11,7 +11,7 @@ import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { Agent, request, type Dispatcher } from 'undici';
 import { workflowIdFor } from '../src/contract/contracts';
-import { LEG_TARGETS, PEER_TASK_QUEUE, payloadFor } from './config';
+import { deliveryFor, LEG_TARGETS, PEER_TASK_QUEUE } from './config';
 import { startFlood } from './flood';
 import { driveAtRate, driveLanes, percentiles, type Deliver, type Drive } from './drive';
 import type { RowSpec } from './matrix';
@@ -20,34 +20,33 @@ import { counterDelta, readServerCounters } from './server';
 import { GATEWAY_KEY, FLOOD_KEY, type Running } from './system';
 import { createPeerActivities } from './peer-activities';
 
-export type RunReport = Awaited<ReturnType<typeof side>>['report'];
+export type RunReport = Awaited<ReturnType<typeof side>>;
 export type RowReport = Awaited<ReturnType<typeof runRow>>;
 /** A row's runs: Tandem, then the peers its figures are read against. */
 export type Runs = [tandem: RunReport, bare: RunReport, saga?: RunReport, floor?: RunReport];
+/** Sends one side's delivery, the same request (legs, payload) on every side of a row. */
+type Send = (delivery: ReturnType<typeof deliveryFor>) => ReturnType<Deliver>;
 
 export function runRow(running: Running, spec: RowSpec, log: (line: string) => void) {
   return withRow(running, spec, async (agent, loadAverage1m) => {
-    const flooding = spec.setup.flooded
-      ? await startFlood(running.gateway!.url, FLOOD_KEY)
-      : undefined;
-    const bare = await side(running, spec, 'baseline', baselineDeliver(running, spec, agent), log);
-    const peer = (workflow: PeerWorkflow) => peerDeliver(running, spec, workflow);
-    const saga = await side(running, spec, 'saga', peer('handWrittenSaga'), log, peerWorkflowId);
-    const floor = await side(running, spec, 'floor', peer('floor'), log, peerWorkflowId);
+    const flooding = spec.setup.flooded && (await startFlood(running.gateway!.url, FLOOD_KEY));
+    const row = { running, spec, log };
+    const bare = await side(row, 'baseline', baselineDeliver(running, agent));
+    const saga = await side(row, 'saga', peerDeliver(running, 'handWrittenSaga'), peerWorkflowId);
+    const floor = await side(row, 'floor', peerDeliver(running, 'floor'), peerWorkflowId);
     const rss = watchRss(running.worker.pid);
     const gatewayRss = running.gateway && watchRss(running.gateway.pid);
     const before = await readServerCounters(running.server.metricsUrl);
-    const deliver = tandemDeliver(running, spec, agent);
-    const tandem = await side(running, spec, 'tandem', deliver, log, workflowIdFor);
+    const tandem = await side(row, 'tandem', tandemDeliver(running, spec, agent), workflowIdFor);
     const after = await readServerCounters(running.server.metricsUrl);
-    const flood = await flooding?.stop();
+    const flood = flooding && (await flooding.stop());
     const { name, concurrency, latencyMs, legs, setup } = spec;
     return {
       /** `loadAverage1m`: the 1-minute load average when the row began. */
       ...{ name, concurrency, latencyMs, legs, setup, loadAverage1m },
-      runs: [tandem.report, bare.report, saga.report, floor.report] as Runs,
+      runs: [tandem, bare, saga, floor] as Runs,
       /** Per Tandem delivery: tasks handed out by matching, eager starts and dispatches. */
-      serverPerDelivery: counterDelta(after, before, Math.max(1, tandem.report.count)),
+      serverPerDelivery: counterDelta(after, before, Math.max(1, tandem.count)),
       workerRssPeakBytes: rss.stop(),
       gatewayRssPeakBytes: gatewayRss?.stop(),
       /** What the flood sent all through a flooded row, and its answers. */
@@ -75,27 +74,24 @@ export async function withRow<T>(
   }
 }
 
-/** A few deliveries before measuring; a failure here is a broken setup, so it stops the bench. */
-export async function warmUp(what: string, deliver: Deliver, concurrency: number, count: number) {
-  const { failures } = await driveLanes(deliver, { concurrency, count });
-  if (failures.length > 0) throw new Error(`${what}: the warm-up failed: ${failures[0]}`);
-}
-
 /**
  * One side of a row: warmed up, then driven at the row's load. `workflowId` (a run's id from the
  * driver's id) makes it a side run by Temporal: the server's, worker's and gateway's CPU count,
  * and the history of its last runs is read.
  */
 async function side(
-  running: Running,
-  spec: RowSpec,
+  { running, spec, log }: { running: Running; spec: RowSpec; log: (line: string) => void },
   name: 'tandem' | 'baseline' | 'saga' | 'floor',
-  deliver: Deliver,
-  log: (line: string) => void,
+  send: Send,
   workflowId?: (id: string) => string,
 ) {
-  const warmUpLanes = Math.min(50, Math.max(1, spec.concurrency));
-  await warmUp(`${spec.name}, ${name}`, deliver, warmUpLanes, Math.max(warmUpLanes, 5));
+  const deliver: Deliver = (id) => send(deliveryFor(id, LEG_TARGETS.slice(0, spec.legs)));
+  // A few deliveries before measuring; a failure here is a broken setup, so it stops the bench.
+  const lanes = Math.min(50, Math.max(1, spec.concurrency));
+  const warm = await driveLanes(deliver, { concurrency: lanes, count: Math.max(lanes, 5) });
+  if (warm.failures.length > 0) {
+    throw new Error(`${spec.name}, ${name}: the warm-up failed: ${warm.failures[0]}`);
+  }
   await targets(running, 'GET', '/_log');
   log(`${spec.name}: ${name}…`);
   const pids: Record<string, number> = {
@@ -109,19 +105,16 @@ async function side(
   const cpu = () => Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)] as const);
   const cpuBefore = new Map(cpu());
   const driverBefore = process.cpuUsage();
+  const durationMs = spec.durationMs ?? spec.capMs;
   const drive =
     spec.kind === 'open'
-      ? await driveAtRate(deliver, { ratePerSecond: rateOf(spec), durationMs: spec.durationMs! })
-      : await driveLanes(deliver, {
-          concurrency: spec.concurrency,
-          count: spec.deliveries,
-          durationMs: spec.durationMs ?? spec.capMs,
-        });
+      ? await driveAtRate(deliver, { ratePerSecond: spec.ratePerSecond!, durationMs: durationMs! })
+      : await driveLanes(deliver, { ...spec, count: spec.deliveries, durationMs });
   const driver = process.cpuUsage(driverBefore);
   const count = Math.max(1, drive.samples.length);
   const { p50, p95, p99 } = percentiles(drive.samples.map((s) => s.ms));
   const targetsLog = (await targets(running, 'GET', '/_log')) as Record<string, [number, number]>;
-  const report = {
+  return {
     name,
     count: drive.samples.length,
     wallMs: drive.wallMs,
@@ -135,27 +128,14 @@ async function side(
     } as Record<string, number>,
     /** Through the gateway: how long the 202 took. */
     ...(drive.accepted.length > 0 && { acceptedMs: percentiles(drive.accepted) }),
-    ...(workflowId && {
-      history: await historyCost(
-        running.temporal,
-        drive.samples.slice(-5).map((s) => workflowId(s.id)),
-      ),
-    }),
+    ...(workflowId && { history: await historyCost(running.temporal, drive, workflowId) }),
   };
-  return { drive, report };
-}
-
-export function rateOf(spec: RowSpec): number {
-  if (spec.ratePerSecond === undefined) throw new Error(`${spec.name}: give the row a rate`);
-  return spec.ratePerSecond;
 }
 
 /** A call to the targets' control routes: the latency to answer with, and their log. */
 async function targets(running: Running, method: 'PUT' | 'GET', route: string, body?: object) {
-  const answer = await request(`${running.targets.ready.url}${route}`, {
-    method,
-    ...(body && { body: JSON.stringify(body) }),
-  });
+  const url = `${running.targets.ready.url}${route}`;
+  const answer = await request(url, { method, body: body && JSON.stringify(body) });
   return method === 'GET' ? answer.body.json() : answer.body.dump();
 }
 
@@ -175,10 +155,11 @@ function phases(drive: Drive, log: Record<string, [number, number]>) {
 
 const COMPLETED_TASK = temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED;
 
-async function historyCost(client: Client, workflowIds: readonly string[]) {
+/** What the drive's last five runs left in history, on average. */
+async function historyCost(client: Client, drive: Drive, workflowId: (id: string) => string) {
   const costs = await Promise.all(
-    workflowIds.map(async (workflowId) => {
-      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    drive.samples.slice(-5).map(async ({ id }) => {
+      const history = await client.workflow.getHandle(workflowId(id)).fetchHistory();
       const events = history.events ?? [];
       return {
         events: events.length,
@@ -210,11 +191,9 @@ async function post(agent: Dispatcher, url: string, status: number, body: object
  * The baseline: every leg's POST at once with `Promise.allSettled`, made by the hand-written
  * saga's activities called directly, with no Temporal.
  */
-function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
+function baselineDeliver(running: Running, agent: Dispatcher): Send {
   const activities = createPeerActivities(running.document, agent);
-  const targets = LEG_TARGETS.slice(0, spec.legs);
-  return async (id) => {
-    const payload = payloadFor(id);
+  return async ({ id, targets, payload }) => {
     const results = await Promise.allSettled(targets.map((t) => activities.create(t, id, payload)));
     const failed = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason)] : []));
     if (failed.length > 0) throw new Error(`Delivery ${id} failed: ${failed.join('; ')}`);
@@ -223,22 +202,16 @@ function baselineDeliver(running: Running, spec: RowSpec, agent: Dispatcher): De
 
 /** The id of a peer's run (`peer-workflows.ts`) for the driver's delivery id. */
 const peerWorkflowId = (id: string) => `peer-${id}`;
-type PeerWorkflow = 'handWrittenSaga' | 'floor';
 
 /**
  * A run of a peer, started as a samples-style `client.ts` does, by a client in the driver
  * (whatever the row's way in: Eager Workflow Start is not a feature of the saga a user writes).
  */
-function peerDeliver(running: Running, spec: RowSpec, workflow: PeerWorkflow): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
-  return async (id) => {
-    const args = workflow === 'floor' ? [] : [{ id, targets, payload: payloadFor(id) }];
-    const workflowId = peerWorkflowId(id);
-    await running.temporal.workflow.execute(workflow, {
-      taskQueue: PEER_TASK_QUEUE,
-      workflowId,
-      args,
-    });
+function peerDeliver(running: Running, workflow: 'handWrittenSaga' | 'floor'): Send {
+  return async (delivery) => {
+    const args = workflow === 'floor' ? [] : [delivery];
+    const options = { taskQueue: PEER_TASK_QUEUE, workflowId: peerWorkflowId(delivery.id), args };
+    await running.temporal.workflow.execute(workflow, options);
   };
 }
 
@@ -246,12 +219,11 @@ function peerDeliver(running: Running, spec: RowSpec, workflow: PeerWorkflow): D
  * A Tandem delivery through the row's way in: a client in the driver, the app hosting the workers
  * (which waits for the end itself), or the gateway (its 202 timed). Throws unless it completed.
  */
-export function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Deliver {
-  const targets = LEG_TARGETS.slice(0, spec.legs);
+function tandemDeliver(running: Running, spec: RowSpec, agent: Dispatcher): Send {
   const { starter } = spec.setup;
   const authorization = `Bearer ${GATEWAY_KEY}`;
-  return async (id) => {
-    const delivery = { id, targets, payload: payloadFor(id) };
+  return async (delivery) => {
+    const { id } = delivery;
     const began = performance.now();
     let acceptedMs: number | undefined;
     if (starter === 'gateway') {

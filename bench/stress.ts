@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '../src/cluster/processes';
-import { PARKING_TARGETS, payloadFor } from './config';
+import { deliveryFor, PARKING_TARGETS } from './config';
 import { driveLanes } from './drive';
 import type { RowSpec } from './matrix';
 import { rssBytes } from './processes';
@@ -22,13 +22,11 @@ export function runParked(running: Running, spec: RowSpec, log: (line: string) =
     const workerRssBeforeBytes = rssBytes(running.worker.pid);
     const began = Date.now();
     log(`${spec.name}: starting up to ${asked} deliveries that park…`);
-    const targets = [...PARKING_TARGETS];
     const start = async (id: string) => {
-      await running.client.start({ id: `${batch}-${id}`, targets, payload: payloadFor(id) });
+      await running.client.start(deliveryFor(`${batch}-${id}`, [...PARKING_TARGETS]));
     };
     // Fewer than asked are started when the time cap passes first.
-    const { concurrency, capMs } = spec;
-    const started = await driveLanes(start, { concurrency, count: asked, durationMs: capMs });
+    const started = await driveLanes(start, { ...spec, count: asked, durationMs: spec.capMs });
     const query = `WorkflowId STARTS_WITH "delivery-${batch}" AND TandemStatus = "needs_attention"`;
     const failures = [...started.failures];
     let parked = 0;
