@@ -60,58 +60,38 @@ export function table<T>(columns: readonly Column<T>[], items: readonly T[], sty
 }
 
 /** A titled table, and the lines under it: in Markdown a blank line parts them from the table. */
-function titled<T>(
-  title: string,
-  columns: Column<T>[],
-  items: readonly T[],
-  style: Style,
-  note = '',
-) {
+function titled(title: string, table: string[], style: Style, note = '') {
   const gap = style === 'markdown' ? [''] : [];
-  return [title, ...gap, ...table(columns, items, style), ...(note ? [...gap, note] : [])];
+  return [title, ...gap, ...table, ...(note ? [...gap, note] : [])];
 }
 
 /** A figure of one run: deliveries per second, a latency, CPU-ms or history per delivery. */
 type Figure = (run: RunReport) => number | undefined;
 
-const perSecond: Figure = (run) => run.perSecond;
-const p50: Figure = (run) => run.p50Ms;
-const p99: Figure = (run) => run.p99Ms;
 /** CPU-ms per delivery of every process the run's side counts (the bare one: driver, targets). */
 const cpuTotal: Figure = (run) => Object.values(run.cpuMsPerDelivery).reduce((a, b) => a + b, 0);
-const events: Figure = (run) => run.history?.events;
 
 /** Where each run sits in a row's runs. */
 const RUN = { tandem: 0, bare: 1, saga: 2, floor: 3 } as const;
-type Who = keyof typeof RUN;
-type Peer = Exclude<Who, 'tandem'>;
+type Peer = 'bare' | 'saga';
 
-/** A run's figure; none where the row has no such run (a report from before the peers). */
-function read(row: RowReport, who: Who, figure: Figure): number | undefined {
+/** A run's figure; `NaN` (a `–`) where the row has no such run (a report from before the peers). */
+const read = (who: keyof typeof RUN, figure: Figure) => (row: RowReport) => {
   const run = row.runs[RUN[who]];
-  return run && figure(run);
-}
+  return (run && figure(run)) ?? NaN;
+};
 
 /**
  * Tandem's figure, its ratio to each of `peers`', and the floor's figure beside them: `p50 ms`,
  * `p50 × bare`, `p50 × saga`, `floor p50 ms`.
  */
 function withPeers(name: string, unit: string, figure: Figure, peers: Peer[], digits = 1) {
-  const ratio = (peer: Peer) =>
-    column<RowReport>(
-      `${name} × ${peer}`,
-      (row) => (read(row, 'tandem', figure) ?? NaN) / (read(row, peer, figure) ?? NaN),
-      2,
-    );
-  const floor = column<RowReport>(
-    `floor ${name}${unit}`,
-    (row) => read(row, 'floor', figure),
-    digits,
-  );
+  const tandem = read('tandem', figure);
+  const ratio = (peer: Peer) => (row: RowReport) => tandem(row) / read(peer, figure)(row);
   return [
-    column<RowReport>(`${name}${unit}`, (row) => read(row, 'tandem', figure), digits),
-    ...peers.map(ratio),
-    floor,
+    column(`${name}${unit}`, tandem, digits),
+    ...peers.map((peer) => column(`${name} × ${peer}`, ratio(peer), 2)),
+    column(`floor ${name}${unit}`, read('floor', figure), digits),
   ];
 }
 
@@ -123,9 +103,9 @@ const cpu = (process: string) =>
 export const LATENCY_COLUMNS: Column<RowReport>[] = [
   ROW,
   column('n', (row) => String(row.runs[0].count)),
-  ...withPeers('deliveries/s', '', perSecond, ['bare', 'saga']),
-  ...withPeers('p50', ' ms', p50, ['bare', 'saga']),
-  ...withPeers('p99', ' ms', p99, ['bare', 'saga']),
+  ...withPeers('deliveries/s', '', (run) => run.perSecond, ['bare', 'saga']),
+  ...withPeers('p50', ' ms', (run) => run.p50Ms, ['bare', 'saga']),
+  ...withPeers('p99', ' ms', (run) => run.p99Ms, ['bare', 'saga']),
   column('202 p50/p99 ms', ({ runs: [{ acceptedMs: a }] }) =>
     a ? `${fixed(a.p50)} / ${fixed(a.p99)}` : '',
   ),
@@ -140,7 +120,7 @@ const COST_COLUMNS: Column<RowReport>[] = [
   ROW,
   ...['server', 'worker', 'gateway', 'driver', 'targets'].map(cpu),
   ...withPeers('CPU-ms', '', cpuTotal, ['bare', 'saga'], 2),
-  ...withPeers('events', '', events, ['saga'], 0),
+  ...withPeers('events', '', (run) => run.history?.events, ['saga'], 0),
   column('bytes', (row) => row.runs[0].history?.bytes, 0),
   column('WFT', (row) => row.runs[0].history?.workflowTasks),
   column('matching tasks', (row) => row.serverPerDelivery.poll_success),
@@ -177,8 +157,8 @@ export function formatReport(report: BenchReport, style: Style): string {
       `${host.cpus} CPUs (${host.model}), load average ${fixed(host.loadAverage1m, 2)} at start; ` +
         `${fixed(report.durationS, 0)} s in all; against the Temporal dev server`,
     ],
-    titled(LATENCY_TITLE, LATENCY_COLUMNS, rows, style),
-    titled(COST_TITLE, COST_COLUMNS, rows, style, COST_NOTE),
+    titled(LATENCY_TITLE, table(LATENCY_COLUMNS, rows, style), style),
+    titled(COST_TITLE, table(COST_COLUMNS, rows, style), style, COST_NOTE),
   ];
   const flooded = floodLines(rows);
   if (flooded.length > 0) sections.push(flooded);
