@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseBenchArgs, rowsFor } from './options';
 import { formatReport, type BenchReport } from './columns';
+import { runMain } from './processes';
 import { runRow } from './row';
 import { runParked } from './stress';
 import { startSystem } from './system';
@@ -58,7 +59,4 @@ async function main(): Promise<void> {
   if (failures.length > 0) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { killGroup, stopGroup } from '../src/cluster/processes';
 import { findProjectRoot, LOOPBACK } from '../src/host/machine';
 
-export const ROOT = findProjectRoot(__dirname);
+const ROOT = findProjectRoot(__dirname);
 /** Kernel clock ticks per second (`getconf CLK_TCK`): 100 on every Linux the bench runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
 const READY = 'bench-ready ';
@@ -49,8 +49,7 @@ export async function startChild<Ready>(
         resolve((line.startsWith(READY) ? JSON.parse(line.slice(READY.length)) : line) as Ready);
       }
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    for (const stream of [child.stdout, child.stderr]) stream.on('data', onData);
   });
   try {
     return { pid, ready: await ready, output: () => output, stop: () => stopGroup(pid) };
@@ -60,6 +59,14 @@ export async function startChild<Ready>(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs a script's `main`; a failure is printed and exits with status 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
 }
 
 /** The child's side of {@link startChild}: says it is ready, with what it offers. */

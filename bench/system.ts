@@ -19,7 +19,7 @@ import { workflowsPath } from '../src/worker/worker';
 import { BUNDLER_LOGGER, bundleWorkflows } from '../src/worker/workflow-bundle';
 import { BENCH_ENV, benchConfigDocument } from './config';
 import type { Setup } from './matrix';
-import { startChild, ROOT, type Child } from './processes';
+import { startChild, type Child } from './processes';
 import type { WorkerProcessOptions } from './worker-main';
 
 const PEER_WORKFLOWS = path.join(__dirname, 'peer-workflows.ts');
@@ -36,10 +36,18 @@ export type BenchSystem = Awaited<ReturnType<typeof startSystem>>;
 export type Running = Awaited<ReturnType<BenchSystem['prepare']>>;
 
 /**
- * Starts the dev server and the targets, and bundles the workflows once for every worker; the
+ * Bundles the workflows once for every worker, and starts the dev server and the targets; the
  * worker process and the gateway start as the rows' setups ask.
  */
 export async function startSystem(concurrencyPerTarget: number, log: (line: string) => void) {
+  log('Bundling the workflows (Tandem, its peers) once for every worker process…');
+  const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
+  const [bundle, peerBundle] = await Promise.all([
+    bundleWorkflows(workflowsPath, false),
+    bundleWorkflowCode({ workflowsPath: PEER_WORKFLOWS, logger: BUNDLER_LOGGER }),
+  ]);
+  await writeFile(path.join(dir, 'workflows.js'), bundle);
+  await writeFile(path.join(dir, 'peers.js'), peerBundle.code);
   const targets = await startChild<{ url: string }>('targets', ['bench/targets-main.ts']);
   log('Starting the Temporal dev server…');
   const server = await startServer(log).catch(async (error: unknown) => {
@@ -63,17 +71,6 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
       await targets.stop();
       await server.server.stop();
     })());
-  log('Bundling the workflows (Tandem, its peers) once for every worker process…');
-  const dir = await mkdtemp(path.join(tmpdir(), 'tandem-bench-'));
-  const bundles = await Promise.all([
-    bundleWorkflows(workflowsPath, false),
-    bundleWorkflowCode({ workflowsPath: PEER_WORKFLOWS, logger: BUNDLER_LOGGER }),
-  ]).catch(async (error: unknown) => {
-    await stop();
-    throw error;
-  });
-  await writeFile(path.join(dir, 'workflows.js'), bundles[0]);
-  await writeFile(path.join(dir, 'peers.js'), bundles[1].code);
 
   async function prepareNow({ starter, eagerStart = false, bulkhead = true, traced }: Setup) {
     const document = benchConfigDocument(targets.ready.url, { address, gatewayPort, bulkhead });
@@ -103,8 +100,8 @@ export async function startSystem(concurrencyPerTarget: number, log: (line: stri
       const keys = `${GATEWAY_KEY},flood:deliver:${FLOOD_KEY}`;
       const env = { TANDEM_CONFIG: file, TANDEM_API_KEYS: keys, ...BENCH_ENV, ...otel };
       const readyLine = /tandem gateway: listening on (\S+)/;
-      const main = path.join(ROOT, 'src/cli/main.ts');
-      const child = await startChild<string>('gateway', [main, 'gateway'], { env, readyLine });
+      const args = ['src/cli/main.ts', 'gateway'];
+      const child = await startChild<string>('gateway', args, { env, readyLine });
       return { ...child, url: readyLine.exec(child.ready)![1]! };
     });
     if (stopping) throw new Error('The bench is stopping');

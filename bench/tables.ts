@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { formatReport, type BenchReport } from './columns';
+import { runMain } from './processes';
 
 async function main(): Promise<void> {
   const [file] = process.argv.slice(2);
@@ -12,7 +13,4 @@ async function main(): Promise<void> {
   console.log(formatReport(report, 'markdown'));
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TANDEM_HEADERS } from '../src/contract/contracts';
-import { announceReady, serveJson, type JsonAnswer } from './processes';
+import { announceReady, runMain, serveJson, type JsonAnswer } from './processes';
 
 let latencyMs = 0;
 let nextId = 0;
@@ -49,7 +49,4 @@ async function main(): Promise<void> {
   announceReady({ url });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -15,7 +15,7 @@ import { startTracing } from '../src/telemetry/tracing';
 import { createWorkers } from '../src/worker/worker';
 import { BENCH_ENV, PEER_TASK_QUEUE, type BenchConfigDocument } from './config';
 import { createPeerActivities } from './peer-activities';
-import { announceReady, serveJson } from './processes';
+import { announceReady, runMain, serveJson } from './processes';
 
 export interface WorkerProcessOptions {
   document: BenchConfigDocument;
@@ -72,7 +72,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);
