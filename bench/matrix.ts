@@ -4,9 +4,6 @@
  * side by side in the same run.
  */
 
-/** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked (`stress.ts`). */
-export type Kind = 'closed' | 'open' | 'parked';
-
 /** How Tandem runs for a row: a change of setup restarts the processes it touches. */
 export interface Setup {
   /** Who starts Tandem deliveries: a client in the driver, an app hosting the workers, the gateway. */
@@ -26,7 +23,8 @@ export interface Setup {
  */
 export interface RowSpec {
   name: string;
-  kind: Kind;
+  /** How a row runs: closed or open loop (`row.ts`, `drive.ts`), or parked (`stress.ts`). */
+  kind: 'closed' | 'open' | 'parked';
   concurrency: number;
   ratePerSecond?: number;
   latencyMs: number;
