@@ -2,13 +2,19 @@
  * `docs/actions.md`: the operator actions, one row each, written from the action table so the
  * page cannot drift from what the run, the gateway and the CLI do.
  */
-import { BY_FIELD, fieldLimits, type ActionField } from '../../src/contract/action-spec';
+import {
+  actionPath,
+  BY_FIELD,
+  fieldLimits,
+  SUBJECTS,
+  type ActionField,
+} from '../../src/contract/action-spec';
 import {
   ACTION_NAMES,
   actionSpec,
   inputSynopsis,
   type ActionName,
-  type OperatorAction,
+  type UpdateAction,
 } from '../../src/contract/action-types';
 
 /** A table cell: one line, with the table's own separator escaped. */
@@ -27,18 +33,22 @@ function row(name: ActionName): string[] {
   if (via === 'update') args.push(argument(['by', BY_FIELD]));
   const flags = Object.entries(fields)
     .filter(([, field]) => !field.runOnly)
-    .map(([key, field]) => (field.required ? `--${key} …` : `[--${key} …]`));
+    .map(([key, field]) =>
+      field.positional ? key.toUpperCase() : field.required ? `--${key} …` : `[--${key} …]`,
+    );
+  const on = spec.subject === 'target' ? ' of `tandem-target-TARGET`' : '';
   const input =
     via === 'update'
-      ? `update and signal \`${name}\`: \`${inputSynopsis(name as OperatorAction)}\``
+      ? `update and signal \`${name}\`${on}: \`${inputSynopsis(name as UpdateAction)}\``
       : "Temporal's cancel request (`reason` kept on it)";
+  const subject = SUBJECTS[spec.subject];
   return [
     `\`${name}\``,
     spec.help + '.',
     spec.when.words,
     args.join('<br>'),
-    `\`${route.method} /v1/deliveries/{id}/${route.segment}\` (scope \`${route.scope}\`) → ${route.status}: ${route.answered}`,
-    `\`tandem ${cli.verb} ID${flags.map((flag) => ` ${flag}`).join('')}\``,
+    `\`${route.method} ${actionPath(spec)}\` (scope \`${route.scope}\`) → ${route.status}: ${route.answered}`,
+    `\`tandem ${subject.cli}${cli.verb} ${subject.argument}${flags.map((flag) => ` ${flag}`).join('')}\``,
     input,
   ];
 }
@@ -62,9 +72,11 @@ export function actionsPage(): string {
     '',
     '<!-- Written by `npm run docs` from src/contract/actions.ts: edit the table, not this page. -->',
     '',
-    'What an operator can ask of a delivery, and every way to ask it: the HTTP gateway, the ' +
-      '`tandem` CLI, and the Temporal UI\'s "Send a Signal" (or any SDK: each action but cancel is ' +
-      'an update and a signal of the same name and input). Who asked is the caller Temporal ' +
+    'What an operator can ask of a delivery, or of a target across the whole fleet, and every ' +
+      'way to ask it: the HTTP gateway, the `tandem` CLI, and the Temporal UI\'s "Send a Signal" ' +
+      '(or any SDK: each action but cancel is an update and a signal of the same name and input; ' +
+      "a target's go to its controller workflow, `tandem-target-TARGET` on the default task " +
+      'queue, see [operating targets](operating-targets.md)). Who asked is the caller Temporal ' +
       'records; a written `by` is kept as a claim.',
     '',
     ...lines,

@@ -1,6 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ACTION_FIELD_RULES, type ActionField } from '../contract/action-spec';
-import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
+import { ACTION_FIELD_RULES, SUBJECTS, type ActionField } from '../contract/action-spec';
+import {
+  ACTION_NAMES,
+  actionSpec,
+  type ActionName,
+  type DeliveryActionName,
+  type TargetAction,
+} from '../contract/action-types';
 import type { ActionRecord } from '../contract/action-record';
 import { operatorIdentity, withClient, type ConfigSource, type Print } from './deliveries';
 import { ACTION_TRACING_HELP, examples } from './options';
@@ -12,14 +18,20 @@ function done(record: ActionRecord): string {
   return `${record.action} ${legs}${extra} (by ${record.by}${record.note ? `: ${record.note}` : ''})`;
 }
 
-const PLACEHOLDER = { leg: 'target', note: 'text', duration: 'duration', by: 'name' } as const;
+const PLACEHOLDER = {
+  leg: 'target',
+  note: 'text',
+  duration: 'duration',
+  by: 'name',
+  rate: 'rate',
+} as const;
 
-/** A flag's value, checked as the run would: a usage mistake (exit 2) rather than a refusal. */
+/** A value, checked as the run would: a usage mistake (exit 2) rather than a refusal. */
 function flagParser({ kind, missing }: ActionField): (value: string) => string {
   return (value) => {
     const problem =
-      kind === 'duration'
-        ? ACTION_FIELD_RULES.duration(value)
+      kind === 'duration' || kind === 'rate'
+        ? ACTION_FIELD_RULES[kind](value)
         : missing !== undefined && value.trim() === ''
           ? missing
           : undefined;
@@ -29,39 +41,81 @@ function flagParser({ kind, missing }: ActionField): (value: string) => string {
   };
 }
 
-/** Registers one action's verb: its fields (those the run does not keep to itself) as flags. */
-function registerAction(cli: Command, name: ActionName, source: () => ConfigSource, print: Print) {
-  const { cli: verb, fields } = actionSpec(name);
-  const command = cli
+/**
+ * Registers one action's verb on `parent` (`tandem` for a delivery's, `tandem target` for a
+ * target's): the subject as its first argument, positional fields next, the other fields the run
+ * does not keep to itself as flags.
+ */
+function registerAction(
+  parent: Command,
+  name: ActionName,
+  source: () => ConfigSource,
+  print: Print,
+) {
+  const spec = actionSpec(name);
+  const { cli: verb, fields } = spec;
+  const command = parent
     .command(verb.verb)
     .summary(verb.summary)
     .description(verb.description ?? `${verb.summary[0]!.toUpperCase()}${verb.summary.slice(1)}.`)
-    .argument('<id>', "the delivery's id");
+    .argument(
+      `<${SUBJECTS[spec.subject].param}>`,
+      spec.subject === 'delivery'
+        ? "the delivery's id"
+        : "the target's name, as the config declares it",
+    );
+  const positional = Object.entries(fields).filter(([, field]) => field.positional);
+  for (const [key, field] of positional) {
+    command.argument(`<${key}>`, field.about, flagParser(field));
+  }
   for (const [key, field] of Object.entries(fields)) {
-    if (field.runOnly) continue;
+    if (field.runOnly || field.positional) continue;
     const flag = `--${key} <${PLACEHOLDER[field.kind]}>`;
     const option = new Option(flag, field.about).argParser(flagParser(field));
     command.addOption(option.makeOptionMandatory(field.required === true));
   }
   if (verb.examples) command.addHelpText('after', examples(...verb.examples));
   command.addHelpText('after', ACTION_TRACING_HELP);
-  command.action(async (id: string, flags: Record<string, string | undefined>) => {
+  command.action(async (subject: string, ...rest: unknown[]) => {
+    const values = rest.slice(0, positional.length) as string[];
+    const flags = rest[positional.length] as Record<string, string | undefined>;
+    const all = { ...flags, ...Object.fromEntries(positional.map(([key], i) => [key, values[i]])) };
     const args = Object.fromEntries(
-      Object.entries(flags).filter((entry): entry is [string, string] => entry[1] !== undefined),
+      Object.entries(all).filter((entry): entry is [string, string] => entry[1] !== undefined),
     );
+    if (spec.subject === 'target') {
+      await withClient(source(), (client) =>
+        client.actOnTarget(subject, name as TargetAction, args as never, operatorIdentity()),
+      );
+      print(verb.said ? verb.said(subject, all) : `Target ${subject}: ${name} applied.`);
+      print('See it: tandem targets');
+      return;
+    }
     const kept = await withClient(source(), (client) =>
-      client.act(id, name, args, operatorIdentity()),
+      client.act(subject, name as DeliveryActionName, args, operatorIdentity()),
     );
-    print(verb.said ? verb.said(id, flags) : `Delivery ${id}: ${done(kept as ActionRecord)}.`);
-    if (!verb.ends) print(`Follow it: tandem status ${id}`);
+    print(
+      verb.said ? verb.said(subject, all) : `Delivery ${subject}: ${done(kept as ActionRecord)}.`,
+    );
+    if (!verb.ends) print(`Follow it: tandem status ${subject}`);
   });
 }
 
 /**
  * The operator actions' verbs, from the action table: `cancel`, `retry`, `resolve`, `pause`,
- * `resume`, `retry-now`, `extend`. Each is sent as the OS user; a refusal says why (exit 6) and
- * changes nothing.
+ * `resume`, `retry-now`, `extend` on a delivery, and `target pause|resume|limit` on a target
+ * across the fleet. Each is sent as the OS user; a refusal says why (exit 6) and changes nothing.
  */
 export function registerActions(cli: Command, source: () => ConfigSource, print: Print): void {
-  for (const name of ACTION_NAMES) registerAction(cli, name, source, print);
+  const target = cli
+    .command('target')
+    .summary('operate a target across the whole fleet: pause, resume, rate limit')
+    .description(
+      'Operate one target across every worker and delivery: pause it (its legs hold, deadlines ' +
+        'suspended), resume it, or set its rate limit, enforced by the server. "tandem targets" ' +
+        'shows every target.',
+    );
+  for (const name of ACTION_NAMES) {
+    registerAction(actionSpec(name).subject === 'target' ? target : cli, name, source, print);
+  }
 }

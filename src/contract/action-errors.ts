@@ -2,7 +2,8 @@ import { TandemError, type Issue } from './errors';
 
 /*
  * Errors of an operator's action on a delivery (cancel, retry, resolve, steering a leg): the
- * delivery refused it, its input is invalid, or it names a leg the delivery does not have.
+ * delivery refused it, its input is invalid, or it names a leg the delivery does not have; and
+ * of an action on a target: the config has no such target, or its controller refused it.
  */
 
 /** The delivery refused an operator's action (e.g. `retry` on a delivery that is not parked). */
@@ -50,5 +51,36 @@ export class UnknownLegError extends TandemError {
     readonly legs: readonly string[],
   ) {
     super(`Delivery "${deliveryId}" has no leg "${leg}"; its legs are ${legs.join(', ')}.`);
+  }
+}
+
+/** A target action names a target the config does not declare: nothing was started. */
+export class TargetNotFoundError extends TandemError {
+  override readonly name = 'TargetNotFoundError';
+  readonly code = 'TANDEM_TARGET_NOT_FOUND';
+  constructor(
+    readonly target: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `The config declares no target "${target}"; its targets are ${known.map((t) => `"${t}"`).join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * A target's controller refused an action (resume a target that is not paused, limit one without
+ * a task queue of its own), or its input: nothing changed.
+ */
+export class TargetActionRefusedError extends TandemError {
+  override readonly name = 'TargetActionRefusedError';
+  readonly code = 'TANDEM_TARGET_ACTION_REFUSED';
+  constructor(
+    readonly target: string,
+    readonly action: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
   }
 }

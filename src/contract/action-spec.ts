@@ -6,13 +6,26 @@
 import type { DeliveryState, LegState } from './contracts';
 import { formatDuration, parseDuration } from './duration';
 import { MAX_ACTOR_CHARS, MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from './limits';
+import { parseRate, RATE_FORMAT } from './rate';
 
 /**
  * What a field holds: a leg (by its target's name), an operator's text of at most
- * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, or who says
- * they ask (`by`, at most `MAX_ACTOR_CHARS`).
+ * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, who says
+ * they ask (`by`, at most `MAX_ACTOR_CHARS`), or a target's rate limit (`5/s`, `none`, `default`).
  */
-export type FieldKind = 'leg' | 'note' | 'duration' | 'by';
+export type FieldKind = 'leg' | 'note' | 'duration' | 'by' | 'rate';
+
+/**
+ * What an action is asked of: one delivery (by its id), or one target across the whole fleet
+ * (by its name, through the target's controller workflow).
+ */
+export type ActionSubject = 'delivery' | 'target';
+
+/** Where a subject's actions are routed, as the gateway's paths and the CLI's verbs name it. */
+export const SUBJECTS = {
+  delivery: { path: '/v1/deliveries/{id}', param: 'id', cli: '', argument: 'ID' },
+  target: { path: '/v1/targets/{target}', param: 'target', cli: 'target ', argument: 'TARGET' },
+} as const satisfies Record<ActionSubject, object>;
 
 /** One argument field of an action: its JSON key, CLI flag (`--<name>`) and body property. */
 export interface ActionField {
@@ -28,6 +41,8 @@ export interface ActionField {
   readonly missing?: string;
   /** Taken in the run's input only: neither the gateway nor the CLI offers it. */
   readonly runOnly?: true;
+  /** The CLI takes it as an argument after the subject's (`tandem target limit shipping 5/s`). */
+  readonly positional?: true;
 }
 
 /**
@@ -52,7 +67,10 @@ export type ActionForm =
  */
 export type RunRequirement = 'in_progress' | 'parked' | 'open';
 
-/** The action's HTTP route: `POST /v1/deliveries/{id}/<segment>`, for an `operate` key. */
+/**
+ * The action's HTTP route: `POST /v1/deliveries/{id}/<segment>` (or `/v1/targets/{target}/…`),
+ * for an `operate` key.
+ */
 export interface ActionRoute {
   readonly method: 'POST';
   readonly segment: string;
@@ -66,15 +84,18 @@ export interface ActionRoute {
   readonly body: string;
   /** The status of its answer when done, */
   readonly status: 200 | 202;
-  /** with the action as the run keeps it, or the delivery after it; */
-  readonly answer: 'action' | 'delivery';
+  /** with the action as the run keeps it, the delivery after it, or the target after it; */
+  readonly answer: 'action' | 'delivery' | 'target';
   /** that answer, in a line. */
   readonly answered: string;
   /** What its 409 means. */
   readonly conflict: string;
 }
 
-/** The action's `tandem` verb: its flags are the fields the run does not keep to itself. */
+/**
+ * The action's `tandem` verb (under `tandem target` for a target's): its flags are the fields the
+ * run does not keep to itself.
+ */
 export interface ActionVerb {
   readonly verb: string;
   readonly summary: string;
@@ -86,8 +107,8 @@ export interface ActionVerb {
   readonly ends?: true;
 }
 
-/** One operator action, declared once; every way in is built from it. */
-export interface ActionSpec {
+/** What every operator action declares, whatever its subject. */
+interface CommonSpec {
   /**
    * How it reaches the run: an update and a signal of the action's name and input, or
    * Temporal's own cancel request (its reason is kept on the request).
@@ -97,14 +118,41 @@ export interface ActionSpec {
   readonly help: string;
   /** Its argument fields, beside the `by` every update takes. */
   readonly fields: Readonly<Record<string, ActionField>>;
+  readonly route: ActionRoute;
+  readonly cli: ActionVerb;
+}
+
+/** An action on one delivery: its run decides, with what the client checks first. */
+export interface DeliveryActionSpec extends CommonSpec {
+  readonly subject: 'delivery';
   readonly when: {
     readonly words: string;
     readonly run: RunRequirement;
     readonly form?: ActionForm;
   };
-  readonly route: ActionRoute;
-  readonly cli: ActionVerb;
 }
+
+/**
+ * An action on one target across the fleet: an update and a signal of the target's controller
+ * workflow (started on demand), which applies it to the target's task queue and to every run
+ * with a leg to it.
+ */
+export interface TargetActionSpec extends CommonSpec {
+  readonly subject: 'target';
+  readonly via: 'update';
+  readonly when: { readonly words: string };
+}
+
+/** One operator action, declared once; every way in is built from it. */
+export type ActionSpec = DeliveryActionSpec | TargetActionSpec;
+
+/** The action's HTTP path, under its subject's. */
+export function actionPath({ subject, route }: ActionSpec): string {
+  return `${SUBJECTS[subject].path}/${route.segment}`;
+}
+
+/** Words that mean "no rate limit" and "the configured one", for `limit`. */
+export const RATE_WORDS = { none: 'none', default: 'default' } as const;
 
 /** The rule of a text field: not blank, and at most `max` characters once trimmed. */
 function textOfAtMost(max: number): (value: string) => string | undefined {
@@ -123,6 +171,10 @@ function textOfAtMost(max: number): (value: string) => string | undefined {
 export const ACTION_FIELD_RULES = {
   note: textOfAtMost(MAX_NOTE_CHARS),
   by: textOfAtMost(MAX_ACTOR_CHARS),
+  rate: (value: string): string | undefined =>
+    value === RATE_WORDS.none || value === RATE_WORDS.default || parseRate(value) !== undefined
+      ? undefined
+      : `must be ${RATE_FORMAT}, "none" (no limit) or "default" (the configured one)`,
   duration: (value: string): string | undefined => {
     const ms = value.length > 32 ? undefined : parseDuration(value);
     return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS
@@ -142,6 +194,8 @@ export function fieldLimits(field: ActionField): string {
       return `1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as "10m"`;
     case 'by':
       return `at most ${MAX_ACTOR_CHARS} characters, not blank`;
+    case 'rate':
+      return `${RATE_FORMAT}; "none" or "default"`;
   }
 }
 

@@ -90,6 +90,13 @@ export const ERROR_CODES = {
   TANDEM_ACTION_REFUSED: { ...refused, problem: 'action-refused' },
   TANDEM_ACTION_INVALID: { ...invalid, exit: ExitCode.badDelivery },
   TANDEM_UNKNOWN_LEG: { ...invalid, exit: ExitCode.badDelivery },
+  TANDEM_TARGET_NOT_FOUND: {
+    status: 404,
+    problem: 'target-not-found',
+    exit: ExitCode.badDelivery,
+    retryable: false,
+  },
+  TANDEM_TARGET_ACTION_REFUSED: { ...refused, problem: 'target-action-refused' },
   TANDEM_INVALID_PAGE_TOKEN: { ...invalid, exit: ExitCode.setup },
   TANDEM_DELIVERY_NOT_COMPLETED: { ...internal, exit: ExitCode.notCompleted, retryable: false },
   TANDEM_TIMED_OUT: { ...internal, exit: ExitCode.timedOut, retryable: true },
