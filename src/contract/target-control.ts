@@ -122,6 +122,8 @@ export interface CarriedControl {
   toldEpoch?: number;
   /** When the last sweep of running deliveries started (ISO 8601). */
   sweptAt?: string;
+  /** When the deliveries were told of the newest change (ISO 8601). */
+  toldAt?: string;
   sweeps: number;
 }
 

@@ -41,13 +41,19 @@ import { targetDetails } from './target-view';
 
 /** While paused, how often the controller looks for deliveries started since it last looked. */
 const SWEEP_EVERY_MS = 10_000;
+/**
+ * How often in the first {@link SWEEP_EVERY_MS} after a pause: a run started just before it may
+ * show in visibility only after the first notice went out, and its deadline runs until told.
+ */
+const SWEEP_SOON_MS = 2_000;
 /** How far each sweep looks back before the last one: runs visibility showed late. */
 const SWEEP_OVERLAP_MS = 10_000;
 /** Past this many events the controller continues as new, whatever the server suggests. */
 const HISTORY_EVENTS_BOUND = 5_000;
 
 const { setQueueRate, noticeRuns } = proxyActivities<ControllerActivities>({
-  startToCloseTimeout: '30s',
+  // One call to the server each: a worker that dies mid-call is replaced within seconds.
+  startToCloseTimeout: '10s',
   // Retried until done: the server away, or too many batches at once on the namespace.
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -110,7 +116,7 @@ class Controller {
     for (;;) {
       this.show();
       const paused = this.kept.paused !== undefined;
-      await condition(() => !this.applied(), paused ? SWEEP_EVERY_MS : undefined);
+      await condition(() => !this.applied(), paused ? this.nextSweepMs() : undefined);
       await this.apply();
       if (this.historyLong()) {
         await condition(allHandlersFinished);
@@ -161,6 +167,7 @@ class Controller {
       ...(since !== undefined && { startedSince: new Date(since).toISOString() }),
     });
     kept.sweptAt = startedAt;
+    if (changed) kept.toldAt = startedAt;
     kept.toldEpoch = epoch;
   }
 
@@ -184,6 +191,12 @@ class Controller {
     if (paused) return `paused by ${paused.by}${paused.note ? `: ${paused.note}` : ''}`;
     if (override) return `limit set by ${override.by}${override.note ? `: ${override.note}` : ''}`;
     return 'the configured rateLimit';
+  }
+
+  /** How long until the next sweep while paused: soon after the pause, then less often. */
+  private nextSweepMs(): number {
+    const since = Date.now() - Date.parse(this.kept.toldAt ?? '');
+    return since < SWEEP_EVERY_MS ? SWEEP_SOON_MS : SWEEP_EVERY_MS;
   }
 
   private historyLong(): boolean {
