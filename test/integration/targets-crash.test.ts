@@ -43,8 +43,8 @@ describe('a paused target and its workers', () => {
     expect(paused.code).toBe(0);
     expect(paused.stdout).toContain('Paused target shipping (carrier maintenance)');
     const before = await start(5);
-    first!.child.kill('SIGKILL');
-    expect((await first!.exited).code).toBeNull();
+    first.child.kill('SIGKILL');
+    expect((await first.exited).code).toBeNull();
     const after = await start(5);
     const ids = [...before, ...after];
     await until(
