@@ -1,13 +1,16 @@
 /** The messages of the gateway's target routes: a target in the path, its state, the list. */
 import { z } from 'zod';
+import { TARGET_NAME } from '../contract/config/schema';
 import { BREAKER_STATES, TARGET_STATUSES } from '../contract/target-control';
 
-/** A target in the path; one the config does not declare is answered 404, naming those it does. */
+/**
+ * A target in the path, shaped as the config's names are; a well-shaped one the config does not
+ * declare is answered 404, naming those it does.
+ */
 export const targetParamsSchema = z.strictObject({
   target: z
     .string()
-    .min(1, { error: 'must not be empty' })
-    .max(100, { error: 'must be at most 100 characters' })
+    .regex(TARGET_NAME, { error: 'must be a target name (lower-case letters, digits, _ and -)' })
     .meta({ description: "The target's name, as the config declares it." }),
 });
 
