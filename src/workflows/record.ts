@@ -6,6 +6,8 @@ import type {
   LegStatus,
   PauseState,
 } from '../contract/contracts';
+import type { TargetNotice } from '../contract/target-control';
+import { hasWorkLeft } from '../contract/work-left';
 import type { ActionRecord } from '../contract/action-record';
 import type { PhaseProgress } from './attempts';
 import { ActionLog } from './action-log';
@@ -13,6 +15,7 @@ import { PhaseClock } from './clock';
 import { compensationEnded, deliveryReached, retryAfterObeyed } from './metrics';
 import { legView, type Leg, type LegEntry, type Phase } from './leg-entry';
 import { StatePublisher } from './publisher';
+import { TargetNotices } from './target-holds';
 import { snapshotOf } from './view';
 
 const nowIso = () => new Date().toISOString();
@@ -37,6 +40,7 @@ export class DeliveryRecord {
   private stopped?: string;
   private cancelledByOperator = false;
   private readonly actions = new ActionLog();
+  private readonly notices = new TargetNotices();
   private readonly publisher = new StatePublisher(() => this.snapshot());
 
   constructor(readonly input: DeliveryInput) {
@@ -73,9 +77,12 @@ export class DeliveryRecord {
     return this.waiting;
   }
 
-  /** The status operators see: `paused` while running with a leg paused. */
+  /** The status operators see: `paused` while running with a leg paused, or held by its target. */
   shownStatus(): DeliveryStatus {
-    const paused = this.entries.some((leg) => leg.state.paused !== undefined);
+    const paused = this.entries.some(
+      (leg) =>
+        leg.state.paused !== undefined || (leg.state.held !== undefined && hasWorkLeft(leg.state)),
+    );
     return this.current === 'running' && paused ? 'paused' : this.current;
   }
 
@@ -108,7 +115,10 @@ export class DeliveryRecord {
     const { state } = entry;
     const facts = phase === 'sending' ? state : (state.compensation ??= { attempts: 0 });
     if (phase === 'undoing') this.setLeg(entry, 'compensating');
-    entry.clock = new PhaseClock(deadlineMs, state.paused !== undefined);
+    entry.clock = new PhaseClock(deadlineMs, [
+      ...(state.paused !== undefined ? (['operator'] as const) : []),
+      ...(state.held?.reason === 'paused' ? (['target'] as const) : []),
+    ]);
     facts.startedAt ??= nowIso();
     delete facts.finishedAt;
     // While undoing, the leg stays `compensating`: its undo's progress is in its facts.
@@ -221,6 +231,19 @@ export class DeliveryRecord {
     this.showStatus();
   }
 
+  /** A target's controller holds (or releases) the legs to its target; see `TargetNotices`. */
+  targetNotice(notice: TargetNotice): void {
+    const held = this.notices.take(notice);
+    if (held === 'stale') return;
+    for (const entry of this.entries.filter((leg) => leg.plan.target === notice.target)) {
+      if (held) entry.state.held = held;
+      else delete entry.state.held;
+      if (held) entry.clock?.pause('target');
+      else entry.clock?.resume('target');
+    }
+    this.showStatus();
+  }
+
   /** Resumes `legs`: their deadlines move on by the pause. */
   resume(legs: readonly Leg[]): void {
     for (const leg of legs) {
@@ -260,7 +283,10 @@ export class DeliveryRecord {
     if (reason !== undefined) this.reason = reason;
     this.finishedAt = nowIso();
     // A pause ends with the run: nothing is left to attempt.
-    for (const leg of this.entries) delete leg.state.paused;
+    for (const leg of this.entries) {
+      delete leg.state.paused;
+      delete leg.state.held;
+    }
     this.setStatus(status);
     this.publisher.publish();
     deliveryReached(status, Date.parse(this.startedAt));

@@ -65,6 +65,11 @@ describe('the HTTP gateway', () => {
         json: { action: 'retry', all: true, dryRun: true },
       },
       getBulkAction: { path: '/v1/batches/tandem-batch-none' },
+      // A target's actions without changing it: one it is not in (409), or no such target (404).
+      listTargets: { path: '/v1/targets' },
+      pauseTarget: { path: '/v1/targets/ledger/pause', json: {} },
+      resumeTarget: { path: '/v1/targets/inventory/resume', json: {} },
+      limitTarget: { path: '/v1/targets/ledger/limit', json: { rate: '5/s' } },
       health: { path: '/healthz' },
       metrics: { path: '/metrics' },
       openapi: { path: '/openapi.json' },
