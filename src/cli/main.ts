@@ -160,8 +160,9 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
     .summary("every target's state across the fleet: paused, rate limit, deliveries running")
     .description(
       'Show each target the config declares: closed, open, half_open or paused (by whom, since ' +
-        'when), its rate limit now and as configured, and how many running deliveries have a leg ' +
-        'to it. Read from what each target controller keeps visible: no worker needed.',
+        'when), its rate limit now and as configured, how many running deliveries have a leg to ' +
+        'it, and how many of those legs are waiting out a backoff, paused or held by its pause. ' +
+        'Read from what each target controller and delivery keep visible: no worker needed.',
     )
     .option('--json', 'print JSON instead of text')
     .addHelpText('after', examples('$ tandem targets', '$ tandem targets --json'))

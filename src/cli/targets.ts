@@ -1,4 +1,5 @@
 import type { TargetOverview } from '../client/client';
+import { LEG_HOLDS } from '../contract/holds';
 import { formatRate } from '../contract/rate';
 import { printJson, withClient, type ConfigSource, type Print } from './deliveries';
 import { table } from './format';
@@ -14,7 +15,10 @@ const rate = (perSecond: number | null | undefined) =>
 /** Targets across the fleet, one per line, then who paused those that are. */
 export function formatTargets(targets: readonly TargetOverview[]): string[] {
   const rows = table([
-    ['TARGET', 'STATE', 'SINCE', 'RATE NOW', 'CONFIGURED', 'RUNNING'],
+    [
+      ...['TARGET', 'STATE', 'SINCE', 'RATE NOW', 'CONFIGURED', 'RUNNING'],
+      ...LEG_HOLDS.map((hold) => hold.toUpperCase()),
+    ],
     ...targets.map((t) => [
       t.target,
       t.applied || t.epoch === 0 ? t.status : `${t.status} (being applied)`,
@@ -22,6 +26,7 @@ export function formatTargets(targets: readonly TargetOverview[]): string[] {
       rate(t.effectiveRate),
       rate(t.configuredRate),
       String(t.runningDeliveries),
+      ...LEG_HOLDS.map((hold) => String(t.legs[hold])),
     ]),
   ]);
   const notes = targets.flatMap((t) => [

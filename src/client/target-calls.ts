@@ -17,12 +17,15 @@ import {
   type TargetControlState,
 } from '../contract/target-control';
 import { targetSettings } from '../contract/config/target-settings';
+import { LEG_HOLDS, type LegHold } from '../contract/holds';
 import { BatchActions } from './batch-actions';
 
 /** One target as `tandem targets` and `GET /v1/targets` show it. */
 export interface TargetOverview extends TargetControlState {
   /** Running deliveries with a leg to the target (from visibility, a moment behind). */
   runningDeliveries: number;
+  /** Their legs to the target held from attempting, by why (from visibility too). */
+  legs: Record<LegHold, number>;
 }
 
 /** A target's state before its controller has run: nothing paused or set by an operator. */
@@ -94,7 +97,8 @@ export abstract class TargetCalls extends BatchActions {
 
   /**
    * Every configured target's state, as its controller keeps it (a target whose controller has
-   * not run yet shows as configured), with how many running deliveries have a leg to it.
+   * not run yet shows as configured), with how many running deliveries have a leg to it and
+   * how many of those legs wait out a backoff, are paused by an operator, or are held by it.
    */
   async targets(): Promise<TargetOverview[]> {
     return Promise.all(Object.keys(this.config.targets).map((name) => this.target(name)));
@@ -104,13 +108,15 @@ export abstract class TargetCalls extends BatchActions {
   async target(target: string): Promise<TargetOverview> {
     this.knownTarget(target);
     const { taskQueue } = this.config.temporal;
-    const [state, running] = await Promise.all([
+    const [state, running, held] = await Promise.all([
       this.controllerState(target),
       this.call({ ms: this.deadlines.visibility }, () =>
         this.client.workflow.count(runsWithTarget(taskQueue, target)),
       ),
+      Promise.all(LEG_HOLDS.map((hold) => this.countHeld(target, hold))),
     ]);
-    return { ...state, runningDeliveries: running.count };
+    const legs = Object.fromEntries(LEG_HOLDS.map((hold, i) => [hold, held[i]!]));
+    return { ...state, runningDeliveries: running.count, legs: legs as Record<LegHold, number> };
   }
 
   private async controllerState(target: string): Promise<TargetControlState> {

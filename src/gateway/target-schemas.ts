@@ -1,6 +1,7 @@
 /** The messages of the gateway's target routes: a target in the path, its state, the list. */
 import { z } from 'zod';
 import { TARGET_NAME } from '../contract/config/schema';
+import { LEG_HOLDS, type LegHold } from '../contract/holds';
 import { BREAKER_STATES, TARGET_STATUSES } from '../contract/target-control';
 
 /**
@@ -18,6 +19,13 @@ const change = {
   by: z.string().meta({ description: 'Who asked, as their client wrote it.' }),
   note: z.string().optional(),
   since: z.string().meta({ format: 'date-time' }),
+};
+
+/** What each count of held legs counts. */
+const HELD: Record<LegHold, string> = {
+  waiting: 'waiting out a backoff after a failed attempt',
+  paused: 'paused by an operator (the leg, or the whole delivery)',
+  held: "held by the target's pause across the fleet",
 };
 
 const rate = z
@@ -57,6 +65,17 @@ export const targetSchema = z
     runningDeliveries: z.number().optional().meta({
       description: 'Running deliveries with a leg to the target (visibility, a moment behind).',
     }),
+    legs: z
+      .strictObject(
+        Object.fromEntries(
+          LEG_HOLDS.map((hold) => [hold, z.number().meta({ description: `Legs ${HELD[hold]}.` })]),
+        ) as Record<LegHold, z.ZodNumber>,
+      )
+      .optional()
+      .meta({
+        description:
+          "Those deliveries' legs to the target held from attempting, by why (visibility too).",
+      }),
   })
   .meta({ description: 'A target across the fleet, as its controller workflow keeps it.' });
 

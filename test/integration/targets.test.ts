@@ -1,6 +1,7 @@
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { TargetOverview } from '../../src/client/client';
 import { TargetNotFoundError } from '../../src/contract/action-errors';
 import { targetTaskQueue, type DeliveryState } from '../../src/contract/contracts';
 import { controllerIdFor } from '../../src/contract/target-control';
@@ -140,6 +141,51 @@ describe('a target across the fleet', () => {
     expect(shipping).toMatchObject({ status: 'closed', effectiveRate: 20 });
     expect(shipping!.override).toBeUndefined();
     expect(await queueRate(gateway, 'shipping')).toBe(20);
+  }, 60_000);
+
+  it('counts per target in GET /v1/targets and tandem targets the legs waiting out a backoff, paused by an operator and held by its pause', async () => {
+    const gateway: GatewaySystem = await startGatewaySystem();
+    system = gateway;
+    const { client, targets } = gateway;
+    const env = { TANDEM_CONFIG: await gateway.writeConfigFile() };
+    targets.setFault('shipping', 'create', { status: 503, retryAfter: '60' });
+    const ids = [gateway.newId('wait'), gateway.newId('wait'), gateway.newId('paused')];
+    await Promise.all(
+      ids.map((id) => client.start({ id, targets: ['inventory', 'shipping'], payload: {} })),
+    );
+    await until(
+      () => Promise.all(ids.map((id) => client.status(id))),
+      (all) => all.every((s) => s.legs.some((leg) => leg.retryAt !== undefined)),
+      { message: () => "every delivery's shipping leg to wait out its Retry-After" },
+    );
+    await client.steer(ids[2]!, 'pause', { leg: 'shipping' });
+    /** Each target's running deliveries, then its legs waiting, paused and held. */
+    const counted = async () => {
+      const { body } = await gateway.http<{ targets: TargetOverview[] }>('GET', '/v1/targets');
+      return JSON.stringify(body.targets.map((t) => [t.target, t.runningDeliveries, t.legs]));
+    };
+    const legs = (waiting: number, paused: number, held: number) => ({ waiting, paused, held });
+    const untilCounted = (shipping: ReturnType<typeof legs>) => {
+      const wanted = JSON.stringify([
+        ['inventory', 3, legs(0, 0, 0)],
+        ['shipping', 3, shipping],
+      ]);
+      return until(counted, (now) => now === wanted, {
+        message: (now) => `the counts to be ${wanted}, not ${now}`,
+      });
+    };
+
+    await untilCounted(legs(2, 1, 0));
+    // The target's pause holds the two waiting legs; the one an operator paused stays counted
+    // as paused, which its own resume lifts.
+    await client.actOnTarget('shipping', 'pauseTarget', { note: 'carrier down' }, 'alice');
+    await untilCounted(legs(0, 1, 2));
+
+    const listed = await spawnTandem(['targets'], env).exited;
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.split('\n').map((line) => line.trim().split(/\s+/));
+    expect(rows[0]!.slice(-4)).toEqual(['RUNNING', 'WAITING', 'PAUSED', 'HELD']);
+    expect(rows.find((row) => row[0] === 'shipping')!.slice(-4)).toEqual(['3', '0', '1', '2']);
   }, 60_000);
 
   it('holds every leg to a paused target, running or started later, past its deadline, and resume delivers each once', async () => {

@@ -13,8 +13,10 @@ export function targetRoutes({ client }: RouteDeps): Route[] {
       summary: "Every target's state across the fleet",
       description:
         'Each target the config declares: `closed`, `open`, `half_open` or `paused` (by whom, ' +
-        'since when), its rate limit now and as configured, and how many running deliveries ' +
-        'have a leg to it. Read with no worker, from what each controller keeps visible.',
+        'since when), its rate limit now and as configured, how many running deliveries have a ' +
+        'leg to it, and how many of those legs wait out a backoff, are paused by an operator or ' +
+        'are held by its pause. Read with no worker, from what each controller and each ' +
+        'delivery keep visible.',
       tag: 'targets',
       scope: 'read',
       responses: {
