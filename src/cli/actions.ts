@@ -1,6 +1,12 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ACTION_FIELD_RULES, type ActionField } from '../contract/action-spec';
-import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-types';
+import { ACTION_FIELD_RULES, SUBJECTS, type ActionField } from '../contract/action-spec';
+import {
+  ACTION_NAMES,
+  actionSpec,
+  type ActionName,
+  type DeliveryActionName,
+  type TargetAction,
+} from '../contract/action-types';
 import type { ActionRecord } from '../contract/action-record';
 import { bulkStatuses } from '../contract/batch-selection';
 import { isBulkAction, type BulkAction } from '../client/batch-actions';
@@ -21,14 +27,15 @@ const PLACEHOLDER = {
   duration: 'duration',
   by: 'name',
   batch: 'id',
+  rate: 'rate',
 } as const;
 
-/** A flag's value, checked as the run would: a usage mistake (exit 2) rather than a refusal. */
+/** A value, checked as the run would: a usage mistake (exit 2) rather than a refusal. */
 function flagParser({ kind, missing }: ActionField): (value: string) => string {
   return (value) => {
     const problem =
-      kind === 'duration'
-        ? ACTION_FIELD_RULES.duration(value)
+      kind === 'duration' || kind === 'rate'
+        ? ACTION_FIELD_RULES[kind](value)
         : missing !== undefined && value.trim() === ''
           ? missing
           : undefined;
@@ -57,15 +64,21 @@ function addBulkFlags(command: Command, name: BulkAction): void {
     .option('--json', 'bulk: print the count (--dry-run) or the bulk action as JSON');
 }
 
-/** Registers one action's verb: its fields (those the run does not keep to itself) as flags. */
+/**
+ * Registers one action's verb on `parent` (`tandem` for a delivery's, `tandem target` for a
+ * target's): the subject as its first argument (optional for an action that also acts in bulk),
+ * positional fields next, the other fields the run does not keep to itself as flags.
+ */
 function registerAction(
-  cli: Command,
+  parent: Command,
   name: ActionName,
   source: () => ConfigSource,
   print: Print,
   output: ProgressOutput,
 ) {
-  const { cli: verb, fields, bulk } = actionSpec(name);
+  const spec = actionSpec(name);
+  const { cli: verb, fields } = spec;
+  const bulk = spec.subject === 'delivery' ? spec.bulk : undefined;
   const bulkHelp = bulk
     ? ' Without an id, with --status, --target, --since or --all instead, it acts on every ' +
       'delivery they select, as one batch on the Temporal server that goes on if the command ' +
@@ -73,13 +86,23 @@ function registerAction(
     : '';
   const description =
     verb.description ?? `${verb.summary[0]!.toUpperCase()}${verb.summary.slice(1)}.`;
-  const command = cli
+  const param = SUBJECTS[spec.subject].param;
+  const command = parent
     .command(verb.verb)
     .summary(verb.summary)
     .description(description + bulkHelp)
-    .argument(bulk ? '[id]' : '<id>', "the delivery's id");
+    .argument(
+      bulk ? `[${param}]` : `<${param}>`,
+      spec.subject === 'delivery'
+        ? "the delivery's id"
+        : "the target's name, as the config declares it",
+    );
+  const positional = Object.entries(fields).filter(([, field]) => field.positional);
+  for (const [key, field] of positional) {
+    command.argument(`<${key}>`, field.about, flagParser(field));
+  }
   for (const [key, field] of Object.entries(fields)) {
-    if (field.runOnly) continue;
+    if (field.runOnly || field.positional) continue;
     const flag = `--${key} <${PLACEHOLDER[field.kind]}>`;
     const option = new Option(flag, field.about).argParser(flagParser(field));
     command.addOption(option.makeOptionMandatory(field.required === true));
@@ -88,16 +111,18 @@ function registerAction(
   const shown = [...(verb.examples ?? []), ...(bulk ? [bulk.example] : [])];
   if (shown.length > 0) command.addHelpText('after', examples(...shown));
   command.addHelpText('after', ACTION_TRACING_HELP);
-  command.action(async (id: string | undefined, flags: Record<string, string | undefined>) => {
+  command.action(async (subject: string | undefined, ...rest: unknown[]) => {
+    const values = rest.slice(0, positional.length) as string[];
+    const flags = rest[positional.length] as Record<string, string | undefined>;
     if (isBulkAction(name)) {
       const bulkOnly = bulkOnlyFlags(flags);
-      if (id !== undefined && bulkOnly.length > 0) {
+      if (subject !== undefined && bulkOnly.length > 0) {
         command.error(
           `tandem ${verb.verb} takes a delivery id or selection flags (${bulkOnly[0]}), not both`,
           { exitCode: 2, code: 'tandem.usage' },
         );
       }
-      if (id === undefined) {
+      if (subject === undefined) {
         if (flags.leg !== undefined) {
           command.error('--leg is for one delivery; a bulk retry retries every parked leg', {
             exitCode: 2,
@@ -117,24 +142,36 @@ function registerAction(
         return;
       }
     }
-    if (id === undefined) return command.help({ error: true });
+    if (subject === undefined) return command.help({ error: true });
+    const all = { ...flags, ...Object.fromEntries(positional.map(([key], i) => [key, values[i]])) };
     const args = Object.fromEntries(
-      Object.entries(flags).filter(
+      Object.entries(all).filter(
         (entry): entry is [string, string] => entry[1] !== undefined && entry[0] in fields,
       ),
     );
+    if (spec.subject === 'target') {
+      await withClient(source(), (client) =>
+        client.actOnTarget(subject, name as TargetAction, args as never, operatorIdentity()),
+      );
+      print(verb.said ? verb.said(subject, all) : `Target ${subject}: ${name} applied.`);
+      print('See it: tandem targets');
+      return;
+    }
     const kept = await withClient(source(), (client) =>
-      client.act(id, name, args, operatorIdentity()),
+      client.act(subject, name as DeliveryActionName, args, operatorIdentity()),
     );
-    print(verb.said ? verb.said(id, flags) : `Delivery ${id}: ${done(kept as ActionRecord)}.`);
-    if (!verb.ends) print(`Follow it: tandem status ${id}`);
+    print(
+      verb.said ? verb.said(subject, all) : `Delivery ${subject}: ${done(kept as ActionRecord)}.`,
+    );
+    if (!verb.ends) print(`Follow it: tandem status ${subject}`);
   });
 }
 
 /**
  * The operator actions' verbs, from the action table: `cancel`, `retry`, `resolve`, `pause`,
- * `resume`, `retry-now`, `extend`; those with a bulk form also act over a query. Each is sent as
- * the OS user; a refusal says why (exit 6) and changes nothing.
+ * `resume`, `retry-now`, `extend` on a delivery (those with a bulk form also act over a query),
+ * and `target pause|resume|limit` on a target across the fleet. Each is sent as the OS user; a
+ * refusal says why (exit 6) and changes nothing.
  */
 export function registerActions(
   cli: Command,
@@ -142,5 +179,16 @@ export function registerActions(
   print: Print,
   output: ProgressOutput = {},
 ): void {
-  for (const name of ACTION_NAMES) registerAction(cli, name, source, print, output);
+  const target = cli
+    .command('target')
+    .summary('operate a target across the whole fleet: pause, resume, rate limit')
+    .description(
+      'Operate one target across every worker and delivery: pause it (its legs hold, deadlines ' +
+        'suspended), resume it, or set its rate limit, enforced by the server. "tandem targets" ' +
+        'shows every target.',
+    );
+  for (const name of ACTION_NAMES) {
+    const parent = actionSpec(name).subject === 'target' ? target : cli;
+    registerAction(parent, name, source, print, output);
+  }
 }

@@ -50,7 +50,8 @@ export async function withClient<T>(
   }
 }
 
-function printJson(print: Print, value: unknown): void {
+/** Prints `value` as indented JSON: what every `--json` prints. */
+export function printJson(print: Print, value: unknown): void {
   print(JSON.stringify(value, null, 2));
 }
 

@@ -1,6 +1,6 @@
 import type { DeliverySummary } from '../client/client';
 import { workflowIdFor, type DeliveryState, type LegState } from '../contract/contracts';
-import { askedBy, callerText } from '../contract/action-record';
+import { askedBy, callerText, heldText } from '../contract/action-record';
 
 /** Left-aligned columns two spaces apart; the last column is not padded. */
 export function table(rows: readonly (readonly string[])[]): string[] {
@@ -27,6 +27,7 @@ function legStatus(leg: LegState): string {
     ...(leg.paused
       ? [`paused ${askedBy(leg.paused)}${leg.paused.note ? `: ${leg.paused.note}` : ''}`]
       : []),
+    ...(leg.held ? [heldText(leg.target, leg.held)] : []),
     ...(leg.retryAt ? [`next attempt ${shortTime(leg.retryAt)}`] : []),
     ...(leg.deadlineLeftMs !== undefined
       ? [`deadline suspended, ${Math.round(leg.deadlineLeftMs / 1000)} s left`]

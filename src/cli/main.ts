@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ACTION_NAMES, actionSpec } from '../contract/action-types';
+import type { ActionSubject } from '../contract/action-spec';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../contract/contracts';
 import { TandemError } from '../contract/errors';
 import { deliver, listDeliveries, showStatus } from './deliveries';
+import { listTargets } from './targets';
 import { registerCluster } from './cluster';
 import { registerActions } from './actions';
 import { registerBatch, type ProgressOutput } from './bulk';
@@ -27,6 +29,12 @@ import type { runWorker as RunWorker } from './worker';
 type Env = Readonly<Record<string, string | undefined>>;
 
 const print = (line: string) => console.log(line);
+
+/** The route segments of a subject's actions, as `a|b|c`. */
+const segments = (subject: ActionSubject) =>
+  ACTION_NAMES.filter((name) => actionSpec(name).subject === subject)
+    .map((name) => actionSpec(name).route.segment)
+    .join('|');
 
 // Each long-running verb is loaded on use: the worker (rxjs, the workflow bundler), the gateway
 // (fastify) and the dev server (@temporalio/testing) are most of what a `tandem` process would
@@ -147,6 +155,19 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
       listDeliveries(source(), options, print),
     );
 
+  cli
+    .command('targets')
+    .summary("every target's state across the fleet: paused, rate limit, deliveries running")
+    .description(
+      'Show each target the config declares: closed, open, half_open or paused (by whom, since ' +
+        'when), its rate limit now and as configured, how many running deliveries have a leg to ' +
+        'it, and how many of those legs are waiting out a backoff, paused or held by its pause. ' +
+        'Read from what each target controller and delivery keep visible: no worker needed.',
+    )
+    .option('--json', 'print JSON instead of text')
+    .addHelpText('after', examples('$ tandem targets', '$ tandem targets --json'))
+    .action((options: { json?: boolean }) => listTargets(source(), options, print));
+
   registerActions(cli, source, print, output);
   registerBatch(cli, source, print);
 
@@ -246,8 +267,9 @@ export function program(env: Env, output: ProgressOutput = {}): Command {
     .summary('serve the HTTP API for apps in any language (config from TANDEM_CONFIG)')
     .description(
       'Serve the HTTP gateway: POST /v1/deliveries, GET /v1/deliveries/{id}, POST ' +
-        `/v1/deliveries/{id}/${ACTION_NAMES.map((name) => actionSpec(name).route.segment).join('|')}, ` +
-        'GET /v1/deliveries?status=…, /healthz, /metrics (with a read key) and /openapi.json.',
+        `/v1/deliveries/{id}/${segments('delivery')}, GET /v1/deliveries?status=…, ` +
+        `GET /v1/targets, POST /v1/targets/{target}/${segments('target')}, /healthz, /metrics ` +
+        '(with a read key) and /openapi.json.',
     )
     .addHelpText('after', examples('$ TANDEM_CONFIG=/etc/tandem.yaml tandem gateway'))
     .action(() => runGateway(configPath(), env));

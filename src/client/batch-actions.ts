@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { encodeToPayloads } from '@temporalio/common/lib/internal-non-workflow';
 import { optionalTsToMs } from '@temporalio/common/lib/time';
 import { ACTION_FIELD_RULES } from '../contract/action-spec';
-import { actionSpec, type ActionName } from '../contract/action-types';
+import { actionSpec, deliveryActionSpec, type ActionName } from '../contract/action-types';
 import type { ACTIONS } from '../contract/actions';
 import {
   BatchNotFoundError,
@@ -71,7 +71,8 @@ export interface BatchProgress {
 
 /** Whether `action` acts in bulk. */
 export function isBulkAction(action: ActionName): action is BulkAction {
-  return actionSpec(action).bulk !== undefined;
+  const spec = actionSpec(action);
+  return spec.subject === 'delivery' && spec.bulk !== undefined;
 }
 
 const STATES: Record<number, BatchStatus> = {
@@ -116,7 +117,7 @@ export abstract class BatchActions extends VisibilityReads {
     const batchId = `tandem-batch-${randomUUID()}`;
     const { note } = request;
     const operation =
-      actionSpec(action).bulk?.via === 'cancellation'
+      deliveryActionSpec(action).bulk?.via === 'cancellation'
         ? { cancellationOperation: { identity } }
         : {
             signalOperation: {

@@ -21,7 +21,7 @@ import type { ActionRecord } from '../contract/action-record';
 import {
   actionSpec,
   type ActionArgs,
-  type ActionName,
+  type DeliveryActionName,
   type OperatorAction,
   type OperatorArgs,
 } from '../contract/action-types';
@@ -43,13 +43,16 @@ import { clientTracing, inSpan, linkTo } from '../telemetry/tracing';
 import { actionRefusal } from './operator-rules';
 import { awaitsCallers, readCallers, withCallers } from './callers';
 import { startedWith, startOptions } from './run-start';
-import { BatchActions } from './batch-actions';
+import { TargetCalls } from './target-calls';
 
 export type { DeliveryRun, DeliverySummary } from './runs';
 export type { BatchProgress, BulkAction, BulkCount, BulkStarted } from './batch-actions';
+export type { TargetOverview } from './target-calls';
 
 /** What an action answers: the action as the run keeps it; nothing for a cancel request. */
-export type ActionAnswer<A extends ActionName> = A extends OperatorAction ? ActionRecord : void;
+export type ActionAnswer<A extends DeliveryActionName> = A extends OperatorAction
+  ? ActionRecord
+  : void;
 
 type LegArg = { leg?: string };
 
@@ -59,7 +62,7 @@ type LegArg = { leg?: string };
  * `TandemError`s only, which the CLI and the gateway translate. Starting is idempotent: the
  * workflow id comes from the delivery id, so the same delivery started twice sends once.
  */
-export class TandemClient extends BatchActions {
+export class TandemClient extends TargetCalls {
   private constructor(
     client: Client,
     connection: ConnectionLike,
@@ -216,7 +219,7 @@ export class TandemClient extends BatchActions {
    * kept on it, and waits in history for a worker; an update answers with the action as the run
    * keeps it, or throws the run's refusal ({@link InvalidActionError} for an invalid input).
    */
-  async act<A extends ActionName>(
+  async act<A extends DeliveryActionName>(
     id: string,
     action: A,
     args: ActionArgs<A>,

@@ -4,7 +4,7 @@
  * authority, before it acts). What each action requires is the action table's `when.run`.
  */
 import { IN_PROGRESS_STATUSES } from '../contract/contracts';
-import { actionSpec, type ActionName } from '../contract/action-types';
+import { deliveryActionSpec, type DeliveryActionName } from '../contract/action-types';
 import { DeliveryActionRefusedError, UnknownLegError } from '../contract/action-errors';
 import type { DeliveryRun } from './runs';
 
@@ -15,13 +15,13 @@ import type { DeliveryRun } from './runs';
  */
 export function actionRefusal(
   id: string,
-  action: ActionName,
+  action: DeliveryActionName,
   run: DeliveryRun,
   leg?: string,
 ): DeliveryActionRefusedError | UnknownLegError | undefined {
   const { status, open } = run;
   const refused = (reason: string) => new DeliveryActionRefusedError(id, action, reason, status);
-  switch (actionSpec(action).when.run) {
+  switch (deliveryActionSpec(action).when.run) {
     case 'in_progress':
       if (open && IN_PROGRESS_STATUSES.includes(status)) return undefined;
       return refused(

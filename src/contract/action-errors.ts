@@ -2,7 +2,10 @@ import { TandemError, type Issue } from './errors';
 
 /*
  * Errors of an operator's action on a delivery (cancel, retry, resolve, steering a leg): the
- * delivery refused it, its input is invalid, or it names a leg the delivery does not have.
+ * delivery refused it, its input is invalid, or it names a leg the delivery does not have; of a
+ * bulk action: its selection is unusable, Temporal would not start it, or it left deliveries
+ * unreached; and of an action on a target: the config has no such target, or its controller
+ * refused it.
  */
 
 /** The delivery refused an operator's action (e.g. `retry` on a delivery that is not parked). */
@@ -118,5 +121,36 @@ export class BatchIncompleteError extends TandemError {
       `Bulk action ${batchId} ended ${state} (${counts}): the deliveries it could not reach had ` +
         'most likely ended meanwhile; see "tandem list --status …" and act on those left by hand.',
     );
+  }
+}
+
+/** A target action names a target the config does not declare: nothing was started. */
+export class TargetNotFoundError extends TandemError {
+  override readonly name = 'TargetNotFoundError';
+  readonly code = 'TANDEM_TARGET_NOT_FOUND';
+  constructor(
+    readonly target: string,
+    readonly known: readonly string[],
+  ) {
+    super(
+      `The config declares no target "${target}"; its targets are ${known.map((t) => `"${t}"`).join(', ')}.`,
+    );
+  }
+}
+
+/**
+ * A target's controller refused an action (resume a target that is not paused, limit one without
+ * a task queue of its own), or its input: nothing changed.
+ */
+export class TargetActionRefusedError extends TandemError {
+  override readonly name = 'TargetActionRefusedError';
+  readonly code = 'TANDEM_TARGET_ACTION_REFUSED';
+  constructor(
+    readonly target: string,
+    readonly action: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(reason, options);
   }
 }

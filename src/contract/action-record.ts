@@ -1,3 +1,5 @@
+import type { TargetHoldState } from './contracts';
+
 /**
  * An operator action as the run keeps it in its state, and who asked, in words. Below the action
  * table: the delivery's state shape holds these records, and the table reads that shape.
@@ -56,4 +58,10 @@ export function callerText({ by, claimedBy }: { by: string; claimedBy?: string }
 /** `by <who>`: see {@link callerText}. */
 export function askedBy(entry: { by: string; claimedBy?: string }): string {
   return `by ${callerText(entry)}`;
+}
+
+/** Why a leg's target holds it, in words: `held: target shipping paused by alice: maintenance`. */
+export function heldText(target: string, held: TargetHoldState): string {
+  const what = held.reason === 'paused' ? 'paused' : 'breaker open';
+  return `held: target ${target} ${what}${held.by ? ` by ${held.by}` : ''}${held.note ? `: ${held.note}` : ''}`;
 }

@@ -6,13 +6,27 @@
 import type { DeliveryState, LegState } from './contracts';
 import { formatDuration, parseDuration } from './duration';
 import { MAX_ACTOR_CHARS, MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from './limits';
+import { parseRate, RATE_FORMAT } from './rate';
 
 /**
  * What a field holds: a leg (by its target's name), an operator's text of at most
  * `MAX_NOTE_CHARS`, a deadline extension from 1ms to `MAX_DEADLINE_EXTENSION_MS`, who says
- * they ask (`by`, at most `MAX_ACTOR_CHARS`), or the bulk action that sent it (a batch id).
+ * they ask (`by`, at most `MAX_ACTOR_CHARS`), the bulk action that sent it (a batch id), or a
+ * target's rate limit (`5/s`, `none`, `default`).
  */
-export type FieldKind = 'leg' | 'note' | 'duration' | 'by' | 'batch';
+export type FieldKind = 'leg' | 'note' | 'duration' | 'by' | 'batch' | 'rate';
+
+/**
+ * What an action is asked of: one delivery (by its id), or one target across the whole fleet
+ * (by its name, through the target's controller workflow).
+ */
+export type ActionSubject = 'delivery' | 'target';
+
+/** Where a subject's actions are routed, as the gateway's paths and the CLI's verbs name it. */
+export const SUBJECTS = {
+  delivery: { path: '/v1/deliveries/{id}', param: 'id', cli: '', argument: 'ID' },
+  target: { path: '/v1/targets/{target}', param: 'target', cli: 'target ', argument: 'TARGET' },
+} as const satisfies Record<ActionSubject, object>;
 
 /** One argument field of an action: its JSON key, CLI flag (`--<name>`) and body property. */
 export interface ActionField {
@@ -28,6 +42,8 @@ export interface ActionField {
   readonly missing?: string;
   /** Taken in the run's input only: neither the gateway nor the CLI offers it. */
   readonly runOnly?: true;
+  /** The CLI takes it as an argument after the subject's (`tandem target limit shipping 5/s`). */
+  readonly positional?: true;
 }
 
 /**
@@ -52,7 +68,10 @@ export type ActionForm =
  */
 export type RunRequirement = 'in_progress' | 'parked' | 'open';
 
-/** The action's HTTP route: `POST /v1/deliveries/{id}/<segment>`, for an `operate` key. */
+/**
+ * The action's HTTP route: `POST /v1/deliveries/{id}/<segment>` (or `/v1/targets/{target}/…`),
+ * for an `operate` key.
+ */
 export interface ActionRoute {
   readonly method: 'POST';
   readonly segment: string;
@@ -66,15 +85,18 @@ export interface ActionRoute {
   readonly body: string;
   /** The status of its answer when done, */
   readonly status: 200 | 202;
-  /** with the action as the run keeps it, or the delivery after it; */
-  readonly answer: 'action' | 'delivery';
+  /** with the action as the run keeps it, the delivery after it, or the target after it; */
+  readonly answer: 'action' | 'delivery' | 'target';
   /** that answer, in a line. */
   readonly answered: string;
   /** What its 409 means. */
   readonly conflict: string;
 }
 
-/** The action's `tandem` verb: its flags are the fields the run does not keep to itself. */
+/**
+ * The action's `tandem` verb (under `tandem target` for a target's): its flags are the fields the
+ * run does not keep to itself.
+ */
 export interface ActionVerb {
   readonly verb: string;
   readonly summary: string;
@@ -98,8 +120,8 @@ export interface ActionBulk {
   readonly example: string;
 }
 
-/** One operator action, declared once; every way in is built from it. */
-export interface ActionSpec {
+/** What every operator action declares, whatever its subject. */
+interface CommonSpec {
   /**
    * How it reaches the run: an update and a signal of the action's name and input, or
    * Temporal's own cancel request (its reason is kept on the request).
@@ -109,13 +131,18 @@ export interface ActionSpec {
   readonly help: string;
   /** Its argument fields, beside the `by` every update takes. */
   readonly fields: Readonly<Record<string, ActionField>>;
+  readonly route: ActionRoute;
+  readonly cli: ActionVerb;
+}
+
+/** An action on one delivery: its run decides, with what the client checks first. */
+export interface DeliveryActionSpec extends CommonSpec {
+  readonly subject: 'delivery';
   readonly when: {
     readonly words: string;
     readonly run: RunRequirement;
     readonly form?: ActionForm;
   };
-  readonly route: ActionRoute;
-  readonly cli: ActionVerb;
   /** Whether, and how, it also acts in bulk; absent: one delivery at a time only. */
   readonly bulk?: ActionBulk;
 }
@@ -125,6 +152,28 @@ export interface ActionSpec {
  * letters, digits and dashes are taken, so an id is never more than an id).
  */
 export const BATCH_ID = /^tandem-batch-[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * An action on one target across the fleet: an update and a signal of the target's controller
+ * workflow (started on demand), which applies it to the target's task queue and to every run
+ * with a leg to it.
+ */
+export interface TargetActionSpec extends CommonSpec {
+  readonly subject: 'target';
+  readonly via: 'update';
+  readonly when: { readonly words: string };
+}
+
+/** One operator action, declared once; every way in is built from it. */
+export type ActionSpec = DeliveryActionSpec | TargetActionSpec;
+
+/** The action's HTTP path, under its subject's. */
+export function actionPath({ subject, route }: ActionSpec): string {
+  return `${SUBJECTS[subject].path}/${route.segment}`;
+}
+
+/** Words that mean "no rate limit" and "the configured one", for `limit`. */
+export const RATE_WORDS = { none: 'none', default: 'default' } as const;
 
 /** The rule of a text field: not blank, and at most `max` characters once trimmed. */
 function textOfAtMost(max: number): (value: string) => string | undefined {
@@ -145,6 +194,10 @@ export const ACTION_FIELD_RULES = {
   by: textOfAtMost(MAX_ACTOR_CHARS),
   batch: (value: string): string | undefined =>
     BATCH_ID.test(value) ? undefined : 'must be a batch id, tandem-batch-…',
+  rate: (value: string): string | undefined =>
+    value === RATE_WORDS.none || value === RATE_WORDS.default || parseRate(value) !== undefined
+      ? undefined
+      : `must be ${RATE_FORMAT}, "none" (no limit) or "default" (the configured one)`,
   duration: (value: string): string | undefined => {
     const ms = value.length > 32 ? undefined : parseDuration(value);
     return ms === undefined || ms <= 0 || ms > MAX_DEADLINE_EXTENSION_MS
@@ -166,6 +219,8 @@ export function fieldLimits(field: ActionField): string {
       return `at most ${MAX_ACTOR_CHARS} characters, not blank`;
     case 'batch':
       return '`tandem-batch-` and an id';
+    case 'rate':
+      return `${RATE_FORMAT}; "none" or "default"`;
   }
 }
 

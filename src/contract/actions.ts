@@ -29,9 +29,26 @@ const STEERED = {
     'The action does not apply now (the delivery has ended, the leg is not paused, not waiting to retry…): `detail` says why.',
 } as const;
 
+/** A target's actions answer with the target's state once the whole fleet has it. */
+const ON_TARGET = {
+  ...OPERATE,
+  status: 200,
+  answer: 'target',
+  answered: "Applied: the target's state, as its controller keeps it.",
+  conflict:
+    'The action does not apply now (the target is not paused, or is already): `detail` says why.',
+} as const;
+
+const TARGET_NOTE = {
+  kind: 'note',
+  about: "Why; kept in the target's state and its controller's history, with who asked.",
+  placeholder: 'why',
+} as const;
+
 /** Every operator action, in the order an operator would reach for them. */
 export const ACTIONS = {
   cancel: {
+    subject: 'delivery',
     via: 'cancel',
     help: 'Stops a running delivery: no new attempt starts, and the legs that succeeded are undone',
     fields: {
@@ -72,6 +89,7 @@ export const ACTIONS = {
     },
   },
   retry: {
+    subject: 'delivery',
     via: 'update',
     help: 'A parked delivery tries again',
     fields: {
@@ -112,6 +130,7 @@ export const ACTIONS = {
     bulk: { via: 'signal', example: '$ tandem retry --status needs_attention --target shipping' },
   },
   resolve: {
+    subject: 'delivery',
     via: 'update',
     help: 'Closes a parked delivery by hand',
     fields: {
@@ -160,6 +179,7 @@ export const ACTIONS = {
     },
   },
   retryNow: {
+    subject: 'delivery',
     via: 'update',
     help: 'Ends a leg’s backoff wait and attempts at once',
     fields: {
@@ -194,6 +214,7 @@ export const ACTIONS = {
     },
   },
   pause: {
+    subject: 'delivery',
     via: 'update',
     help: 'No new attempt of the leg (or all) starts until resumed',
     fields: {
@@ -234,6 +255,7 @@ export const ACTIONS = {
     },
   },
   resume: {
+    subject: 'delivery',
     via: 'update',
     help: 'Ends a pause',
     fields: {
@@ -265,6 +287,7 @@ export const ACTIONS = {
     },
   },
   extendDeadline: {
+    subject: 'delivery',
     via: 'update',
     help: 'Gives a leg more time',
     fields: {
@@ -299,6 +322,99 @@ export const ACTIONS = {
       verb: 'extend',
       summary: 'give a leg more time before its deadline',
       examples: ['$ tandem extend order-1042 --leg shipping --duration 1h'],
+    },
+  },
+  pauseTarget: {
+    subject: 'target',
+    via: 'update',
+    help: 'Holds every leg to the target, in every delivery, until resumed',
+    fields: { note: TARGET_NOTE },
+    when: { words: 'the target is not paused' },
+    route: {
+      ...ON_TARGET,
+      segment: 'pause',
+      operationId: 'pauseTarget',
+      summary: 'Pause a target across the fleet',
+      description:
+        "The server dispatches no attempt to the target from any worker (its task queue's rate " +
+        'is set to 0), and every running delivery with a leg to it holds that leg with its ' +
+        'deadline suspended; deliveries started meanwhile are accepted and held too. Answers once ' +
+        'the task queue is paused and the running deliveries are being told.',
+      component: 'PauseTargetRequest',
+      body: 'Why the target is paused (optional body).',
+    },
+    cli: {
+      verb: 'pause',
+      summary: 'hold every leg to a target, fleet-wide, until resumed',
+      description:
+        'Pause a target across the fleet: no attempt reaches it from any worker, and every leg ' +
+        'to it, in running deliveries and in those started later, holds with its deadline ' +
+        'suspended until "tandem target resume". Returns once the server has paused the ' +
+        "target's task queue. Refused (exit 6) when the target is paused already.",
+      examples: ['$ tandem target pause shipping --note "carrier maintenance until 06:00"'],
+      said: (target, { note }) =>
+        `Paused target ${target}${note === undefined ? '' : ` (${note})`}: no attempt reaches ` +
+        'it from any worker; its legs hold, deadlines suspended, until "tandem target resume".',
+    },
+  },
+  resumeTarget: {
+    subject: 'target',
+    via: 'update',
+    help: 'Ends a pause of the target: its held legs attempt again, at its rate limit',
+    fields: { note: TARGET_NOTE },
+    when: { words: 'the target is paused' },
+    route: {
+      ...ON_TARGET,
+      segment: 'resume',
+      operationId: 'resumeTarget',
+      summary: 'Resume a paused target',
+      description:
+        "The target's task queue gets its rate limit back (none when it has none) and every held " +
+        'leg attempts again; their deadlines move on by the time they were held.',
+      component: 'ResumeTargetRequest',
+      body: 'Why (optional body).',
+    },
+    cli: {
+      verb: 'resume',
+      summary: 'let the legs to a paused target attempt again',
+      examples: ['$ tandem target resume shipping'],
+      said: (target) => `Resumed target ${target}: its held legs attempt again, at its rate limit.`,
+    },
+  },
+  limitTarget: {
+    subject: 'target',
+    via: 'update',
+    help: "Sets the target's rate limit across every worker, until set again",
+    fields: {
+      rate: {
+        kind: 'rate',
+        required: true,
+        about:
+          'Attempts per second across every worker (`5/s`, `90/m`), `none` for no limit, or ' +
+          '`default` for the configured `rateLimit`.',
+        placeholder: '5/s',
+        example: '5/s',
+        positional: true,
+      },
+      note: TARGET_NOTE,
+    },
+    when: { words: 'the target has a task queue of its own (bulkhead: true)' },
+    route: {
+      ...ON_TARGET,
+      segment: 'limit',
+      operationId: 'limitTarget',
+      summary: "Set a target's rate limit",
+      description:
+        "The server enforces it on the target's task queue at once, for every worker, without a " +
+        'restart; it stands until set again (`default` goes back to the config).',
+      component: 'LimitTargetRequest',
+      body: 'The rate limit, and why.',
+    },
+    cli: {
+      verb: 'limit',
+      summary: "set a target's rate limit across every worker: 5/s, 90/m, none or default",
+      examples: ['$ tandem target limit shipping 5/s', '$ tandem target limit shipping default'],
+      said: (target, { rate }) => `Target ${target}: rate limit ${rate}, enforced by the server.`,
     },
   },
 } as const satisfies Record<string, ActionSpec>;

@@ -2,7 +2,7 @@
  * Which deliveries a bulk action acts on, as one visibility query: the one home of that rule,
  * which the client applies for the CLI and the gateway alike.
  */
-import { actionSpec, type ActionName } from './action-types';
+import { deliveryActionSpec, type DeliveryActionName } from './action-types';
 import type { RunRequirement } from './action-spec';
 import { InvalidBatchSelectionError } from './action-errors';
 import { TARGET_NAME } from './config/schema';
@@ -36,8 +36,8 @@ const STATUSES: Record<RunRequirement, readonly DeliveryStatus[]> = {
 };
 
 /** The statuses `action` applies to: a bulk action never selects a delivery outside them. */
-export function bulkStatuses(action: ActionName): readonly DeliveryStatus[] {
-  return STATUSES[actionSpec(action).when.run];
+export function bulkStatuses(action: DeliveryActionName): readonly DeliveryStatus[] {
+  return STATUSES[deliveryActionSpec(action).when.run];
 }
 
 /**
@@ -58,7 +58,7 @@ export function queryLiteral(value: string): string {
  * `action`, or a refusal naming each bad field. `now` anchors `since`.
  */
 export function selectionQuery(
-  action: ActionName,
+  action: DeliveryActionName,
   selection: BatchSelection,
   { taskQueue, now }: { taskQueue: string; now: Date },
 ): string {

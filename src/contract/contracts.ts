@@ -60,7 +60,8 @@ export const DELIVERY_STATUSES = [
 ] as const;
 /**
  * Where a delivery is in its lifecycle (see the product contract). `paused` is `running` with at
- * least one leg paused by an operator: that leg starts no new attempt until resumed.
+ * least one leg paused by an operator, or held by its target's pause across the fleet: that leg
+ * starts no new attempt until resumed.
  */
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
@@ -194,6 +195,14 @@ export interface PauseState extends RequestRef {
   at: string;
 }
 
+/** Why a leg's target holds it, as its controller said (see `TargetNotice`). */
+export interface TargetHoldState {
+  reason: 'paused' | 'breaker_open';
+  by?: string;
+  note?: string;
+  since?: string;
+}
+
 /** One leg as reported by the `status` query. */
 export interface LegState extends PhaseState {
   target: string;
@@ -203,6 +212,11 @@ export interface LegState extends PhaseState {
   compensation?: PhaseState;
   /** Set while an operator has paused the leg: no new attempt (send or undo) starts. */
   paused?: PauseState;
+  /**
+   * Set while the leg's target holds it across the fleet (paused by an operator): no new attempt
+   * starts until both this and {@link paused} are lifted.
+   */
+  held?: TargetHoldState;
   /**
    * When the current phase's deadline (sending or undoing) falls; absent between phases and
    * while paused: a pause suspends the deadline, and {@link deadlineLeftMs} says what is left.

@@ -105,6 +105,13 @@ export const ERROR_CODES = {
     exit: ExitCode.refused,
     retryable: true,
   },
+  TANDEM_TARGET_NOT_FOUND: {
+    status: 404,
+    problem: 'target-not-found',
+    exit: ExitCode.badDelivery,
+    retryable: false,
+  },
+  TANDEM_TARGET_ACTION_REFUSED: { ...refused, problem: 'target-action-refused' },
   TANDEM_INVALID_PAGE_TOKEN: { ...invalid, exit: ExitCode.setup },
   TANDEM_DELIVERY_NOT_COMPLETED: { ...internal, exit: ExitCode.notCompleted, retryable: false },
   TANDEM_TIMED_OUT: { ...internal, exit: ExitCode.timedOut, retryable: true },

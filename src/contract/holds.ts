@@ -4,17 +4,23 @@
  * worker: the gateway's `tandem_legs{target,state}` gauge and the listing of targets read it.
  */
 import type { DeliveryState, LegState } from './contracts';
+import { hasWorkLeft } from './work-left';
 
 /**
- * Why a leg makes no attempt now: `waiting` out a backoff after a failed attempt, or `paused`
- * by an operator (its deadline suspended).
+ * Why a leg makes no attempt now: `waiting` out a backoff after a failed attempt, `paused` by an
+ * operator, or `held` by its target's pause across the fleet (the deadline suspended by either).
  */
-export const LEG_HOLDS = ['waiting', 'paused'] as const;
+export const LEG_HOLDS = ['waiting', 'paused', 'held'] as const;
 export type LegHold = (typeof LEG_HOLDS)[number];
 
-/** The hold of one leg, if it is held. */
+/**
+ * The hold of one leg, if it is held: one each, the operator's pause first (its own resume is
+ * what lifts it), then the target's (which marks every leg to it, only those with work left
+ * held by it).
+ */
 function holdOf(leg: LegState): LegHold | undefined {
   if (leg.paused) return 'paused';
+  if (leg.held && hasWorkLeft(leg)) return 'held';
   return leg.retryAt === undefined ? undefined : 'waiting';
 }
 

@@ -94,3 +94,9 @@ export const AUTH_FAILURES_PER_ADDRESS = 10;
 
 /** The window of {@link AUTH_FAILURES_PER_ADDRESS}. */
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
+
+/**
+ * The highest rate limit a target may be given (`rateLimit`, `tandem target limit`), in attempts
+ * per second across every worker.
+ */
+export const MAX_RATE_LIMIT_PER_SECOND = 10_000;

@@ -166,7 +166,7 @@ export const METRICS = {
     name: 'tandem_legs',
     type: 'gauge',
     unit: '',
-    help: "Legs of running deliveries held from attempting, by target and state: waiting out a backoff, or paused (from Temporal's visibility store, which lags a moment).",
+    help: "Legs of running deliveries held from attempting, by target and state: waiting out a backoff, paused by an operator, or held by the target's pause (from Temporal's visibility store, which lags a moment).",
     labels: ['target', 'state'],
     source: 'gateway',
   },

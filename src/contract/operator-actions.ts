@@ -6,10 +6,15 @@
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionRecord } from './action-record';
-import { ACTION_NAMES, actionSpec, type OperatorAction, type OperatorArgs } from './action-types';
+import {
+  DELIVERY_ACTION_NAMES,
+  actionSpec,
+  type OperatorAction,
+  type OperatorArgs,
+} from './action-types';
 
-/** Every action that reaches the run as an update and a signal of its name. */
-export const OPERATOR_ACTIONS = ACTION_NAMES.filter(
+/** Every action that reaches a delivery's run as an update and a signal of its name. */
+export const OPERATOR_ACTIONS = DELIVERY_ACTION_NAMES.filter(
   (name): name is OperatorAction => actionSpec(name).via === 'update',
 );
 

@@ -24,8 +24,9 @@ export function targetQueueOf(config: TandemConfig, target: string): string {
 }
 
 /**
- * The workers one process runs: the workflow worker (which also runs the attempts of every
- * target with `bulkhead: false`) and the activity workers of `targets`.
+ * The workers one process runs: the workflow worker (which also runs the target controllers'
+ * activities and the attempts of every target with `bulkhead: false`) and the activity workers
+ * of `targets`.
  */
 export interface WorkerParts {
   readonly workflows: boolean;
@@ -63,10 +64,14 @@ export function workerPartsOf(
 /** Every queue the workers of `parts` poll, each once per kind of task. */
 export function queuesOf(config: TandemConfig, parts: WorkerParts): PolledQueue[] {
   const workflowQueue = config.temporal.taskQueue;
-  const sharing = Object.values(config.targets).some((target) => !target.bulkhead);
+  // The workflow worker also runs the target controllers' activities (and those of every
+  // target with `bulkhead: false`) on the workflow's queue.
+  const workflowParts = [
+    { name: workflowQueue, type: 'workflow' },
+    { name: workflowQueue, type: 'activity' },
+  ] as const;
   return [
-    ...(parts.workflows ? [{ name: workflowQueue, type: 'workflow' } as const] : []),
-    ...(parts.workflows && sharing ? [{ name: workflowQueue, type: 'activity' } as const] : []),
+    ...(parts.workflows ? workflowParts : []),
     ...parts.targets.map((target) => ({
       name: targetTaskQueue(workflowQueue, target),
       type: 'activity' as const,

@@ -5,6 +5,7 @@ import { ACTION_NAMES, actionSpec, type ActionName } from '../contract/action-ty
 import { TARGET_NAME } from '../contract/config/schema';
 import { formatDuration } from '../contract/duration';
 import { MAX_DEADLINE_EXTENSION_MS, MAX_NOTE_CHARS } from '../contract/limits';
+import { ACTION_FIELD_RULES } from '../contract/action-spec';
 
 /** Text that is not blank (checked after trimming), as a pattern the document can state. */
 const NOT_BLANK = /\S/;
@@ -58,16 +59,31 @@ function noteText(blank: string = 'must not be empty') {
     .regex(NOT_BLANK, { error: blank });
 }
 
+/** A rate limit (`5/s`, `90/m`), `none` or `default`, checked by the rule the run applies. */
+const rateText = z
+  .string()
+  .max(32, { error: 'must be at most 32 characters' })
+  // The shape, stated in the document; the bounds are the run's rule, checked next.
+  .regex(/^(?:none|default|\d+(?:\.\d+)?\/[sm])$/, {
+    error: 'must be a rate like 5/s or 90/m, "none" or "default"',
+  })
+  .superRefine((value, ctx) => {
+    const problem = ACTION_FIELD_RULES.rate(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 /** A field of an action's body, as the action table declares it. */
 function bodyField({ kind, required, about, example, missing }: ActionField): z.ZodType {
   const base =
     kind === 'leg'
       ? legName
-      : kind === 'duration'
-        ? z.string().regex(EXTENSION, {
-            error: `must be a whole number of ms, s, m, h or d, from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as 30m or 2h`,
-          })
-        : noteText(missing);
+      : kind === 'rate'
+        ? rateText
+        : kind === 'duration'
+          ? z.string().regex(EXTENSION, {
+              error: `must be a whole number of ms, s, m, h or d, from 1ms to ${formatDuration(MAX_DEADLINE_EXTENSION_MS)}, such as 30m or 2h`,
+            })
+          : noteText(missing);
   return (required ? base : base.optional()).meta({
     description: about,
     ...(example !== undefined && { examples: [example] }),

@@ -13,6 +13,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: 'The API key lacks the scope this route needs' },
   'delivery-not-found': { status: 404, title: 'No such delivery' },
   'route-not-found': { status: 404, title: 'No such route' },
+  'target-not-found': { status: 404, title: 'The config declares no such target' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   'delivery-conflict': {
     status: 409,
@@ -21,6 +22,7 @@ export const PROBLEMS = {
   'action-refused': { status: 409, title: 'The delivery refused the action' },
   'batch-not-found': { status: 404, title: 'No such bulk action' },
   'batch-refused': { status: 409, title: 'Temporal did not start the bulk action now' },
+  'target-action-refused': { status: 409, title: 'The target refused the action' },
   'request-timeout': { status: 408, title: 'The request took too long to arrive' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'The request URL is too long' },

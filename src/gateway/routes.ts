@@ -4,6 +4,7 @@ import type { RouteDeps } from './routes/deps';
 import { operationRoutes } from './routes/operations';
 import { actionRoutes } from './routes/actions';
 import { batchRoutes } from './routes/batches';
+import { targetRoutes } from './routes/targets';
 
 /** The gateway's routes, declared once for Fastify, request parsing and the OpenAPI document. */
 export function gatewayRoutes(deps: RouteDeps): Route[] {
@@ -11,6 +12,7 @@ export function gatewayRoutes(deps: RouteDeps): Route[] {
     ...deliveryRoutes(deps),
     ...batchRoutes(deps),
     ...actionRoutes(deps),
+    ...targetRoutes(deps),
     ...operationRoutes(deps),
   ];
 }

@@ -2,7 +2,16 @@ import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { Runtime, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { createActivities } from '../activities';
+import { createControllerActivities } from '../activities/target-control';
+import {
+  configureSignal,
+  controllerStart,
+  TARGET_CONTROLLER_WORKFLOW,
+} from '../contract/target-control';
+import { targetSettings } from '../contract/config/target-settings';
 import { RunPayloads } from '../activities/run-payloads';
 import { dataConverterOf, payloadCipherFrom } from '../codec/data-converter';
 import { egressPolicyFor } from '../http/egress-policy';
@@ -170,6 +179,13 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     // The runtime's meter: served with the SDK's own metrics wherever the runtime sends them.
     measure: attemptMeter(Runtime.instance().metricMeter),
   });
+  const controllerActivities = createControllerActivities({
+    workflowService: connection.workflowService,
+    namespace,
+    taskQueue: config.temporal.taskQueue,
+    dataConverter: loadDataConverter(shared.dataConverter),
+    identity: options.workerOptions?.identity ?? `tandem worker ${process.pid}`,
+  });
   const slots = options.concurrencyPerTarget ?? 100;
   const parts = options.parts ?? allWorkerParts(config);
   // Targets with `bulkhead: false` run on the workflow's queue, so its worker serves them too.
@@ -189,10 +205,9 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
               ...workflowSpanSinks(),
             } satisfies InjectedSinks<DeliverySinks>,
             workflowBundle: { code },
-            ...(sharing > 0 && {
-              activities,
-              maxConcurrentActivityTaskExecutions: slots * sharing,
-            }),
+            // The target controllers' activities, and those of targets without a bulkhead.
+            activities: { ...controllerActivities, ...(sharing > 0 && activities) },
+            ...(sharing > 0 && { maxConcurrentActivityTaskExecutions: slots * sharing }),
           }),
         ]
       : []),
@@ -249,13 +264,19 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
         queues,
         policy: options.promote ?? PromotePolicy.ifNone,
         signal: stopped.signal,
-      }).then(settled, (error: unknown) => {
-        unsettled(error);
-        // Stopped workers end the wait: not a failure of its own.
-        if (stopped.signal.aborted) return;
-        shutdown();
-        throw error;
-      });
+      })
+        .then(async (standing) => {
+          // The workflow worker runs the controllers, so it is the one that starts them.
+          if (parts.workflows) await startControllers(config, connection, shared.dataConverter);
+          settled(standing);
+        })
+        .catch((error: unknown) => {
+          unsettled(error);
+          // Stopped workers end the wait: not a failure of its own.
+          if (stopped.signal.aborted) return;
+          shutdown();
+          throw error;
+        });
       try {
         const [workersEnded, versionSettled] = await Promise.allSettled([working, settling]);
         // A worker that failed is the cause of whatever else went wrong.
@@ -266,4 +287,32 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       }
     },
   };
+}
+
+/**
+ * Starts the controller of each target that is not running yet, and tells each what this
+ * worker's config says of it (its rate limit, whether it has a queue of its own): signal-with-start,
+ * so the one controller of a target is used whichever worker comes first.
+ */
+async function startControllers(
+  config: TandemConfig,
+  connection: NativeConnection,
+  dataConverter: WorkerOptions['dataConverter'],
+): Promise<void> {
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    ...(dataConverter && { dataConverter }),
+  });
+  const { taskQueue } = config.temporal;
+  await Promise.all(
+    Object.keys(config.targets).map((target) => {
+      const told = targetSettings(config, target);
+      return client.workflow.signalWithStart(TARGET_CONTROLLER_WORKFLOW, {
+        ...controllerStart(taskQueue, target, told),
+        signal: configureSignal,
+        signalArgs: [told],
+      });
+    }),
+  );
 }

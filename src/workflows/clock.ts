@@ -1,20 +1,27 @@
 import { condition } from '@temporalio/workflow';
 
 /**
+ * What holds a leg with its deadline suspended: an operator's pause of the leg, or of its target
+ * across the fleet. Each is lifted on its own; the leg attempts again once none is left.
+ */
+export type Hold = 'operator' | 'target';
+
+/**
  * The clock of one phase of a leg (sending or undoing): its deadline, which an operator can
- * extend, and which a pause suspends (paused time does not count against it: a target down for
+ * extend, and which a hold suspends (held time does not count against it: a target down for
  * maintenance does not use up the leg's deadline); and its backoff wait, which `retryNow` ends.
  */
 export class PhaseClock {
   private deadline: number;
   private pausedAt: number | undefined;
+  private readonly holds = new Set<Hold>();
   private wake = false;
   /** When the next attempt is due, while waiting out a backoff. */
   retryAt: number | undefined;
 
-  constructor(deadlineMs: number, paused: boolean) {
+  constructor(deadlineMs: number, holds: readonly Hold[]) {
     this.deadline = Date.now() + deadlineMs;
-    if (paused) this.pausedAt = Date.now();
+    for (const hold of holds) this.pause(hold);
   }
 
   /** Time left before the deadline; frozen while paused. */
@@ -31,13 +38,16 @@ export class PhaseClock {
     return this.pausedAt !== undefined;
   }
 
-  pause(): void {
+  /** Holds the leg (an operator's pause by default): its deadline stops. */
+  pause(hold: Hold = 'operator'): void {
+    this.holds.add(hold);
     this.pausedAt ??= Date.now();
   }
 
-  /** Ends a pause: the deadline moves on by the time it lasted. */
-  resume(): void {
-    if (this.pausedAt === undefined) return;
+  /** Lifts one hold; once none is left, the deadline moves on by the time the leg was held. */
+  resume(hold: Hold = 'operator'): void {
+    this.holds.delete(hold);
+    if (this.pausedAt === undefined || this.holds.size > 0) return;
     this.deadline += Date.now() - this.pausedAt;
     this.pausedAt = undefined;
   }

@@ -12,6 +12,7 @@ import {
   type DeliveryState,
 } from '../contract/contracts';
 import { FailureType } from '../contract/failures';
+import { targetStateSignal } from '../contract/target-control';
 import { historyBudget, SignalLedger } from './history-budget';
 import { LegRunner } from './legs';
 import { OperatorDesk } from './operator';
@@ -36,10 +37,12 @@ class DeliveryRun {
   private readonly saga = new Saga();
   private readonly legs: LegRunner;
   private readonly desk: OperatorDesk;
+  /** Every signal the run took, for its history budget. */
+  private readonly signals = new SignalLedger();
 
   constructor(input: DeliveryInput) {
     this.record = new DeliveryRecord(input);
-    const signals = new SignalLedger();
+    const { signals } = this;
     this.legs = new LegRunner(
       this.record,
       this.saga,
@@ -52,6 +55,10 @@ class DeliveryRun {
   async run(): Promise<DeliveryState> {
     const { record } = this;
     setHandler(statusQuery, () => record.snapshot());
+    setHandler(targetStateSignal, (notice) => {
+      this.signals.add([notice]);
+      record.targetNotice(notice);
+    });
     this.desk.listen();
     this.listenForCancel();
     record.announce();

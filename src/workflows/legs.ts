@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { LegPlan } from '../contract/contracts';
 import { SpanAttr, SpanName } from '../contract/tracing';
@@ -30,6 +30,12 @@ function activitiesFor(
     // One activity per attempt: the workflow applies the target's policy itself, so it sees
     // each outcome and can stop a leg between attempts.
     retry: { maximumAttempts: 1 },
+    // An attempt handed straight to the worker that scheduled it would skip its queue's rate
+    // limit and a pause's rate of 0. Eager dispatch serves only the workflow's own queue, which a
+    // target with a queue of its own (the only kind that takes a limit) never uses: said here so
+    // no later change of queues lets a limited attempt through. A target without a bulkhead keeps
+    // eager dispatch, which is what it is for.
+    allowEagerDispatch: plan.taskQueue === workflowInfo().taskQueue,
     summary: `${phase} → ${plan.target} (attempt ${n})`,
   });
 }

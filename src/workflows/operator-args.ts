@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { ACTION_FIELD_RULES, type FieldKind } from '../contract/action-spec';
-import { inputFields, type OperatorAction, type OperatorArgs } from '../contract/action-types';
+import { inputFields, type ActionArgs, type UpdateAction } from '../contract/action-types';
 import type { Issue } from '../contract/errors';
 import { FailureType } from '../contract/failures';
 
@@ -59,11 +59,11 @@ function fieldProblem(
  * The arguments of `action`, checked against the delivery's legs; throws a refusal naming the
  * problems (the first few, and how many more). No input (a signal sent without one) counts as `{}`.
  */
-export function parseArgs<A extends OperatorAction>(
+export function parseArgs<A extends UpdateAction>(
   action: A,
   raw: unknown,
   legs: readonly string[],
-): OperatorArgs[A] {
+): ActionArgs<A> {
   const specs = inputFields(action);
   if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
     const listed = specs.map(([key, field]) => (field.required ? `${key}!` : key));
@@ -110,5 +110,5 @@ export function parseArgs<A extends OperatorAction>(
       issues,
     );
   }
-  return fields as unknown as OperatorArgs[A];
+  return fields as unknown as ActionArgs<A>;
 }

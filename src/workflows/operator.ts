@@ -10,7 +10,7 @@ import {
 import { OPERATOR_ACTIONS, operatorSignals, operatorUpdates } from '../contract/operator-actions';
 import { UNKNOWN_CALLER, type ActionRecord, type RequestRef } from '../contract/action-record';
 import {
-  actionSpec,
+  deliveryActionSpec,
   handlerDescription,
   type OperatorAction,
   type OperatorArgs,
@@ -156,7 +156,7 @@ export class OperatorDesk {
       ...(updateId !== undefined && { updateId }),
       ...(claimedBy && { claimedBy }),
     };
-    if (actionSpec(action).when.run === 'parked') {
+    if (deliveryActionSpec(action).when.run === 'parked') {
       // It may arrive in the task that parks the run: it is judged once the run has parked or
       // closed. Shielded: a parked run asked to cancel still takes retry and resolve.
       await CancellationScope.nonCancellable(() =>

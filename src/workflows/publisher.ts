@@ -20,7 +20,7 @@ const REFUSALS_SHOWN = 5;
  * workflow task that changed it (they cost no history); the memo (`STATE_MEMO`, for reads that
  * need no worker) at the end, and at the end of every task that changed it once a failure or an
  * operator made the run one to watch; the held legs in searches (`TandemHolds`) when they
- * change, which only a failure or a pause does; the status in searches (`TandemStatus`) at
+ * change, which only a failure or a pause (of a leg or of its target) does; the status in searches (`TandemStatus`) at
  * once, when it changes. A run that goes well writes its memo and search attributes at start
  * (the client) and at the end only: its progress (legs in flight, succeeded) would cost history
  * on every delivery and serve no operator. Only the delivery's record drives it, from its transitions.

@@ -6,12 +6,14 @@ import type {
   LegStatus,
   PauseState,
 } from '../contract/contracts';
+import type { TargetNotice } from '../contract/target-control';
 import type { ActionRecord } from '../contract/action-record';
 import type { PhaseProgress } from './attempts';
 import { ActionLog } from './action-log';
 import { PhaseClock } from './clock';
 import { compensationEnded, deliveryReached, retryAfterObeyed } from './metrics';
 import { legView, type Leg, type LegEntry, type Phase } from './leg-entry';
+import { LegHolds } from './leg-holds';
 import { StatePublisher } from './publisher';
 import { snapshotOf } from './view';
 
@@ -37,6 +39,7 @@ export class DeliveryRecord {
   private stopped?: string;
   private cancelledByOperator = false;
   private readonly actions = new ActionLog();
+  private readonly holds: LegHolds;
   private readonly publisher = new StatePublisher(() => this.snapshot());
 
   constructor(readonly input: DeliveryInput) {
@@ -44,6 +47,7 @@ export class DeliveryRecord {
       plan,
       state: { target: plan.target, status: 'pending', attempts: 0, outcomeUnknown: false },
     }));
+    this.holds = new LegHolds(this.entries);
   }
 
   get legs(): readonly Leg[] {
@@ -73,10 +77,9 @@ export class DeliveryRecord {
     return this.waiting;
   }
 
-  /** The status operators see: `paused` while running with a leg paused. */
+  /** The status operators see: `paused` while running with a leg paused, or held by its target. */
   shownStatus(): DeliveryStatus {
-    const paused = this.entries.some((leg) => leg.state.paused !== undefined);
-    return this.current === 'running' && paused ? 'paused' : this.current;
+    return this.current === 'running' && this.holds.any() ? 'paused' : this.current;
   }
 
   snapshot(): DeliveryState {
@@ -108,7 +111,7 @@ export class DeliveryRecord {
     const { state } = entry;
     const facts = phase === 'sending' ? state : (state.compensation ??= { attempts: 0 });
     if (phase === 'undoing') this.setLeg(entry, 'compensating');
-    entry.clock = new PhaseClock(deadlineMs, state.paused !== undefined);
+    entry.clock = new PhaseClock(deadlineMs, LegHolds.of(state));
     facts.startedAt ??= nowIso();
     delete facts.finishedAt;
     // While undoing, the leg stays `compensating`: its undo's progress is in its facts.
@@ -213,21 +216,18 @@ export class DeliveryRecord {
 
   /** Pauses `legs` (each with `paused`): their clocks stop; the run shows as `paused`. */
   pause(legs: readonly Leg[], paused: PauseState): void {
-    for (const leg of legs) {
-      const entry = this.entry(leg.plan.target);
-      entry.state.paused = { ...paused };
-      entry.clock?.pause();
-    }
+    this.holds.pause(legs, paused);
     this.showStatus();
+  }
+
+  /** A target's controller holds (or releases) the legs to its target; see `LegHolds`. */
+  targetNotice(notice: TargetNotice): void {
+    if (this.holds.targetNotice(notice)) this.showStatus();
   }
 
   /** Resumes `legs`: their deadlines move on by the pause. */
   resume(legs: readonly Leg[]): void {
-    for (const leg of legs) {
-      const entry = this.entry(leg.plan.target);
-      delete entry.state.paused;
-      entry.clock?.resume();
-    }
+    this.holds.resume(legs);
     this.showStatus();
   }
 
@@ -259,8 +259,7 @@ export class DeliveryRecord {
   finish(status: DeliveryStatus, reason?: string): DeliveryState {
     if (reason !== undefined) this.reason = reason;
     this.finishedAt = nowIso();
-    // A pause ends with the run: nothing is left to attempt.
-    for (const leg of this.entries) delete leg.state.paused;
+    this.holds.end();
     this.setStatus(status);
     this.publisher.publish();
     deliveryReached(status, Date.parse(this.startedAt));

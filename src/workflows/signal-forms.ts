@@ -4,7 +4,7 @@
  * function of the state and the action table, shown in the run's current details.
  */
 import type { ActionForm } from '../contract/action-spec';
-import { actionSpec, inputFields, type OperatorAction } from '../contract/action-types';
+import { deliveryActionSpec, inputFields, type OperatorAction } from '../contract/action-types';
 import type { DeliveryState, LegState } from '../contract/contracts';
 import { OPERATOR_ACTIONS } from '../contract/operator-actions';
 
@@ -35,7 +35,7 @@ function inputOf(name: OperatorAction, leg?: LegState): Record<string, string> {
 export function signalForms(state: DeliveryState): SignalForm[] {
   if (state.finishedAt !== undefined) return [];
   const withForms = OPERATOR_ACTIONS.flatMap((name) => {
-    const form: ActionForm | undefined = actionSpec(name).when.form;
+    const form: ActionForm | undefined = deliveryActionSpec(name).when.form;
     return form === undefined ? [] : [{ name, form }];
   });
   const forms: SignalForm[] = [];

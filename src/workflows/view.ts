@@ -3,7 +3,7 @@
  * and the markdown of its current details in the Temporal UI. Pure functions of the state.
  */
 import type { DeliveryState, LegState, PhaseState } from '../contract/contracts';
-import { askedBy, type ActionRecord } from '../contract/action-record';
+import { askedBy, heldText, type ActionRecord } from '../contract/action-record';
 import { STATE_TEXT_CHARS } from '../contract/limits';
 import { signalForms } from './signal-forms';
 
@@ -47,9 +47,10 @@ function legLine(leg: LegState): string {
   const paused = leg.paused
     ? `; **paused** ${askedBy(leg.paused)}${leg.paused.note ? ` (${leg.paused.note})` : ''}, deadline suspended${leg.deadlineLeftMs !== undefined ? ` with ${Math.round(leg.deadlineLeftMs / 1000)} s left` : ''}`
     : '';
+  const held = leg.held ? `; **${heldText(leg.target, leg.held)}**, deadline suspended` : '';
   const next = leg.retryAt ? `; next attempt at ${leg.retryAt}` : '';
   const deadline = leg.deadlineAt ? `; deadline ${leg.deadlineAt}` : '';
-  return `- **${leg.target}**: ${leg.status}, ${leg.attempts} attempt(s)${http}${undo}${paused}${next}${deadline}`;
+  return `- **${leg.target}**: ${leg.status}, ${leg.attempts} attempt(s)${http}${undo}${paused}${held}${next}${deadline}`;
 }
 
 function actionLine(action: ActionRecord): string {

@@ -65,6 +65,11 @@ describe('the HTTP gateway', () => {
         json: { action: 'retry', all: true, dryRun: true },
       },
       getBulkAction: { path: '/v1/batches/tandem-batch-none' },
+      // A target's actions without changing it: one it is not in (409), or no such target (404).
+      listTargets: { path: '/v1/targets' },
+      pauseTarget: { path: '/v1/targets/ledger/pause', json: {} },
+      resumeTarget: { path: '/v1/targets/inventory/resume', json: {} },
+      limitTarget: { path: '/v1/targets/ledger/limit', json: { rate: '5/s' } },
       health: { path: '/healthz' },
       metrics: { path: '/metrics' },
       openapi: { path: '/openapi.json' },
@@ -134,37 +139,36 @@ describe('the HTTP gateway', () => {
     expect(page).toContain('process_cpu_user_seconds_total');
   });
 
-  it('counts the legs held per target in /metrics: waiting out a backoff, then paused', async () => {
+  it('counts the legs held per target in /metrics: waiting out a backoff, paused, then held by the target', async () => {
     system = await startGatewaySystem({ gateway: { metricsRefresh: 100 } });
     system.targets.setFault('shipping', 'create', { status: 503, retryAfter: '60' });
     const id = system.newId();
     await system.client.start({ id, targets: both, payload: {} });
+    const states = ['waiting', 'paused', 'held'] as const;
     const held = async () => {
       const { body } = await system.http<string>('GET', '/metrics');
-      return ['waiting', 'paused'].flatMap((state) =>
+      return states.flatMap((state) =>
         both.map(
           (target) => `${target} ${state} ${sample(body, 'tandem_legs', { target, state })}`,
         ),
       );
     };
+    /** The gauge's samples with shipping's leg held for `hold` only, in `held`'s order. */
+    const only = (hold: (typeof states)[number]) =>
+      states.flatMap((state) =>
+        both.map(
+          (target) => `${target} ${state} ${target === 'shipping' && state === hold ? 1 : 0}`,
+        ),
+      );
 
-    await expect
-      .poll(held, { timeout: 15_000 })
-      .toEqual([
-        'inventory waiting 0',
-        'shipping waiting 1',
-        'inventory paused 0',
-        'shipping paused 0',
-      ]);
+    await expect.poll(held, { timeout: 15_000 }).toEqual(only('waiting'));
     await system.client.steer(id, 'pause', { leg: 'shipping' });
-    await expect
-      .poll(held, { timeout: 15_000 })
-      .toEqual([
-        'inventory waiting 0',
-        'shipping waiting 0',
-        'inventory paused 0',
-        'shipping paused 1',
-      ]);
+    await expect.poll(held, { timeout: 15_000 }).toEqual(only('paused'));
+    // Resumed by the operator while the target is paused: the leg stays held, by the target.
+    await system.client.actOnTarget('shipping', 'pauseTarget', {});
+    await system.client.steer(id, 'resume', { leg: 'shipping' });
+    await expect.poll(held, { timeout: 15_000 }).toEqual(only('held'));
+    await system.client.actOnTarget('shipping', 'resumeTarget', {});
     await system.client.cancel(id);
   });
 

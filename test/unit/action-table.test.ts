@@ -1,7 +1,14 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerActions } from '../../src/cli/actions';
-import { ACTION_NAMES, actionSpec, handlerDescription } from '../../src/contract/action-types';
+import {
+  ACTION_NAMES,
+  actionSpec,
+  handlerDescription,
+  TARGET_ACTIONS,
+  type TargetAction,
+} from '../../src/contract/action-types';
+import { targetSignals, targetUpdates } from '../../src/contract/target-control';
 import type { DeliveryState, LegState } from '../../src/contract/contracts';
 import {
   OPERATOR_ACTIONS,
@@ -32,7 +39,7 @@ const running = (legs: LegState[], more: Partial<DeliveryState> = {}): DeliveryS
 });
 
 describe('the action table', () => {
-  it('gives every action a gateway route, a CLI verb with its flags, and (but cancel) an update and a signal', () => {
+  it('gives every action a gateway route under its subject, a CLI verb with its arguments and flags, and (but cancel) an update and a signal', () => {
     const cli = new Command('tandem');
     registerActions(
       cli,
@@ -40,18 +47,23 @@ describe('the action table', () => {
       () => undefined,
     );
 
+    const targetVerbs = cli.commands.find((c) => c.name() === 'target')!;
     for (const name of ACTION_NAMES) {
-      const { route, cli: verb, fields, via, bulk } = actionSpec(name);
+      const spec = actionSpec(name);
+      const { subject, route, cli: verb, fields, via } = spec;
+      const bulk = spec.subject === 'delivery' ? spec.bulk : undefined;
       const served = routes.find((r) => r.operationId === route.operationId);
+      const under = subject === 'delivery' ? '/v1/deliveries/{id}' : '/v1/targets/{target}';
       expect(served, name).toMatchObject({
         method: 'POST',
-        path: `/v1/deliveries/{id}/${route.segment}`,
+        path: `${under}/${route.segment}`,
         scope: 'operate',
       });
       expect(Object.keys(served!.responses), name).toContain(String(route.status));
-      const command = cli.commands.find((c) => c.name() === verb.verb);
+      const parent = subject === 'delivery' ? cli : targetVerbs;
+      const command = parent.commands.find((c) => c.name() === verb.verb);
       const flags = Object.entries(fields)
-        .filter(([, field]) => !field.runOnly)
+        .filter(([, field]) => !field.runOnly && !field.positional)
         .map(([key, field]) => [`--${key}`, field.required === true]);
       // An action with a bulk form also selects deliveries by a query instead of an id.
       const selection = ['--status', '--target', '--since', '--all', '--dry-run', '--no-wait'];
@@ -61,13 +73,27 @@ describe('the action table', () => {
         command?.options.map((o) => [o.long, o.mandatory]),
         name,
       ).toEqual(flags);
-      if (via === 'update') {
+      const positional = Object.entries(fields).filter(([, field]) => field.positional);
+      expect(
+        command?.registeredArguments.map((a) => a.name()),
+        name,
+      ).toEqual([subject === 'delivery' ? 'id' : 'target', ...positional.map(([key]) => key)]);
+      if (via === 'update' && subject === 'delivery') {
         expect(operatorUpdates[name as keyof typeof operatorUpdates].name).toBe(name);
         expect(operatorSignals[name as keyof typeof operatorSignals].name).toBe(name);
       }
+      if (subject === 'target') {
+        expect(targetUpdates[name as TargetAction].name).toBe(name);
+        expect(targetSignals[name as TargetAction].name).toBe(name);
+      }
     }
     expect(routes.filter((r) => r.tag === 'operators')).toHaveLength(ACTION_NAMES.length);
-    expect(OPERATOR_ACTIONS).toEqual(ACTION_NAMES.filter((name) => name !== 'cancel'));
+    expect(OPERATOR_ACTIONS).toEqual(
+      ACTION_NAMES.filter(
+        (name) => name !== 'cancel' && !TARGET_ACTIONS.includes(name as TargetAction),
+      ),
+    );
+    expect(TARGET_ACTIONS).toEqual(['pauseTarget', 'resumeTarget', 'limitTarget']);
   });
 
   it('describes each handler in the Temporal UI with what it does and its input', () => {

@@ -351,4 +351,30 @@ describe('parseConfig', () => {
       'https://${BILLING_HOST}/invoices/{{response.headers.Location}}',
     );
   });
+
+  it('reads a rateLimit per second or per minute as requests per second, and names a bad one', () => {
+    const target = (extra: object) => ({ a: { request: { url: 'http://h/x' }, ...extra } });
+
+    expect(parseConfig({ targets: target({}) }).targets.a!.rateLimit).toBeUndefined();
+    expect(parseConfig({ targets: target({ rateLimit: '20/s' }) }).targets.a!.rateLimit).toBe(20);
+    expect(parseConfig({ targets: target({ rateLimit: '90/m' }) }).targets.a!.rateLimit).toBe(1.5);
+    for (const rateLimit of ['20', '0/s', '-1/s', '20/h', 'fast', 20, '20000/s']) {
+      expect(configError(() => parseConfig({ targets: target({ rateLimit }) })).issues).toEqual([
+        expect.stringMatching(/^targets\.a\.rateLimit: must be a rate like 20\/s or 90\/m/),
+      ]);
+    }
+  });
+
+  it('refuses a rateLimit on a target without a bulkhead, naming the target and what to do', () => {
+    const issues = configError(() =>
+      parseConfig({
+        targets: {
+          shipping: { request: { url: 'http://h/x' }, bulkhead: false, rateLimit: '5/s' },
+        },
+      }),
+    ).issues;
+
+    expect(issues).toEqual([expect.stringMatching(/^targets\.shipping\.rateLimit: needs /)]);
+    expect(issues[0]).toContain('remove rateLimit or set bulkhead: true');
+  });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../../src/contract/duration';
+import { formatRate, parseRate } from '../../src/contract/rate';
 
 describe('parseDuration', () => {
   it.each([
@@ -42,6 +43,26 @@ describe('formatDuration', () => {
     'writes %i ms so that parseDuration reads it back',
     (ms) => {
       expect(parseDuration(formatDuration(ms))).toBe(ms);
+    },
+  );
+});
+
+describe('parseRate and formatRate', () => {
+  it.each([
+    ['20/s', 20, '20/s'],
+    ['0.5/s', 0.5, '30/m'],
+    ['90/m', 1.5, '1.5/s'],
+    ['1/m', 1 / 60, '1/m'],
+    [' 10000/s ', 10_000, '10000/s'],
+  ])('reads %j as %d per second, written back as %j', (text, perSecond, written) => {
+    expect(parseRate(text)).toBeCloseTo(perSecond, 9);
+    expect(formatRate(parseRate(text)!)).toBe(written);
+  });
+
+  it.each(['', '20', '/s', '0/s', '0/m', '-1/s', '20/h', '20 /s', '10001/s', 'none'])(
+    'is undefined for %j, which is not a rate above 0 and within the limit',
+    (text) => {
+      expect(parseRate(text)).toBeUndefined();
     },
   );
 });

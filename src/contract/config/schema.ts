@@ -9,6 +9,7 @@ import {
 import { parseEgressEntry } from './egress-entry';
 import { templatesInOrigin, unknownTemplateFields } from '../template';
 import { duration } from './duration-field';
+import { parseRate, RATE_FORMAT } from '../rate';
 import { byteSize, gatewaySchema } from './gateway-schema';
 import { temporalSchema } from './temporal-schema';
 
@@ -144,45 +145,74 @@ const signingSchema = z
   })
   .transform(({ secret, secrets }) => ({ secrets: secrets ?? (secret ? [secret] : []) }));
 
-const targetSchema = z.strictObject({
-  request: z.strictObject({
-    method: method.prefault('POST'),
-    url: httpUrl,
-    headers,
-    timeout: duration.prefault('10s'),
-  }),
-  retry: retrySchema({
-    initialInterval: '1s',
-    maximumInterval: '1m',
-    maximumAttempts: 8,
-    deadline: '10m',
-  }),
-  successStatuses: z.array(statusCode).nonempty('must list at least one status').optional(),
-  /**
-   * `true` (default): the target's attempts run on a task queue of their own, with slots of their
-   * own, so a target that hangs cannot take the slots another target's legs need. `false`: they
-   * run on the workflow's task queue, where the server hands an attempt straight to the worker
-   * that scheduled it (eager dispatch, one trip through matching fewer), sharing that worker's
-   * slots with every other target that does the same.
-   */
-  bulkhead: z.boolean({ error: 'must be true or false' }).prefault(true),
-  signing: signingSchema.optional(),
-  compensate: z
-    .strictObject({
-      method: method.prefault('DELETE'),
-      url: templated(httpUrl),
-      headers: templated(headers),
-      body: templated(z.unknown()).optional(),
-      timeout: duration.prefault('10s'),
-      retry: retrySchema({
-        initialInterval: '1s',
-        maximumInterval: '5m',
-        maximumAttempts: 10,
-        deadline: '1h',
-      }),
-    })
-    .optional(),
+/** A target's rate limit (`20/s`, `90/m`), parsed to requests per second. */
+const rateLimit = z.string({ error: `must be ${RATE_FORMAT}` }).transform((text, ctx) => {
+  const perSecond = parseRate(text);
+  if (perSecond === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be ${RATE_FORMAT}` });
+    return z.NEVER;
+  }
+  return perSecond;
 });
+
+const targetSchema = z
+  .strictObject({
+    request: z.strictObject({
+      method: method.prefault('POST'),
+      url: httpUrl,
+      headers,
+      timeout: duration.prefault('10s'),
+    }),
+    retry: retrySchema({
+      initialInterval: '1s',
+      maximumInterval: '1m',
+      maximumAttempts: 8,
+      deadline: '10m',
+    }),
+    successStatuses: z.array(statusCode).nonempty('must list at least one status').optional(),
+    /**
+     * `true` (default): the target's attempts run on a task queue of their own, with slots of their
+     * own, so a target that hangs cannot take the slots another target's legs need. `false`: they
+     * run on the workflow's task queue, where the server hands an attempt straight to the worker
+     * that scheduled it (eager dispatch, one trip through matching fewer), sharing that worker's
+     * slots with every other target that does the same.
+     */
+    bulkhead: z.boolean({ error: 'must be true or false' }).prefault(true),
+    /**
+     * Attempts per second to this target across every worker, enforced by the server on the
+     * target's own task queue; an operator may override it at run time (`tandem target limit`).
+     */
+    rateLimit: rateLimit.optional(),
+    signing: signingSchema.optional(),
+    compensate: z
+      .strictObject({
+        method: method.prefault('DELETE'),
+        url: templated(httpUrl),
+        headers: templated(headers),
+        body: templated(z.unknown()).optional(),
+        timeout: duration.prefault('10s'),
+        retry: retrySchema({
+          initialInterval: '1s',
+          maximumInterval: '5m',
+          maximumAttempts: 10,
+          deadline: '1h',
+        }),
+      })
+      .optional(),
+  })
+  .superRefine((target, ctx) => {
+    // Without a bulkhead the attempts share the workflow's queue: a limit there caps everything.
+    if (target.rateLimit !== undefined && !target.bulkhead) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rateLimit'],
+        message:
+          "needs the target's own task queue, and bulkhead: false puts its attempts on the " +
+          "workflow's queue, where the server would limit every target at once: remove " +
+          'rateLimit or set bulkhead: true',
+      });
+    }
+  });
 
 /** Limits that every way in enforces (see `src/limits.ts` for the fixed ones). */
 export const limitsSchema = z.strictObject({

@@ -1,21 +1,35 @@
-import { ACTION_NAMES, actionSpec, type ActionName } from '../../contract/action-types';
+import type { z } from 'zod';
+import {
+  ACTION_NAMES,
+  actionSpec,
+  type ActionName,
+  type DeliveryActionName,
+  type TargetAction,
+} from '../../contract/action-types';
+import { actionPath } from '../../contract/action-spec';
 import { DeliveryNotFoundError } from '../../contract/errors';
 import {
   DeliveryActionRefusedError,
   InvalidActionError,
+  TargetActionRefusedError,
+  TargetNotFoundError,
   UnknownLegError,
 } from '../../contract/action-errors';
 import { actionBodies, actionRecordSchema, bodyRequired } from '../action-schemas';
 import { route, type Route } from '../route';
 import { deliveryParamsSchema, deliverySchema } from '../schemas';
+import { targetParamsSchema, targetSchema } from '../target-schemas';
 import { bodyRefusals, currentView, notFound, problem, refusals } from './answers';
 import type { RouteDeps } from './deps';
 
 /** How an operator action that threw is counted. */
 function actionResult(error: unknown): 'refused' | 'not_found' | 'failed' {
-  if (error instanceof DeliveryNotFoundError) return 'not_found';
+  if (error instanceof DeliveryNotFoundError || error instanceof TargetNotFoundError) {
+    return 'not_found';
+  }
   const refused =
     error instanceof DeliveryActionRefusedError ||
+    error instanceof TargetActionRefusedError ||
     error instanceof InvalidActionError ||
     error instanceof UnknownLegError;
   return refused ? 'refused' : 'failed';
@@ -27,15 +41,29 @@ const given = (fields: Record<string, string | undefined>): Record<string, strin
     Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
 
+/** What a route of a subject takes in its path, answers, and does. */
+interface SubjectRoutes {
+  params: z.ZodType;
+  notFound: Record<number, ReturnType<typeof problem>>;
+  answer: z.ZodType;
+  act(
+    name: ActionName,
+    subject: string,
+    args: Record<string, string>,
+    caller: string,
+  ): Promise<unknown>;
+}
+
 /**
  * Every operator action's route, built from the action table: its body parsed by the table's
- * fields, sent through the client's `act` under the API key's name (`key:<name>`), counted, and
- * answered with the action as the run keeps it or with the delivery after it.
+ * fields, sent through the client (`act` for a delivery, `actOnTarget` for a target) under the
+ * API key's name (`key:<name>`), counted, and answered with the action as the run keeps it, the
+ * delivery after it, or the target after it.
  */
 export function actionRoutes({ client, metrics }: RouteDeps): Route[] {
-  const act = async (name: ActionName, id: string, args: Record<string, string>, by: string) => {
+  const counted = async <T>(name: ActionName, act: () => Promise<T>): Promise<T> => {
     try {
-      const kept = await client.act(id, name, args, by);
+      const kept = await act();
       metrics.actions.inc({ action: name, result: 'done' });
       return kept;
     } catch (error) {
@@ -43,37 +71,54 @@ export function actionRoutes({ client, metrics }: RouteDeps): Route[] {
       throw error;
     }
   };
+  const subjects = {
+    delivery: {
+      params: deliveryParamsSchema,
+      notFound,
+      answer: deliverySchema,
+      act: async (name, id, args, caller) => {
+        const kept = await client.act(id, name as DeliveryActionName, args, caller);
+        return actionSpec(name).route.answer === 'action' ? kept : currentView(client, id);
+      },
+    },
+    target: {
+      params: targetParamsSchema,
+      notFound: { 404: problem('The config declares no such target: nothing was started.') },
+      answer: targetSchema,
+      act: (name, target, args, caller) =>
+        client.actOnTarget(target, name as TargetAction, args, caller),
+    },
+  } satisfies Record<string, SubjectRoutes>;
 
   return ACTION_NAMES.map((name) => {
-    const spec = actionSpec(name).route;
-    const { method, segment, scope, operationId, summary, description, status, answer } = spec;
+    const spec = actionSpec(name);
+    const { method, scope, operationId, summary, description, status, answer } = spec.route;
+    const subject: SubjectRoutes = subjects[spec.subject];
     return route({
       method,
-      path: `/v1/deliveries/{id}/${segment}`,
+      path: actionPath(spec),
       operationId,
       summary,
       ...(description !== undefined && { description }),
       tag: 'operators',
       scope,
-      params: deliveryParamsSchema,
+      params: subject.params,
       body: actionBodies[name],
       ...(bodyRequired(name) && { bodyRequired: true }),
       responses: {
         [status]: {
-          description: spec.answered,
-          schema: answer === 'action' ? actionRecordSchema : deliverySchema,
+          description: spec.route.answered,
+          schema: answer === 'action' ? actionRecordSchema : subject.answer,
         },
         ...refusals,
-        ...notFound,
-        409: problem(spec.conflict),
+        ...subject.notFound,
+        409: problem(spec.route.conflict),
         ...bodyRefusals,
       },
-      async handle({ params: { id }, body, caller }) {
-        const kept = await act(name, id, given(body as Record<string, string | undefined>), caller);
-        return {
-          status,
-          body: answer === 'action' ? kept : await currentView(client, id),
-        };
+      async handle({ params, body, caller }) {
+        const key = Object.values(params as Record<string, string>)[0]!;
+        const args = given(body as Record<string, string | undefined>);
+        return { status, body: await counted(name, () => subject.act(name, key, args, caller)) };
       },
     });
   });
