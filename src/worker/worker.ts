@@ -1,7 +1,13 @@
 import path from 'node:path';
 import type { NativeConnection } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
-import { Runtime, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
+import {
+  ResourceBasedController,
+  Runtime,
+  Worker,
+  type InjectedSinks,
+  type WorkerOptions,
+} from '@temporalio/worker';
 import { Client } from '@temporalio/client';
 import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { createActivities } from '../activities';
@@ -15,7 +21,11 @@ import { targetSettings } from '../contract/config/target-settings';
 import { RunPayloads } from '../activities/run-payloads';
 import { dataConverterOf, payloadCipherFrom } from '../codec/data-converter';
 import { egressPolicyFor } from '../http/egress-policy';
-import { workerShutdownGraceMs, type TandemConfig } from '../contract/config/schema';
+import {
+  DEFAULT_SLOTS_PER_TARGET,
+  workerShutdownGraceMs,
+  type TandemConfig,
+} from '../contract/config/schema';
 import type { DeliverySinks } from '../contract/contracts';
 import {
   allWorkerParts,
@@ -79,7 +89,10 @@ export interface TandemWorkerOptions {
    * workflow worker and one per bulkheaded target.
    */
   parts?: WorkerParts;
-  /** Attempts one target may have in flight at once on this worker. Default 100. */
+  /**
+   * Attempts one target may have in flight at once on this worker, over the config's
+   * `worker.slots.perTarget`. Unused when the config sets `worker.tuner`.
+   */
   concurrencyPerTarget?: number;
   /**
    * Passed to every worker; tests use it for identity, caching and sticky timeouts, the
@@ -186,7 +199,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     dataConverter: loadDataConverter(shared.dataConverter),
     identity: options.workerOptions?.identity ?? `tandem worker ${process.pid}`,
   });
-  const slots = options.concurrencyPerTarget ?? 100;
+  const slots = slotsOf(config, options.concurrencyPerTarget);
   const parts = options.parts ?? allWorkerParts(config);
   // Targets with `bulkhead: false` run on the workflow's queue, so its worker serves them too.
   const sharing = Object.values(config.targets).filter((target) => !target.bulkhead).length;
@@ -207,7 +220,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
             workflowBundle: { code },
             // The target controllers' activities, and those of targets without a bulkhead.
             activities: { ...controllerActivities, ...(sharing > 0 && activities) },
-            ...(sharing > 0 && { maxConcurrentActivityTaskExecutions: slots * sharing }),
+            ...slots.workflows(sharing),
           }),
         ]
       : []),
@@ -216,7 +229,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
         ...shared,
         taskQueue: targetQueueOf(config, target),
         activities,
-        maxConcurrentActivityTaskExecutions: slots,
+        ...slots.target,
       }),
     ),
   ]);
@@ -286,6 +299,45 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
         await http.close();
       }
     },
+  };
+}
+
+/** The slot options of each kind of worker: a tuner's, or fixed counts (see {@link slotsOf}). */
+type SlotOptions = Pick<
+  WorkerOptions,
+  'tuner' | 'maxConcurrentActivityTaskExecutions' | 'maxConcurrentWorkflowTaskExecutions'
+>;
+
+/**
+ * How many tasks each worker of this process runs at once, from the config's `worker` section.
+ * A tuner replaces every fixed count (the SDK refuses both), and one controller serves all the
+ * process's workers, so together they stay under one CPU and memory target rather than each
+ * aiming at it alone.
+ */
+function slotsOf(
+  config: TandemConfig,
+  perTargetOverride: number | undefined,
+): { target: SlotOptions; workflows(sharing: number): SlotOptions } {
+  const tuner = config.worker?.tuner;
+  if (tuner !== undefined) {
+    const controller = ResourceBasedController.create({
+      targetCpuUsage: tuner.targetCpu,
+      targetMemoryUsage: tuner.targetMemory,
+    });
+    const options = { tuner: { controller } };
+    return { target: options, workflows: () => options };
+  }
+  const fixed = config.worker?.slots;
+  const perTarget = perTargetOverride ?? fixed?.perTarget ?? DEFAULT_SLOTS_PER_TARGET;
+  return {
+    target: { maxConcurrentActivityTaskExecutions: perTarget },
+    // Targets without a bulkhead run their attempts here: each brings its share of slots.
+    workflows: (sharing) => ({
+      ...(fixed?.workflowTasks !== undefined && {
+        maxConcurrentWorkflowTaskExecutions: fixed.workflowTasks,
+      }),
+      ...(sharing > 0 && { maxConcurrentActivityTaskExecutions: perTarget * sharing }),
+    }),
   };
 }
 

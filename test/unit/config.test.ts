@@ -316,6 +316,57 @@ describe('parseConfig', () => {
     ]);
   });
 
+  it('takes worker.slots as fixed slot counts, each optional, and names a bad one', () => {
+    const targets = { a: { request: { url: 'http://h/x' } } };
+
+    expect(
+      parseConfig({ targets, worker: { slots: { perTarget: 20, workflowTasks: 10 } } }).worker,
+    ).toEqual({ slots: { perTarget: 20, workflowTasks: 10 } });
+    expect(parseConfig({ targets, worker: { slots: {} } }).worker).toEqual({ slots: {} });
+    for (const perTarget of [0, 2.5, '10', 10_001]) {
+      expect(
+        configError(() => parseConfig({ targets, worker: { slots: { perTarget } } })).issues,
+      ).toEqual(['worker.slots.perTarget: must be a whole number of slots from 1 to 10000']);
+    }
+    expect(
+      configError(() => parseConfig({ targets, worker: { slots: { workflowTasks: 1 } } })).issues,
+    ).toEqual(['worker.slots.workflowTasks: must be a whole number of slots from 2 to 10000']);
+    expect(
+      configError(() => parseConfig({ targets, worker: { slots: { activities: 5 } } })).issues,
+    ).toEqual(['worker.slots.activities: unknown field']);
+  });
+
+  it('takes worker.tuner as CPU and memory targets, 0.8 each by default, and names a bad one', () => {
+    const targets = { a: { request: { url: 'http://h/x' } } };
+
+    expect(
+      parseConfig({ targets, worker: { tuner: { targetCpu: 0.7, targetMemory: 0.9 } } }).worker,
+    ).toEqual({ tuner: { targetCpu: 0.7, targetMemory: 0.9 } });
+    expect(parseConfig({ targets, worker: { tuner: {} } }).worker).toEqual({
+      tuner: { targetCpu: 0.8, targetMemory: 0.8 },
+    });
+    for (const targetCpu of [0, -0.5, 1.5, '0.8']) {
+      expect(
+        configError(() => parseConfig({ targets, worker: { tuner: { targetCpu } } })).issues,
+      ).toEqual(['worker.tuner.targetCpu: must be a fraction above 0 and at most 1, such as 0.8']);
+    }
+    expect(
+      configError(() => parseConfig({ targets, worker: { tuner: { targetMemory: 80 } } })).issues,
+    ).toEqual(['worker.tuner.targetMemory: must be a fraction above 0 and at most 1, such as 0.8']);
+  });
+
+  it('refuses worker.slots and worker.tuner together: the tuner sizes the slots itself', () => {
+    const targets = { a: { request: { url: 'http://h/x' } } };
+
+    expect(
+      configError(() =>
+        parseConfig({ targets, worker: { slots: { perTarget: 10 }, tuner: { targetCpu: 0.8 } } }),
+      ).issues,
+    ).toEqual([
+      'worker.tuner: cannot be set with worker.slots: the tuner sizes the slots itself: remove one of them',
+    ]);
+  });
+
   it('raises the default maximumInterval to a long initialInterval instead of refusing it', () => {
     const config = parseConfig({
       targets: { a: { request: { url: 'http://h/x' }, retry: { initialInterval: '5m' } } },

@@ -227,6 +227,30 @@ export const limitsSchema = z.strictObject({
 /** Most runs `worker.cachedRuns` may keep: far more than any worker's memory holds. */
 const MAX_CACHED_RUNS = 1_000_000;
 
+/** Attempts one target's worker runs at once when `worker.slots.perTarget` does not say. */
+export const DEFAULT_SLOTS_PER_TARGET = 100;
+
+/** Most slots one worker may be given: far beyond what one process runs well. */
+const MAX_SLOTS = 10_000;
+
+/** The SDK raises fewer workflow task slots to 2 while runs are cached. */
+const MIN_WORKFLOW_TASK_SLOTS = 2;
+
+/** A whole number of slots, from `min` to {@link MAX_SLOTS}. */
+function slotCount(min: number) {
+  const message = `must be a whole number of slots from ${min} to ${MAX_SLOTS}`;
+  return z.number({ error: message }).int(message).min(min, message).max(MAX_SLOTS, message);
+}
+
+/** The tuner's target for CPU and memory alike when the config does not say. */
+const DEFAULT_TUNER_TARGET = 0.8;
+
+/** A share of the process's CPU or memory the tuner aims to stay under. */
+const usageFraction = z
+  .number({ error: 'must be a fraction above 0 and at most 1, such as 0.8' })
+  .gt(0, 'must be a fraction above 0 and at most 1, such as 0.8')
+  .lte(1, 'must be a fraction above 0 and at most 1, such as 0.8');
+
 /** Target names become task-queue and header parts, so they are kept plain. */
 export const TARGET_NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -266,6 +290,36 @@ export const configSchema = z.strictObject({
         .min(0, 'must be 0 or more (0 keeps none)')
         .max(MAX_CACHED_RUNS, `must be at most ${MAX_CACHED_RUNS}`)
         .optional(),
+      /** Fixed slots: what each worker of the process runs at once. Not with `tuner`. */
+      slots: z
+        .strictObject({
+          /** Attempts one target's worker runs at once. Absent: {@link DEFAULT_SLOTS_PER_TARGET}. */
+          perTarget: slotCount(1).optional(),
+          /** Workflow tasks the workflow worker runs at once. Absent: the SDK's default (40). */
+          workflowTasks: slotCount(MIN_WORKFLOW_TASK_SLOTS).optional(),
+        })
+        .optional(),
+      /**
+       * Slots sized by the SDK's resource-based tuner: every worker of the process takes another
+       * task only while the process's CPU and memory stay under these fractions. Not with `slots`.
+       */
+      tuner: z
+        .strictObject({
+          targetCpu: usageFraction.prefault(DEFAULT_TUNER_TARGET),
+          targetMemory: usageFraction.prefault(DEFAULT_TUNER_TARGET),
+        })
+        .optional(),
+    })
+    .superRefine((worker, ctx) => {
+      // The SDK takes either fixed slot counts or a tuner; the config says which, once.
+      if (worker.slots !== undefined && worker.tuner !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tuner'],
+          message:
+            'cannot be set with worker.slots: the tuner sizes the slots itself: remove one of them',
+        });
+      }
     })
     .optional(),
   /** Optional: read through {@link gatewaySettings}, which fills in the defaults. */
