@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parseAllDocuments, parseDocument } from 'yaml';
 import type { ConfigSummary } from '../../src/cli/config-check';
 import { runCommand } from '../../src/host/machine';
 import { DEPLOY_TOOL_VERSIONS, deployToolPaths } from '../../scripts/deploy-tools';
@@ -336,6 +336,31 @@ describe('the Helm chart, checked offline', () => {
       }
     }),
   );
+
+  it("writes workers.tuner or workers.slots into the ConfigMap's worker section, never both", async () => {
+    const workerOf = (configMap: K8sObject) =>
+      (parseDocument(configMap.data!['tandem.config.yaml']!).toJS() as { worker?: unknown }).worker;
+    const configMapOf = (name: string) => objects(name).find((o) => o.kind === 'ConfigMap')!;
+    expect(workerOf(configMapOf('postgres-values.yaml'))).toEqual({
+      cachedRuns: 2000,
+      tuner: { targetCpu: 0.8, targetMemory: 0.8 },
+    });
+    expect(workerOf(configMapOf('defaults'))).toBeUndefined();
+
+    const slots = path.join(dir, 'slots-values.yaml');
+    await writeFile(slots, 'workers:\n  slots: { perTarget: 20, workflowTasks: 10 }\n');
+    const fixed = await render(slots);
+    expect(fixed.stderr).toBe('');
+    expect(workerOf(objectsOf(fixed.stdout).find((o) => o.kind === 'ConfigMap')!)).toEqual({
+      slots: { perTarget: 20, workflowTasks: 10 },
+    });
+
+    const both = path.join(dir, 'both-values.yaml');
+    await writeFile(both, `${await readFile(slots, 'utf8')}  tuner: { targetCpu: 0.8 }\n`);
+    const refused = await render(both);
+    expect(refused.exitCode).not.toBe(0);
+    expect(refused.stderr).toMatch(/workers\.slots and workers\.tuner .*set one/);
+  });
 
   it('refuses a values file with a string where a number goes, naming the value', async () => {
     const bad = path.join(dir, 'bad-values.yaml');

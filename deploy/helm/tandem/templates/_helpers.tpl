@@ -37,6 +37,13 @@ address and port.
 {{- $config := deepCopy .Values.config -}}
 {{- $gateway := mustMergeOverwrite (dict) (get $config "gateway" | default dict) (dict "host" "0.0.0.0" "port" (int .Values.gateway.port)) -}}
 {{- $_ := set $config "gateway" $gateway -}}
+{{- $worker := get $config "worker" | default dict -}}
+{{- with .Values.workers.slots }}{{ $_ := set $worker "slots" . }}{{ end -}}
+{{- with .Values.workers.tuner }}{{ $_ := set $worker "tuner" . }}{{ end -}}
+{{- if and (hasKey $worker "slots") (hasKey $worker "tuner") -}}
+{{- fail "workers.slots and workers.tuner (or config.worker's): set one; the tuner sizes the slots itself" -}}
+{{- end -}}
+{{- if $worker }}{{ $_ := set $config "worker" $worker }}{{ end -}}
 {{- toYaml $config -}}
 {{- end -}}
 
