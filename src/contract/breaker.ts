@@ -5,7 +5,14 @@
  * breaker's log); pure and deterministic, so it is safe in workflow code and tested on its own.
  */
 import { formatDuration } from './duration';
-import type { BreakerState } from './target-control';
+import type { AttemptOutcomeClass } from './metrics';
+
+/**
+ * The circuit breaker's states: `closed` lets every attempt through, `open` none (the target's
+ * queue rate is 0 and the legs are held, their deadlines running), `half_open` a few probes.
+ */
+export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
+export type BreakerState = (typeof BREAKER_STATES)[number];
 
 /** A target's breaker settings, as the config gives them (durations in milliseconds). */
 export interface BreakerSettings {
@@ -169,4 +176,14 @@ export function maybeHalfOpen(
 export function switchedOff(memory: BreakerMemory, nowMs: number): BreakerStep {
   if (memory.state === 'closed') return { memory: { ...memory, buckets: [] } };
   return enter(memory, 'closed', 'the breaker is off in the config', nowMs);
+}
+
+/**
+ * How a deliver attempt's outcome counts for its target's breaker: a success as ok; a transient
+ * answer or no answer as failed; a permanent refusal (it says nothing of the target's health) and
+ * an attempt never sent, not at all.
+ */
+export function breakerCount(outcome: AttemptOutcomeClass): 'ok' | 'failed' | undefined {
+  if (outcome === 'success') return 'ok';
+  return outcome === 'transient' || outcome === 'network' ? 'failed' : undefined;
 }

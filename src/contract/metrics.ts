@@ -114,6 +114,14 @@ export const METRICS = {
     labels: ['status'],
     source: 'worker',
   },
+  breakerTransitions: {
+    name: 'tandem_breaker_transitions_total',
+    type: 'counter',
+    unit: '',
+    help: "Transitions of a target's circuit breaker, by target and the state it went to (open, half_open, closed).",
+    labels: ['target', 'to'],
+    source: 'worker',
+  },
   gatewayRequests: {
     name: 'tandem_gateway_requests_total',
     type: 'counter',

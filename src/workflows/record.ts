@@ -77,11 +77,15 @@ export class DeliveryRecord {
     return this.waiting;
   }
 
-  /** The status operators see: `paused` while running with a leg paused, or held by its target. */
+  /**
+   * The status operators see: `paused` while running with a leg paused, or its target paused. A
+   * leg held by its target's open breaker is not paused: its deadline runs.
+   */
   shownStatus(): DeliveryStatus {
     const paused = this.entries.some(
       (leg) =>
-        leg.state.paused !== undefined || (leg.state.held !== undefined && hasWorkLeft(leg.state)),
+        leg.state.paused !== undefined ||
+        (leg.state.held?.reason === 'paused' && hasWorkLeft(leg.state)),
     );
     return this.current === 'running' && paused ? 'paused' : this.current;
   }
@@ -231,14 +235,17 @@ export class DeliveryRecord {
     this.showStatus();
   }
 
-  /** A target's controller holds (or releases) the legs to its target; see `TargetNotices`. */
+  /**
+   * A target's controller holds (or releases) the legs to its target; see `TargetNotices`. Only a
+   * pause suspends their deadlines: the business deadline stands while the breaker is open.
+   */
   targetNotice(notice: TargetNotice): void {
     const held = this.notices.take(notice);
     if (held === 'stale') return;
     for (const entry of this.entries.filter((leg) => leg.plan.target === notice.target)) {
       if (held) entry.state.held = held;
       else delete entry.state.held;
-      if (held) entry.clock?.pause('target');
+      if (held?.reason === 'paused') entry.clock?.pause('target');
       else entry.clock?.resume('target');
     }
     this.showStatus();
