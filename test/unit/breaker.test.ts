@@ -9,6 +9,7 @@ import {
   type BreakerMemory,
   type BreakerSettings,
 } from '../../src/contract/breaker';
+import { formatTargets } from '../../src/cli/targets';
 import { parseConfig } from '../../src/contract/config/load';
 import { ConfigError } from '../../src/contract/errors';
 import { caught } from '../support/wait';
@@ -199,6 +200,37 @@ describe('breaker settings', () => {
     ]);
     expect(caught(ConfigError, () => parseConfig(target('on'))).issues).toEqual([
       'targets.a.breaker: must be off, or settings like { failureRate: 50%, minAttempts: 20 }',
+    ]);
+  });
+});
+
+describe('tandem targets', () => {
+  it('shows an open breaker with since when and why, and no note for a closed one', () => {
+    const since = '2026-11-23T10:58:02.123Z';
+    const why = '37 of 50 attempts failed in 1m (opens at 50% of at least 20): open for 30s';
+    const base = { applied: true, epoch: 1, effectiveRate: 0, runningDeliveries: 12 };
+    const lines = formatTargets([
+      {
+        ...base,
+        target: 'inventory',
+        status: 'open',
+        breaker: 'open',
+        breakerChange: { since, why },
+      },
+      {
+        ...base,
+        target: 'shipping',
+        status: 'closed',
+        breaker: 'closed',
+        breakerChange: { since, why: '3 probe(s) succeeded' },
+        effectiveRate: null,
+      },
+    ]);
+    expect(lines[1]).toMatch(/^inventory +open +2026-11-23 10:58:02Z +0 /);
+    expect(lines[2]).toMatch(/^shipping +closed +- /);
+    expect(lines.slice(3)).toEqual([
+      '',
+      `inventory: breaker open since 2026-11-23 10:58:02Z: ${why}`,
     ]);
   });
 });
