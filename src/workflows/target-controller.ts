@@ -50,7 +50,10 @@ import { breakerTransitioned } from './metrics';
 import { claimOf, parseArgs, refusal } from './operator-args';
 import { targetDetails } from './target-view';
 
-/** While paused (or the breaker open), how often the controller looks for deliveries started since it last looked. */
+/**
+ * While paused (or the breaker open), how often the controller looks for deliveries started
+ * since it last looked.
+ */
 const SWEEP_EVERY_MS = 10_000;
 /**
  * How often in the first {@link SWEEP_EVERY_MS} after a pause: a run started just before it may
@@ -74,10 +77,10 @@ const askerOf = (raw: unknown) => claimOf(raw) ?? 'an operator';
 
 /**
  * One target's controller: the fleet-wide state of the target (a pause, an operator's rate
- * limit, its circuit breaker, judged from the outcomes the workers report), applied to the server (the rate of the target's task queue) and
- * told to every running delivery with a leg to it. Its history is the target's audit log; its
- * current details show the state in the Temporal UI. It runs until terminated, continuing as new
- * when its history grows long.
+ * limit, its circuit breaker, judged from the outcomes the workers report), applied to the
+ * server (the rate of the target's task queue) and told to every running delivery with a leg to
+ * it. Its history is the target's audit log and the breaker's; its current details show the state
+ * in the Temporal UI. It runs until terminated, continuing as new when its history grows long.
  */
 export async function targetController(input: ControllerInput): Promise<never> {
   return new Controller(input).run();
