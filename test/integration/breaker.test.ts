@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TargetOverview } from '../../src/client/client';
 import type { DeliveryState } from '../../src/contract/contracts';
 import {
@@ -9,7 +9,9 @@ import {
   type TargetControlState,
 } from '../../src/contract/target-control';
 import type { DemoConfigDocument } from '../../src/dev/local-system';
+import { startTracing, type Tracing } from '../../src/telemetry/tracing';
 import { ledger } from '../support/ledger';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver';
 import { startSystem, type System } from '../support/system';
 import { until } from '../support/wait';
 
@@ -65,6 +67,23 @@ async function breakerLog(system: System): Promise<TargetControlState['breakerCh
   }
   return log;
 }
+
+let receiver: OtlpReceiver;
+let tracing: Tracing;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  // Traced, to see a held leg's span name the breaker; the SDK reads the standard variables.
+  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+  process.env.OTEL_EXPORTER_OTLP_PROTOCOL = 'http/json';
+  process.env.OTEL_BSP_SCHEDULE_DELAY = '100';
+  tracing = await startTracing(process.env, 'tandem-test');
+});
+
+afterAll(async () => {
+  await tracing?.shutdown();
+  await receiver?.stop();
+});
 
 describe("a target's circuit breaker", () => {
   let system: System | undefined;
@@ -124,7 +143,7 @@ describe("a target's circuit breaker", () => {
     expect(whileOpen.length).toBeLessThanOrEqual(halfOpens * (PARTITIONS + 8));
   }, 180_000);
 
-  it('fails a leg whose deadline passes while the breaker holds it with "breaker open", and its delivery compensates', async () => {
+  it('fails a leg whose deadline passes while the breaker holds it with "breaker open", its span naming the breaker, and its delivery compensates', async () => {
     system = await startSystem(
       shippingWith(
         { failureRate: '50%', minAttempts: 5, window: '5s', openFor: '1m' },
@@ -145,6 +164,33 @@ describe("a target's circuit breaker", () => {
       expect(state.status).toBe('compensated');
       expect(state.reason).toContain('shipping failed: breaker open');
       expect(state.legs.find((l) => l.target === 'inventory')!.status).toBe('compensated');
+    }
+    // The legs' spans tell they waited on the breaker (each that was held between attempts; one
+    // whose attempt was queued on the server when the breaker opened waits there instead).
+    const shippingLegs = await until(
+      () =>
+        receiver
+          .spans()
+          .filter(
+            (s) =>
+              s.name === 'tandem.leg' &&
+              s.attributes['tandem.target'] === 'shipping' &&
+              ids.includes(String(s.attributes['tandem.delivery.id'])),
+          ),
+      (legs) => legs.length === ids.length,
+      {
+        timeoutMs: 10_000,
+        message: (legs) => `${ids.length} shipping leg spans, not ${legs.length}`,
+      },
+    );
+    const heldEvents = shippingLegs
+      .flatMap((leg) => leg.events)
+      .filter((e) => e.name === 'tandem.held');
+    expect(heldEvents.length).toBeGreaterThanOrEqual(1);
+    for (const event of heldEvents) {
+      expect(event.attributes['tandem.held_by']).toMatch(
+        /^breaker open: shipping's circuit breaker holds its attempts \(\d+ of \d+ attempts failed in 5s/,
+      );
     }
     // Held, not attempting: nothing reached shipping once the breaker was open.
     expect(targets.received('shipping', 'create').filter((r) => r.at > openedAt + 1_000)).toEqual(
