@@ -12,7 +12,10 @@ const rate = (perSecond: number | null | undefined) =>
       ? '0'
       : formatRate(perSecond);
 
-/** Targets across the fleet, one per line, then who paused those that are. */
+/** A time for a terminal: `2026-11-23 10:56:21Z`. */
+const when = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
+/** Targets across the fleet, one per line, then who paused those that are, and open breakers. */
 export function formatTargets(targets: readonly TargetOverview[]): string[] {
   const rows = table([
     [
@@ -22,7 +25,7 @@ export function formatTargets(targets: readonly TargetOverview[]): string[] {
     ...targets.map((t) => [
       t.target,
       t.applied || t.epoch === 0 ? t.status : `${t.status} (being applied)`,
-      t.paused?.since.replace('T', ' ').replace(/\.\d+Z$/, 'Z') ?? '-',
+      when((t.paused ?? (t.breaker !== 'closed' ? t.breakerChange : undefined))?.since ?? '-'),
       rate(t.effectiveRate),
       rate(t.configuredRate),
       String(t.runningDeliveries),
@@ -32,6 +35,11 @@ export function formatTargets(targets: readonly TargetOverview[]): string[] {
   const notes = targets.flatMap((t) => [
     ...(t.paused
       ? [`${t.target}: paused by ${t.paused.by}${t.paused.note ? `: ${t.paused.note}` : ''}`]
+      : []),
+    ...(t.breaker !== 'closed' && t.breakerChange
+      ? [
+          `${t.target}: breaker ${t.breaker} since ${when(t.breakerChange.since)}: ${t.breakerChange.why}`,
+        ]
       : []),
     ...(t.override
       ? [`${t.target}: rate limit ${rate(t.override.rate)} set by ${t.override.by}`]

@@ -213,8 +213,8 @@ export interface LegState extends PhaseState {
   /** Set while an operator has paused the leg: no new attempt (send or undo) starts. */
   paused?: PauseState;
   /**
-   * Set while the leg's target holds it across the fleet (paused by an operator): no new attempt
-   * starts until both this and {@link paused} are lifted.
+   * Set while the leg's target holds it across the fleet (paused by an operator, or its breaker
+   * open): no new attempt starts until both this and {@link paused} are lifted.
    */
   held?: TargetHoldState;
   /**

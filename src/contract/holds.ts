@@ -8,7 +8,8 @@ import { hasWorkLeft } from './work-left';
 
 /**
  * Why a leg makes no attempt now: `waiting` out a backoff after a failed attempt, `paused` by an
- * operator, or `held` by its target's pause across the fleet (the deadline suspended by either).
+ * operator, or `held` by its target: paused across the fleet (the deadline suspended, as by an
+ * operator's pause) or its breaker open (the deadline running).
  */
 export const LEG_HOLDS = ['waiting', 'paused', 'held'] as const;
 export type LegHold = (typeof LEG_HOLDS)[number];

@@ -100,3 +100,9 @@ export const AUTH_FAILURE_WINDOW_MS = 60_000;
  * per second across every worker.
  */
 export const MAX_RATE_LIMIT_PER_SECOND = 10_000;
+
+/**
+ * The longest window a target's circuit breaker may judge over (`breaker.window`): its controller
+ * keeps one bucket per second of it, carried across its continue-as-new.
+ */
+export const MAX_BREAKER_WINDOW_MS = 10 * 60_000;

@@ -114,6 +114,14 @@ export const METRICS = {
     labels: ['status'],
     source: 'worker',
   },
+  breakerTransitions: {
+    name: 'tandem_breaker_transitions_total',
+    type: 'counter',
+    unit: '',
+    help: "Transitions of a target's circuit breaker, by target and the state it went to (open, half_open, closed).",
+    labels: ['target', 'to'],
+    source: 'worker',
+  },
   gatewayRequests: {
     name: 'tandem_gateway_requests_total',
     type: 'counter',
@@ -166,7 +174,7 @@ export const METRICS = {
     name: 'tandem_legs',
     type: 'gauge',
     unit: '',
-    help: "Legs of running deliveries held from attempting, by target and state: waiting out a backoff, paused by an operator, or held by the target's pause (from Temporal's visibility store, which lags a moment).",
+    help: "Legs of running deliveries held from attempting, by target and state: waiting out a backoff, paused by an operator, or held by the target (paused across the fleet, or its circuit breaker open) (from Temporal's visibility store, which lags a moment).",
     labels: ['target', 'state'],
     source: 'gateway',
   },

@@ -6,6 +6,14 @@
 import { defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { TARGET_ACTIONS, type TargetAction, type TargetArgs } from './action-types';
+import {
+  BREAKER_STATES,
+  PROBE_RATE_PER_SECOND,
+  type AttemptOutcomes,
+  type BreakerState,
+  type BreakerMemory,
+  type BreakerSettings,
+} from './breaker';
 import { DELIVERY_WORKFLOW } from './contracts';
 import { TandemTargets } from './search-attributes';
 
@@ -26,13 +34,6 @@ export function controllerIdFor(taskQueue: string, target: string): string {
  */
 export const TARGET_STATE_MEMO = 'tandemTarget';
 
-/**
- * The circuit breaker's states. Only `closed` is reached today; the breaker adds transitions to
- * `open` and `half_open` without changing this shape.
- */
-export const BREAKER_STATES = ['closed', 'open', 'half_open'] as const;
-export type BreakerState = (typeof BREAKER_STATES)[number];
-
 /** What `tandem targets` shows of a target: its breaker's state, or `paused` by an operator. */
 export const TARGET_STATUSES = [...BREAKER_STATES, 'paused'] as const;
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
@@ -52,11 +53,16 @@ export interface TargetControlState {
   /** Set while an operator has paused the target. */
   paused?: TargetChange;
   breaker: BreakerState;
+  /** When the breaker entered its state and why; absent: closed since the controller began. */
+  breakerChange?: { since: string; why: string };
   /** The config's `rateLimit`, in attempts per second; absent: none. */
   configuredRate?: number;
   /** An operator's rate limit (`tandem target limit`), standing over the config's; `null`: none. */
   override?: TargetChange & { rate: number | null };
-  /** The rate the target's task queue should have now: 0 while paused; `null`: no limit. */
+  /**
+   * The rate the target's task queue should have now: 0 while paused or the breaker is open, the
+   * probe rate while it is half open; `null`: no limit.
+   */
   effectiveRate: number | null;
   /**
    * Whether the server and the running deliveries have the state: the task queue's rate is set
@@ -96,10 +102,19 @@ export interface TargetSettings {
   rateLimit?: number;
   /** The target has no task queue of its own (`bulkhead: false`). */
   sharedQueue?: true;
+  /** The config's circuit breaker; absent: `breaker: off`. */
+  breaker?: BreakerSettings;
 }
 
 /** Sent by each worker at start (signal-with-start): the config's settings of the target. */
 export const configureSignal = defineSignal<[TargetSettings]>('configure');
+
+/**
+ * Sent by workers (signal-with-start), at most once a second each and only with something to
+ * tell: the outcomes of the deliver attempts to the target since their last report, which the
+ * breaker judges.
+ */
+export const attemptOutcomesSignal = defineSignal<[AttemptOutcomes]>('attemptOutcomes');
 
 /** A controller's input; `carried` is its state across continue-as-new. */
 export interface ControllerInput {
@@ -115,6 +130,8 @@ export interface CarriedControl {
   paused?: TargetChange;
   override?: TargetChange & { rate: number | null };
   breaker: BreakerState;
+  /** The breaker's window, and when and why it entered its state. */
+  breakerMemory?: BreakerMemory;
   epoch: number;
   /** The rate last set on the queue; `null`: none; absent: never set. */
   queueRate?: number | null;
@@ -140,7 +157,10 @@ export const targetSignals = Object.fromEntries(
   TARGET_ACTIONS.map((name) => [name, defineSignal(name)]),
 ) as Signals;
 
-/** The rate a target's queue should have for a state: 0 while paused; `null`: no limit. */
+/**
+ * The rate a target's queue should have for a state: 0 while paused or the breaker is open, at
+ * most the probe rate while it is half open; `null`: no limit.
+ */
 export function effectiveRate(state: {
   paused?: unknown;
   breaker: BreakerState;
@@ -148,8 +168,9 @@ export function effectiveRate(state: {
   configuredRate?: number;
 }): number | null {
   if (state.paused !== undefined || state.breaker === 'open') return 0;
-  if (state.override !== undefined) return state.override.rate;
-  return state.configuredRate ?? null;
+  const limit = state.override !== undefined ? state.override.rate : (state.configuredRate ?? null);
+  if (state.breaker !== 'half_open') return limit;
+  return Math.min(limit ?? PROBE_RATE_PER_SECOND, PROBE_RATE_PER_SECOND);
 }
 
 /**
@@ -179,6 +200,7 @@ export function controllerStart(taskQueue: string, target: string, settings: Tar
     staticSummary: `Controls target ${target} across the fleet: pause, rate limit, breaker`,
     staticDetails:
       'Its history is the audit log of the target: every pause, resume and rate limit, with who ' +
-      'asked. Signal `pauseTarget`, `resumeTarget` or `limitTarget` here (see the current details).',
+      'asked, and the log of its circuit breaker (the attemptOutcomes the workers report, each ' +
+      'transition in the current details and the log). Signal `pauseTarget`, `resumeTarget` or `limitTarget` here (see the current details).',
   } as const;
 }

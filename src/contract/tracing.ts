@@ -23,6 +23,8 @@ export const SpanName = {
 export const SpanEvent = {
   /** The phase waits before its next attempt (backoff, at least the target's `Retry-After`). */
   backoff: 'tandem.backoff',
+  /** The phase waits, its deadline running, while its target's circuit breaker is open. */
+  held: 'tandem.held',
 } as const;
 
 /** Tandem's span attributes (beside the HTTP semantic-convention ones). */
@@ -38,6 +40,8 @@ export const SpanAttr = {
   /** A backoff event's wait, and the `Retry-After` it obeys, in milliseconds. */
   delayMs: 'tandem.delay_ms',
   retryAfterMs: 'tandem.retry_after_ms',
+  /** A held event's reason: the target's breaker, open, and why. */
+  heldBy: 'tandem.held_by',
 } as const;
 
 /**

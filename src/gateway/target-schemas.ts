@@ -1,8 +1,9 @@
 /** The messages of the gateway's target routes: a target in the path, its state, the list. */
 import { z } from 'zod';
 import { TARGET_NAME } from '../contract/config/schema';
+import { BREAKER_STATES } from '../contract/breaker';
 import { LEG_HOLDS, type LegHold } from '../contract/holds';
-import { BREAKER_STATES, TARGET_STATUSES } from '../contract/target-control';
+import { TARGET_STATUSES } from '../contract/target-control';
 
 /**
  * A target in the path, shaped as the config's names are; a well-shaped one the config does not
@@ -25,7 +26,7 @@ const change = {
 const HELD: Record<LegHold, string> = {
   waiting: 'waiting out a backoff after a failed attempt',
   paused: 'paused by an operator (the leg, or the whole delivery)',
-  held: "held by the target's pause across the fleet",
+  held: 'held by the target: paused across the fleet, or its circuit breaker open',
 };
 
 const rate = z
@@ -42,7 +43,14 @@ export const targetSchema = z
         '`paused` by an operator, or the breaker’s state (`closed` when it lets all through).',
     }),
     paused: z.object(change).optional().meta({ description: 'Who paused it, since when, why.' }),
-    breaker: z.enum(BREAKER_STATES),
+    breaker: z.enum(BREAKER_STATES).meta({
+      description:
+        'The circuit breaker: `closed` lets all through, `open` none, `half_open` a few probes.',
+    }),
+    breakerChange: z
+      .object({ since: z.string().meta({ format: 'date-time' }), why: z.string() })
+      .optional()
+      .meta({ description: 'When the breaker entered its state, and why.' }),
     configuredRate: z
       .number()
       .optional()
@@ -52,7 +60,9 @@ export const targetSchema = z
       .optional()
       .meta({ description: 'An operator’s rate limit, standing over the config’s.' }),
     effectiveRate: rate.meta({
-      description: "The rate of the target's task queue now: 0 while paused; `null`: no limit.",
+      description:
+        "The rate of the target's task queue now: 0 while paused or the breaker is open, the " +
+        'probe rate while half open; `null`: no limit.',
     }),
     applied: z.boolean().meta({
       description:

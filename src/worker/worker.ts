@@ -13,6 +13,7 @@ import { loadDataConverter } from '@temporalio/common/lib/internal-non-workflow'
 import { createActivities } from '../activities';
 import { createControllerActivities } from '../activities/target-control';
 import {
+  attemptOutcomesSignal,
   configureSignal,
   controllerStart,
   TARGET_CONTROLLER_WORKFLOW,
@@ -40,6 +41,7 @@ import { attemptLogInterceptors } from '../telemetry/log-attributes';
 import { checkSearchAttributes } from './namespace-check';
 import { attemptMeter } from '../telemetry/metrics';
 import { activityTracing, workflowSpanSinks } from '../telemetry/tracing-worker';
+import { BreakerReports } from './breaker-reports';
 import { bundleFor, workflowCode } from './workflow-bundle';
 import {
   buildIdOf,
@@ -181,6 +183,25 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     }),
     ...options.workerOptions,
   } as const;
+  const controllers = new Client({
+    connection,
+    namespace,
+    ...(shared.dataConverter && { dataConverter: shared.dataConverter }),
+  });
+  const taskQueue = config.temporal.taskQueue;
+  // Signal-with-start: a report reaches the target's controller even before it runs.
+  const reports = new BreakerReports(
+    async (target, outcomes) => {
+      await controllers.workflow.signalWithStart(TARGET_CONTROLLER_WORKFLOW, {
+        ...controllerStart(taskQueue, target, targetSettings(config, target)),
+        signal: attemptOutcomesSignal,
+        signalArgs: [outcomes],
+      });
+    },
+    (message, fields) => {
+      Runtime.instance().logger.warn(message, fields);
+    },
+  );
   const payloads = new RunPayloads(connection.workflowService, {
     codecs: cipher === undefined ? [] : [cipher],
   });
@@ -190,7 +211,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     env: options.env,
     payloadOfRun: () => payloads.current(),
     // The runtime's meter: served with the SDK's own metrics wherever the runtime sends them.
-    measure: attemptMeter(Runtime.instance().metricMeter),
+    measure: reports.measuring(attemptMeter(Runtime.instance().metricMeter)),
   });
   const controllerActivities = createControllerActivities({
     workflowService: connection.workflowService,
@@ -255,6 +276,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
     ready,
     shutdown,
     async run() {
+      reports.start();
       const working = Promise.all(
         workers.map((worker) =>
           worker.run().catch((error: unknown) => {
@@ -280,7 +302,7 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
       })
         .then(async (standing) => {
           // The workflow worker runs the controllers, so it is the one that starts them.
-          if (parts.workflows) await startControllers(config, connection, shared.dataConverter);
+          if (parts.workflows) await startControllers(config, controllers);
           settled(standing);
         })
         .catch((error: unknown) => {
@@ -296,6 +318,8 @@ export async function createWorkers(options: TandemWorkerOptions): Promise<Tande
         if (workersEnded.status === 'rejected') throw workersEnded.reason;
         if (versionSettled.status === 'rejected') throw versionSettled.reason;
       } finally {
+        // The attempts have ended: what they taught the breakers is reported before the end.
+        await reports.stop();
         await http.close();
       }
     },
@@ -346,16 +370,7 @@ function slotsOf(
  * worker's config says of it (its rate limit, whether it has a queue of its own): signal-with-start,
  * so the one controller of a target is used whichever worker comes first.
  */
-async function startControllers(
-  config: TandemConfig,
-  connection: NativeConnection,
-  dataConverter: WorkerOptions['dataConverter'],
-): Promise<void> {
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    ...(dataConverter && { dataConverter }),
-  });
+async function startControllers(config: TandemConfig, client: Client): Promise<void> {
   const { taskQueue } = config.temporal;
   await Promise.all(
     Object.keys(config.targets).map((target) => {

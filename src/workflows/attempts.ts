@@ -1,11 +1,16 @@
-import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  TimeoutFailure,
+} from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { PhaseState, RetryPlan } from '../contract/contracts';
 import { formatDuration } from '../contract/duration';
 import type { AttemptFailureDetails, AttemptOutcome } from '../contract/failures';
 import { nextRetryDelay } from './backoff';
 import type { PhaseClock } from './clock';
-import { backoffEvent } from './phase-span';
+import { backoffEvent, heldEvent } from './phase-span';
 
 /** What a phase's attempts report as they happen, to the run's record (which owns them). */
 export interface PhaseProgress {
@@ -30,6 +35,11 @@ export interface AttemptsOptions<T> {
   progress: PhaseProgress;
   /** When true, no new attempt starts; an attempt already running is let finish. */
   stopped: () => boolean;
+  /**
+   * Why the leg's target holds it with its deadline running (its breaker open), while it does:
+   * no attempt starts meanwhile, and a deadline that passes ends the phase with this reason.
+   */
+  held?: () => string | undefined;
   /**
    * Says why the run's history has no room for another attempt, if it has none: then the phase
    * fails with that reason instead of starting one.
@@ -92,17 +102,30 @@ function classifyFailure(error: unknown): FailedAttempt {
 export async function runAttempts<T>(options: AttemptsOptions<T>): Promise<AttemptsResult<T>> {
   const { retry, progress, clock } = options;
   let outcomeUnknown = false;
-  const fail = (error: string, stopped = false): AttemptsResult<T> => ({
-    ok: false,
-    stopped,
-    error,
-    outcomeUnknown,
-  });
+  const held = () => options.held?.();
+  // A leg that fails for good while its target's breaker holds it says so (an attempt queued on
+  // the server when the breaker opened waits there until the deadline, too).
+  const fail = (error: string, stopped = false): AttemptsResult<T> => {
+    const holding = stopped ? undefined : held();
+    return {
+      ok: false,
+      stopped,
+      error: holding === undefined || error.startsWith(holding) ? error : `${holding}: ${error}`,
+      outcomeUnknown,
+    };
+  };
 
   for (let tries = 1; ; tries++) {
-    if (clock.paused && !options.stopped()) {
+    // Paused (deadline suspended) or held by the breaker (deadline running), until neither is.
+    while (!options.stopped() && (clock.paused || held() !== undefined)) {
       progress.waiting();
-      await clock.whilePaused(options.stopped);
+      if (clock.paused) await clock.whilePaused(options.stopped);
+      else if (clock.remainingMs() <= 0) break;
+      else {
+        heldEvent(held()!);
+        const lifted = () => held() === undefined || clock.paused || options.stopped();
+        await condition(lifted, clock.remainingMs());
+      }
     }
     if (options.stopped())
       return fail(progress.facts.lastError ?? 'stopped before it was sent', true);

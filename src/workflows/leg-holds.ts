@@ -6,10 +6,12 @@ import type { Leg, LegEntry } from './leg-entry';
 import { TargetNotices } from './target-holds';
 
 /**
- * What holds a delivery's legs from attempting with their deadlines suspended: an operator's
- * pause of a leg, and its target's pause across the fleet. Each hold is kept in the leg's state
- * (what reads show) and on its phase's clock (what stops the deadline), and is lifted on its own.
- * Owned by the delivery's record, which shows the status each change leads to.
+ * What holds a delivery's legs from attempting: an operator's pause of a leg and its target's
+ * pause across the fleet, both with their deadlines suspended, and its target's open breaker,
+ * whose deadline keeps running (the business deadline stands while the target is down). Each hold
+ * is kept in the leg's state (what reads show) and, when it suspends the deadline, on its phase's
+ * clock; each is lifted on its own. Owned by the delivery's record, which shows the status each
+ * change leads to.
  */
 export class LegHolds {
   private readonly notices = new TargetNotices();
@@ -24,10 +26,14 @@ export class LegHolds {
     ];
   }
 
-  /** Whether a leg is held from an attempt it has left: the run shows as `paused`. */
-  any(): boolean {
+  /**
+   * Whether a leg is paused (by an operator, or by its target) with an attempt left: the run shows
+   * as `paused`. A leg held by its target's open breaker is not paused: its deadline runs.
+   */
+  anyPaused(): boolean {
     return this.entries.some(
-      ({ state }) => state.paused !== undefined || (state.held !== undefined && hasWorkLeft(state)),
+      ({ state }) =>
+        state.paused !== undefined || (state.held?.reason === 'paused' && hasWorkLeft(state)),
     );
   }
 
@@ -48,8 +54,9 @@ export class LegHolds {
   }
 
   /**
-   * A target's controller holds (or releases) the legs to its target; see `TargetNotices`.
-   * Returns whether the notice changed anything (a stale one does not).
+   * A target's controller holds (or releases) the legs to its target; see `TargetNotices`. Only a
+   * pause suspends their deadlines. Returns whether the notice changed anything (a stale one does
+   * not).
    */
   targetNotice(notice: TargetNotice): boolean {
     const held = this.notices.take(notice);
@@ -57,7 +64,7 @@ export class LegHolds {
     for (const entry of this.entries.filter((leg) => leg.plan.target === notice.target)) {
       if (held) entry.state.held = held;
       else delete entry.state.held;
-      if (held) entry.clock?.pause('target');
+      if (held?.reason === 'paused') entry.clock?.pause('target');
       else entry.clock?.resume('target');
     }
     return true;

@@ -40,6 +40,13 @@ function activitiesFor(
   });
 }
 
+/** Why the leg's target's open breaker holds it, while it does (naming the breaker). */
+function breakerHold(leg: Leg): string | undefined {
+  const { held } = leg.state;
+  if (held?.reason !== 'breaker_open') return undefined;
+  return `breaker open: ${leg.plan.target}'s circuit breaker holds its attempts${held.note ? ` (${held.note})` : ''}`;
+}
+
 /**
  * Sending and undoing legs. Attempts carry no payload (the activity reads it from the run's
  * start event), so they cost the history the same whatever the payload's size.
@@ -62,6 +69,7 @@ export class LegRunner {
         timeoutMs: plan.timeoutMs,
         progress,
         stopped,
+        held: () => breakerHold(leg),
         historyFull: this.budget.sending,
         attempt: (n, timeoutMs, remainingMs) =>
           activitiesFor(plan, 'deliver', n, timeoutMs, remainingMs).deliver({

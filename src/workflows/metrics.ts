@@ -1,4 +1,5 @@
 import { metricMeter } from '@temporalio/workflow';
+import type { BreakerState } from '../contract/breaker';
 import type { DeliveryStatus } from '../contract/contracts';
 import { meterName, METRICS, type CompensationOutcome } from '../contract/metrics';
 
@@ -33,4 +34,12 @@ export function retryAfterObeyed(target: string, delayMs: number): void {
   metricMeter
     .createHistogram(meterName(retryAfterDelay), 'float', '', retryAfterDelay.help)
     .record(delayMs / 1000, { target });
+}
+
+/** `target`'s circuit breaker went to `to` (counted once, by the controller's first run of it). */
+export function breakerTransitioned(target: string, to: BreakerState): void {
+  const { breakerTransitions } = METRICS;
+  metricMeter
+    .createCounter(meterName(breakerTransitions), '', breakerTransitions.help)
+    .add(1, { target, to });
 }

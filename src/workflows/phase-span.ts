@@ -43,6 +43,11 @@ export function inPhaseSpan<T extends PhaseEnd>(
   return phase;
 }
 
+/** Marks on the phase's span that its target holds it (`why`, naming the breaker). */
+export function heldEvent(why: string): void {
+  trace.getActiveSpan()?.addEvent(SpanEvent.held, { [SpanAttr.heldBy]: why });
+}
+
 /** Marks a wait before the next attempt on the phase's span. */
 export function backoffEvent(delayMs: number, retryAfterMs: number | undefined): void {
   trace.getActiveSpan()?.addEvent(SpanEvent.backoff, {

@@ -77,9 +77,9 @@ export class DeliveryRecord {
     return this.waiting;
   }
 
-  /** The status operators see: `paused` while running with a leg paused, or held by its target. */
+  /** The status operators see: `paused` while a leg or its target is paused (see `LegHolds`). */
   shownStatus(): DeliveryStatus {
-    return this.current === 'running' && this.holds.any() ? 'paused' : this.current;
+    return this.current === 'running' && this.holds.anyPaused() ? 'paused' : this.current;
   }
 
   snapshot(): DeliveryState {

@@ -19,10 +19,20 @@ import {
   type TargetArgs,
 } from '../contract/action-types';
 import { RATE_WORDS } from '../contract/action-spec';
+import {
+  FRESH_BREAKER,
+  halfOpensAt,
+  maybeHalfOpen,
+  recordOutcomes,
+  switchedOff,
+  type BreakerMemory,
+  type BreakerStep,
+} from '../contract/breaker';
 import { targetTaskQueue } from '../contract/contracts';
 import { FailureType } from '../contract/failures';
 import { parseRate } from '../contract/rate';
 import {
+  attemptOutcomesSignal,
   configureSignal,
   controllerIdFor,
   effectiveRate,
@@ -36,10 +46,14 @@ import {
   type TargetNotice,
   type TargetSettings,
 } from '../contract/target-control';
+import { breakerTransitioned } from './metrics';
 import { claimOf, parseArgs, refusal } from './operator-args';
 import { targetDetails } from './target-view';
 
-/** While paused, how often the controller looks for deliveries started since it last looked. */
+/**
+ * While paused (or the breaker open), how often the controller looks for deliveries started
+ * since it last looked.
+ */
 const SWEEP_EVERY_MS = 10_000;
 /**
  * How often in the first {@link SWEEP_EVERY_MS} after a pause: a run started just before it may
@@ -63,10 +77,10 @@ const askerOf = (raw: unknown) => claimOf(raw) ?? 'an operator';
 
 /**
  * One target's controller: the fleet-wide state of the target (a pause, an operator's rate
- * limit, the breaker's state), applied to the server (the rate of the target's task queue) and
- * told to every running delivery with a leg to it. Its history is the target's audit log; its
- * current details show the state in the Temporal UI. It runs until terminated, continuing as new
- * when its history grows long.
+ * limit, its circuit breaker, judged from the outcomes the workers report), applied to the
+ * server (the rate of the target's task queue) and told to every running delivery with a leg to
+ * it. Its history is the target's audit log and the breaker's; its current details show the state
+ * in the Temporal UI. It runs until terminated, continuing as new when its history grows long.
  */
 export async function targetController(input: ControllerInput): Promise<never> {
   return new Controller(input).run();
@@ -87,11 +101,17 @@ class Controller {
     this.kept = input.carried ?? { breaker: 'closed', epoch: 0, sweeps: 0 };
   }
 
+  private get breakerMemory(): BreakerMemory {
+    return this.kept.breakerMemory ?? FRESH_BREAKER;
+  }
+
   /** What the state is made of: the breaker, a pause, the rate limits. */
   private facts() {
     const { kept, settings } = this;
+    const { since, why } = this.breakerMemory;
     return {
       breaker: kept.breaker,
+      ...(since !== undefined && why !== undefined && { breakerChange: { since, why } }),
       ...(kept.paused && { paused: kept.paused }),
       ...(kept.override && { override: kept.override }),
       ...(settings.rateLimit !== undefined && { configuredRate: settings.rateLimit }),
@@ -115,8 +135,9 @@ class Controller {
     this.listen();
     for (;;) {
       this.show();
-      const paused = this.kept.paused !== undefined;
-      await condition(() => !this.applied(), paused ? this.nextSweepMs() : undefined);
+      await condition(() => !this.applied(), this.wakeInMs());
+      const { breaker } = this.settings;
+      if (breaker) this.breakerStep(maybeHalfOpen(this.breakerMemory, breaker, Date.now()));
       await this.apply();
       if (this.historyLong()) {
         await condition(allHandlersFinished);
@@ -128,6 +149,37 @@ class Controller {
         });
       }
     }
+  }
+
+  /**
+   * How long the loop may wait with nothing to apply: until the next sweep while the legs are
+   * held, or until an open breaker lets probes through, whichever comes first.
+   */
+  private wakeInMs(): number | undefined {
+    const holding = this.kept.paused !== undefined || this.kept.breaker === 'open';
+    const sweep = holding ? this.nextSweepMs() : undefined;
+    const probes = this.settings.breaker && halfOpensAt(this.breakerMemory, this.settings.breaker);
+    if (probes === undefined) return sweep;
+    return Math.min(sweep ?? Infinity, Math.max(1, probes - Date.now()));
+  }
+
+  /**
+   * Takes a step of the breaker: a transition is counted, logged and shown, and one into or out
+   * of `open` is a change the deliveries are told (held with their deadlines running, or released).
+   */
+  private breakerStep({ memory, transition }: BreakerStep): void {
+    const { kept } = this;
+    kept.breakerMemory = memory;
+    if (!transition) return;
+    kept.breaker = transition.to;
+    if ((transition.from === 'open') !== (transition.to === 'open')) kept.epoch += 1;
+    const target = this.input.target;
+    log.info(`breaker ${transition.from} → ${transition.to}: ${transition.why}`, {
+      target,
+      ...transition,
+    });
+    breakerTransitioned(target, transition.to);
+    this.show();
   }
 
   /** Whether the queue's rate and the deliveries have the state as it is now. */
@@ -155,8 +207,8 @@ class Controller {
     }
     const epoch = kept.epoch;
     const changed = (kept.toldEpoch ?? 0) !== epoch;
-    // Unchanged while paused: a sweep for the runs started since the last one.
-    const sweep = !changed && kept.paused !== undefined;
+    // Unchanged while held: a sweep for the runs started since the last one.
+    const sweep = !changed && (kept.paused !== undefined || kept.breaker === 'open');
     if (!changed && !sweep) return;
     const startedAt = new Date().toISOString();
     const since = sweep && kept.sweptAt ? Date.parse(kept.sweptAt) - SWEEP_OVERLAP_MS : undefined;
@@ -171,17 +223,25 @@ class Controller {
     kept.toldEpoch = epoch;
   }
 
+  /** What the deliveries are told: held by a pause (which wins), or by the open breaker. */
   private notice(): TargetNotice {
-    const { paused, epoch } = this.kept;
+    const { paused, epoch, breaker } = this.kept;
+    const { since, why } = this.breakerMemory;
     return {
       target: this.input.target,
       epoch,
-      ...(paused && {
-        held: 'paused' as const,
-        by: paused.by,
-        since: paused.since,
-        ...(paused.note !== undefined && { note: paused.note }),
-      }),
+      ...(paused
+        ? {
+            held: 'paused' as const,
+            by: paused.by,
+            since: paused.since,
+            ...(paused.note !== undefined && { note: paused.note }),
+          }
+        : breaker === 'open' && {
+            held: 'breaker_open' as const,
+            ...(since !== undefined && { since }),
+            ...(why !== undefined && { note: why }),
+          }),
     };
   }
 
@@ -189,6 +249,9 @@ class Controller {
   private reason(): string {
     const { paused, override } = this.kept;
     if (paused) return `paused by ${paused.by}${paused.note ? `: ${paused.note}` : ''}`;
+    if (this.kept.breaker !== 'closed') {
+      return `breaker ${this.kept.breaker}: ${this.breakerMemory.why ?? ''}`;
+    }
     if (override) return `limit set by ${override.by}${override.note ? `: ${override.note}` : ''}`;
     return 'the configured rateLimit';
   }
@@ -207,6 +270,13 @@ class Controller {
   private listen(): void {
     setHandler(configureSignal, (settings) => {
       this.settings = settings;
+      if (!settings.breaker) this.breakerStep(switchedOff(this.breakerMemory, Date.now()));
+    });
+    setHandler(attemptOutcomesSignal, (outcomes) => {
+      const { breaker } = this.settings;
+      if (breaker) {
+        this.breakerStep(recordOutcomes(this.breakerMemory, breaker, outcomes, Date.now()));
+      }
     });
     for (const name of TARGET_ACTIONS) {
       const description = `${targetActionSpec(name).help}.`;

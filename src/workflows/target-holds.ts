@@ -10,13 +10,13 @@ export class TargetNotices {
 
   /**
    * The hold a notice puts on its target's legs (`undefined`: released), or `'stale'` when a
-   * newer notice of that target has come already. Only a pause holds a leg for now; the
-   * breaker's hold, whose deadline keeps running, will be taken here.
+   * newer notice of that target has come already: a pause (the leg's deadline suspended), or the
+   * target's open breaker (its deadline running).
    */
   take(notice: TargetNotice): TargetHoldState | undefined | 'stale' {
     if (notice.epoch <= (this.newest.get(notice.target) ?? -1)) return 'stale';
     this.newest.set(notice.target, notice.epoch);
-    if (notice.held !== 'paused') return undefined;
+    if (notice.held === undefined) return undefined;
     return {
       reason: notice.held,
       ...(notice.by !== undefined && { by: notice.by }),

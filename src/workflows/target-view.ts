@@ -35,7 +35,7 @@ export function targetDetails(state: TargetControlState): string {
     ...(paused
       ? [`- paused by ${paused.by} since ${paused.since}${paused.note ? `: ${paused.note}` : ''}`]
       : []),
-    `- breaker: ${state.breaker}`,
+    `- breaker: ${state.breaker}${state.breakerChange ? ` since ${state.breakerChange.since}: ${state.breakerChange.why}` : ''}`,
     `- rate limit now: ${rateText(state.effectiveRate)}`,
     `- configured rate limit: ${rateText(state.configuredRate)}`,
     ...(override

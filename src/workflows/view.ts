@@ -47,7 +47,9 @@ function legLine(leg: LegState): string {
   const paused = leg.paused
     ? `; **paused** ${askedBy(leg.paused)}${leg.paused.note ? ` (${leg.paused.note})` : ''}, deadline suspended${leg.deadlineLeftMs !== undefined ? ` with ${Math.round(leg.deadlineLeftMs / 1000)} s left` : ''}`
     : '';
-  const held = leg.held ? `; **${heldText(leg.target, leg.held)}**, deadline suspended` : '';
+  const held = leg.held
+    ? `; **${heldText(leg.target, leg.held)}**, deadline ${leg.held.reason === 'paused' ? 'suspended' : 'running'}`
+    : '';
   const next = leg.retryAt ? `; next attempt at ${leg.retryAt}` : '';
   const deadline = leg.deadlineAt ? `; deadline ${leg.deadlineAt}` : '';
   return `- **${leg.target}**: ${leg.status}, ${leg.attempts} attempt(s)${http}${undo}${paused}${held}${next}${deadline}`;

@@ -48,6 +48,13 @@ describe('parseConfig', () => {
             jitter: 'none',
           },
           bulkhead: true,
+          breaker: {
+            failureRate: 0.5,
+            minAttempts: 20,
+            windowMs: 60_000,
+            openForMs: 30_000,
+            probes: 3,
+          },
           compensate: {
             method: 'DELETE',
             url: 'http://localhost:4001/reservations/{{response.body.id}}',

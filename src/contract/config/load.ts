@@ -4,8 +4,23 @@ import type { z } from 'zod';
 import { ConfigError } from '../errors';
 import { configSchema, TARGET_NAME, type TandemConfig } from './schema';
 
+/** Whether a union's branch failed only because the value is not of its kind at all. */
+const notOfItsKind = (branch: z.core.$ZodIssue[]) =>
+  branch.every(
+    (issue) =>
+      issue.path.length === 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value'),
+  );
+
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const path = issue.path.map(String);
+  // A value of one branch's kind (`breaker: { … }`) is told that branch's errors, by their paths.
+  const fitting =
+    issue.code === 'invalid_union' ? issue.errors.filter((b) => !notOfItsKind(b)) : [];
+  if (fitting.length === 1) {
+    return fitting[0]!.flatMap((inner) =>
+      describeIssue({ ...inner, path: [...issue.path, ...inner.path] }),
+    );
+  }
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => `${[...path, key].join('.')}: unknown field`);
   }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { codecSchema } from './codec-schema';
-import { parseDuration } from '../duration';
+import type { BreakerSettings } from '../breaker';
+import { formatDuration, parseDuration } from '../duration';
 import {
   DEFAULT_PAYLOAD_LIMIT_BYTES,
+  MAX_BREAKER_WINDOW_MS,
   MAX_PAYLOAD_LIMIT_BYTES,
   MAX_SIGNING_SECRETS,
 } from '../limits';
@@ -155,6 +157,65 @@ const rateLimit = z.string({ error: `must be ${RATE_FORMAT}` }).transform((text,
   return perSecond;
 });
 
+/** A share like `50%`, above 0 and at most 100%, parsed to a fraction (0.5). */
+const percentage = z
+  .string({ error: 'must be a percentage like 50%, above 0% and at most 100%' })
+  .transform((text, ctx) => {
+    const match = /^(\d+(?:\.\d+)?)%$/.exec(text.trim());
+    const rate = match ? Number(match[1]) / 100 : NaN;
+    if (!(rate > 0 && rate <= 1)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a percentage like 50%, above 0% and at most 100%',
+      });
+      return z.NEVER;
+    }
+    return rate;
+  });
+
+const wholeAtLeastOne = (most: number) =>
+  z
+    .number({ error: 'must be a whole number' })
+    .int('must be a whole number')
+    .min(1, 'must be >= 1')
+    .max(most, `must be at most ${most}`);
+
+/**
+ * A target's circuit breaker (see `src/contract/breaker.ts`), on by default: a target failing half
+ * its attempts over a minute, with at least 20 attempts, is sick; 30 s open is short enough not to
+ * hurt a target that recovers. `off` turns it off.
+ */
+const breakerSchema = z
+  .union(
+    [
+      z.literal('off'),
+      z.strictObject({
+        failureRate: percentage.prefault('50%'),
+        minAttempts: wholeAtLeastOne(1_000_000).prefault(20),
+        window: duration
+          .refine((ms) => ms >= 1_000 && ms <= MAX_BREAKER_WINDOW_MS, {
+            message: `must be between 1s and ${formatDuration(MAX_BREAKER_WINDOW_MS)}`,
+          })
+          .prefault('1m'),
+        openFor: duration.prefault('30s'),
+        probes: wholeAtLeastOne(1_000).prefault(3),
+      }),
+    ],
+    { error: 'must be off, or settings like { failureRate: 50%, minAttempts: 20 }' },
+  )
+  .prefault({})
+  .transform((breaker): BreakerSettings | undefined =>
+    breaker === 'off'
+      ? undefined
+      : {
+          failureRate: breaker.failureRate,
+          minAttempts: breaker.minAttempts,
+          windowMs: breaker.window,
+          openForMs: breaker.openFor,
+          probes: breaker.probes,
+        },
+  );
+
 const targetSchema = z
   .strictObject({
     request: z.strictObject({
@@ -183,6 +244,8 @@ const targetSchema = z
      * target's own task queue; an operator may override it at run time (`tandem target limit`).
      */
     rateLimit: rateLimit.optional(),
+    /** The target's circuit breaker, shared by every run and worker; `off` for none. */
+    breaker: breakerSchema,
     signing: signingSchema.optional(),
     compensate: z
       .strictObject({
