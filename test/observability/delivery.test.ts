@@ -252,7 +252,10 @@ describe('one delivery with a retry and a compensation, through real processes',
     );
     await prometheus.promQuery('tandem_deliveries{status="compensated"} >= 1');
     const empty: string[] = [];
-    for (const { panel, expr } of dashboardQueries()) {
+    // A breaker never trips in this run (its transitions have their own tests); the panel's
+    // metric name is still checked against the metric table by the unit tier.
+    const notCausedHere = new Set(['Circuit breaker transitions']);
+    for (const { panel, expr } of dashboardQueries().filter((q) => !notCausedHere.has(q.panel))) {
       const query = asGrafanaWould(expr);
       const series = await prometheus.promQuery(query, 0).catch(() => []);
       if (series.length === 0) empty.push(`${panel}: ${query}`);
