@@ -83,11 +83,7 @@ export abstract class VisibilityReads extends TemporalCalls {
 
   /** How many deliveries of this config's task queue are in `status` now. */
   async count(status: DeliveryStatus): Promise<number> {
-    const query = `${listQuery(status)} AND TaskQueue = "${this.config.temporal.taskQueue}"`;
-    const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
-      this.client.workflow.count(query),
-    );
-    return count;
+    return this.countOnQueue(listQuery(status));
   }
 
   /**
@@ -95,11 +91,16 @@ export abstract class VisibilityReads extends TemporalCalls {
    * (a target's name is a config key, which cannot hold a quote).
    */
   async countHeld(target: string, hold: LegHold): Promise<number> {
-    const query =
-      `${TandemHolds.name} = "${holdValue(target, hold)}" AND ExecutionStatus = "Running"` +
-      ` AND TaskQueue = "${this.config.temporal.taskQueue}"`;
+    return this.countOnQueue(
+      `${TandemHolds.name} = "${holdValue(target, hold)}" AND ExecutionStatus = "Running"`,
+    );
+  }
+
+  /** How many runs of this config's task queue `query` matches now. */
+  private async countOnQueue(query: string): Promise<number> {
+    const onQueue = `${query} AND TaskQueue = "${this.config.temporal.taskQueue}"`;
     const { count } = await this.call({ ms: this.deadlines.visibility }, () =>
-      this.client.workflow.count(query),
+      this.client.workflow.count(onQueue),
     );
     return count;
   }
